@@ -1,0 +1,1 @@
+"""Frontends: models from outside (PyTorch QAT, later QONNX) to nn-stage Graphs."""

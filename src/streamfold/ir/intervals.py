@@ -1,0 +1,42 @@
+"""Interval analysis: the exact range of each integer op's output, from its actual constants.
+
+This is what makes accumulator types minimal and safe: a MatMul's output range is computed from
+the real weights and the input type's extremes, so no input can overflow the type chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.ops import Conv, Flatten, MatMul, MaxPool, Op
+
+
+def dot_interval(weight: npt.NDArray[Any], x_lo: int, x_hi: int) -> tuple[int, int]:
+    """Range of ``weight[o] . x`` over all o and all x with entries in [x_lo, x_hi].
+
+    ``weight`` is ``[out, ...]``; each output's extremes pick, per weight, the input extreme
+    that minimises or maximises the product.
+    """
+    w = weight.reshape(weight.shape[0], -1).astype(object)
+    lo_terms = np.minimum(w * x_lo, w * x_hi)
+    hi_terms = np.maximum(w * x_lo, w * x_hi)
+    return int(lo_terms.sum(axis=1).min()), int(hi_terms.sum(axis=1).max())
+
+
+def output_interval(op: Op, x: IntType) -> tuple[int, int] | None:
+    """The exact output range of an accumulating or shape op; None for ops with a declared type."""
+    match op:
+        case MatMul():
+            return dot_interval(op.weight.array, x.min, x.max)
+        case Conv():
+            # Zero padding feeds zeros into border windows: include 0 among the inputs.
+            pad = any(p > 0 for p in op.padding)
+            lo, hi = (min(x.min, 0), max(x.max, 0)) if pad else (x.min, x.max)
+            return dot_interval(op.weight.array, lo, hi)
+        case MaxPool() | Flatten():
+            return x.min, x.max
+    return None

@@ -1,0 +1,137 @@
+"""The IR's operations: frozen dataclasses forming one closed union, ``Op``.
+
+Shapes are per sample (no batch dimension); the channel axis is axis 0 (``[C]``, ``[C, L]`` or
+``[C, H, W]``). Per-channel parameters have one entry per channel, or one entry for all.
+Each op's meaning is defined by ``streamfold.sim.exact``, the reference every backend matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.errors import IRError
+from streamfold.ir.dtypes import IntType
+
+
+class IntArray:
+    """An immutable integer array (weights, thresholds) with value equality and a stable hash."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, values: Any) -> None:
+        a = np.array(values, dtype=object if _needs_object(values) else np.int64)
+        if a.dtype != object and not np.issubdtype(a.dtype, np.integer):
+            raise IRError(f"IntArray: values must be integers, not {a.dtype}")
+        a.flags.writeable = False
+        self._a = a
+
+    @property
+    def array(self) -> npt.NDArray[Any]:
+        return self._a
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._a.shape)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, IntArray)
+            and self.shape == other.shape
+            and bool(np.array_equal(self._a, other._a))
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.digest()))
+
+    def digest(self) -> str:
+        text = ",".join(str(int(v)) for v in self._a.ravel())
+        return hashlib.sha256(f"{self.shape}:{text}".encode()).hexdigest()[:12]
+
+    def __repr__(self) -> str:
+        return f"IntArray(shape={self.shape}, sha={self.digest()})"
+
+
+def _needs_object(values: Any) -> bool:
+    """True when Python ints in ``values`` do not fit int64."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return False
+    flat = np.array(values, dtype=object).ravel()
+    return any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in flat)
+
+
+@dataclass(frozen=True, slots=True)
+class MatMul:
+    """y[o] = sum_i weight[o, i] * x[i]; x is ``[in_features]``, weight ``[out, in]``."""
+
+    weight: IntArray
+    weight_dtype: IntType
+
+
+@dataclass(frozen=True, slots=True)
+class Conv:
+    """Cross-correlation (PyTorch's Conv1d/Conv2d, groups=1, zero padding, no dilation).
+
+    weight is ``[out_channels, in_channels, *kernel_size]``; x is ``[in_channels, *spatial]``.
+    """
+
+    weight: IntArray
+    weight_dtype: IntType
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MaxPool:
+    """Max over ``kernel_size`` windows moved by ``stride`` (no padding, floor mode)."""
+
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """``[C, *spatial]`` to ``[C * prod(spatial)]``, row-major (PyTorch's Flatten)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requantize:
+    """y = clamp(round_half_even(x * mul + add)) to the output type; exact rational scales.
+
+    For a bipolar output type y = +1 where x * mul + add >= 0, else -1. Streamlining lowers this
+    op to MultiThreshold or MulShift, which compute the same integers with integers only.
+    """
+
+    mul: tuple[Fraction, ...]
+    add: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MultiThreshold:
+    """y = the output type's value of level ``count_k(x >= thresholds[c, k])``.
+
+    thresholds is ``[channels or 1, levels - 1]``, ascending along the last axis.
+    """
+
+    thresholds: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class MulShift:
+    """y = clamp(round_half_even((x * multiplier + bias) / 2**shift)), integers per channel.
+
+    For a bipolar output type y = +1 where x * multiplier + bias >= 0, else -1.
+    """
+
+    multiplier: tuple[int, ...]
+    bias: tuple[int, ...]
+    shift: tuple[int, ...]
+
+
+Op = MatMul | Conv | MaxPool | Flatten | Requantize | MultiThreshold | MulShift
+OP_TYPES: tuple[type, ...] = (MatMul, Conv, MaxPool, Flatten, Requantize, MultiThreshold, MulShift)

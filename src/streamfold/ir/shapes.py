@@ -1,0 +1,58 @@
+"""Per-sample output shapes of each op (channel axis first, no batch axis)."""
+
+from __future__ import annotations
+
+import math
+
+from streamfold.errors import IRError
+from streamfold.ir.ops import (
+    Conv,
+    Flatten,
+    MatMul,
+    MaxPool,
+    MulShift,
+    MultiThreshold,
+    Op,
+    Requantize,
+)
+
+
+def _window_out(size: int, kernel: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The output shape for input ``shape``; raises IRError naming the mismatch."""
+    match op:
+        case MatMul():
+            out_f, in_f = op.weight.shape
+            if shape != (in_f,):
+                raise IRError(f"MatMul: input shape must be ({in_f},), not {shape}")
+            return (out_f,)
+        case Conv():
+            w = op.weight.shape
+            dims = len(w) - 2
+            if len(shape) != dims + 1 or shape[0] != w[1]:
+                raise IRError(f"Conv: input shape must be ({w[1]}, <{dims} spatial>), not {shape}")
+            spatial = tuple(
+                _window_out(s, k, st, p)
+                for s, k, st, p in zip(shape[1:], w[2:], op.stride, op.padding, strict=True)
+            )
+            if min(spatial) < 1:
+                raise IRError(f"Conv: kernel {w[2:]} must fit the padded input {shape[1:]}")
+            return (w[0], *spatial)
+        case MaxPool():
+            if len(shape) != len(op.kernel_size) + 1:
+                raise IRError(f"MaxPool: input must have {len(op.kernel_size)} spatial axes, not {shape}")
+            spatial = tuple(
+                _window_out(s, k, st, 0)
+                for s, k, st in zip(shape[1:], op.kernel_size, op.stride, strict=True)
+            )
+            if min(spatial) < 1:
+                raise IRError(f"MaxPool: kernel {op.kernel_size} must fit the input {shape[1:]}")
+            return (shape[0], *spatial)
+        case Flatten():
+            return (math.prod(shape),)
+        case Requantize() | MultiThreshold() | MulShift():
+            return shape
+    raise IRError(f"no shape rule for op {type(op).__name__}")  # pragma: no cover

@@ -1,0 +1,173 @@
+"""The graph's text form: readable, diffable, and parsed back to an equal Graph.
+
+    graph nn
+    input x: u8[64]
+    node fc1: MatMul(x) -> fc1: i13[32]
+      weight_dtype = i2
+      weight = [32, 64] 1 -1 0 ...
+    node act1: Requantize(fc1) -> act1: u2[32]
+      mul = [3/512]
+      add = [1/4, -3/8, ...]
+    output act1
+    output logits scale mul=[1/64] add=[0]
+
+``print_graph(g, values=False)`` elides array contents (``<sha=...>``) for humans; that form
+does not parse back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from fractions import Fraction
+from typing import Any
+
+from streamfold.errors import IRError
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node, Scale, Value
+from streamfold.ir.ops import OP_TYPES, IntArray, Op
+
+_OPS_BY_NAME = {t.__name__: t for t in OP_TYPES}
+
+
+def print_graph(graph: Graph, *, values: bool = True) -> str:
+    lines = [f"graph {graph.stage}"]
+    lines += [f"input {_value(v)}" for v in graph.inputs]
+    for node in graph.nodes:
+        args = ", ".join(node.inputs)
+        lines.append(f"node {node.name}: {type(node.op).__name__}({args}) -> {_value(node.output)}")
+        for f in dataclasses.fields(node.op):
+            lines.append(f"  {f.name} = {_format(getattr(node.op, f.name), values)}")
+    scales = dict(graph.scales)
+    for name in graph.outputs:
+        scale = scales.get(name)
+        suffix = "" if scale is None else f" scale mul={_fracs(scale.mul)} add={_fracs(scale.add)}"
+        lines.append(f"output {name}{suffix}")
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: Value) -> str:
+    return f"{v.name}: {v.dtype}[{', '.join(map(str, v.shape))}]"
+
+
+def _fracs(xs: tuple[Fraction, ...]) -> str:
+    return "[" + ", ".join(str(x) for x in xs) + "]"
+
+
+def _format(v: Any, values: bool) -> str:
+    if isinstance(v, IntArray):
+        dims = f"[{', '.join(map(str, v.shape))}]"
+        body = " ".join(str(int(x)) for x in v.array.ravel()) if values else f"<sha={v.digest()}>"
+        return f"{dims} {body}"
+    if isinstance(v, IntType):
+        return str(v)
+    if isinstance(v, tuple) and v and isinstance(v[0], Fraction):
+        return _fracs(v)
+    if isinstance(v, tuple):
+        return "(" + ", ".join(str(x) for x in v) + ")"
+    raise IRError(f"text: no format for {type(v).__name__}")  # pragma: no cover
+
+
+_VALUE = re.compile(r"\s*([\w.]+):\s*(\w+)\[([\d,\s]*)\]\s*$")
+_NODE = re.compile(r"node ([\w.]+): (\w+)\(([\w.,\s]*)\) -> (.*)$")
+_ATTR = re.compile(r"  (\w+) = (.*)$")
+_OUTPUT = re.compile(r"output ([\w.]+)(?: scale mul=(\[.*?\]) add=(\[.*?\]))?\s*$")
+
+
+def parse_graph(text: str) -> Graph:
+    """Parse ``print_graph`` output (with values) back into a Graph."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines or not lines[0].startswith("graph "):
+        raise IRError("text line 1: must start with 'graph <stage>'")
+    stage = lines[0].split(maxsplit=1)[1].strip()
+    inputs: list[Value] = []
+    nodes: list[Node] = []
+    outputs: list[str] = []
+    scales: list[tuple[str, Scale]] = []
+    pending: tuple[str, type, tuple[str, ...], Value, dict[str, str]] | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            name, op_type, args, out, attrs = pending
+            nodes.append(Node(name, _build_op(name, op_type, attrs), args, out))
+            pending = None
+
+    for lineno, line in enumerate(lines[1:], start=2):
+        where = f"text line {lineno}"
+        if (m := _ATTR.match(line)) and pending is not None:
+            pending[4][m[1]] = m[2]
+            continue
+        flush()
+        if line.startswith("input "):
+            inputs.append(_parse_value(line[6:], where))
+        elif m := _NODE.match(line):
+            if m[2] not in _OPS_BY_NAME:
+                raise IRError(f"{where}: op must be one of {', '.join(_OPS_BY_NAME)}, not {m[2]!r}")
+            args = tuple(a.strip() for a in m[3].split(",") if a.strip())
+            pending = (m[1], _OPS_BY_NAME[m[2]], args, _parse_value(m[4], where), {})
+        elif m := _OUTPUT.match(line):
+            outputs.append(m[1])
+            if m[2] is not None:
+                scales.append((m[1], Scale(_parse_fracs(m[2], where), _parse_fracs(m[3], where))))
+        else:
+            raise IRError(f"{where}: cannot parse {line.strip()!r}")
+    flush()
+    return Graph(stage, tuple(inputs), tuple(nodes), tuple(outputs), tuple(scales))
+
+
+def _parse_value(text: str, where: str) -> Value:
+    m = _VALUE.match(text)
+    if m is None:
+        raise IRError(f"{where}: value must look like 'name: u8[1, 28, 28]', not {text.strip()!r}")
+    shape = tuple(int(s) for s in m[3].split(",") if s.strip())
+    return Value(m[1], IntType.parse(m[2]), shape)
+
+
+def _parse_fracs(text: str, where: str) -> tuple[Fraction, ...]:
+    body = text.strip()
+    if not (body.startswith("[") and body.endswith("]")):
+        raise IRError(f"{where}: fractions must be in [...], not {text!r}")
+    try:
+        return tuple(Fraction(s.strip()) for s in body[1:-1].split(",") if s.strip())
+    except ValueError as e:
+        raise IRError(f"{where}: {e}") from None
+
+
+def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
+    where = f"node {node}"
+    fields = {f.name: f for f in dataclasses.fields(op_type)}
+    if set(attrs) != set(fields):
+        raise IRError(f"{where}: attributes must be {sorted(fields)}, not {sorted(attrs)}")
+    kwargs = {name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in fields}
+    op: Op = op_type(**kwargs)
+    return op
+
+
+def _parse_attr(kind: str, text: str, where: str) -> Any:
+    text = text.strip()
+    try:
+        if kind == "IntArray":
+            return _parse_array(text, where)
+        if kind == "IntType":
+            return IntType.parse(text)
+        if kind == "tuple[Fraction, ...]":
+            return _parse_fracs(text, where)
+        if kind == "tuple[int, ...]":
+            return tuple(int(s) for s in text.strip("()").split(",") if s.strip())
+    except ValueError as e:
+        raise IRError(f"{where}: {e}") from None
+    raise IRError(f"{where}: no parser for attribute type {kind}")  # pragma: no cover
+
+
+def _parse_array(text: str, where: str) -> IntArray:
+    m = re.fullmatch(r"\[([\d,\s]*)\]\s*(.*)", text, flags=re.S)
+    if m is None or m[2].startswith("<"):
+        raise IRError(f"{where}: array must be '[dims] v v ...' with values, not {text[:40]!r}")
+    import numpy as np
+
+    shape = tuple(int(s) for s in m[1].split(",") if s.strip())
+    flat = [int(s) for s in m[2].split()]
+    if len(flat) != int(np.prod(shape)):
+        raise IRError(f"{where}: array {list(shape)} must have {int(np.prod(shape))} values, not {len(flat)}")
+    return IntArray(np.array(flat, dtype=object).reshape(shape))

@@ -1,0 +1,119 @@
+"""``verify(graph, stage)``: the runnable spec of which graphs are legal at each stage.
+
+Stages:
+- ``nn``: exported networks: integer ops plus Requantize with exact rational scales.
+- ``hw``: integers only: every Requantize has been lowered to MultiThreshold or MulShift.
+In both, every value is typed, shapes agree, and each accumulating op's type holds the exact
+range its weights can produce (so nothing downstream can overflow).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from streamfold.errors import IRError
+from streamfold.ir.graph import Graph, Node, Value
+from streamfold.ir.intervals import output_interval
+from streamfold.ir.ops import OP_TYPES, Conv, MatMul, MulShift, MultiThreshold, Requantize
+from streamfold.ir.shapes import output_shape
+
+STAGES = ("nn", "hw")
+_STAGE_OPS: dict[str, tuple[type, ...]] = {
+    "nn": OP_TYPES,
+    "hw": tuple(t for t in OP_TYPES if t is not Requantize),
+}
+
+
+def verify(graph: Graph, stage: str | None = None) -> Graph:
+    """Check ``graph`` against ``stage`` (default: its own); returns it for chaining."""
+    stage = graph.stage if stage is None else stage
+    if stage not in STAGES:
+        raise IRError(f"verify: stage must be one of {', '.join(STAGES)}, not {stage!r}")
+    known: dict[str, Value] = {}
+    for value in graph.inputs:
+        _define(known, value, "graph input")
+    for node in graph.nodes:
+        _check_node(node, known, stage)
+        _define(known, node.output, f"node {node.name}")
+    _check_outputs(graph, known)
+    return graph
+
+
+def _define(known: dict[str, Value], value: Value, where: str) -> None:
+    if value.name in known:
+        raise IRError(f"{where}: value name {value.name!r} must be unique")
+    if not value.shape or min(value.shape) < 1:
+        raise IRError(f"{where}: shape of {value.name} must be non-empty, not {value.shape}")
+    known[value.name] = value
+
+
+def _check_node(node: Node, known: dict[str, Value], stage: str) -> None:
+    where = f"node {node.name} ({type(node.op).__name__}, stage {stage})"
+    if not isinstance(node.op, _STAGE_OPS[stage]):
+        allowed = ", ".join(t.__name__ for t in _STAGE_OPS[stage])
+        raise IRError(f"{where}: op must be one of {allowed}")
+    if len(node.inputs) != 1:
+        raise IRError(f"{where}: must have exactly one input, not {len(node.inputs)}")
+    if node.inputs[0] not in known:
+        raise IRError(f"{where}: input {node.inputs[0]!r} must be defined before use")
+    x = known[node.inputs[0]]
+    try:
+        shape = output_shape(node.op, x.shape)
+        _check_params(node, x)
+    except IRError as e:
+        raise IRError(f"{where}: {e}") from None
+    if shape != node.output.shape:
+        raise IRError(f"{where}: output shape must be {shape}, not {node.output.shape}")
+    interval = output_interval(node.op, x.dtype)
+    if interval is not None and not node.output.dtype.contains(*interval):
+        raise IRError(
+            f"{where}: output type must hold [{interval[0]}, {interval[1]}], "
+            f"not {node.output.dtype}"
+        )
+
+
+def _check_params(node: Node, x: Value) -> None:
+    op, channels, out = node.op, x.shape[0], node.output.dtype
+    match op:
+        case MatMul() | Conv():
+            w: Any = op.weight.array
+            if w.size and not op.weight_dtype.contains(int(w.min()), int(w.max())):
+                raise IRError(f"weights must lie in {op.weight_dtype}")
+            if op.weight_dtype.bipolar and not np.isin(w, (-1, 1)).all():
+                raise IRError("bipolar weights must be -1 or +1")
+        case Requantize():
+            _per_channel("mul", len(op.mul), channels)
+            _per_channel("add", len(op.add), channels)
+        case MulShift():
+            for name in ("multiplier", "bias", "shift"):
+                _per_channel(name, len(getattr(op, name)), channels)
+            if min(op.shift) < 0:
+                raise IRError(f"shift must be >= 0, not {min(op.shift)}")
+        case MultiThreshold():
+            t = op.thresholds.array
+            _per_channel("thresholds", t.shape[0], channels)
+            if t.ndim != 2 or t.shape[1] != out.levels - 1:
+                raise IRError(f"thresholds must be [channels, {out.levels - 1}] for {out}, not {list(t.shape)}")
+            if t.shape[1] > 1 and (np.diff(t.astype(object), axis=1) < 0).any():
+                raise IRError("thresholds must ascend along each channel")
+
+
+def _per_channel(name: str, n: int, channels: int) -> None:
+    if n not in (1, channels):
+        raise IRError(f"{name} must have 1 or {channels} entries, not {n}")
+
+
+def _check_outputs(graph: Graph, known: dict[str, Value]) -> None:
+    if not graph.outputs:
+        raise IRError("graph: must have at least one output")
+    for name in graph.outputs:
+        if name not in known:
+            raise IRError(f"graph output {name!r} must be a defined value")
+    for name, scale in graph.scales:
+        if name not in graph.outputs:
+            raise IRError(f"scale for {name!r}: must belong to a graph output")
+        channels = known[name].shape[0]
+        _per_channel(f"output {name} scale mul", len(scale.mul), channels)
+        _per_channel(f"output {name} scale add", len(scale.add), channels)

@@ -1,0 +1,117 @@
+"""QTensor: the eval-mode carrier of exact integer meaning between layers.
+
+In eval mode, streamfold's layers return a ``QTensor``: an ordinary float tensor (its value is
+``dequantize`` of the exact meaning) that also carries ``exact``: the int64 codes and the
+per-channel rational ``mul``/``add``. The next streamfold layer computes from ``exact``, never
+from the floats, which is why the eval forward equals the integer graph bit for bit. PyTorch's
+own BatchNorm, Flatten, MaxPool and Dropout keep the exact meaning (handlers below); any other
+operation returns a plain tensor. In training mode nothing here is used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from streamfold.ir.graph import Scale
+from streamfold.quant.exact import Fractions, compose_affine, expand_flatten, fold_batchnorm_values
+from streamfold.sim.exact import dequantize
+
+
+@dataclass(frozen=True)
+class ExactValue:
+    """codes * mul + add per channel (axis 1); codes are int64."""
+
+    codes: torch.Tensor
+    mul: Fractions
+    add: Fractions
+
+    @property
+    def is_integer(self) -> bool:
+        """Plain integer codes with one per-tensor scale: what a MatMul/Conv may consume."""
+        return len(self.mul) == 1 and all(a == 0 for a in self.add)
+
+
+class QTensor(torch.Tensor):
+    exact: ExactValue
+
+    @staticmethod
+    def make(value: ExactValue) -> QTensor:
+        floats = dequantize(value.codes.numpy(), Scale(value.mul, value.add))
+        t = torch.from_numpy(floats.astype(np.float32)).as_subclass(QTensor)
+        t.exact = value
+        return t
+
+    @classmethod
+    def __torch_function__(
+        cls, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
+    ) -> Any:
+        kwargs = kwargs or {}
+        handler = _HANDLERS.get(func)
+        with torch._C.DisableTorchFunctionSubclass():
+            if handler is not None:
+                result = handler(*args, **kwargs)
+                if result is not NotImplemented:
+                    return result
+            return func(*args, **kwargs)
+
+
+def exact_of(x: Any) -> ExactValue | None:
+    return x.exact if isinstance(x, QTensor) and hasattr(x, "exact") else None
+
+
+def _batch_norm(
+    x: Any,
+    running_mean: torch.Tensor | None,
+    running_var: torch.Tensor | None,
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Any:
+    ex = exact_of(x)
+    if ex is None or training or running_mean is None or running_var is None:
+        return NotImplemented
+    a, c = fold_batchnorm_values(running_mean, running_var, weight, bias, eps, "BatchNorm")
+    return QTensor.make(ExactValue(ex.codes, *compose_affine(ex.mul, ex.add, a, c)))
+
+
+def _flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    ex = exact_of(x)
+    if ex is None or start_dim != 1 or end_dim not in (-1, x.dim() - 1):
+        return NotImplemented
+    spatial = math.prod(ex.codes.shape[2:])
+    mul, add = expand_flatten(ex.mul, spatial), expand_flatten(ex.add, spatial)
+    return QTensor.make(ExactValue(ex.codes.flatten(1), mul, add))
+
+
+def _pool(pool: Callable[..., torch.Tensor]) -> Callable[..., Any]:
+    def handler(x: Any, *args: Any, **kwargs: Any) -> Any:
+        ex = exact_of(x)
+        if ex is None or kwargs.get("return_indices") or any(m <= 0 for m in ex.mul):
+            return NotImplemented  # max commutes with x * mul + add only for mul > 0
+        codes = pool(ex.codes.double(), *args, **kwargs).to(torch.int64)  # exact below 2**53
+        return QTensor.make(ExactValue(codes, ex.mul, ex.add))
+
+    return handler
+
+
+def _dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    return x if not training and exact_of(x) is not None else NotImplemented
+
+
+_HANDLERS: dict[Any, Callable[..., Any]] = {
+    F.batch_norm: _batch_norm,
+    torch.Tensor.flatten: _flatten,
+    torch.flatten: _flatten,
+    F.max_pool1d: _pool(F.max_pool1d),
+    F.max_pool2d: _pool(F.max_pool2d),
+    F.dropout: _dropout,
+}

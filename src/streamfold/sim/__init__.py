@@ -1,0 +1,1 @@
+"""Simulators: the exact integer reference (``exact``); RTL simulation comes later."""

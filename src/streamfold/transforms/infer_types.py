@@ -1,0 +1,35 @@
+"""infer_types: give every accumulating op the narrowest type that holds its exact range."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from streamfold.errors import IRError
+from streamfold.ir.dtypes import narrowest
+from streamfold.ir.graph import Graph, Node, Value
+from streamfold.ir.intervals import output_interval
+from streamfold.ir.ops import Flatten, MaxPool
+
+
+def infer_types(graph: Graph) -> Graph:
+    """Recompute MatMul/Conv output types from actual weights and input types (interval analysis).
+
+    MaxPool and Flatten pass their input type through; ops with a declared output type
+    (Requantize, MultiThreshold, MulShift) keep it. Ensures: verify() accepts every output type,
+    and each accumulator is minimal for its weights.
+    """
+    types = {v.name: v.dtype for v in graph.inputs}
+    nodes: list[Node] = []
+    for node in graph.nodes:
+        x = types.get(node.inputs[0])
+        if x is None:
+            raise IRError(f"node {node.name}: input {node.inputs[0]!r} must be defined before use")
+        dtype = node.output.dtype
+        if isinstance(node.op, MaxPool | Flatten):
+            dtype = x
+        elif (interval := output_interval(node.op, x)) is not None:
+            dtype = narrowest(*interval)
+        out = Value(node.output.name, dtype, node.output.shape)
+        nodes.append(replace(node, output=out))
+        types[out.name] = dtype
+    return replace(graph, nodes=tuple(nodes))

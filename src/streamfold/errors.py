@@ -17,6 +17,10 @@ class QuantError(StreamfoldError):
     """A quantized layer is misconfigured or its learned parameters are unusable."""
 
 
+class DataError(StreamfoldError):
+    """A data set is missing or malformed (names the path and what was expected)."""
+
+
 class IRError(StreamfoldError):
     """A graph fails verification, or a pass cannot apply (names the node and the stage)."""
 

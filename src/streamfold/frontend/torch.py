@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from torch import nn
@@ -54,11 +55,15 @@ def export(model: nn.Module, input_shape: Sequence[int]) -> Graph:
     """nn-stage Graph of ``model`` for per-sample inputs of ``input_shape`` (e.g. ``(784,)``)."""
     layers = list(_leaves(model, ""))
     if not layers or not isinstance(layers[0][1], QuantInput):
-        raise FrontendError("model: the first layer must be a QuantInput, which fixes the input codes")
+        raise FrontendError(
+            "model: the first layer must be a QuantInput, which fixes the input codes"
+        )
     first = layers[0][1]
     assert isinstance(first, QuantInput)
     x = Value("x", first.dtype, tuple(input_shape))
-    state = _State(x, first.scale.exact(f"layer {layers[0][0]} (QuantInput)"), (Fraction(0),), "input")
+    state = _State(
+        x, first.scale.exact(f"layer {layers[0][0]} (QuantInput)"), (Fraction(0),), "input"
+    )
     nodes: list[Node] = []
     for path, layer in layers[1:]:
         where = f"layer {path} ({type(layer).__name__})"
@@ -108,7 +113,12 @@ def _export_layer(
             op: Op = (
                 MatMul(IntArray(w), layer.weight_quant.dtype)
                 if isinstance(layer, QuantLinear)
-                else Conv(IntArray(w), layer.weight_quant.dtype, _pair(layer.stride), _padding(where, layer))
+                else Conv(
+                    IntArray(w),
+                    layer.weight_quant.dtype,
+                    _pair(layer.stride),
+                    _padding(where, layer),
+                )
             )
             _check_conv(where, layer)
             mul = tuple(state.mul[0] * s for s in s_w)
@@ -117,19 +127,24 @@ def _export_layer(
         case nn.BatchNorm1d() | nn.BatchNorm2d():
             channels = state.value.shape[0]
             if layer.num_features != channels:
-                raise FrontendError(f"{where}: num_features must be {channels}, not {layer.num_features}")
+                raise FrontendError(
+                    f"{where}: num_features must be {channels}, not {layer.num_features}"
+                )
             a, c = fold_batchnorm(layer, where)
             mul, add = compose_affine(state.mul, state.add, a, c)
             return _State(state.value, mul, add, where)
         case QuantInput():
             raise FrontendError(f"{where}: a QuantInput must be the first layer only")
         case Requantizer():
-            mul, add = layer.fold(state.mul, state.add)
+            mul, add = layer.fold(state.mul, state.add, where)
             req = emit(Requantize(mul, add), layer.dtype, *_scale_of(layer, where))
             return req
         case nn.Flatten():
             if layer.start_dim != 1 or layer.end_dim != -1:
-                raise FrontendError(f"{where}: start_dim, end_dim must be 1, -1, not {layer.start_dim}, {layer.end_dim}")
+                raise FrontendError(
+                    f"{where}: start_dim, end_dim must be 1, -1, "
+                    f"not {layer.start_dim}, {layer.end_dim}"
+                )
             spatial = math.prod(state.value.shape[1:])
             mul, add = expand_flatten(state.mul, spatial), expand_flatten(state.add, spatial)
             return emit(Flatten(), state.value.dtype, mul, add)
@@ -168,16 +183,17 @@ def _pair(v: int | Sequence[int]) -> tuple[int, ...]:
 
 
 def _padding(where: str, layer: nn.Module) -> tuple[int, ...]:
-    pad = layer.padding
+    pad: Any = layer.padding
     if isinstance(pad, str):
         raise FrontendError(f"{where}: padding must be integers, not {pad!r}")
     return _pair(pad)
 
 
 def _check_conv(where: str, layer: nn.Module) -> None:
-    if isinstance(layer, QuantConv1d | QuantConv2d):
-        if layer.groups != 1 or any(d != 1 for d in layer.dilation) or layer.padding_mode != "zeros":
-            raise FrontendError(f"{where}: groups and dilation must be 1 and padding_mode zeros")
+    if isinstance(layer, QuantConv1d | QuantConv2d) and (
+        layer.groups != 1 or any(d != 1 for d in layer.dilation) or layer.padding_mode != "zeros"
+    ):
+        raise FrontendError(f"{where}: groups and dilation must be 1 and padding_mode zeros")
 
 
 def _maxpool(where: str, layer: nn.MaxPool1d | nn.MaxPool2d, state: _State, emit: object) -> _State:

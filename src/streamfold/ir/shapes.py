@@ -43,7 +43,9 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             return (w[0], *spatial)
         case MaxPool():
             if len(shape) != len(op.kernel_size) + 1:
-                raise IRError(f"MaxPool: input must have {len(op.kernel_size)} spatial axes, not {shape}")
+                raise IRError(
+                    f"MaxPool: input must have {len(op.kernel_size)} spatial axes, not {shape}"
+                )
             spatial = tuple(
                 _window_out(s, k, st, 0)
                 for s, k, st in zip(shape[1:], op.kernel_size, op.stride, strict=True)

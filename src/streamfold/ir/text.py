@@ -139,7 +139,9 @@ def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
     fields = {f.name: f for f in dataclasses.fields(op_type)}
     if set(attrs) != set(fields):
         raise IRError(f"{where}: attributes must be {sorted(fields)}, not {sorted(attrs)}")
-    kwargs = {name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in fields}
+    kwargs = {
+        name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in fields
+    }
     op: Op = op_type(**kwargs)
     return op
 
@@ -169,5 +171,7 @@ def _parse_array(text: str, where: str) -> IntArray:
     shape = tuple(int(s) for s in m[1].split(",") if s.strip())
     flat = [int(s) for s in m[2].split()]
     if len(flat) != int(np.prod(shape)):
-        raise IRError(f"{where}: array {list(shape)} must have {int(np.prod(shape))} values, not {len(flat)}")
+        raise IRError(
+            f"{where}: array {list(shape)} must have {int(np.prod(shape))} values, not {len(flat)}"
+        )
     return IntArray(np.array(flat, dtype=object).reshape(shape))

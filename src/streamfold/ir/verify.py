@@ -95,7 +95,10 @@ def _check_params(node: Node, x: Value) -> None:
             t = op.thresholds.array
             _per_channel("thresholds", t.shape[0], channels)
             if t.ndim != 2 or t.shape[1] != out.levels - 1:
-                raise IRError(f"thresholds must be [channels, {out.levels - 1}] for {out}, not {list(t.shape)}")
+                raise IRError(
+                    f"thresholds must be [channels, {out.levels - 1}] for {out}, "
+                    f"not {list(t.shape)}"
+                )
             if t.shape[1] > 1 and (np.diff(t.astype(object), axis=1) < 0).any():
                 raise IRError("thresholds must ascend along each channel")
 

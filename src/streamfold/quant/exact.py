@@ -28,7 +28,9 @@ def exact(value: float, where: str, what: str = "scale", positive: bool = False)
     return Fraction(value)
 
 
-def exact_tensor(t: torch.Tensor, where: str, what: str = "scale", positive: bool = False) -> Fractions:
+def exact_tensor(
+    t: torch.Tensor, where: str, what: str = "scale", positive: bool = False
+) -> Fractions:
     return tuple(exact(float(v), where, what, positive) for v in t.detach().double().reshape(-1))
 
 
@@ -36,7 +38,9 @@ def per_channel(values: Fractions, channels: int) -> Fractions:
     return values if len(values) == channels else values * channels
 
 
-def fold_batchnorm(bn: torch.nn.modules.batchnorm._BatchNorm, where: str) -> tuple[Fractions, Fractions]:
+def fold_batchnorm(
+    bn: torch.nn.modules.batchnorm._BatchNorm, where: str
+) -> tuple[Fractions, Fractions]:
     """BN in eval as y = x * a + c per channel (see ``fold_batchnorm_values``)."""
     if bn.running_mean is None or bn.running_var is None:
         raise QuantError(f"{where}: BatchNorm must track running statistics to be folded")

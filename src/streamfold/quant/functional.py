@@ -34,15 +34,16 @@ class _SignSTE(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         (x,) = ctx.saved_tensors
-        return grad * (x.abs() <= 1).to(grad.dtype)
+        result: torch.Tensor = grad * (x.abs() <= 1).to(grad.dtype)
+        return result
 
 
 def round_ste(x: torch.Tensor) -> torch.Tensor:
-    return _RoundSTE.apply(x)  # type: ignore[no-any-return]
+    return _RoundSTE.apply(x)  # type: ignore[no-untyped-call,no-any-return]
 
 
 def sign_ste(x: torch.Tensor) -> torch.Tensor:
-    return _SignSTE.apply(x)  # type: ignore[no-any-return]
+    return _SignSTE.apply(x)  # type: ignore[no-untyped-call,no-any-return]
 
 
 def grad_scale(x: torch.Tensor, factor: float) -> torch.Tensor:

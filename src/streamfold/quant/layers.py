@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -60,29 +62,21 @@ class WeightQuantizer(nn.Module):
 class _QuantWeightLayer:
     """Shared behaviour of the quantized weight layers (mixed into nn.Linear / nn.ConvNd)."""
 
-    weight: nn.Parameter
-    bias: nn.Parameter | None
-    weight_quant: WeightQuantizer
-    training: bool
-
-    def _setup(self, weight_bits: int, narrow: bool, per_channel: bool) -> None:
+    def _setup(self: Any, weight_bits: int, narrow: bool, per_channel: bool) -> None:
         where = type(self).__name__
-        self.weight_quant = WeightQuantizer(weight_bits, narrow, per_channel, self.weight.shape[0], where)
+        self.weight_quant = WeightQuantizer(
+            weight_bits, narrow, per_channel, self.weight.shape[0], where
+        )
         # A sensible scale for the initial weights already; re-initialised on the first training
         # batch, so a custom weight initialisation after construction is honoured too.
         self.weight_quant.scale.preset(self.weight_quant._init_statistic(self.weight))
 
-    def _float_forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def _exact_forward(self, codes: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self: Any, x: torch.Tensor) -> torch.Tensor:
         ex = exact_of(x)
         if self.training or ex is None or not ex.is_integer:
             plain = x.as_subclass(torch.Tensor) if isinstance(x, QTensor) else x
-            return self._float_forward(plain, self.weight_quant(self.weight))
+            result: torch.Tensor = self._float_forward(plain, self.weight_quant(self.weight))
+            return result
         where = type(self).__name__
         w = self.weight_quant.codes(self.weight)
         peak = int(ex.codes.abs().max()) if ex.codes.numel() else 0

@@ -75,9 +75,12 @@ class Requantizer(nn.Module):
         mag = v.abs() if self.dtype.signed else torch.relu(v)
         return 2 * mag.mean() / math.sqrt(self.dtype.max)
 
-    def fold(self, mul: Fractions, add: Fractions) -> tuple[Fractions, Fractions]:
+    def fold(
+        self, mul: Fractions, add: Fractions, where: str | None = None
+    ) -> tuple[Fractions, Fractions]:
         """The exact dyadic (mul, add) this layer applies to codes meaning codes * mul + add."""
-        return snap_requant(mul, add, single(self.scale.exact(type(self).__name__)), self.multiplier_bits)
+        scale = single(self.scale.exact(where or type(self).__name__))
+        return snap_requant(mul, add, scale, self.multiplier_bits)
 
     def _requantize(self, ex: ExactValue) -> torch.Tensor:
         mul, add = self.fold(ex.mul, ex.add)
@@ -99,7 +102,9 @@ def mulshift_codes(
     if dtype.bipolar:
         return torch.where(acc >= 0, 1, -1).to(torch.int64)
     shift = as_channel_tensor(s, nd)
-    half = torch.where(shift > 0, torch.bitwise_left_shift(torch.ones_like(shift), (shift - 1).clamp(min=0)) - 1, 0)
+    half = torch.where(
+        shift > 0, torch.bitwise_left_shift(torch.ones_like(shift), (shift - 1).clamp(min=0)) - 1, 0
+    )
     kept_lsb = torch.bitwise_right_shift(acc, shift) & 1
     rounded = torch.bitwise_right_shift(acc + half + torch.where(shift > 0, kept_lsb, 0), shift)
     return torch.clamp(rounded, dtype.min, dtype.max)

@@ -27,6 +27,9 @@ class LearnedScale(nn.Module):
     afterwards it learns by gradient. A fixed scale never changes.
     """
 
+    seen_batches: torch.Tensor
+    init_sum: torch.Tensor
+
     def __init__(self, channels: int = 1, init_batches: int = 4, fixed: float | None = None):
         super().__init__()
         value = math.log(fixed) if fixed is not None else 0.0

@@ -72,7 +72,8 @@ def dequantize(codes: Array, scale: Scale | None) -> npt.NDArray[np.float64]:
     channels = x.shape[1]
     mul = np.array([float(scale.channel(c)[0]) for c in range(channels)]).reshape(shape)
     add = np.array([float(scale.channel(c)[1]) for c in range(channels)]).reshape(shape)
-    return x * mul + add
+    result: npt.NDArray[np.float64] = x * mul + add
+    return result
 
 
 def _bind_inputs(graph: Graph, inputs: Mapping[str, Array] | Array) -> dict[str, Array]:
@@ -102,7 +103,9 @@ def _check_range(where: str, x: Array, dtype: IntType) -> None:
         return
     lo, hi = int(x.min()), int(x.max())
     if dtype.bipolar and not np.isin(x, (-1, 1)).all():
-        raise SimulationError(f"{where}: values must be -1 or +1 for bipolar, not {sorted(set(x.ravel()) - {-1, 1})[:3]}")
+        raise SimulationError(
+            f"{where}: values must be -1 or +1 for bipolar, not {int(x[~np.isin(x, (-1, 1))][0])}"
+        )
     if not dtype.contains(lo, hi):
         bad = lo if lo < dtype.min else hi
         raise SimulationError(
@@ -154,7 +157,9 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
     dt = _int_dtype(int(np.abs(w.astype(object)).sum()) * _max_abs(x))
     # windows: (N, C_in, *out_spatial, *kernel); contract C_in and kernel axes.
     k_axes = tuple(range(2 + dims, 2 + 2 * dims))
-    out = np.tensordot(windows.astype(dt), w.astype(dt), axes=((1, *k_axes), (1, *range(2, 2 + dims))))
+    out = np.tensordot(
+        windows.astype(dt), w.astype(dt), axes=((1, *k_axes), (1, *range(2, 2 + dims)))
+    )
     return _to_int64(np.moveaxis(out, -1, 1))
 
 
@@ -162,14 +167,17 @@ def _maxpool(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Arra
     dims = len(kernel)
     windows = sliding_window_view(x, kernel, axis=tuple(range(2, 2 + dims)))
     windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
-    return windows.max(axis=tuple(range(2 + dims, 2 + 2 * dims)))
+    result: Array = windows.max(axis=tuple(range(2 + dims, 2 + 2 * dims)))
+    return result
 
 
 def _channels(x: Array) -> int:
-    return x.shape[1]
+    return int(x.shape[1])
 
 
-def _requantize(x: Array, mul: tuple[Fraction, ...], add: tuple[Fraction, ...], t: IntType) -> Array:
+def _requantize(
+    x: Array, mul: tuple[Fraction, ...], add: tuple[Fraction, ...], t: IntType
+) -> Array:
     out = np.empty(x.shape, dtype=np.int64)
     for c in range(_channels(x)):
         m, a = mul[c % len(mul)], add[c % len(add)]
@@ -186,7 +194,8 @@ def _round_half_even_div(num: Array, den: int) -> Array:
     """round_half_even(num / den) for integer arrays and a positive integer ``den``."""
     q, r = num // den, num % den
     up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
-    return q + up.astype(np.int64)
+    result: Array = q + up.astype(np.int64)
+    return result
 
 
 def _multithreshold(x: Array, thresholds: Array, t: IntType) -> Array:
@@ -204,7 +213,7 @@ def _mulshift(x: Array, op: MulShift, t: IntType) -> Array:
     for c in range(_channels(x)):
         m, b, s = (int(v[c % len(v)]) for v in (op.multiplier, op.bias, op.shift))
         dt = _int_dtype(xm * abs(m) + abs(b) + (1 << s))
-        acc = x[:, c].astype(dt) * m + b
+        acc: Array = x[:, c].astype(dt) * m + b
         if t.bipolar:
             out[:, c] = np.where(acc >= 0, 1, -1)
             continue

@@ -10,10 +10,7 @@ from streamfold.transforms.infer_types import infer_types
 from streamfold.transforms.lower_requantize import Lowering, lower_requantize
 
 
-
-def streamline(
-    graph: Graph, lowering: Lowering | Mapping[str, Lowering] | None = None
-) -> Graph:
+def streamline(graph: Graph, lowering: Lowering | Mapping[str, Lowering] | None = None) -> Graph:
     """nn graph (exact rational scales) -> integer-only graph with the same outputs.
 
     Scales, biases and folded BatchNorm already sit in each Requantize's exact mul/add (the

@@ -1,0 +1,68 @@
+"""The ``streamfold`` command: thin argument parsing over library calls.
+
+Exit codes: 0 success, 1 a StreamfoldError (one line on stderr, no traceback), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from streamfold.errors import StreamfoldError
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from streamfold.demo import report, run_demo
+
+    result = run_demo(Path(args.out), epochs=args.epochs, seed=args.seed, progress=not args.quiet)
+    print(report(result))
+    if not result.bit_exact:
+        raise StreamfoldError(
+            "demo: integer graph outputs must equal PyTorch's exactly, and do not"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from streamfold.ir import parse_graph, print_graph, verify
+
+    path = Path(args.graph)
+    if not path.is_file():
+        raise StreamfoldError(f"show: {path} must be a graph text file (.sfir)")
+    graph = verify(parse_graph(path.read_text()))
+    print(print_graph(graph, values=args.values), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="streamfold", description="Quantized networks to FPGA dataflow."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="train, export, streamline and check an MLP on 8x8 digits")
+    demo.add_argument("-o", "--out", default="build/demo", help="output directory (build/demo)")
+    demo.add_argument("--epochs", type=int, default=40)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    demo.set_defaults(run=_demo)
+    show = sub.add_parser("show", help="print a graph's text form (verified)")
+    show.add_argument("graph", help="graph text file (.sfir)")
+    show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
+    show.set_defaults(run=_show)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except StreamfoldError as e:
+        print(f"streamfold: error: {e}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

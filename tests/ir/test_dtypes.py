@@ -83,13 +83,6 @@ def test_invalid_types_raise(make, message):
         make()
 
 
-# narrowest() measures a negative hi with hi.bit_length() (the bit length of |hi|), so the
-# interval [-2**k, -2**k] gets one bit more than it needs.
-NEGATIVE_POWER_OF_TWO_BUG = pytest.mark.xfail(
-    strict=True, reason="narrowest(-2**k, -2**k) is one bit wider than needed"
-)
-
-
 @pytest.mark.parametrize(
     "lo, hi, expected",
     [
@@ -104,8 +97,8 @@ NEGATIVE_POWER_OF_TWO_BUG = pytest.mark.xfail(
         (-129, 0, "i9"),
         (-3, -2, "i3"),
         (-2, -1, "i2"),
-        pytest.param(-1, -1, "i1", marks=NEGATIVE_POWER_OF_TWO_BUG, id="-1..-1"),
-        pytest.param(-8, -8, "i4", marks=NEGATIVE_POWER_OF_TWO_BUG, id="-8..-8"),
+        pytest.param(-1, -1, "i1", id="-1..-1"),  # a negative hi needs no positive bits
+        pytest.param(-8, -8, "i4", id="-8..-8"),
     ],
 )
 def test_narrowest_hand_computed(lo, hi, expected):
@@ -121,8 +114,6 @@ def test_narrowest_rejects_empty_interval():
 @given(a=st.integers(-(2**70), 2**70), b=st.integers(-(2**70), 2**70))
 def test_narrowest_is_minimal(a, b):
     lo, hi = min(a, b), max(a, b)
-    if lo == hi and lo < 0 and (-lo).bit_count() == 1:
-        return  # NEGATIVE_POWER_OF_TWO_BUG, pinned by test_narrowest_hand_computed
     t = narrowest(lo, hi)
     assert t.contains(lo, hi)
     assert t.signed == (lo < 0)

@@ -202,11 +202,6 @@ def test_parse_errors(text, message):
         parse_graph(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_graph numbers lines after dropping blank and comment lines, so 'text line N' "
-    "points at the wrong line of the file",
-)
 def test_parse_error_names_the_physical_line():
     text = "graph nn\n\n# the input\ninput x u4[3]\n"
     with pytest.raises(IRError, match=r"^text line 4: "):

@@ -79,5 +79,5 @@ def narrowest(lo: int, hi: int) -> IntType:
         raise IRError(f"narrowest: interval must be non-empty, not [{lo}, {hi}]")
     if lo >= 0:
         return IntType(max(1, hi.bit_length()), False)
-    bits = max((-lo - 1).bit_length(), hi.bit_length()) + 1
+    bits = max((-lo - 1).bit_length(), max(hi, 0).bit_length()) + 1
     return IntType(bits, True)

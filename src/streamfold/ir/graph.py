@@ -60,6 +60,12 @@ class Graph:
     outputs: tuple[str, ...]
     scales: tuple[tuple[str, Scale], ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # One canonical order (the outputs'), so equal graphs compare and print equal.
+        order = {name: i for i, name in enumerate(self.outputs)}
+        ordered = tuple(sorted(self.scales, key=lambda s: order.get(s[0], len(order))))
+        object.__setattr__(self, "scales", ordered)
+
     @cached_property
     def _values(self) -> dict[str, Value]:
         values = {v.name: v for v in self.inputs}

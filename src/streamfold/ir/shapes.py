@@ -21,6 +21,24 @@ def _window_out(size: int, kernel: int, stride: int, pad: int) -> int:
     return (size + 2 * pad - kernel) // stride + 1
 
 
+def _check_window(
+    op: str,
+    dims: int,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+) -> None:
+    if dims not in (1, 2):
+        raise IRError(f"{op}: must have 1 or 2 spatial axes, not {dims}")
+    for name, values, least in (
+        ("kernel", kernel, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+    ):
+        if len(values) != dims or min(values) < least:
+            raise IRError(f"{op}: {name} must be {dims} integers >= {least}, not {values}")
+
+
 def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The output shape for input ``shape``; raises IRError naming the mismatch."""
     match op:
@@ -32,6 +50,7 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
         case Conv():
             w = op.weight.shape
             dims = len(w) - 2
+            _check_window("Conv", dims, w[2:], op.stride, op.padding)
             if len(shape) != dims + 1 or shape[0] != w[1]:
                 raise IRError(f"Conv: input shape must be ({w[1]}, <{dims} spatial>), not {shape}")
             spatial = tuple(
@@ -42,10 +61,10 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
                 raise IRError(f"Conv: kernel {w[2:]} must fit the padded input {shape[1:]}")
             return (w[0], *spatial)
         case MaxPool():
-            if len(shape) != len(op.kernel_size) + 1:
-                raise IRError(
-                    f"MaxPool: input must have {len(op.kernel_size)} spatial axes, not {shape}"
-                )
+            dims = len(op.kernel_size)
+            if len(shape) != dims + 1:
+                raise IRError(f"MaxPool: input must have {dims} spatial axes, not {shape}")
+            _check_window("MaxPool", dims, op.kernel_size, op.stride, (0,) * dims)
             spatial = tuple(
                 _window_out(s, k, st, 0)
                 for s, k, st in zip(shape[1:], op.kernel_size, op.stride, strict=True)

@@ -76,10 +76,14 @@ _OUTPUT = re.compile(r"output ([\w.]+)(?: scale mul=(\[.*?\]) add=(\[.*?\]))?\s*
 
 def parse_graph(text: str) -> Graph:
     """Parse ``print_graph`` output (with values) back into a Graph."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines or not lines[0].startswith("graph "):
-        raise IRError("text line 1: must start with 'graph <stage>'")
-    stage = lines[0].split(maxsplit=1)[1].strip()
+    lines = [
+        (n, ln)
+        for n, ln in enumerate(text.splitlines(), start=1)
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if not lines or not lines[0][1].startswith("graph "):
+        raise IRError(f"text line {lines[0][0] if lines else 1}: must start with 'graph <stage>'")
+    stage = lines[0][1].split(maxsplit=1)[1].strip()
     inputs: list[Value] = []
     nodes: list[Node] = []
     outputs: list[str] = []
@@ -93,7 +97,7 @@ def parse_graph(text: str) -> Graph:
             nodes.append(Node(name, _build_op(name, op_type, attrs), args, out))
             pending = None
 
-    for lineno, line in enumerate(lines[1:], start=2):
+    for lineno, line in lines[1:]:
         where = f"text line {lineno}"
         if (m := _ATTR.match(line)) and pending is not None:
             pending[4][m[1]] = m[2]
@@ -121,7 +125,10 @@ def _parse_value(text: str, where: str) -> Value:
     if m is None:
         raise IRError(f"{where}: value must look like 'name: u8[1, 28, 28]', not {text.strip()!r}")
     shape = tuple(int(s) for s in m[3].split(",") if s.strip())
-    return Value(m[1], IntType.parse(m[2]), shape)
+    try:
+        return Value(m[1], IntType.parse(m[2]), shape)
+    except IRError as e:
+        raise IRError(f"{where}: {e}") from None
 
 
 def _parse_fracs(text: str, where: str) -> tuple[Fraction, ...]:
@@ -152,7 +159,10 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
         if kind == "IntArray":
             return _parse_array(text, where)
         if kind == "IntType":
-            return IntType.parse(text)
+            try:
+                return IntType.parse(text)
+            except IRError as e:
+                raise IRError(f"{where}: {e}") from None
         if kind == "tuple[Fraction, ...]":
             return _parse_fracs(text, where)
         if kind == "tuple[int, ...]":

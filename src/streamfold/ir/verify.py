@@ -93,8 +93,10 @@ def _check_params(node: Node, x: Value) -> None:
                 raise IRError(f"shift must be >= 0, not {min(op.shift)}")
         case MultiThreshold():
             t = op.thresholds.array
+            if t.ndim != 2:
+                raise IRError(f"thresholds must be 2-D [channels, levels - 1], not {list(t.shape)}")
             _per_channel("thresholds", t.shape[0], channels)
-            if t.ndim != 2 or t.shape[1] != out.levels - 1:
+            if t.shape[1] != out.levels - 1:
                 raise IRError(
                     f"thresholds must be [channels, {out.levels - 1}] for {out}, "
                     f"not {list(t.shape)}"

@@ -42,12 +42,12 @@ def run(
         args = [env[name] for name in node.inputs]
         try:
             out = _execute(node, args)
+            if check_types:
+                _check_range("output", out, node.output.dtype)
         except StreamfoldError as e:
             raise type(e)(f"while executing node {node.name!r}: {e}") from e
         except (ValueError, ArithmeticError, IndexError) as e:
             raise SimulationError(f"while executing node {node.name!r}: {e}") from e
-        if check_types:
-            _check_range(node.name, out, node.output.dtype)
         env[node.output.name] = out
     return {name: env[name] for name in graph.outputs}
 
@@ -104,7 +104,7 @@ def _check_range(where: str, x: Array, dtype: IntType) -> None:
     lo, hi = int(x.min()), int(x.max())
     if dtype.bipolar and not np.isin(x, (-1, 1)).all():
         raise SimulationError(
-            f"{where}: values must be -1 or +1 for bipolar, not {int(x[~np.isin(x, (-1, 1))][0])}"
+            f"{where}: values must be -1 or +1 for bipolar, not {sorted({int(v) for v in x[~np.isin(x, (-1, 1))]})[:3]}"
         )
     if not dtype.contains(lo, hi):
         bad = lo if lo < dtype.min else hi

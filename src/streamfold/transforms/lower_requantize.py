@@ -19,7 +19,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from streamfold.errors import IRError
-from streamfold.ir.dtypes import IntType
+from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import Conv, IntArray, MatMul, MulShift, MultiThreshold, Requantize
 from streamfold.transforms.infer_types import infer_types
@@ -138,7 +138,12 @@ def _make_ascending(graph: Graph, node: Node) -> tuple[Graph, Node]:
     sign = [-1 if c in negative else 1 for c in range(channels)]
     w = src.op.weight.array
     flipped = w * IntArray(sign).array.reshape((-1,) + (1,) * (w.ndim - 1))
-    graph = graph.replace(src, replace(src, op=replace(src.op, weight=IntArray(flipped))))
+    wtype = src.op.weight_dtype
+    if not wtype.contains(int(flipped.min()), int(flipped.max())):
+        # e.g. i3's -4 negated is 4: widen the weights by the bit that needs (rare: BN gamma < 0).
+        wtype = narrowest(int(flipped.min()), int(flipped.max()))
+    flipped_op = replace(src.op, weight=IntArray(flipped), weight_dtype=wtype)
+    graph = graph.replace(src, replace(src, op=flipped_op))
     graph = infer_types(graph)
     mul = tuple(_channel(op, c)[0] * sign[c] for c in range(channels))
     add = tuple(_channel(op, c)[1] for c in range(channels))

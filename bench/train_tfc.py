@@ -1,6 +1,6 @@
 """Train FINN's TFC (784-64-64-64-10) on MNIST at W1A1, W1A2, W2A2; check exactness; print a table.
 
-    python bench/train_tfc.py --data ../shared/data/mnist --epochs 60
+    python bench/train_tfc.py --data ../shared/data/mnist --epochs 150 --threads 1
 
 For each configuration: QAT top-1 (PyTorch eval mode), top-1 of the streamlined integer graph
 (``streamfold.sim.exact``), whether the integer outputs equal PyTorch's bit for bit, training
@@ -54,7 +54,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default="../shared/data/mnist")
     p.add_argument("--configs", default="W1A1,W1A2,W2A2")
-    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--epochs", type=int, default=150)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--dropout", type=float, default=0.2)
@@ -65,7 +65,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     train, test = load_mnist(args.data)
-    rows = [run_config(c, args, train, test) for c in args.configs.split(",")]
+    rows = []
+    for config in args.configs.split(","):
+        rows.append(run_config(config, args, train, test))
+        print(f"{config}: {rows[-1]}", flush=True)
     print(
         f"# TFC on MNIST, {args.epochs} epochs, {platform.processor() or platform.machine()}, "
         f"{torch.get_num_threads()} threads, {time.strftime('%Y-%m-%d')}"

@@ -62,9 +62,13 @@ def fake_quant(x: torch.Tensor, scale: torch.Tensor, dtype: IntType) -> torch.Te
 
 
 def int_codes(x: torch.Tensor, scale: torch.Tensor, dtype: IntType) -> torch.Tensor:
-    """The integer codes fake_quant multiplies by ``scale``, as int64 (no gradient)."""
+    """The integer codes fake_quant multiplies by ``scale``, as int64 (no gradient).
+
+    ``x`` is first cast to the scale's dtype (float32), so float64 inputs give the same codes
+    as their float32 values do everywhere (eval forward, ``input_codes``, the exporter).
+    """
     with torch.no_grad():
-        v = x / scale
+        v = x.to(scale.dtype) / scale
         if dtype.bipolar:
             return torch.where(v >= 0, 1, -1).to(torch.int64)
         return torch.clamp(torch.round(v), dtype.min, dtype.max).to(torch.int64)

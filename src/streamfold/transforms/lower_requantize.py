@@ -33,11 +33,18 @@ class Lowering(enum.Enum):
     MULSHIFT = "mulshift"
 
 
-def choose_lowering(node: Node) -> Lowering:
-    """Thresholds up to 4-bit outputs or when scales are not dyadic, multiply-shift beyond."""
+def choose_lowering(graph: Graph, node: Node) -> Lowering:
+    """Thresholds up to 4-bit outputs, multiply-shift beyond.
+
+    Thresholds whenever scales are not dyadic (multiply-shift cannot be exact then);
+    multiply-shift whenever a descending channel cannot be made ascending (see
+    ``_make_ascending``), since thresholds need that.
+    """
     assert isinstance(node.op, Requantize)
     if not all(map(_is_dyadic, node.op.mul + node.op.add)):
         return Lowering.THRESHOLDS
+    if _negative_channels(graph, node) and _flippable_producer(graph, node) is None:
+        return Lowering.MULSHIFT
     levels = node.output.dtype.levels
     return Lowering.THRESHOLDS if levels <= MAX_THRESHOLD_LEVELS else Lowering.MULSHIFT
 
@@ -51,7 +58,7 @@ def lower_requantize(
     """
     for node, _ in list(graph.ops_of(Requantize)):
         how = choice.get(node.name) if isinstance(choice, Mapping) else choice
-        how = choose_lowering(node) if how is None else how
+        how = choose_lowering(graph, node) if how is None else how
         graph = _lower_one(graph, graph.node(node.name), how)
     return graph
 
@@ -120,21 +127,17 @@ def _make_ascending(graph: Graph, node: Node) -> tuple[Graph, Node]:
     op = node.op
     assert isinstance(op, Requantize)
     channels = graph.value(node.inputs[0]).shape[0]
-    negative = [c for c in range(channels) if _channel(op, c)[0] < 0]
+    negative = _negative_channels(graph, node)
     if not negative:
         return graph, node
-    src = graph.producer(node.inputs[0])
-    if (
-        src is None
-        or not isinstance(src.op, MatMul | Conv)
-        or len(graph.consumers(src.output.name)) != 1
-        or src.output.name in graph.outputs
-    ):
+    src = _flippable_producer(graph, node)
+    if src is None:
         raise IRError(
             f"node {node.name}: thresholds need ascending channels; channel {negative[0]} has "
             f"mul {_channel(op, negative[0])[0]} < 0 and its producer must be a MatMul or Conv "
             "feeding only this node, so its weights can be negated; use the mulshift lowering"
         )
+    assert isinstance(src.op, MatMul | Conv)
     sign = [-1 if c in negative else 1 for c in range(channels)]
     w = src.op.weight.array
     flipped = w * IntArray(sign).array.reshape((-1,) + (1,) * (w.ndim - 1))
@@ -149,6 +152,25 @@ def _make_ascending(graph: Graph, node: Node) -> tuple[Graph, Node]:
     add = tuple(_channel(op, c)[1] for c in range(channels))
     lowered = replace(graph.node(node.name), op=Requantize(mul, add))
     return graph.replace(graph.node(node.name), lowered), lowered
+
+
+def _negative_channels(graph: Graph, node: Node) -> list[int]:
+    assert isinstance(node.op, Requantize)
+    channels = graph.value(node.inputs[0]).shape[0]
+    return [c for c in range(channels) if _channel(node.op, c)[0] < 0]
+
+
+def _flippable_producer(graph: Graph, node: Node) -> Node | None:
+    """The MatMul/Conv feeding only ``node``, whose weight rows may be negated; else None."""
+    src = graph.producer(node.inputs[0])
+    if (
+        src is None
+        or not isinstance(src.op, MatMul | Conv)
+        or len(graph.consumers(src.output.name)) != 1
+        or src.output.name in graph.outputs
+    ):
+        return None
+    return src
 
 
 def _is_dyadic(v: Fraction) -> bool:

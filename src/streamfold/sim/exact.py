@@ -103,8 +103,8 @@ def _check_range(where: str, x: Array, dtype: IntType) -> None:
         return
     lo, hi = int(x.min()), int(x.max())
     if dtype.bipolar and not np.isin(x, (-1, 1)).all():
-        bad = sorted({int(v) for v in x[~np.isin(x, (-1, 1))]})[:3]
-        raise SimulationError(f"{where}: values must be -1 or +1 for bipolar, not {bad}")
+        wrong = sorted({int(v) for v in x[~np.isin(x, (-1, 1))]})[:3]
+        raise SimulationError(f"{where}: values must be -1 or +1 for bipolar, not {wrong}")
     if not dtype.contains(lo, hi):
         bad = lo if lo < dtype.min else hi
         raise SimulationError(

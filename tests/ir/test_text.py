@@ -146,7 +146,7 @@ def _edit(old: str, new: str) -> str:
         pytest.param(
             _edit("MatMul(x)", "Gemm(x)"),
             r"^text line 3: op must be one of MatMul, Conv, MaxPool, Flatten, Requantize, "
-            r"MultiThreshold, MulShift, not 'Gemm'$",
+            r"MultiThreshold, MulShift, Mvau, Thresholding, not 'Gemm'$",
             id="unknown-op",
         ),
         pytest.param(

@@ -3,6 +3,7 @@
 from streamfold.ir.dtypes import BIPOLAR, IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import (
+    KERNEL_TYPES,
     OP_TYPES,
     Conv,
     Flatten,
@@ -11,14 +12,17 @@ from streamfold.ir.ops import (
     MaxPool,
     MulShift,
     MultiThreshold,
+    Mvau,
     Op,
     Requantize,
+    Thresholding,
 )
 from streamfold.ir.text import parse_graph, print_graph
 from streamfold.ir.verify import verify
 
 __all__ = [
     "BIPOLAR",
+    "KERNEL_TYPES",
     "OP_TYPES",
     "Conv",
     "Flatten",
@@ -29,10 +33,12 @@ __all__ = [
     "MaxPool",
     "MulShift",
     "MultiThreshold",
+    "Mvau",
     "Node",
     "Op",
     "Requantize",
     "Scale",
+    "Thresholding",
     "Value",
     "narrowest",
     "parse_graph",

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.ir.dtypes import IntType
-from streamfold.ir.ops import Conv, Flatten, MatMul, MaxPool, Op
+from streamfold.ir.ops import Conv, Flatten, MatMul, MaxPool, Mvau, Op
 
 
 def dot_interval(weight: npt.NDArray[Any], x_lo: int, x_hi: int) -> tuple[int, int]:
@@ -31,6 +31,8 @@ def output_interval(op: Op, x: IntType) -> tuple[int, int] | None:
     """The exact output range of an accumulating or shape op; None for ops with a declared type."""
     match op:
         case MatMul():
+            return dot_interval(op.weight.array, x.min, x.max)
+        case Mvau() if op.thresholds is None:
             return dot_interval(op.weight.array, x.min, x.max)
         case Conv():
             # Zero padding feeds zeros into border windows: include 0 among the inputs.

@@ -133,5 +133,37 @@ class MulShift:
     shift: tuple[int, ...]
 
 
-Op = MatMul | Conv | MaxPool | Flatten | Requantize | MultiThreshold | MulShift
-OP_TYPES: tuple[type, ...] = (MatMul, Conv, MaxPool, Flatten, Requantize, MultiThreshold, MulShift)
+@dataclass(frozen=True, slots=True)
+class Mvau:
+    """Hardware kernel: matrix-vector-activation unit, a MatMul with optionally fused thresholds.
+
+    y = MultiThreshold(thresholds)(W x) when thresholds is given, else the accumulator W x.
+    """
+
+    weight: IntArray
+    weight_dtype: IntType
+    thresholds: IntArray | None
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholding:
+    """Hardware kernel: a standalone MultiThreshold (same meaning)."""
+
+    thresholds: IntArray
+
+
+Op = (
+    MatMul | Conv | MaxPool | Flatten | Requantize | MultiThreshold | MulShift | Mvau | Thresholding
+)
+OP_TYPES: tuple[type, ...] = (
+    MatMul,
+    Conv,
+    MaxPool,
+    Flatten,
+    Requantize,
+    MultiThreshold,
+    MulShift,
+    Mvau,
+    Thresholding,
+)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding)

@@ -12,8 +12,10 @@ from streamfold.ir.ops import (
     MaxPool,
     MulShift,
     MultiThreshold,
+    Mvau,
     Op,
     Requantize,
+    Thresholding,
 )
 
 
@@ -42,7 +44,7 @@ def _check_window(
 def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The output shape for input ``shape``; raises IRError naming the mismatch."""
     match op:
-        case MatMul():
+        case MatMul() | Mvau():
             out_f, in_f = op.weight.shape
             if shape != (in_f,):
                 raise IRError(f"MatMul: input shape must be ({in_f},), not {shape}")
@@ -74,6 +76,6 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             return (shape[0], *spatial)
         case Flatten():
             return (math.prod(shape),)
-        case Requantize() | MultiThreshold() | MulShift():
+        case Requantize() | MultiThreshold() | MulShift() | Thresholding():
             return shape
     raise IRError(f"no shape rule for op {type(op).__name__}")  # pragma: no cover

@@ -55,6 +55,8 @@ def _fracs(xs: tuple[Fraction, ...]) -> str:
 
 
 def _format(v: Any, values: bool) -> str:
+    if v is None:
+        return "none"
     if isinstance(v, IntArray):
         dims = f"[{', '.join(map(str, v.shape))}]"
         body = " ".join(str(int(x)) for x in v.array.ravel()) if values else f"<sha={v.digest()}>"
@@ -156,6 +158,8 @@ def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
 def _parse_attr(kind: str, text: str, where: str) -> Any:
     text = text.strip()
     try:
+        if kind == "IntArray | None":
+            return None if text == "none" else _parse_array(text, where)
         if kind == "IntArray":
             return _parse_array(text, where)
         if kind == "IntType":

@@ -14,14 +14,25 @@ from typing import Any
 import numpy as np
 
 from streamfold.errors import IRError
+from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Value
 from streamfold.ir.intervals import output_interval
-from streamfold.ir.ops import OP_TYPES, Conv, MatMul, MulShift, MultiThreshold, Requantize
+from streamfold.ir.ops import (
+    KERNEL_TYPES,
+    OP_TYPES,
+    Conv,
+    MatMul,
+    MulShift,
+    MultiThreshold,
+    Mvau,
+    Requantize,
+    Thresholding,
+)
 from streamfold.ir.shapes import output_shape
 
 STAGES = ("nn", "hw")
 _STAGE_OPS: dict[str, tuple[type, ...]] = {
-    "nn": OP_TYPES,
+    "nn": tuple(t for t in OP_TYPES if t not in KERNEL_TYPES),
     "hw": tuple(t for t in OP_TYPES if t is not Requantize),
 }
 
@@ -77,12 +88,14 @@ def _check_node(node: Node, known: dict[str, Value], stage: str) -> None:
 def _check_params(node: Node, x: Value) -> None:
     op, channels, out = node.op, x.shape[0], node.output.dtype
     match op:
-        case MatMul() | Conv():
+        case MatMul() | Conv() | Mvau():
             w: Any = op.weight.array
             if w.size and not op.weight_dtype.contains(int(w.min()), int(w.max())):
                 raise IRError(f"weights must lie in {op.weight_dtype}")
             if op.weight_dtype.bipolar and not np.isin(w, (-1, 1)).all():
                 raise IRError("bipolar weights must be -1 or +1")
+            if isinstance(op, Mvau) and op.thresholds is not None:
+                _check_thresholds(op.thresholds.array, op.weight.shape[0], out)
         case Requantize():
             _per_channel("mul", len(op.mul), channels)
             _per_channel("add", len(op.add), channels)
@@ -91,18 +104,20 @@ def _check_params(node: Node, x: Value) -> None:
                 _per_channel(name, len(getattr(op, name)), channels)
             if min(op.shift) < 0:
                 raise IRError(f"shift must be >= 0, not {min(op.shift)}")
-        case MultiThreshold():
-            t = op.thresholds.array
-            if t.ndim != 2:
-                raise IRError(f"thresholds must be 2-D [channels, levels - 1], not {list(t.shape)}")
-            _per_channel("thresholds", t.shape[0], channels)
-            if t.shape[1] != out.levels - 1:
-                raise IRError(
-                    f"thresholds must be [channels, {out.levels - 1}] for {out}, "
-                    f"not {list(t.shape)}"
-                )
-            if t.shape[1] > 1 and (np.diff(t.astype(object), axis=1) < 0).any():
-                raise IRError("thresholds must ascend along each channel")
+        case MultiThreshold() | Thresholding():
+            _check_thresholds(op.thresholds.array, channels, out)
+
+
+def _check_thresholds(t: Any, channels: int, out: IntType) -> None:
+    if t.ndim != 2:
+        raise IRError(f"thresholds must be 2-D [channels, levels - 1], not {list(t.shape)}")
+    _per_channel("thresholds", t.shape[0], channels)
+    if t.shape[1] != out.levels - 1:
+        raise IRError(
+            f"thresholds must be [channels, {out.levels - 1}] for {out}, not {list(t.shape)}"
+        )
+    if t.shape[1] > 1 and (np.diff(t.astype(object), axis=1) < 0).any():
+        raise IRError("thresholds must ascend along each channel")
 
 
 def _per_channel(name: str, n: int, channels: int) -> None:

@@ -26,7 +26,9 @@ from streamfold.ir.ops import (
     MaxPool,
     MulShift,
     MultiThreshold,
+    Mvau,
     Requantize,
+    Thresholding,
 )
 
 Array = npt.NDArray[Any]
@@ -130,6 +132,13 @@ def _execute(node: Node, args: list[Array]) -> Array:
             return _multithreshold(x, op.thresholds.array, out_type)
         case MulShift():
             return _mulshift(x, op, out_type)
+        case Mvau():
+            acc = _matmul(x, op.weight.array)
+            if op.thresholds is None:
+                return acc
+            return _multithreshold(acc, op.thresholds.array, out_type)
+        case Thresholding():
+            return _multithreshold(x, op.thresholds.array, out_type)
     raise SimulationError(f"no semantics for op {type(op).__name__}")  # pragma: no cover
 
 

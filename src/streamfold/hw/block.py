@@ -1,0 +1,103 @@
+"""The Block record, foldings and RTL instances: what every hardware block provides.
+
+A block is a set of functions (no base class). DSE, estimation, codegen and simulation find a
+block in ``streamfold.hw.registry.BLOCKS`` by the IR op type of a node; they never list op names.
+
+Stream conventions (every block, every generated top):
+- AXI-Stream ``s_axis_tdata/tvalid/tready`` in, ``m_axis_tdata/tvalid/tready`` out, clock ``clk``,
+  active-low synchronous reset ``rst_n``; any valid/ready pattern must be tolerated.
+- A word carries ``elems`` elements of ``dtype.bits`` bits each; element i of a word sits at bits
+  ``[i*bits +: bits]``. A vector of N elements is N / elems consecutive words, word j holding
+  elements ``j*elems .. j*elems + elems - 1``.
+- Signed elements are two's complement; bipolar elements are one bit, 1 = +1 and 0 = -1.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import numpy.typing as npt
+
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node
+
+P = TypeVar("P")
+
+
+class MemStyle(enum.Enum):
+    """Where a block keeps weights/thresholds: a folding choice, not a separate block."""
+
+    BLOCK = "block"  # block RAM (ram_style "block"), registered read
+    DISTRIBUTED = "distributed"  # LUT RAM (ram_style "distributed"), registered read
+    REGISTERS = "registers"  # constants in logic the synthesiser can optimise
+
+
+@dataclass(frozen=True)
+class NodeFolding:
+    """How one node is built: chosen by DSE or by hand; never stored in the IR."""
+
+    pe: int = 1
+    simd: int = 1
+    mem_style: MemStyle = MemStyle.DISTRIBUTED
+    fifo_depth: int = 2  # FIFO on this node's output stream
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pe": self.pe,
+            "simd": self.simd,
+            "mem_style": self.mem_style.value,
+            "fifo_depth": self.fifo_depth,
+        }
+
+
+@dataclass(frozen=True)
+class StreamFormat:
+    """The elements one AXI-Stream word carries (see the module docstring)."""
+
+    dtype: IntType
+    elems: int  # elements per word
+    vector: int  # elements per frame
+
+    @property
+    def width(self) -> int:
+        return self.dtype.bits * self.elems
+
+    @property
+    def words(self) -> int:
+        """Words per frame."""
+        return self.vector // self.elems
+
+
+@dataclass(frozen=True)
+class RtlInstance:
+    """One instance of a hand-written HDL module, fully parameterised.
+
+    ``memories`` are ($readmemh) image files to write beside the top: (file name, content).
+    String parameters naming them hold just the file name; simulation and synthesis run in the
+    directory that holds them.
+    """
+
+    module: str
+    sources: tuple[Path, ...]
+    parameters: tuple[tuple[str, int | str], ...]
+    memories: tuple[tuple[str, str], ...]
+    stream_in: StreamFormat
+    stream_out: StreamFormat
+
+
+@dataclass(frozen=True)
+class Block(Generic[P]):
+    """Everything the compiler believes about one kind of hardware kernel."""
+
+    op_type: type
+    params: Callable[[Graph, Node], P]
+    foldings: Callable[[P], Iterator[NodeFolding]]
+    check_folding: Callable[[str, P, NodeFolding], None]  # raises FoldingError
+    model: Callable[[P, npt.NDArray[Any]], npt.NDArray[Any]]  # (frames, in) -> (frames, out)
+    cycles: Callable[[P, NodeFolding], int]  # initiation interval: cycles per frame
+    latency: Callable[[P, NodeFolding], int]  # first input word to first output word
+    rtl: Callable[[P, NodeFolding, str], RtlInstance]  # (params, folding, instance name)

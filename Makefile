@@ -31,6 +31,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
+	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
+	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/train_tfc.py --data $(MNIST)
 
 clean:

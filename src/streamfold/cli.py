@@ -36,6 +36,33 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from streamfold.flow import build_design
+    from streamfold.hw.block import MemStyle
+    from streamfold.report.text import build_report
+
+    result = build_design(Path(args.model), Path(args.out), args.folding, MemStyle(args.mem_style))
+    print(build_report(result, args.clock_mhz))
+    return 0
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from streamfold.report.text import sim_report
+    from streamfold.simulate import simulate_dir
+
+    result = simulate_dir(
+        Path(args.build_dir),
+        frames=args.frames,
+        rtl=args.rtl,
+        stall=args.stall,
+        seed=args.seed,
+        inputs=Path(args.input) if args.input else None,
+        progress=not args.quiet,
+    )
+    print(sim_report(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamfold", description="Quantized networks to FPGA dataflow."
@@ -51,6 +78,32 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("graph", help="graph text file (.sfir)")
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     show.set_defaults(run=_show)
+    build = sub.add_parser(
+        "build", help="generate the dataflow RTL of a graph into a build directory"
+    )
+    build.add_argument("model", help="graph text file (.sfir), nn or hw stage")
+    build.add_argument("-o", "--out", required=True, help="build directory to write")
+    build.add_argument(
+        "--folding",
+        default="folded",
+        help="folded | balanced | cycles=N | a design point JSON file (default: folded)",
+    )
+    build.add_argument(
+        "--mem-style", default="distributed", choices=["block", "distributed", "registers"]
+    )
+    build.add_argument("--clock-mhz", type=float, default=100.0, help="for the frames/s estimate")
+    build.set_defaults(run=_build)
+    sim = sub.add_parser("sim", help="run a build: the exact reference, or Verilator with --rtl")
+    sim.add_argument("build_dir")
+    sim.add_argument("--frames", type=int, default=100)
+    sim.add_argument("--rtl", action="store_true", help="simulate the generated RTL in Verilator")
+    sim.add_argument(
+        "--stall", type=float, default=0.0, help="random stall probability, both sides"
+    )
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--input", help=".npy file of input codes (frames, ...); default: random")
+    sim.add_argument("-q", "--quiet", action="store_true")
+    sim.set_defaults(run=_sim)
     return p
 
 

@@ -101,3 +101,6 @@ class Block(Generic[P]):
     cycles: Callable[[P, NodeFolding], int]  # initiation interval: cycles per frame
     latency: Callable[[P, NodeFolding], int]  # first input word to first output word
     rtl: Callable[[P, NodeFolding, str], RtlInstance]  # (params, folding, instance name)
+    # True when the first output needs the whole input frame (a matrix-vector product);
+    # False when outputs stream as their inputs arrive (elementwise). Used by the latency model.
+    whole_frame: bool = False

@@ -1,1 +1,2 @@
-"""Simulators: the exact integer reference (``exact``); RTL simulation comes later."""
+"""Simulators: the exact integer reference (``exact``); AXI-Stream word packing (``stream``);
+cycle-accurate RTL simulation in Verilator (``rtl``, building with ``verilate``)."""

@@ -8,6 +8,7 @@ from streamfold.transforms.lower_requantize import (
     lower_to_mulshift,
     lower_to_thresholds,
 )
+from streamfold.transforms.lower_to_kernels import lower_to_kernels
 from streamfold.transforms.streamline import streamline
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "choose_lowering",
     "infer_types",
     "lower_requantize",
+    "lower_to_kernels",
     "lower_to_mulshift",
     "lower_to_thresholds",
     "streamline",

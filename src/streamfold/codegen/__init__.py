@@ -1,0 +1,1 @@
+"""Code generation: a small typed Verilog builder and the dataflow top that stitches blocks."""

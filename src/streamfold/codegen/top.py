@@ -1,0 +1,220 @@
+"""Stitch a kernel graph and its DesignPoint into one AXI-Stream dataflow top, and write a build
+directory: RTL, memory images, the graph, the design point and ``manifest.json``.
+
+Each kernel gets its block instance, then a width converter when the next kernel takes a
+different number of elements per word, then a FIFO in front of the next kernel. The FIFO sits on
+the consumer's side of the converter: a matrix-vector unit takes its input frame in a burst
+(one word per cycle) and then replays it, and only a FIFO right in front of it can deliver such
+a burst. The folding's ``fifo_depth`` counts the producer's output words; the FIFO keeps that
+many elements in its own word size. The top has one AXI-Stream input (the first kernel's format)
+and one output (the last kernel's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from streamfold import __version__
+from streamfold.codegen.verilog import Direction, Instance, Module, Port, Wire, emit
+from streamfold.dse.design_point import DesignPoint, check_design
+from streamfold.errors import IRError, StreamfoldError
+from streamfold.hw.block import RtlInstance, StreamFormat
+from streamfold.hw.dwc.rtl import dwc_instance
+from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.registry import block_of
+from streamfold.ir.graph import Graph
+from streamfold.ir.text import print_graph
+from streamfold.ir.verify import verify
+
+TOP = "sf_top"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One instance in the pipeline, in stream order."""
+
+    name: str
+    kind: str  # "kernel", "fifo" or "dwc"
+    node: str  # the graph node it belongs to
+    rtl: RtlInstance
+
+
+@dataclass(frozen=True)
+class Design:
+    graph: Graph
+    point: DesignPoint
+    stages: tuple[Stage, ...]
+    top: Module
+
+    @property
+    def stream_in(self) -> StreamFormat:
+        return self.stages[0].rtl.stream_in
+
+    @property
+    def stream_out(self) -> StreamFormat:
+        return self.stages[-1].rtl.stream_out
+
+
+def stitch(graph: Graph, point: DesignPoint) -> Design:
+    """The pipeline for a linear chain of kernels (one input, one output)."""
+    verify(graph, "hw")
+    check_design(graph, point)
+    _check_chain(graph)
+    kernels = [_kernel(graph, point, node.name) for node in graph.nodes]
+    stages: list[Stage] = []
+    for k, kernel in enumerate(kernels):
+        name, out = kernel.name, kernel.rtl.stream_out
+        stages.append(kernel)
+        elems = kernels[k + 1].rtl.stream_in.elems if k + 1 < len(kernels) else out.elems
+        if elems != out.elems:
+            dwc = dwc_instance(out, elems)
+            stages.append(Stage(f"{name}_dwc", "dwc", name, dwc))
+        fmt = stages[-1].rtl.stream_out
+        depth = -(-point.folding(name).fifo_depth * out.elems // fmt.elems)
+        stages.append(Stage(f"{name}_fifo", "fifo", name, fifo_instance(fmt, max(2, depth))))
+    return Design(graph, point, tuple(stages), _top_module(stages))
+
+
+def _kernel(graph: Graph, point: DesignPoint, name: str) -> Stage:
+    node = graph.node(name)
+    block = block_of(node)
+    return Stage(
+        name, "kernel", name, block.rtl(block.params(graph, node), point.folding(name), name)
+    )
+
+
+def _check_chain(graph: Graph) -> None:
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise IRError("codegen: the graph must have one input and one output")
+    previous = graph.inputs[0].name
+    for node in graph.nodes:
+        if node.inputs != (previous,):
+            raise IRError(
+                f"node {node.name}: codegen needs a linear chain; its input must be {previous!r}"
+            )
+        previous = node.output.name
+    if graph.outputs[0] != previous:
+        raise IRError(f"codegen: the graph output must be the last node's, {previous!r}")
+
+
+def _top_module(stages: list[Stage]) -> Module:
+    first, last = stages[0].rtl.stream_in, stages[-1].rtl.stream_out
+    ports = (
+        Port("clk", Direction.INPUT),
+        Port("rst_n", Direction.INPUT),
+        Port("s_axis_tdata", Direction.INPUT, first.width),
+        Port("s_axis_tvalid", Direction.INPUT),
+        Port("s_axis_tready", Direction.OUTPUT),
+        Port("m_axis_tdata", Direction.OUTPUT, last.width),
+        Port("m_axis_tvalid", Direction.OUTPUT),
+        Port("m_axis_tready", Direction.INPUT),
+    )
+    wires: list[Wire] = []
+    instances: list[Instance] = []
+    source = "s_axis"
+    for k, stage in enumerate(stages):
+        sink = "m_axis" if k == len(stages) - 1 else f"{stage.name}_out"
+        if sink != "m_axis":
+            width = stage.rtl.stream_out.width
+            wires += [Wire(f"{sink}_tdata", width), Wire(f"{sink}_tvalid"), Wire(f"{sink}_tready")]
+        conns = (
+            ("clk", "clk"),
+            ("rst_n", "rst_n"),
+            ("s_axis_tdata", f"{source}_tdata"),
+            ("s_axis_tvalid", f"{source}_tvalid"),
+            ("s_axis_tready", f"{source}_tready"),
+            ("m_axis_tdata", f"{sink}_tdata"),
+            ("m_axis_tvalid", f"{sink}_tvalid"),
+            ("m_axis_tready", f"{sink}_tready"),
+        )
+        instances.append(Instance(stage.rtl.module, f"u_{stage.name}", stage.rtl.parameters, conns))
+        source = sink
+    header = (
+        f"Generated by streamfold {__version__}: a dataflow pipeline of {len(stages)} stages.",
+        "Do not edit; regenerate with `streamfold build`.",
+    )
+    return Module(TOP, ports, tuple(wires), tuple(instances), header=header)
+
+
+def internal_streams(design: Design) -> tuple[str, ...]:
+    """Names of the streams between stages (wires <name>_tvalid / _tready in the top)."""
+    return tuple(f"{s.name}_out" for s in design.stages[:-1])
+
+
+def design_files(design: Design) -> dict[str, bytes]:
+    """Every file of the build directory, by relative path; deterministic."""
+    files: dict[str, bytes] = {}
+    files[f"rtl/{TOP}.v"] = emit(design.top).encode()
+    for stage in design.stages:
+        for src in stage.rtl.sources:
+            files[f"rtl/{src.name}"] = src.read_bytes()
+        for name, content in stage.rtl.memories:
+            files[f"rtl/{name}"] = content.encode()
+    files["graph.hw.sfir"] = print_graph(design.graph).encode()
+    files["design_point.json"] = design.point.to_json().encode()
+    files[MANIFEST] = _manifest(design, files)
+    return dict(sorted(files.items()))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _format_json(fmt: StreamFormat) -> dict[str, Any]:
+    return {"dtype": str(fmt.dtype), "elems": fmt.elems, "vector": fmt.vector, "width": fmt.width}
+
+
+def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
+    from streamfold.cost.estimate import estimate_pipeline
+
+    est = estimate_pipeline(design)
+    body = {
+        "streamfold": __version__,
+        "top": TOP,
+        "stream_in": _format_json(design.stream_in),
+        "stream_out": _format_json(design.stream_out),
+        "design_point": json.loads(design.point.to_json()),
+        "inputs": {
+            "graph_sha256": _sha(files["graph.hw.sfir"]),
+            "design_point_sha256": _sha(files["design_point.json"]),
+        },
+        "predicted": est.to_json(),
+        "internal_streams": list(internal_streams(design)),
+        "sources": sorted(name for name in files if name.endswith((".v", ".sv"))),
+        "memories": sorted(name for name in files if name.endswith(".hex")),
+        "files": {name: _sha(data) for name, data in sorted(files.items())},
+    }
+    return (json.dumps(body, indent=2) + "\n").encode()
+
+
+def write_build(design: Design, out_dir: Path) -> Path:
+    """Write the build directory atomically: a temporary sibling renamed into place.
+
+    An existing ``out_dir`` is replaced only if it is a streamfold build directory.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not (out_dir / MANIFEST).is_file():
+        raise StreamfoldError(
+            f"build: {out_dir} must be empty or a streamfold build directory (no {MANIFEST} there)"
+        )
+    files = design_files(design)
+    tmp = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir

@@ -1,0 +1,1 @@
+"""Cost models: cycles now; resources and devices in a later step."""

@@ -1,0 +1,145 @@
+"""DesignPoint: the frozen per-node folding of a hardware graph, saved and loaded as JSON.
+
+Presets (``folding_preset``):
+- ``folded``: PE = SIMD = 1 everywhere (smallest, slowest);
+- ``cycles=N``: per node, the least parallel legal folding reaching N cycles per frame
+  (SIMD raised before PE, as FINN's SetFolding does);
+- ``balanced``: ``cycles=`` the fastest fully-folded node's cycles, so no node is the
+  bottleneck by more than folding granularity.
+FIFO depths default to one frame of the producer's output words, so a producer can run a
+whole frame ahead of a consumer that replays its input (the MVAU does).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from streamfold.errors import FoldingError
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.registry import block_of
+from streamfold.ir.graph import Graph
+
+_FIELDS = {"pe", "simd", "mem_style", "fifo_depth"}
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """Per kernel node (by name, in graph order), its NodeFolding."""
+
+    nodes: tuple[tuple[str, NodeFolding], ...]
+
+    def folding(self, name: str) -> NodeFolding:
+        for node, folding in self.nodes:
+            if node == name:
+                return folding
+        raise FoldingError(f"{name}: the design point must give a folding for this node")
+
+    def to_json(self) -> str:
+        body = {name: f.to_json() for name, f in self.nodes}
+        return json.dumps({"nodes": body}, indent=2) + "\n"
+
+    @staticmethod
+    def from_json(text: str) -> DesignPoint:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise FoldingError(f"design point: must be JSON, not ({e})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+            raise FoldingError('design point: must be {"nodes": {name: {pe, simd, ...}}}')
+        return DesignPoint(tuple((n, _folding(n, f)) for n, f in data["nodes"].items()))
+
+
+def _folding(name: str, raw: Any) -> NodeFolding:
+    if not isinstance(raw, dict) or not set(raw) <= _FIELDS:
+        raise FoldingError(f"{name}: folding must be an object with keys among {sorted(_FIELDS)}")
+    for key in ("pe", "simd", "fifo_depth"):
+        value = raw.get(key, 1 if key != "fifo_depth" else 2)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise FoldingError(f"{name}: {key} must be a positive integer, not {value!r}")
+    style = raw.get("mem_style", MemStyle.DISTRIBUTED.value)
+    styles = [s.value for s in MemStyle]
+    if style not in styles:
+        raise FoldingError(f"{name}: mem_style must be one of {', '.join(styles)}, not {style!r}")
+    return NodeFolding(
+        pe=raw.get("pe", 1),
+        simd=raw.get("simd", 1),
+        mem_style=MemStyle(style),
+        fifo_depth=raw.get("fifo_depth", 2),
+    )
+
+
+def check_design(graph: Graph, point: DesignPoint) -> None:
+    """Every kernel node has a legal folding and no folding names an unknown node."""
+    names = {n.name for n in graph.nodes}
+    for name, _ in point.nodes:
+        if name not in names:
+            raise FoldingError(f"{name}: the design point names a node the graph does not have")
+    for node in graph.nodes:
+        block = block_of(node)
+        folding = point.folding(node.name)
+        block.check_folding(node.name, block.params(graph, node), folding)
+        if folding.fifo_depth < 2:
+            raise FoldingError(f"{node.name}: fifo_depth must be >= 2, not {folding.fifo_depth}")
+
+
+def folding_preset(
+    graph: Graph, preset: str, mem_style: MemStyle = MemStyle.DISTRIBUTED
+) -> DesignPoint:
+    """A DesignPoint from a preset name: folded, balanced or cycles=N."""
+    if preset == "folded":
+        return _with_fifos(
+            graph,
+            DesignPoint(tuple((n.name, NodeFolding(mem_style=mem_style)) for n in graph.nodes)),
+        )
+    if preset == "balanced":
+        folded = folding_preset(graph, "folded", mem_style)
+        target = min(_cycles(graph, folded, n.name) for n in graph.nodes)
+        return for_cycles(graph, target, mem_style)
+    if preset.startswith("cycles="):
+        try:
+            target = int(preset.split("=", 1)[1])
+        except ValueError:
+            target = 0
+        if target < 1:
+            raise FoldingError(
+                f"folding preset: cycles=N needs a positive integer N, not {preset!r}"
+            )
+        return for_cycles(graph, target, mem_style)
+    raise FoldingError(
+        f"folding preset: must be folded, balanced, cycles=N or a JSON file, not {preset!r}"
+    )
+
+
+def for_cycles(
+    graph: Graph, target: int, mem_style: MemStyle = MemStyle.DISTRIBUTED
+) -> DesignPoint:
+    """Per node, the legal folding with the fewest PE*SIMD lanes reaching ``target`` cycles
+    (or the fastest legal folding when none does); SIMD is preferred over PE on ties."""
+    chosen = []
+    for node in graph.nodes:
+        block = block_of(node)
+        params = block.params(graph, node)
+        options = [f for f in block.foldings(params) if f.mem_style is mem_style]
+        fast = [f for f in options if block.cycles(params, f) <= target]
+        pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
+        best = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
+        chosen.append((node.name, best))
+    return _with_fifos(graph, DesignPoint(tuple(chosen)))
+
+
+def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
+    node = graph.node(name)
+    block = block_of(node)
+    return block.cycles(block.params(graph, node), point.folding(name))
+
+
+def _with_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
+    """Each node's output FIFO holds one frame of its output words (at least 2)."""
+    nodes = []
+    for name, folding in point.nodes:
+        node = graph.node(name)
+        words = node.output.size // folding.pe
+        nodes.append((name, replace(folding, fifo_depth=max(2, words))))
+    return DesignPoint(tuple(nodes))

@@ -1,0 +1,57 @@
+"""The user-level flow behind the CLI: graph file -> kernels -> design point -> build directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamfold.codegen.top import Design, stitch, write_build
+from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
+from streamfold.dse.design_point import DesignPoint, folding_preset
+from streamfold.errors import StreamfoldError
+from streamfold.hw.block import MemStyle
+from streamfold.ir.graph import Graph
+from streamfold.ir.ops import Requantize
+from streamfold.ir.text import parse_graph
+from streamfold.ir.verify import verify
+from streamfold.transforms import Lowering, lower_to_kernels, streamline
+
+
+def load_graph(path: Path) -> Graph:
+    path = Path(path)
+    if not path.is_file():
+        raise StreamfoldError(f"{path}: must be a graph text file (.sfir)")
+    return verify(parse_graph(path.read_text()))
+
+
+def to_kernels(graph: Graph) -> Graph:
+    """Any verified graph -> hardware kernels (Requantize lowered to thresholds)."""
+    if any(True for _ in graph.ops_of(Requantize)):
+        graph = streamline(graph, Lowering.THRESHOLDS)
+    return lower_to_kernels(graph)
+
+
+def design_point(graph: Graph, folding: str, mem_style: MemStyle) -> DesignPoint:
+    """``folding`` is a preset (folded, balanced, cycles=N) or a DesignPoint JSON file."""
+    path = Path(folding)
+    if folding.endswith(".json") or path.is_file():
+        if not path.is_file():
+            raise StreamfoldError(f"{path}: the folding file must exist")
+        return DesignPoint.from_json(path.read_text())
+    return folding_preset(graph, folding, mem_style)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    design: Design
+    estimate: PipelineEstimate
+    out_dir: Path
+
+
+def build_design(
+    model: Path, out_dir: Path, folding: str = "folded", mem_style: MemStyle = MemStyle.DISTRIBUTED
+) -> BuildResult:
+    graph = to_kernels(load_graph(model))
+    design = stitch(graph, design_point(graph, folding, mem_style))
+    write_build(design, out_dir)
+    return BuildResult(design, estimate_pipeline(design), Path(out_dir))

@@ -1,0 +1,22 @@
+"""MVAU: the Block record of the matrix-vector-activation unit."""
+
+from __future__ import annotations
+
+from streamfold.hw.block import Block
+from streamfold.hw.mvau import cost
+from streamfold.hw.mvau.model import mvau
+from streamfold.hw.mvau.params import MvauParams, check_folding, foldings, params_of
+from streamfold.hw.mvau.rtl import instance
+from streamfold.ir.ops import Mvau
+
+MVAU: Block[MvauParams] = Block(
+    op_type=Mvau,
+    params=params_of,
+    foldings=foldings,
+    check_folding=check_folding,
+    model=mvau,
+    cycles=cost.cycles,
+    latency=cost.latency,
+    rtl=instance,
+    whole_frame=True,  # the first output row needs every input column
+)

@@ -1,0 +1,42 @@
+"""Bit-exact NumPy model of the MVAU: (frames, in_features) -> (frames, out_features).
+
+Independent of ``sim.exact``: the dot products are accumulated one column at a time, in int64
+when the accumulator type guarantees it fits (else Python ints), and the fused thresholds use
+the compare-and-count model of the thresholding block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.errors import SimulationError
+from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.thresholding.model import multithreshold
+
+Array = npt.NDArray[Any]
+_INT64_BITS = 63  # an accumulator type of at most this many bits fits int64
+
+
+def accumulate(params: MvauParams, x: Array) -> Array:
+    """The exact dot products W x for each frame: (frames, out_features)."""
+    dt: Any = np.int64 if params.acc_dtype.bits <= _INT64_BITS else object
+    w = params.weight.array.astype(dt)
+    xs = x.astype(dt)
+    acc = np.zeros((x.shape[0], params.out_features), dtype=dt)
+    for i in range(params.in_features):  # partial sums stay within the accumulator's range
+        acc += xs[:, i : i + 1] * w[None, :, i]
+    return acc
+
+
+def mvau(params: MvauParams, x: Array) -> Array:
+    """The block's output for input frames ``x`` (integer values, bipolar as -1/+1)."""
+    xa = np.asarray(x)
+    if xa.ndim != 2 or xa.shape[1] != params.in_features:
+        raise SimulationError(f"Mvau: input must be (frames, {params.in_features}), not {xa.shape}")
+    acc = accumulate(params, xa)
+    if params.thresholds is None:
+        return acc
+    return multithreshold(acc, params.thresholds.array, params.out_dtype)

@@ -1,0 +1,75 @@
+"""MVAU parameters (fixed by the network) and its legal foldings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import FoldingError, IRError
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.intervals import dot_interval
+from streamfold.ir.ops import IntArray, Mvau
+
+
+@dataclass(frozen=True)
+class MvauParams:
+    """y = W x (the accumulator), or its thresholded levels when thresholds are given."""
+
+    in_features: int  # MW
+    out_features: int  # MH
+    in_dtype: IntType
+    weight_dtype: IntType
+    acc_dtype: IntType  # narrowest type holding every exact W x for these weights
+    out_dtype: IntType  # the node's output type: the levels' type, or one holding acc_dtype
+    weight: IntArray  # [out_features, in_features]
+    thresholds: IntArray | None  # [out_features or 1, out_dtype.levels - 1]
+
+    @property
+    def n_thresholds(self) -> int:
+        """Thresholds per output row; 0 when the accumulator is the output."""
+        return 0 if self.thresholds is None else self.thresholds.shape[1]
+
+
+def params_of(graph: Graph, node: Node) -> MvauParams:
+    """The parameters of an ``Mvau`` node; the accumulator type comes from its actual weights."""
+    op = node.op
+    if not isinstance(op, Mvau):
+        raise IRError(f"{node.name}: op must be Mvau, not {type(op).__name__}")
+    x = graph.value(node.inputs[0]).dtype
+    out_f, in_f = op.weight.shape
+    lo, hi = dot_interval(op.weight.array, x.min, x.max)
+    out = node.output.dtype
+    if op.thresholds is None and (out.bipolar or not out.contains(lo, hi)):
+        # the RTL extends the accumulator into the output type: it must hold every sum
+        raise IRError(f"{node.name}: output type must hold [{lo}, {hi}], not {out}")
+    acc = narrowest(lo, hi)
+    return MvauParams(in_f, out_f, x, op.weight_dtype, acc, out, op.weight, op.thresholds)
+
+
+def foldings(params: MvauParams) -> Iterator[NodeFolding]:
+    """Every legal folding: PE dividing out_features, SIMD dividing in_features, each style."""
+    for pe in _divisors(params.out_features):
+        for simd in _divisors(params.in_features):
+            for style in MemStyle:
+                yield NodeFolding(pe=pe, simd=simd, mem_style=style)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def check_folding(name: str, params: MvauParams, folding: NodeFolding) -> None:
+    """Raise FoldingError naming the node and the violated constraint."""
+    for what, value in (("pe", folding.pe), ("simd", folding.simd)):
+        if value < 1:
+            raise FoldingError(f"{name}: {what} must be >= 1, not {value}")
+    if params.out_features % folding.pe:
+        raise FoldingError(
+            f"{name}: pe={folding.pe} must divide out_features={params.out_features}"
+        )
+    if params.in_features % folding.simd:
+        raise FoldingError(
+            f"{name}: simd={folding.simd} must divide in_features={params.in_features}"
+        )

@@ -1,0 +1,24 @@
+"""BLOCKS: the one registry of hardware blocks, keyed by IR op type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamfold.errors import IRError
+from streamfold.hw.block import Block
+from streamfold.hw.mvau.block import MVAU
+from streamfold.hw.thresholding.block import THRESHOLDING
+from streamfold.ir.graph import Node
+
+BLOCKS: dict[type, Block[Any]] = {b.op_type: b for b in (MVAU, THRESHOLDING)}
+
+
+def block_of(node: Node) -> Block[Any]:
+    try:
+        return BLOCKS[type(node.op)]
+    except KeyError:
+        kinds = ", ".join(t.__name__ for t in BLOCKS)
+        raise IRError(
+            f"node {node.name} ({type(node.op).__name__}): has no hardware block; "
+            f"blocks exist for {kinds} (run lower_to_kernels first)"
+        ) from None

@@ -1,0 +1,50 @@
+"""Thresholding parameters (fixed by the network) and its legal foldings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import FoldingError, IRError
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import IntArray, Thresholding
+
+
+@dataclass(frozen=True)
+class ThresholdingParams:
+    """y[c] = out_dtype's value of level count_k(x[c] >= thresholds[c, k])."""
+
+    channels: int
+    in_dtype: IntType
+    out_dtype: IntType
+    thresholds: IntArray  # [channels or 1, out_dtype.levels - 1]; 1 row applies to every channel
+
+
+def params_of(graph: Graph, node: Node) -> ThresholdingParams:
+    """The parameters of a ``Thresholding`` node over a 1-D ``[channels]`` input."""
+    op = node.op
+    if not isinstance(op, Thresholding):
+        raise IRError(f"{node.name}: op must be Thresholding, not {type(op).__name__}")
+    x = graph.value(node.inputs[0])
+    if len(x.shape) != 1:
+        raise IRError(f"{node.name}: Thresholding input must be [channels], not {list(x.shape)}")
+    return ThresholdingParams(x.shape[0], x.dtype, node.output.dtype, op.thresholds)
+
+
+def foldings(params: ThresholdingParams) -> Iterator[NodeFolding]:
+    """Every legal folding: PE dividing channels (SIMD is 1), each memory style."""
+    for pe in (d for d in range(1, params.channels + 1) if params.channels % d == 0):
+        for style in MemStyle:
+            yield NodeFolding(pe=pe, simd=1, mem_style=style)
+
+
+def check_folding(name: str, params: ThresholdingParams, folding: NodeFolding) -> None:
+    """Raise FoldingError naming the node and the violated constraint."""
+    if folding.simd != 1:
+        raise FoldingError(f"{name}: simd must be 1 for Thresholding, not {folding.simd}")
+    if folding.pe < 1:
+        raise FoldingError(f"{name}: pe must be >= 1, not {folding.pe}")
+    if params.channels % folding.pe:
+        raise FoldingError(f"{name}: pe={folding.pe} must divide channels={params.channels}")

@@ -1,0 +1,1 @@
+"""Reports: text tables for the CLI (JSON and HTML reports later)."""

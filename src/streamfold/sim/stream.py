@@ -1,0 +1,138 @@
+"""Pack integer frames into AXI-Stream words and back (the conventions of ``hw.block``).
+
+A frame of ``fmt.vector`` elements is ``fmt.words`` consecutive words; element i of a word sits
+at bits ``[i*bits +: bits]``; signed elements are two's complement; bipolar elements are one bit,
+1 = +1 and 0 = -1. Frames go back to back. Words are Python ints of any width.
+
+Both directions go through a little-endian bit matrix (``np.packbits``), so one vectorised path
+serves every word width; elements wider than 62 bits fall back to Python ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.errors import SimulationError
+from streamfold.hw.block import StreamFormat
+from streamfold.ir.dtypes import IntType
+
+_NUMPY_BITS = 62  # elements up to this width are decoded in int64 arithmetic
+
+
+def pack(values: npt.ArrayLike, fmt: StreamFormat) -> list[int]:
+    """Frames ``(frames, fmt.vector)`` of integers -> AXI-Stream words, frames back to back."""
+    _check_format("pack", fmt)
+    arr = np.asarray(values)
+    if arr.ndim != 2 or arr.shape[1] != fmt.vector:
+        raise SimulationError(
+            f"pack: values shape must be (frames, {fmt.vector}), not {tuple(arr.shape)}"
+        )
+    _check_integers(arr)
+    _check_range(arr, fmt.dtype)
+    codes = _encode(arr, fmt.dtype).reshape(-1, fmt.elems)
+    return _codes_to_words(codes, fmt.dtype.bits)
+
+
+def unpack(words: Sequence[int], fmt: StreamFormat, frames: int) -> npt.NDArray[Any]:
+    """The inverse of ``pack``: words -> ``(frames, fmt.vector)`` int64 (object past 62 bits)."""
+    _check_format("unpack", fmt)
+    if len(words) != frames * fmt.words:
+        raise SimulationError(
+            f"unpack: word count must be {frames} frames x {fmt.words} = "
+            f"{frames * fmt.words}, not {len(words)}"
+        )
+    for j, w in enumerate(words):
+        if not 0 <= w < (1 << fmt.width):
+            raise SimulationError(
+                f"unpack: word {j} must be an unsigned {fmt.width}-bit int, not {w:#x}"
+            )
+    codes = _words_to_codes(words, fmt.width, fmt.dtype.bits)
+    return _decode(codes, fmt.dtype).reshape(frames, fmt.vector)
+
+
+def _check_format(where: str, fmt: StreamFormat) -> None:
+    if fmt.elems < 1 or fmt.vector % fmt.elems != 0:
+        raise SimulationError(
+            f"{where}: stream elems must divide vector={fmt.vector}, not {fmt.elems}"
+        )
+
+
+def _check_integers(arr: npt.NDArray[Any]) -> None:
+    if arr.dtype.kind in "iu":
+        return
+    if arr.dtype.kind == "O" and all(isinstance(v, int | np.integer) for v in arr.flat):
+        return
+    raise SimulationError(f"pack: values must be integers, not {arr.dtype}")
+
+
+def _check_range(arr: npt.NDArray[Any], dtype: IntType) -> None:
+    if dtype.bipolar:
+        bad = (arr != 1) & (arr != -1)
+        expected = "-1 or +1"
+    else:
+        bad = (arr < dtype.min) | (arr > dtype.max)
+        expected = f"in {dtype.min}..{dtype.max}"
+    if np.any(bad):
+        frame, elem = (int(i) for i in np.argwhere(bad)[0])
+        raise SimulationError(
+            f"pack: value [{frame}, {elem}] must be {expected} ({dtype}), not {arr[frame, elem]}"
+        )
+
+
+def _encode(arr: npt.NDArray[Any], dtype: IntType) -> npt.NDArray[Any]:
+    """Values -> unsigned codes of ``dtype.bits`` bits (int64, or object past 62 bits)."""
+    if dtype.bipolar:
+        return (arr.astype(np.int64) + 1) // 2
+    if dtype.bits <= _NUMPY_BITS:
+        return arr.astype(np.int64) & ((1 << dtype.bits) - 1)
+    mask = (1 << dtype.bits) - 1
+    return np.array([int(v) & mask for v in arr.flat], dtype=object).reshape(arr.shape)
+
+
+def _decode(codes: npt.NDArray[Any], dtype: IntType) -> npt.NDArray[Any]:
+    if dtype.bipolar:
+        return 2 * codes - 1
+    if dtype.signed:
+        half = 1 << (dtype.bits - 1)
+        return (codes ^ half) - half  # sign-extend: flip the sign bit, then subtract it
+    return codes
+
+
+def _codes_to_words(codes: npt.NDArray[Any], bits: int) -> list[int]:
+    """``codes[word, i]`` -> one int per word with code i at bits ``[i*bits +: bits]``."""
+    if bits > _NUMPY_BITS or len(codes) == 0:
+        return [sum(int(c) << (i * bits) for i, c in enumerate(row)) for row in codes]
+    n, elems = codes.shape
+    code_bytes = (bits + 7) // 8  # the low bytes of each little-endian uint64 code
+    raw = codes.astype("<u8").reshape(-1, 1).view(np.uint8)[:, :code_bytes]
+    if bits % 8 == 0:  # byte-aligned elements: the code bytes are the word bytes
+        rows = raw.reshape(n, elems * code_bytes)
+    else:
+        bitmat = np.unpackbits(raw, axis=1, count=bits, bitorder="little")
+        rows = np.packbits(bitmat.reshape(n, elems * bits), axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in rows]
+
+
+def _words_to_codes(words: Sequence[int], width: int, bits: int) -> npt.NDArray[Any]:
+    """Words of ``width`` bits -> ``codes[word, i]`` of ``bits`` bits each."""
+    elems = width // bits
+    if bits > _NUMPY_BITS:
+        mask = (1 << bits) - 1
+        rows = [[(int(w) >> (i * bits)) & mask for i in range(elems)] for w in words]
+        return np.array(rows, dtype=object).reshape(len(words), elems)
+    nbytes = (width + 7) // 8
+    raw = b"".join(int(w).to_bytes(nbytes, "little") for w in words)
+    byte_rows = np.frombuffer(raw, dtype=np.uint8).reshape(len(words), nbytes)
+    if bits % 8 == 0:  # byte-aligned elements: cut the word bytes into codes
+        code_bytes = byte_rows.reshape(-1, bits // 8)
+    else:
+        bitmat = np.unpackbits(byte_rows, axis=1, count=width, bitorder="little")
+        code_bytes = np.packbits(bitmat.reshape(-1, bits), axis=1, bitorder="little")
+    padded = np.zeros((len(code_bytes), 8), dtype=np.uint8)
+    padded[:, : code_bytes.shape[1]] = code_bytes
+    codes: npt.NDArray[np.int64] = padded.view("<u8").reshape(len(words), elems).astype(np.int64)
+    return codes

@@ -60,15 +60,16 @@ def simulate_dir(
     measured: dict[str, Any] = {}
     out = None
     if rtl:
+        from tqdm import tqdm
+
         from streamfold.sim.design import simulate_build
 
-        if progress:
-            print(
-                f"streamfold sim: building and running {len(x)} frames in Verilator ...", flush=True
-            )
+        bar = tqdm(total=1, desc=f"verilator: build + {len(x)} frames", disable=not progress)
         out, run = simulate_build(
             Path(build_dir), x.reshape(len(x), -1), stall_in=stall, stall_out=stall, seed=seed
         )
+        bar.update()
+        bar.close()
         _compare(out, reference.reshape(len(x), -1))
         measured = {
             "measured_interval": run.cycles_per_frame,

@@ -177,6 +177,7 @@ def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
     est = estimate_pipeline(design)
     body = {
         "streamfold": __version__,
+        "tools": _tools(),
         "top": TOP,
         "stream_in": _format_json(design.stream_in),
         "stream_out": _format_json(design.stream_out),
@@ -192,6 +193,18 @@ def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
         "files": {name: _sha(data) for name, data in sorted(files.items())},
     }
     return (json.dumps(body, indent=2) + "\n").encode()
+
+
+def _tools() -> dict[str, str | None]:
+    """Versions of the tools that will consume this build (None: not installed here)."""
+    from streamfold.errors import ToolError
+    from streamfold.sim.rtl import find_verilator
+
+    try:
+        verilator: str | None = find_verilator().version
+    except ToolError:
+        verilator = None
+    return {"streamfold": __version__, "verilator": verilator}
 
 
 def write_build(design: Design, out_dir: Path) -> Path:

@@ -9,7 +9,7 @@ layer's real scale on the graph output.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,7 +23,13 @@ from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import Conv, Flatten, IntArray, MatMul, MaxPool, Op, Requantize
 from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
-from streamfold.quant.exact import Fractions, compose_affine, expand_flatten, fold_batchnorm
+from streamfold.quant.exact import (
+    Fractions,
+    compose_affine,
+    exact_tensor,
+    expand_flatten,
+    fold_batchnorm,
+)
 from streamfold.quant.layers import QuantConv1d, QuantConv2d, QuantLinear
 from streamfold.quant.requantizer import QuantInput, Requantizer
 from streamfold.transforms.infer_types import infer_types
@@ -173,8 +179,6 @@ def _require_integer(where: str, state: _State) -> None:
 
 
 def _bias(where: str, layer: QuantLinear | QuantConv1d | QuantConv2d) -> Fractions:
-    from streamfold.quant.exact import exact_tensor
-
     return exact_tensor(layer.bias, where, "bias") if layer.bias is not None else (Fraction(0),)
 
 
@@ -196,7 +200,10 @@ def _check_conv(where: str, layer: nn.Module) -> None:
         raise FrontendError(f"{where}: groups and dilation must be 1 and padding_mode zeros")
 
 
-def _maxpool(where: str, layer: nn.MaxPool1d | nn.MaxPool2d, state: _State, emit: object) -> _State:
+Emit = Callable[[Op, IntType, Fractions, Fractions], _State]
+
+
+def _maxpool(where: str, layer: nn.MaxPool1d | nn.MaxPool2d, state: _State, emit: Emit) -> _State:
     dims = len(state.value.shape) - 1
     kernel = _ntuple(layer.kernel_size, dims)
     stride = _ntuple(layer.stride if layer.stride is not None else layer.kernel_size, dims)
@@ -206,9 +213,7 @@ def _maxpool(where: str, layer: nn.MaxPool1d | nn.MaxPool2d, state: _State, emit
         raise FrontendError(f"{where}: ceil_mode and return_indices must be False")
     if any(m <= 0 for m in state.mul):
         raise FrontendError(f"{where}: its input scale must be positive to pool integer codes")
-    assert callable(emit)
-    result: _State = emit(MaxPool(kernel, stride), state.value.dtype, state.mul, state.add)
-    return result
+    return emit(MaxPool(kernel, stride), state.value.dtype, state.mul, state.add)
 
 
 def _ntuple(v: int | Sequence[int], n: int) -> tuple[int, ...]:

@@ -16,22 +16,31 @@ from streamfold.errors import StreamfoldError
 def _demo(args: argparse.Namespace) -> int:
     from streamfold.demo import report, run_demo
 
-    result = run_demo(Path(args.out), epochs=args.epochs, seed=args.seed, progress=not args.quiet)
+    result = run_demo(
+        Path(args.out),
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=not args.quiet,
+        rtl=not args.no_rtl,
+    )
     print(report(result))
     if not result.bit_exact:
         raise StreamfoldError(
             "demo: integer graph outputs must equal PyTorch's exactly, and do not"
         )
+    if not isinstance(result.hardware, str) and not result.hardware.bit_exact:
+        raise StreamfoldError("demo: Verilator outputs must equal the integer graph's, and do not")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from streamfold.ir import parse_graph, print_graph, verify
+    from streamfold.flow import load_graph
+    from streamfold.ir import print_graph
 
     path = Path(args.graph)
     if not path.is_file():
         raise StreamfoldError(f"show: {path} must be a graph text file (.sfir)")
-    graph = verify(parse_graph(path.read_text()))
+    graph = load_graph(path)
     print(print_graph(graph, values=args.values), end="")
     return 0
 
@@ -63,6 +72,17 @@ def _sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synth(args: argparse.Namespace) -> int:
+    from streamfold.cost.devices import device
+    from streamfold.synth.implement import implement_build, implementation_report
+
+    impl = implement_build(
+        Path(args.build_dir), device(args.target), bitstream=args.bitstream, dsp=args.dsp
+    )
+    print(implementation_report(impl))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamfold", description="Quantized networks to FPGA dataflow."
@@ -73,15 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, default=40)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    demo.add_argument("--no-rtl", action="store_true", help="skip the Verilator check")
     demo.set_defaults(run=_demo)
     show = sub.add_parser("show", help="print a graph's text form (verified)")
-    show.add_argument("graph", help="graph text file (.sfir)")
+    show.add_argument("graph", help="graph text file (.sfir) or QONNX model (.onnx)")
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     show.set_defaults(run=_show)
     build = sub.add_parser(
         "build", help="generate the dataflow RTL of a graph into a build directory"
     )
-    build.add_argument("model", help="graph text file (.sfir), nn or hw stage")
+    build.add_argument(
+        "model", help="graph text file (.sfir), nn or hw stage, or QONNX model (.onnx)"
+    )
     build.add_argument("-o", "--out", required=True, help="build directory to write")
     build.add_argument(
         "--folding",
@@ -104,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--input", help=".npy file of input codes (frames, ...); default: random")
     sim.add_argument("-q", "--quiet", action="store_true")
     sim.set_defaults(run=_sim)
+    synth = sub.add_parser(
+        "synth", help="synthesise a build (Yosys); for ECP5 also place and route (nextpnr)"
+    )
+    synth.add_argument("build_dir")
+    synth.add_argument("--target", required=True, help="device, e.g. xc7z020 or lfe5u-85f")
+    synth.add_argument("--bitstream", action="store_true", help="ECP5: also write top.bit")
+    synth.add_argument("--dsp", action="store_true", help="let Yosys map multipliers to DSPs")
+    synth.set_defaults(run=_synth)
     return p
 
 

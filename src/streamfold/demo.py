@@ -12,14 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 
+from streamfold.codegen.top import stitch, write_build
+from streamfold.cost.estimate import estimate_pipeline
 from streamfold.data import load_digits_split
+from streamfold.dse.design_point import folding_preset
+from streamfold.errors import ToolError
+from streamfold.flow import to_kernels
 from streamfold.frontend.torch import export, input_codes
-from streamfold.ir import print_graph
+from streamfold.ir import Graph, print_graph
 from streamfold.models import mlp
+from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import dequantize, run_single
+from streamfold.sim.rtl import find_verilator
 from streamfold.training import TrainConfig, accuracy, fit, predict
 from streamfold.transforms import streamline
 
@@ -35,6 +43,18 @@ class DemoResult:
     compared: int
     lowered: dict[str, int]
     files: tuple[Path, ...]
+    hardware: HardwareResult | str  # the RTL check, or why it was skipped
+
+
+@dataclass(frozen=True)
+class HardwareResult:
+    build_dir: Path
+    frames: int
+    bit_exact: bool
+    predicted_interval: int
+    measured_interval: float
+    predicted_latency: int
+    measured_latency: int
 
 
 def float_mlp() -> nn.Sequential:
@@ -46,7 +66,9 @@ def float_mlp() -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(width, 10))
 
 
-def run_demo(out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = True) -> DemoResult:
+def run_demo(
+    out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = True, rtl: bool = True
+) -> DemoResult:
     torch.manual_seed(seed)
     train, test = load_digits_split(seed=seed)
     config = TrainConfig(epochs=epochs, batch_size=64, lr=0.01, seed=seed, progress=progress)
@@ -60,7 +82,8 @@ def run_demo(out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = Tr
 
     graph_nn = export(model, (64,))
     graph_hw = streamline(graph_nn)
-    codes = run_single(graph_hw, input_codes(model, test.x))
+    x_codes = input_codes(model, test.x)
+    codes = run_single(graph_hw, x_codes)
     int_logits = dequantize(codes, graph_hw.scale(graph_hw.outputs[0])).astype(np.float32)
     files = _write(
         out_dir,
@@ -75,6 +98,31 @@ def run_demo(out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = Tr
         compared=int(logits.size),
         lowered=dict(Counter(type(n.op).__name__ for n in graph_hw.nodes)),
         files=files,
+        hardware=_hardware(graph_nn, x_codes, codes, out_dir / "hw") if rtl else "not requested",
+    )
+
+
+def _hardware(
+    graph_nn: Graph, x: npt.NDArray[np.int64], expected: npt.NDArray[np.int64], build_dir: Path
+) -> HardwareResult | str:
+    """Generate the dataflow RTL (balanced folding) and run the test set through Verilator."""
+    try:
+        find_verilator()
+    except ToolError as e:
+        return f"skipped ({e})"
+    graph = to_kernels(graph_nn)
+    design = stitch(graph, folding_preset(graph, "balanced"))
+    write_build(design, build_dir)
+    out, run = simulate_build(build_dir, x)
+    est = estimate_pipeline(design)
+    return HardwareResult(
+        build_dir=build_dir,
+        frames=len(x),
+        bit_exact=bool(np.array_equal(out, expected)),
+        predicted_interval=est.interval,
+        measured_interval=run.cycles_per_frame,
+        predicted_latency=est.latency,
+        measured_latency=run.latency,
     )
 
 
@@ -108,5 +156,18 @@ def report(r: DemoResult) -> str:
             f"  integer outputs == PyTorch eval outputs, bit for bit: {verdict} "
             f"({r.compared} values)",
             "  wrote " + ", ".join(str(p) for p in r.files),
+            *_hardware_report(r.hardware),
         ]
     )
+
+
+def _hardware_report(h: HardwareResult | str) -> list[str]:
+    if isinstance(h, str):
+        return [f"  dataflow RTL: {h}"]
+    verdict = "yes" if h.bit_exact else "NO"
+    return [
+        f"  dataflow RTL (balanced folding) in {h.build_dir}, Verilator on {h.frames} test images:",
+        f"    outputs == integer graph, bit for bit: {verdict}",
+        f"    cycles/frame predicted {h.predicted_interval}, measured {h.measured_interval:.1f}; "
+        f"latency predicted {h.predicted_latency}, measured {h.measured_latency} cycles",
+    ]

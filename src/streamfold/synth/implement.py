@@ -1,0 +1,66 @@
+"""``streamfold synth``: synthesise a build directory for a device, check that it fits, and for
+ECP5 place and route it (Fmax) and optionally write a bitstream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamfold.cost.devices import Device, Family
+from streamfold.synth.nextpnr import PnrResult, place_and_route
+from streamfold.synth.resources import check_fits, utilisation
+from streamfold.synth.yosys import SynthResult, synthesize_build
+
+
+@dataclass(frozen=True)
+class Implementation:
+    device: Device
+    synth: SynthResult
+    pnr: PnrResult | None  # ECP5 only
+
+
+def implement_build(
+    build_dir: Path,
+    dev: Device,
+    *,
+    bitstream: bool = False,
+    dsp: bool = False,
+    workdir: Path | None = None,
+) -> Implementation:
+    """Yosys for ``dev``'s family; ResourceError when the netlist does not fit ``dev``; then,
+    for ECP5, nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir``
+    (default ``<build_dir>/synth/<family>``)."""
+    ecp5 = dev.family is Family.ECP5
+    synth = synthesize_build(build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5)
+    check_fits(synth.resources, dev, f"{Path(build_dir).name} on {dev.name}")
+    pnr = None
+    if ecp5:
+        assert synth.netlist is not None
+        pnr = place_and_route(synth.netlist, dev, bitstream=bitstream)
+    return Implementation(dev, synth, pnr)
+
+
+def implementation_report(impl: Implementation) -> str:
+    dev, synth = impl.device, impl.synth
+    rows = [
+        f"{synth.top} on {dev.name} ({dev.family.value}): Yosys {synth.seconds:.1f} s, "
+        f"log {synth.log_path}",
+        "",
+        f"{'resource':<12}{'used':>10}{'available':>12}{'util':>9}",
+    ]
+    for u in utilisation(synth.resources, dev):
+        rows.append(f"{u.resource:<12}{u.used:>10}{u.available:>12}{u.percent:>8.1f}%")
+    rows.append(f"{'carry':<12}{synth.resources.carry:>10}")
+    pnr = impl.pnr
+    if pnr is not None:
+        rows += [
+            "",
+            f"nextpnr-ecp5 {pnr.seconds:.1f} s: Fmax {pnr.fmax_mhz:.1f} MHz "
+            f"(target {pnr.target_mhz:g} MHz), report {pnr.report_path}",
+        ]
+        if pnr.critical_path is not None:
+            rows.append(f"critical path: {pnr.critical_path.summary()}")
+        rows += [f"  {name:<16}{used:>8} / {avail}" for name, used, avail in pnr.utilisation]
+        if pnr.bitstream is not None:
+            rows.append(f"bitstream: {pnr.bitstream}")
+    return "\n".join(rows)

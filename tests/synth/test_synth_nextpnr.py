@@ -1,0 +1,112 @@
+"""Place and route for ECP5 (nextpnr-ecp5, ecppack) and ``streamfold synth``.
+
+The slow test takes a TFC-W1A1 (784-64-64-64-10, random data, one short epoch: the weights only
+need to be realistic, not accurate) through Yosys, nextpnr and ecppack for LFE5U-85F with the
+pip-installed YoWASP tools; docs/benchmarks.md records its numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from streamfold.cli import main
+from streamfold.cost.devices import device
+from streamfold.errors import ResourceError, StreamfoldError
+from streamfold.synth.implement import implement_build
+from streamfold.synth.nextpnr import place_and_route, read_report
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).with_name("data")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _yowasp_cache() -> Iterator[None]:
+    preset = os.environ.get("YOWASP_CACHE_DIR")
+    if preset is None:
+        os.environ["YOWASP_CACHE_DIR"] = str(REPO / "build" / "yowasp-cache")
+    yield
+    if preset is None:
+        del os.environ["YOWASP_CACHE_DIR"]
+
+
+def test_report_gives_fmax_utilisation_and_critical_path() -> None:
+    report = read_report(DATA / "tfc_w1a1_folded_lfe5u85f.report.json")
+    assert 20 < report.fmax_mhz < 400
+    used = {name: (n, avail) for name, n, avail in report.utilisation}
+    assert used["TRELLIS_COMB"][1] == 83_640 and used["DP16KD"][1] == 208
+    path = report.critical_path
+    assert path is not None and path.logic_levels >= 1
+    assert path.delay_ns == pytest.approx(sum(s.delay_ns for s in path.steps))
+    assert path.summary().startswith(path.start)
+
+
+def test_place_and_route_is_for_ecp5_only(tmp_path: Path) -> None:
+    with pytest.raises(
+        StreamfoldError,
+        match=r"^place and route: device must be one of lfe5u-25f, lfe5u-85f, not xc7z020$",
+    ):
+        place_and_route(tmp_path / "netlist.json", device("xc7z020"))
+
+
+def test_cli_synth_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", str(tmp_path), "--target", "xc7a35t"]) == 1
+    assert "device: name must be one of xc7z020" in capsys.readouterr().err
+    assert main(["synth", str(tmp_path), "--target", "xc7z020"]) == 1
+    assert "must be a build directory with manifest.json" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tfc_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from streamfold.codegen.top import stitch, write_build
+    from streamfold.dse.design_point import folding_preset
+    from streamfold.flow import to_kernels
+    from streamfold.frontend.torch import export
+    from streamfold.models import tfc
+    from streamfold.training import TrainConfig, fit
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = tfc(1, 1)
+    x, y = rng.random((512, 784), dtype=np.float32), rng.integers(0, 10, 512)
+    fit(model, x, y, TrainConfig(epochs=1, progress=False))
+    graph = to_kernels(export(model, (784,)))
+    design = stitch(graph, folding_preset(graph, "folded"))  # 8-bit ports: fits the I/O
+    return write_build(design, tmp_path_factory.mktemp("tfc") / "tfc-w1a1")
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_tfc_places_routes_and_packs_for_lfe5u_85f(
+    tfc_build: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synth", str(tfc_build), "--target", "lfe5u-85f", "--bitstream"]) == 0
+    out = capsys.readouterr().out
+    print(out)  # the numbers, for docs/benchmarks.md (pytest -s)
+    assert "Fmax" in out and "critical path:" in out
+    bit = tfc_build / "synth" / "ecp5" / "top.bit"
+    assert bit.is_file() and bit.stat().st_size > 100_000
+    assert read_report(tfc_build / "synth" / "ecp5" / "report.json").fmax_mhz > 10
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_tfc_resources_for_xc7z020(tfc_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", str(tfc_build), "--target", "xc7z020"]) == 0
+    out = capsys.readouterr().out
+    print(out)
+    assert "LUT " in out and "RAMB18" in out and "Fmax" not in out
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_design_too_big_for_device_names_scarcest_resource(tfc_build: Path) -> None:
+    tiny = dataclasses.replace(device("lfe5u-25f"), name="tiny-ecp5", luts=1_000)
+    with pytest.raises(ResourceError, match=r"^tfc-w1a1 on tiny-ecp5: LUT must be <= 1000 on"):
+        implement_build(tfc_build, tiny, workdir=tfc_build / "synth" / "tiny")

@@ -18,9 +18,14 @@ from streamfold.transforms import Lowering, lower_to_kernels, streamline
 
 
 def load_graph(path: Path) -> Graph:
+    """A verified graph from a text file (.sfir) or a QONNX/ONNX model (.onnx, imported)."""
     path = Path(path)
     if not path.is_file():
-        raise StreamfoldError(f"{path}: must be a graph text file (.sfir)")
+        raise StreamfoldError(f"{path}: must be a graph text file (.sfir) or a QONNX file (.onnx)")
+    if path.suffix.lower() == ".onnx":
+        from streamfold.frontend.qonnx import import_qonnx
+
+        return import_qonnx(path).graph
     return verify(parse_graph(path.read_text()))
 
 

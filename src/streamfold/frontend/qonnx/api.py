@@ -1,0 +1,112 @@
+"""The public entry point: ``import_qonnx`` and the ``ImportedModel`` it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamfold.errors import FrontendError, StreamfoldError
+from streamfold.frontend.qonnx import numeric
+from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain
+from streamfold.frontend.qonnx.model import Array, OnnxModel, OnnxNode, load_model
+from streamfold.frontend.qonnx.values import Act, QConst, Tail
+from streamfold.ir.graph import Graph, Scale
+from streamfold.ir.verify import verify
+from streamfold.transforms.infer_types import infer_types
+
+
+@dataclass(frozen=True)
+class HostProgram:
+    """The float ops from the model input up to the first quantizer, run in float32 NumPy."""
+
+    input_name: str
+    nodes: tuple[OnnxNode, ...]
+    first: FirstQuant
+    constants: dict[str, Array]
+
+    def codes(self, x: Array) -> Array:
+        env: dict[str, Any] = dict(self.constants)
+        env[self.input_name] = np.asarray(x, dtype=np.float32)
+        for node in self.nodes:
+            args = [env[i] if i else None for i in node.inputs]
+            for name, v in zip(node.outputs, numeric.evaluate(node, args), strict=False):
+                env[name] = v
+        q = self.first.node
+        args = [env[i] if i else None for i in q.inputs]
+        return _first_codes(q, [plain(a) if isinstance(a, QConst) else a for a in args])
+
+
+def _first_codes(q: OnnxNode, args: list[Any]) -> Array:
+    if q.op_type == "BipolarQuant":
+        return numeric.bipolar_codes(args[0]).astype(np.int64)
+    if q.op_type == "MultiThreshold":
+        return numeric.multithreshold(args[0], args[1], 1.0, 0.0).astype(np.int64)
+    signed, narrow = bool(q.attr_int("signed", 1)), bool(q.attr_int("narrow", 0))
+    bits = int(np.asarray(args[3]).ravel()[0])
+    mode = numeric.rounding_mode(q, "ROUND")
+    return numeric.quant_codes(args[0], args[1], args[2], bits, signed, narrow, mode).astype(
+        np.int64
+    )
+
+
+@dataclass(frozen=True)
+class ImportedModel:
+    """An imported network: the nn-stage ``graph`` over integer input codes, and the host step.
+
+    ``input_codes(x)`` turns float model inputs (batched, the ONNX input's layout) into the
+    graph's input codes exactly as the qonnx executor computes them (float32). ``tail`` names
+    a final TopK/ArgMax that the graph leaves to the host (the graph outputs the logits).
+    """
+
+    graph: Graph
+    host: HostProgram
+    tail: Tail | None = None
+
+    def apply_tail(self, real: np.ndarray) -> np.ndarray:
+        """The model's final output from the graph's real (dequantized) outputs."""
+        return real if self.tail is None else self.tail.apply(real)
+
+    def input_codes(self, x: np.ndarray) -> np.ndarray:
+        codes = self.host.codes(x)
+        return codes.reshape((codes.shape[0], *self.graph.inputs[0].shape))
+
+
+def import_qonnx(model: str | Path | bytes | Any) -> ImportedModel:
+    """Read a QONNX/ONNX model (path, bytes or ModelProto) into an ``ImportedModel``."""
+    onnx_model = load_model(model)
+    walker = Walker(onnx_model)
+    walker.run()
+    return _finish(onnx_model, walker)
+
+
+def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
+    if w.first is None or w.input_value is None:
+        raise FrontendError(
+            "model: the float input must reach a quantizer (Quant, BipolarQuant or "
+            "MultiThreshold) before any weights"
+        )
+    if len(m.outputs) != 1:
+        raise FrontendError(f"model: must have one output, not {len(m.outputs)}")
+    out = w.env.get(m.outputs[0])
+    if not isinstance(out, Act):
+        raise FrontendError(f"model output {m.outputs[0]!r}: must be computed from the input")
+    if out.clipped:
+        raise FrontendError(
+            f"model output {m.outputs[0]!r}: must be affine per channel; a Relu/Clip at the end "
+            "is not supported"
+        )
+    if out.value.name == w.input_value.name:
+        raise FrontendError("model: must contain at least one layer after the input quantizer")
+    tail = w.tails.get(m.outputs[0])
+    name = out.value.name
+    scale = Scale(out.mul, out.add)
+    graph = Graph("nn", (w.input_value,), tuple(w.nodes), (name,), ((name, scale),))
+    try:
+        graph = verify(infer_types(graph), "nn")
+    except StreamfoldError as e:
+        raise FrontendError(f"model: the converted graph is not valid: {e}") from None
+    host = HostProgram(m.input_name, tuple(w.host_nodes), w.first, m.constants)
+    return ImportedModel(graph, host, tail)

@@ -1,0 +1,1 @@
+"""FINN's GlobalAccPool: per channel, the sum over every pixel of a channels-last map."""

@@ -1,0 +1,28 @@
+"""Bit-exact NumPy model of global sum pooling: (frames, in) -> (frames, channels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.errors import SimulationError
+from streamfold.hw.globalpool.params import GlobalPoolParams
+
+Array = npt.NDArray[Any]
+
+
+def globalpool(params: GlobalPoolParams, x: Array) -> Array:
+    """Per channel, the sum over all pixels of channels-last frames ``x`` (int64: the sums fit
+    ``params.out_dtype``, checked)."""
+    xa = np.asarray(x)
+    if xa.ndim != 2 or xa.shape[1] != params.in_vector:
+        raise SimulationError(
+            f"GlobalPool: input must be (frames, {params.in_vector}), not {xa.shape}"
+        )
+    if params.out_dtype.bits > 63:
+        raise SimulationError(f"GlobalPool: sums must fit int64, not {params.out_dtype}")
+    n = xa.shape[0]
+    sums: Array = xa.astype(np.int64).reshape(n, params.pixels, params.channels).sum(axis=1)
+    return sums

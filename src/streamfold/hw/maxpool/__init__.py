@@ -1,0 +1,1 @@
+"""Streaming max-pooling: FINN's SWG + Pool (max) pair, as one block."""

@@ -1,0 +1,97 @@
+"""Max-pooling parameters (fixed by the network) and its legal foldings.
+
+Stream conventions (those of hw.swg; also at the top of sf_maxpool.v):
+
+- Input: a ``[C, *spatial]`` map (spatial ``(L,)`` or ``(H, W)``) streamed channels-last: pixels
+  in row-major spatial order, channels fastest; a word carries SIMD consecutive channels of one
+  pixel, so a pixel is ``C / SIMD`` words.
+- Output: the pooled ``[C, *out_dims]`` map in the same order and layout, ``out_dims`` =
+  ``(d - k) // s + 1`` per dimension (no padding, floor: PyTorch's default; pad first with
+  hw.pad). Kernel and stride are per dimension and independent (overlapping windows included).
+- Elements: unsigned and signed (two's complement) compare as integers; bipolar elements
+  (1 = +1, 0 = -1) take the OR of their bits, which is their max.
+
+SIMD is the parallelism over channels (FINN's PE of its Pool layer): SIMD channels are compared
+per cycle, so ``NodeFolding.simd`` divides channels and ``pe`` is 1. The window buffer is an
+sf_swg whose memory style is the folding's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import FoldingError, IRError
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.swg.params import SwgParams
+from streamfold.ir.dtypes import IntType
+
+
+@dataclass(frozen=True)
+class MaxPoolParams:
+    """Max over ``kernel_size`` windows, ``stride`` apart, of a ``[channels, *in_dims]`` map."""
+
+    channels: int
+    in_dims: tuple[int, ...]  # (L,) or (H, W)
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    dtype: IntType
+
+    def __post_init__(self) -> None:
+        if self.channels < 1:
+            raise IRError(f"MaxPoolParams: channels must be >= 1, not {self.channels}")
+        if len(self.in_dims) not in (1, 2):
+            raise IRError(f"MaxPoolParams: in_dims must be (L,) or (H, W), not {self.in_dims}")
+        for what in ("kernel_size", "stride"):
+            value = getattr(self, what)
+            if len(value) != len(self.in_dims) or min(value) < 1:
+                raise IRError(
+                    f"MaxPoolParams: {what} must be {len(self.in_dims)} ints >= 1, not {value}"
+                )
+        if any(k > d for k, d in zip(self.kernel_size, self.in_dims, strict=True)):
+            raise IRError(
+                f"MaxPoolParams: kernel_size must fit in_dims={self.in_dims}, "
+                f"not {self.kernel_size}"
+            )
+
+    @property
+    def swg(self) -> SwgParams:
+        """The sliding-window generator inside the block."""
+        return SwgParams(self.channels, self.in_dims, self.kernel_size, self.stride, self.dtype)
+
+    @property
+    def out_dims(self) -> tuple[int, ...]:
+        return self.swg.out_dims
+
+    @property
+    def window(self) -> int:
+        return math.prod(self.kernel_size)
+
+    @property
+    def in_vector(self) -> int:
+        return self.channels * math.prod(self.in_dims)
+
+    @property
+    def out_vector(self) -> int:
+        return self.channels * math.prod(self.out_dims)
+
+
+def foldings(params: MaxPoolParams) -> Iterator[NodeFolding]:
+    """Every legal folding: SIMD dividing channels, each memory style for the window buffer."""
+    for simd in range(1, params.channels + 1):
+        if params.channels % simd == 0:
+            for style in MemStyle:
+                yield NodeFolding(simd=simd, mem_style=style)
+
+
+def check_folding(name: str, params: MaxPoolParams, folding: NodeFolding) -> None:
+    """Raise FoldingError naming the node and the violated constraint."""
+    if folding.pe != 1:
+        raise FoldingError(
+            f"{name}: pe must be 1 (max-pool channel lanes are its simd), not {folding.pe}"
+        )
+    if folding.simd < 1:
+        raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
+    if params.channels % folding.simd:
+        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")

@@ -1,0 +1,1 @@
+"""FINN's ConvolutionInputGenerator: the sliding-window generator (SWG) of a convolution."""

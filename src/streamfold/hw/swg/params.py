@@ -1,0 +1,123 @@
+"""Sliding-window generator parameters (fixed by the network) and its legal foldings.
+
+Stream conventions (also at the top of sf_swg.v; the conv lowering depends on them):
+
+- Input: a ``[C, *spatial]`` feature map (spatial ``(L,)`` or ``(H, W)``, already padded)
+  streamed channels-last: pixels in row-major spatial order, channels fastest. A word carries
+  SIMD consecutive channels of one pixel, so a pixel is ``C / SIMD`` words.
+- Output: for each output pixel in row-major order, its window in ``(k_h, k_w, c)`` order,
+  channels fastest; a word carries SIMD channels of one kernel position. A frame is
+  ``out_pixels * K_h * K_w * C / SIMD`` words: the input-vector order an MVAU with SIMD lanes
+  and weights laid out ``[out_channels, k_h, k_w, in_channels]`` expects.
+- With ``mmv > 1``: output pixels go in groups of ``mmv`` consecutive pixels of a row (``mmv``
+  divides the output width) and one word carries the same kernel position and channel fold
+  for the whole group: element ``m * SIMD + s`` is channel ``cf * SIMD + s`` of group pixel
+  ``m``. The frame's element order is then ``[OH, OW / mmv, K_h, K_w, C / SIMD, mmv, SIMD]``.
+
+``mmv`` (output pixels per word, for high-rate 1-D signals) lives in ``SwgParams`` because
+``NodeFolding`` has no field for it: the conv lowering chooses it together with the MVAU that
+consumes the stream. ``check_folding`` checks it with the folding's SIMD.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import FoldingError, IRError
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.ir.dtypes import IntType
+
+
+@dataclass(frozen=True)
+class SwgParams:
+    """Windows of a ``[channels, *in_dims]`` map: ``kernel_size`` and ``stride`` per dimension."""
+
+    channels: int
+    in_dims: tuple[int, ...]  # (L,) or (H, W), padding included
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    dtype: IntType
+    mmv: int = 1  # output pixels per output word
+
+    def __post_init__(self) -> None:
+        if self.channels < 1:
+            raise IRError(f"SwgParams: channels must be >= 1, not {self.channels}")
+        if len(self.in_dims) not in (1, 2):
+            raise IRError(f"SwgParams: in_dims must be (L,) or (H, W), not {self.in_dims}")
+        for what in ("kernel_size", "stride"):
+            value = getattr(self, what)
+            if len(value) != len(self.in_dims) or min(value) < 1:
+                raise IRError(
+                    f"SwgParams: {what} must be {len(self.in_dims)} ints >= 1, not {value}"
+                )
+        if any(k > d for k, d in zip(self.kernel_size, self.in_dims, strict=True)):
+            raise IRError(
+                f"SwgParams: kernel_size must fit in_dims={self.in_dims}, not {self.kernel_size}"
+            )
+
+    def _hw(self, dims: tuple[int, ...], one: int) -> tuple[int, int]:
+        return (one, dims[0]) if len(dims) == 1 else (dims[0], dims[1])
+
+    @property
+    def in_hw(self) -> tuple[int, int]:
+        """(H, W): a 1-D signal is one row."""
+        return self._hw(self.in_dims, 1)
+
+    @property
+    def kernel_hw(self) -> tuple[int, int]:
+        return self._hw(self.kernel_size, 1)
+
+    @property
+    def stride_hw(self) -> tuple[int, int]:
+        return self._hw(self.stride, 1)
+
+    @property
+    def out_dims(self) -> tuple[int, ...]:
+        """Output spatial dims, as many as ``in_dims``: (d - k) // s + 1 each."""
+        return tuple(
+            (d - k) // s + 1
+            for d, k, s in zip(self.in_dims, self.kernel_size, self.stride, strict=True)
+        )
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return self._hw(self.out_dims, 1)
+
+    @property
+    def window(self) -> int:
+        """Kernel positions per window: K_h * K_w."""
+        return math.prod(self.kernel_size)
+
+    @property
+    def in_vector(self) -> int:
+        """Elements per input frame."""
+        return self.channels * math.prod(self.in_dims)
+
+    @property
+    def out_vector(self) -> int:
+        """Elements per output frame: out_pixels * K_h * K_w * channels."""
+        return math.prod(self.out_dims) * self.window * self.channels
+
+
+def foldings(params: SwgParams) -> Iterator[NodeFolding]:
+    """Every legal folding: SIMD dividing channels, each memory style for the buffer."""
+    for simd in range(1, params.channels + 1):
+        if params.channels % simd == 0:
+            for style in MemStyle:
+                yield NodeFolding(simd=simd, mem_style=style)
+
+
+def check_folding(name: str, params: SwgParams, folding: NodeFolding) -> None:
+    """Raise FoldingError naming the node and the violated constraint."""
+    if folding.pe != 1:
+        raise FoldingError(f"{name}: pe must be 1 (the SWG has no PE lanes), not {folding.pe}")
+    for what, value in (("simd", folding.simd), ("mmv", params.mmv)):
+        if value < 1:
+            raise FoldingError(f"{name}: {what} must be >= 1, not {value}")
+    if params.channels % folding.simd:
+        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+    out_w = params.out_hw[1]
+    if out_w % params.mmv:
+        raise FoldingError(f"{name}: mmv={params.mmv} must divide out width={out_w}")

@@ -1,0 +1,244 @@
+// sf_swg: sliding-window generator (FINN's ConvolutionInputGenerator), 1-D and 2-D, no padding.
+//
+// Streams (streamfold.hw.block: element i of a word at bits [i*ELEM_BITS +: ELEM_BITS]; bipolar
+// elements are one bit, 1 = +1; the block only moves bits, so every IntType is the same to it):
+//   Input: a [C, H, W] feature map (1-D: H = 1, W = L), already padded, streamed channels-last:
+//     pixels in row-major order, channels fastest. Word j of pixel (y, x) carries the SIMD
+//     channels j*SIMD .. j*SIMD + SIMD - 1: CF = C / SIMD words per pixel, H * W * CF per frame.
+//   Output: for each group of MMV consecutive output pixels (oy, ox .. ox + MMV - 1) in
+//     row-major order (MMV divides OW, so a group never crosses a row), the window in
+//     (ky, kx, cf) order, cf fastest: one word per kernel position and channel fold. Element
+//     m * SIMD + s of that word is channel cf * SIMD + s of input pixel
+//     (oy * S_H + ky, (ox + m) * S_W + kx). OH * (OW / MMV) * K_H * K_W * CF words per frame.
+//     With MMV = 1 this is the input-vector order of an MVAU with SIMD lanes and weights laid
+//     out [out_channels, k_h, k_w, in_channels].
+//
+// Buffer. Input words go to a circular buffer of DEPTH words (a power of two, so addresses wrap
+// by truncation), replicated MMV times so the MMV pixels of an output word are read in the same
+// cycle. Positions are counted in input words from the start of the frame the reader is in:
+//   ahead: words written (above H*W*CF once the writer is into the next frame; never below 0,
+//          as the reader leaves a frame only after all of its words are written);
+//   low:   the first word of the current window (pixel (oy*S_H, ox*S_W)); nothing below it is
+//          read again this frame.
+// The reader issues a word when its last pixel's word, low + off + (MMV-1)*S_W*CF, is below
+// ahead (all the group's words are then written), and the frame's last word only once the whole
+// input frame is written (its unread tail included); the writer takes a word when ahead is below
+// low + DEPTH (the slot it overwrites holds a word below low). Progress needs DEPTH >= the
+// window span ((K_H-1)*W + (MMV-1)*S_W + K_W) * CF and >= the words from the last window to
+// the frame's end; streamfold.hw.swg.cost chooses a DEPTH that also lets the writer run ahead
+// across row and frame changes, so the busier side moves one word per cycle.
+//
+// Pipeline: a read issued at cycle t is registered at t + 1 and written to a 4-word output
+// FIFO, offered from t + 2. A read issues only when the FIFO has a slot reserved for it
+// (credits), so the reader never stalls mid-pipeline and any valid/ready pattern on either
+// side is tolerated. s_axis_tready and m_axis_tvalid come from registers only.
+//
+// MEM_STYLE "block" / "distributed" / "registers" sets ram_style on the buffer (registered read).
+// Every parameter is set by streamfold.hw.swg.rtl.
+`default_nettype none
+
+module sf_swg #(
+    parameter integer ELEM_BITS = 4,
+    parameter integer C = 4,            // channels
+    parameter integer SIMD = 1,         // channels per word; divides C
+    parameter integer H = 4,            // input rows (1 for a 1-D signal)
+    parameter integer W = 4,            // input columns (the length of a 1-D signal)
+    parameter integer K_H = 3,
+    parameter integer K_W = 3,
+    parameter integer S_H = 1,
+    parameter integer S_W = 1,
+    parameter integer MMV = 1,          // output pixels per word; divides OW
+    parameter integer DEPTH = 64,       // buffer words: a power of two >= 2 and the window span
+    parameter [8*16-1:0] MEM_STYLE = "distributed"
+) (
+    input wire clk,
+    input wire rst_n,
+    input wire [SIMD*ELEM_BITS-1:0] s_axis_tdata,
+    input wire s_axis_tvalid,
+    output wire s_axis_tready,
+    output wire [MMV*SIMD*ELEM_BITS-1:0] m_axis_tdata,
+    output wire m_axis_tvalid,
+    input wire m_axis_tready
+);
+    localparam [8*16-1:0] STYLE_BLOCK = "block";
+    localparam [8*16-1:0] STYLE_DISTRIBUTED = "distributed";
+
+    localparam integer CF = C / SIMD;
+    localparam integer OH = (H - K_H) / S_H + 1;
+    localparam integer OW = (W - K_W) / S_W + 1;
+    localparam integer OG = OW / MMV;  // pixel groups per output row
+    localparam integer IN_WORDS = H * W * CF;
+    localparam integer XW = SIMD * ELEM_BITS;
+    localparam integer AB = $clog2(DEPTH);
+    // Positions (unsigned): below IN_WORDS + DEPTH (ahead is at most low + DEPTH).
+    localparam integer CB = $clog2(IN_WORDS + DEPTH + 1);
+
+    function integer bits_for(input integer n);  // a counter over 0 .. n-1
+        bits_for = (n > 1) ? $clog2(n) : 1;
+    endfunction
+    localparam integer CFB = bits_for(CF);
+    localparam integer KWB = bits_for(K_W);
+    localparam integer KHB = bits_for(K_H);
+    localparam integer OGB = bits_for(OG);
+    localparam integer OHB = bits_for(OH);
+
+    localparam integer CF_M1 = CF - 1;
+    localparam integer KW_M1 = K_W - 1;
+    localparam integer KH_M1 = K_H - 1;
+    localparam integer OG_M1 = OG - 1;
+    localparam integer OH_M1 = OH - 1;
+    localparam [CFB-1:0] CF_LAST = CF_M1[CFB-1:0];
+    localparam [KWB-1:0] KW_LAST = KW_M1[KWB-1:0];
+    localparam [KHB-1:0] KH_LAST = KH_M1[KHB-1:0];
+    localparam [OGB-1:0] OG_LAST = OG_M1[OGB-1:0];
+    localparam [OHB-1:0] OH_LAST = OH_M1[OHB-1:0];
+
+    localparam integer KY_STEP_I = (W - K_W) * CF + 1;  // off: last word of a kernel row -> next
+    localparam integer OX_STEP_I = MMV * S_W * CF;  // low: next pixel group
+    localparam integer OY_STEP_I = S_H * W * CF;  // row_low: next output row
+    localparam integer LAST_PIX_I = (MMV - 1) * S_W * CF;  // last pixel of a group, from the first
+    localparam [CB-1:0] KY_STEP = KY_STEP_I[CB-1:0];
+    localparam [CB-1:0] OX_STEP = OX_STEP_I[CB-1:0];
+    localparam [CB-1:0] OY_STEP = OY_STEP_I[CB-1:0];
+    localparam [CB-1:0] LAST_PIX = LAST_PIX_I[CB-1:0];
+    localparam [CB-1:0] FRAME = IN_WORDS[CB-1:0];
+    localparam integer FRAME_M1 = IN_WORDS - 1;
+    localparam [CB-1:0] FRAME_LAST = FRAME_M1[CB-1:0];
+    localparam [CB-1:0] DEPTH_C = DEPTH[CB-1:0];
+    localparam integer FRAME_MOD_I = IN_WORDS % DEPTH;
+    localparam [AB-1:0] FRAME_MOD = FRAME_MOD_I[AB-1:0];
+
+    // Output FIFO: a read issued at t is taken at t + 2 at the earliest and its credit is seen
+    // at t + 3, so 3 slots keep one read per cycle; 4 make the pointers wrap for free.
+    localparam integer FD = 4;
+    localparam [2:0] FD_Q = 3'd4;
+
+    // ---------------------------------------------------------------- writer
+    reg [CB-1:0] ahead;
+    reg [CB-1:0] low;
+    reg [AB-1:0] wptr;
+    wire [CB-1:0] limit = low + DEPTH_C;
+    assign s_axis_tready = rst_n && (ahead < limit);
+    wire wfire = s_axis_tvalid && s_axis_tready;
+
+    // ---------------------------------------------------------------- reader
+    reg [CFB-1:0] cf;
+    reg [KWB-1:0] kx;
+    reg [KHB-1:0] ky;
+    reg [OGB-1:0] og;
+    reg [OHB-1:0] oy;
+    reg [CB-1:0] off;  // (ky * W + kx) * CF + cf
+    reg [CB-1:0] row_low;  // oy * S_H * W * CF
+    reg [AB-1:0] base;  // buffer slot of the reader's frame's first word
+    reg [2:0] pending;  // reads issued and not yet taken from m_axis
+    wire take = m_axis_tvalid && m_axis_tready;
+    wire last_cf = (cf == CF_LAST);
+    wire last_kx = last_cf && (kx == KW_LAST);
+    wire last_ky = last_kx && (ky == KH_LAST);
+    wire last_og = last_ky && (og == OG_LAST);
+    wire frame_end = last_og && (oy == OH_LAST);
+    // The frame's last output word waits for its last input word, so that input no window
+    // reads (an unread tail) is taken before the frame's output completes.
+    wire [CB-1:0] need = frame_end ? FRAME_LAST : low + off + LAST_PIX;
+    wire issue = rst_n && (pending != FD_Q) && (need < ahead);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            ahead <= {CB{1'b0}};
+            wptr <= {AB{1'b0}};
+            cf <= {CFB{1'b0}};
+            kx <= {KWB{1'b0}};
+            ky <= {KHB{1'b0}};
+            og <= {OGB{1'b0}};
+            oy <= {OHB{1'b0}};
+            off <= {CB{1'b0}};
+            low <= {CB{1'b0}};
+            row_low <= {CB{1'b0}};
+            base <= {AB{1'b0}};
+            pending <= 3'd0;
+        end else begin
+            ahead <= ahead + {{(CB - 1) {1'b0}}, wfire} - ((issue && frame_end) ? FRAME : {CB{1'b0}});
+            if (wfire) wptr <= wptr + 1'b1;
+            if (issue && !take) pending <= pending + 1'b1;
+            else if (take && !issue) pending <= pending - 1'b1;
+            if (issue) begin
+                cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1;
+                if (last_cf) kx <= last_kx ? {KWB{1'b0}} : kx + 1'b1;
+                if (last_kx) ky <= last_ky ? {KHB{1'b0}} : ky + 1'b1;
+                if (last_ky) og <= last_og ? {OGB{1'b0}} : og + 1'b1;
+                if (last_og) oy <= frame_end ? {OHB{1'b0}} : oy + 1'b1;
+                if (!last_kx) off <= off + 1'b1;
+                else if (!last_ky) off <= off + KY_STEP;
+                else off <= {CB{1'b0}};
+                if (frame_end) begin
+                    low <= {CB{1'b0}};
+                    row_low <= {CB{1'b0}};
+                    base <= base + FRAME_MOD;
+                end else if (last_og) begin
+                    low <= row_low + OY_STEP;
+                    row_low <= row_low + OY_STEP;
+                end else if (last_ky) begin
+                    low <= low + OX_STEP;
+                end
+            end
+        end
+    end
+
+    // ---------------------------------------------------------------- buffer: MMV replicas
+    // The group's first pixel's word is frame-relative low + off; its slot, modulo DEPTH:
+    wire [AB-1:0] raddr = base + low[AB-1:0] + off[AB-1:0];
+    reg [MMV*XW-1:0] rdata;
+    genvar m;
+    generate
+        for (m = 0; m < MMV; m = m + 1) begin : g_pix
+            localparam integer PIX_I = (m * S_W * CF) % DEPTH;
+            localparam [AB-1:0] PIX = PIX_I[AB-1:0];
+            wire [AB-1:0] ra = raddr + PIX;
+            if (MEM_STYLE == STYLE_BLOCK) begin : g_block
+                (* ram_style = "block" *) reg [XW-1:0] mem[0:DEPTH-1];
+                always @(posedge clk) begin
+                    if (wfire) mem[wptr] <= s_axis_tdata;
+                    rdata[m*XW +: XW] <= mem[ra];
+                end
+            end else if (MEM_STYLE == STYLE_DISTRIBUTED) begin : g_distributed
+                (* ram_style = "distributed" *) reg [XW-1:0] mem[0:DEPTH-1];
+                always @(posedge clk) begin
+                    if (wfire) mem[wptr] <= s_axis_tdata;
+                    rdata[m*XW +: XW] <= mem[ra];
+                end
+            end else begin : g_registers
+                (* ram_style = "registers" *) reg [XW-1:0] mem[0:DEPTH-1];
+                always @(posedge clk) begin
+                    if (wfire) mem[wptr] <= s_axis_tdata;
+                    rdata[m*XW +: XW] <= mem[ra];
+                end
+            end
+        end
+    endgenerate
+
+    // ---------------------------------------------------------------- output FIFO
+    reg rvalid;  // rdata holds the word issued last cycle
+    reg [MMV*XW-1:0] fifo[0:FD-1];
+    reg [1:0] fw;
+    reg [1:0] fr;
+    reg [2:0] count;
+    always @(posedge clk) begin
+        if (rvalid) fifo[fw] <= rdata;
+        if (!rst_n) begin
+            rvalid <= 1'b0;
+            fw <= 2'd0;
+            fr <= 2'd0;
+            count <= 3'd0;
+        end else begin
+            rvalid <= issue;
+            if (rvalid) fw <= fw + 1'b1;
+            if (take) fr <= fr + 1'b1;
+            if (rvalid && !take) count <= count + 1'b1;
+            else if (take && !rvalid) count <= count - 1'b1;
+        end
+    end
+    assign m_axis_tvalid = (count != 3'd0);
+    assign m_axis_tdata = fifo[fr];
+endmodule
+
+`default_nettype wire

@@ -33,6 +33,7 @@ from streamfold.ir.ops import (
 
 Array = npt.NDArray[Any]
 _INT64_SAFE = 1 << 62
+_FLOAT_EXACT = 1 << 53
 
 
 def run(
@@ -147,10 +148,17 @@ def _int_dtype(bound: int) -> type:
     return np.int64 if bound < _INT64_SAFE else object
 
 
+def _dot_dtype(w: Array, x: Array) -> type:
+    """float64 (BLAS) when |sum of |w| * max|x|| < 2**53: every product and partial sum is then
+    an integer float64 holds exactly, in any summation order; else int64, else Python ints."""
+    bound = int(np.abs(w.astype(object)).sum(axis=tuple(range(1, w.ndim))).max()) * _max_abs(x)
+    return np.float64 if bound < _FLOAT_EXACT else _int_dtype(bound)
+
+
 def _matmul(x: Array, w: Array) -> Array:
     if x.ndim != 2 or x.shape[1] != w.shape[1]:
         raise SimulationError(f"MatMul: input must be (batch, {w.shape[1]}), not {x.shape}")
-    dt = _int_dtype(int(np.abs(w.astype(object)).sum()) * _max_abs(x))
+    dt = _dot_dtype(w, x)
     return _to_int64(x.astype(dt) @ w.T.astype(dt))
 
 
@@ -162,7 +170,7 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
     xp = np.pad(x, pad)
     windows = sliding_window_view(xp, w.shape[2:], axis=tuple(range(2, 2 + dims)))
     windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
-    dt = _int_dtype(int(np.abs(w.astype(object)).sum()) * _max_abs(x))
+    dt = _dot_dtype(w, x)
     # windows: (N, C_in, *out_spatial, *kernel); contract C_in and kernel axes.
     k_axes = tuple(range(2 + dims, 2 + 2 * dims))
     out = np.tensordot(
@@ -236,6 +244,8 @@ def _max_abs(x: Array) -> int:
 
 
 def _to_int64(x: Array) -> Array:
+    if x.dtype.kind == "f":  # exact integers (see _dot_dtype)
+        return x.astype(np.int64)
     if x.dtype == object:
         if x.size and max(abs(int(v)) for v in x.ravel()) >= 1 << 63:
             raise SimulationError("result exceeds 63 bits; the exact executor computes in int64")

@@ -83,6 +83,16 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _estimate(args: argparse.Namespace) -> int:
+    import json
+
+    from streamfold.cost.resources import estimate_build, estimate_table
+
+    est = estimate_build(Path(args.build_dir), args.device, args.clock_mhz)
+    print(json.dumps(est.to_json(), indent=2) if args.json else estimate_table(est))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamfold", description="Quantized networks to FPGA dataflow."
@@ -127,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--input", help=".npy file of input codes (frames, ...); default: random")
     sim.add_argument("-q", "--quiet", action="store_true")
     sim.set_defaults(run=_sim)
+    est = sub.add_parser(
+        "estimate", help="per-layer resources, cycles, frames/s and device utilisation of a build"
+    )
+    est.add_argument("build_dir", help="build directory written by `streamfold build`")
+    est.add_argument("--device", default="xc7z020", help="device name (default: xc7z020)")
+    est.add_argument("--clock-mhz", type=float, default=100.0, help="for frames/s (default 100)")
+    est.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    est.set_defaults(run=_estimate)
     synth = sub.add_parser(
         "synth", help="synthesise a build (Yosys); for ECP5 also place and route (nextpnr)"
     )

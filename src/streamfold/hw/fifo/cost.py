@@ -1,8 +1,12 @@
-"""Cycle model of ``sf_fifo`` (from its RTL; measured by tests/hw/test_fifo.py)."""
+"""Cycle and resource model of ``sf_fifo`` (from its RTL; cycles measured by
+tests/hw/test_fifo.py, resources calibrated by bench/calibrate.py against Yosys)."""
 
 from __future__ import annotations
 
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import MemKind, Memory, combine
 from streamfold.hw.block import RtlInstance
+from streamfold.synth.resources import Resources
 
 
 def cycles(inst: RtlInstance) -> int:
@@ -13,3 +17,47 @@ def cycles(inst: RtlInstance) -> int:
 def latency(inst: RtlInstance) -> int:
     """First input word to first output word: one cycle (an empty FIFO bypasses its buffer)."""
     return 1
+
+
+def _geometry(inst: RtlInstance) -> tuple[int, int]:
+    """(WIDTH, buffer words DEPTH - 1) of an sf_fifo instance."""
+    params = dict(inst.parameters)
+    width, depth = params["WIDTH"], params["DEPTH"]
+    assert isinstance(width, int) and isinstance(depth, int)
+    return width, depth - 1
+
+
+def _pointer_bits(words: int) -> int:
+    """wr_ptr + rd_ptr + count; a one-word buffer's pointers are constant 0 and vanish."""
+    ptr = (words - 1).bit_length() if words > 1 else 0
+    return 2 * ptr + words.bit_length()
+
+
+def lut_features(inst: RtlInstance) -> dict[str, float]:
+    """Output-register input mux (one LUT per bit), the pointer/count logic, and per bit the
+    read path of a buffer whose pointers wrap early (not a power of two: on ECP5 the read
+    mux and wrap compare do not share LUT4s)."""
+    width, words = _geometry(inst)
+    wraps = words > 1 and words & (words - 1) != 0
+    return {
+        "const": 1.0,
+        "width": width,
+        "pointer_bits": _pointer_bits(words),
+        "wrapping_width": width if wraps else 0,
+    }
+
+
+def ff_features(inst: RtlInstance) -> dict[str, float]:
+    """Output register + tvalid, pointers and count."""
+    width, words = _geometry(inst)
+    return {"const": 1.0, "width": width, "pointer_bits": _pointer_bits(words)}
+
+
+def memories(inst: RtlInstance) -> tuple[Memory, ...]:
+    """The buffer: DEPTH - 1 words of LUT RAM (one word: read and write share address 0)."""
+    width, words = _geometry(inst)
+    return (Memory(words, width, MemKind.LUTRAM, shared_address=words == 1),)
+
+
+def resources(inst: RtlInstance, family: Family) -> Resources:
+    return combine("fifo", family, lut_features(inst), ff_features(inst), memories(inst))

@@ -1,9 +1,27 @@
-"""Cycle cost of sf_mvau.v. Resources come with synthesis calibration (a later issue)."""
+"""Cycle and resource cost of sf_mvau.v (resources: fitted constants in
+streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 
 from __future__ import annotations
 
-from streamfold.hw.block import NodeFolding
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import (
+    MemKind,
+    Memory,
+    auto_memory,
+    combine,
+    rom_columns,
+    rom_luts,
+)
+from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
+from streamfold.ir.dtypes import narrowest
+from streamfold.synth.resources import Resources
 
 # Registers between issuing a step and offering its output word, from sf_mvau.v's pipeline:
 # operands (memory read / input buffer) 1, products 1, adder tree clog2(SIMD), accumulator 1,
@@ -38,3 +56,256 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
         + FIFO_CYCLES
     )
     return synapse_folds - 1 + pipeline
+
+
+# ------------------------------------------------------------------------------- resources
+# sf_mvau.v's registers and memories, derived from its parameters as the RTL does. Counters and
+# pointers that are constant (a single fold) are removed by synthesis and count 0 here. Shift
+# registers of at least SRL_MIN_STAGES stages without reset become SRL16E LUTs (Yosys
+# synth_xilinx: shregmap -minlen 3).
+SRL_MIN_STAGES = 3
+
+
+@dataclass(frozen=True)
+class _Shape:
+    nf: int
+    sf: int
+    levels: int  # D = clog2(SIMD)
+    leaf_bits: int  # a product's real width (XNOR: 1), at most ACC_BITS
+    acc_bits: int
+    in_bits: int  # XW
+    out_bits: int  # OW
+    fifo_depth: int
+    n: int  # thresholds per row
+    t_bits: int
+    weights: npt.NDArray[np.int64]  # the weight image [NF * SF, PE * SIMD]
+    thresholds: npt.NDArray[np.int64] | None  # [NF, PE * n]
+
+    @property
+    def stages(self) -> int:  # CP
+        return 2 + self.levels
+
+    def level_bits(self, level: int) -> int:
+        return min(self.leaf_bits + level, self.acc_bits)
+
+
+def _counter_bits(n: int) -> int:
+    return (n - 1).bit_length() if n > 1 else 0
+
+
+def _product_bits(params: MvauParams) -> int:
+    """Bits of the exact product of an input and a weight (XNOR: 1), at most ACC_BITS."""
+    x, w = params.in_dtype, params.weight_dtype
+    if x.bipolar and w.bipolar:
+        return 1
+    corners = [a * b for a in (x.min, x.max) for b in (w.min, w.max)]
+    return min(narrowest(min(corners), max(corners)).bits, params.acc_dtype.bits)
+
+
+def _images(
+    params: MvauParams, folding: NodeFolding
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None, int]:
+    nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
+    w = params.weight.array.astype(np.int64)
+    if params.weight_dtype.bipolar:
+        w = (w + 1) // 2
+    words = w.reshape(nf, folding.pe, sf, folding.simd).transpose(0, 2, 1, 3)
+    weights = words.reshape(nf * sf, folding.pe * folding.simd)
+    if params.thresholds is None:
+        return weights, None, 1
+    acc = params.acc_dtype
+    t_dtype = threshold_dtype(acc.min, acc.max)
+    t = params.thresholds.array
+    full = np.broadcast_to(clamp_thresholds(t, acc.min, acc.max), (params.out_features, t.shape[1]))
+    return weights, full.reshape(nf, folding.pe * t.shape[1]), t_dtype.bits
+
+
+def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
+    nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
+    levels = (folding.simd - 1).bit_length()
+    weights, thresholds, t_bits = _images(params, folding)
+    return _Shape(
+        nf=nf,
+        sf=sf,
+        levels=levels,
+        leaf_bits=_product_bits(params),
+        acc_bits=params.acc_dtype.bits,
+        in_bits=folding.simd * params.in_dtype.bits,
+        out_bits=folding.pe * params.out_dtype.bits,
+        fifo_depth=(5 + levels + sf - 1) // sf + 1,
+        n=params.n_thresholds,
+        t_bits=t_bits,
+        weights=weights,
+        thresholds=thresholds,
+    )
+
+
+def _thresholds_addressed(s: _Shape, folding: NodeFolding) -> bool:
+    """The threshold memory is read through a fold address (not one constant word)."""
+    return s.n > 0 and not (folding.mem_style is MemStyle.REGISTERS and s.nf == 1)
+
+
+def _tree_nodes(simd: int, level: int) -> int:
+    return (simd + (1 << level) - 1) >> level
+
+
+def _control_bits(s: _Shape) -> int:
+    """Fold counters, weight address, credit and FIFO counters/pointers."""
+    count = s.fifo_depth.bit_length()
+    return (
+        _counter_bits(s.nf)
+        + _counter_bits(s.sf)
+        + _counter_bits(s.nf * s.sf)
+        + 2 * count
+        + 2 * _counter_bits(s.fifo_depth)
+    )
+
+
+def _varying(s: _Shape, params: MvauParams) -> tuple[int, int]:
+    """Varying columns of the weight and threshold images (see cost.resources)."""
+    w = rom_columns(s.weights, params.weight_dtype.bits)
+    t = 0 if s.thresholds is None else rom_columns(s.thresholds, s.t_bits)
+    return w, t
+
+
+def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Products, adder trees, accumulators, threshold comparators and their popcount, ROMs
+    built from logic, the input replay mux, the output word, and control."""
+    s = _shape(params, folding)
+    pe, simd = folding.pe, folding.simd
+    x, w = params.in_dtype, params.weight_dtype
+    xnor = x.bipolar and w.bipolar
+    if xnor:
+        product = 0
+    elif x.bipolar or w.bipolar:
+        product = (w.bits if x.bipolar else x.bits) + 1  # a conditional negation
+    else:
+        product = x.bits * w.bits
+    tree = sum(
+        (_tree_nodes(simd, level - 1) // 2) * s.level_bits(level)
+        for level in range(1, s.levels + 1)
+    )
+    compare = max(s.acc_bits + 1, s.t_bits)
+    w_cols, t_cols = _varying(s, params)
+    rom = 0
+    if folding.mem_style is not MemStyle.BLOCK:
+        rom = w_cols * rom_luts(s.nf * s.sf) + t_cols * rom_luts(s.nf)
+    return {
+        "const": 1.0,
+        "control_bits": _control_bits(s),
+        "xnor_lanes": _distinct_leaves(s, folding) if xnor else 0,
+        "product_bits": _distinct_leaves(s, folding) * product,
+        "tree_bits": pe * tree,
+        "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
+        "compare_bits": pe * s.n * compare,
+        "count_bits": pe * max(s.n - 1, 0) * s.n.bit_length(),
+        "rom_luts": rom,
+        "replay_bits": s.in_bits if s.nf > 1 else 0,
+        "out_bits": s.out_bits,
+    }
+
+
+def _srl_chains(s: _Shape, folding: NodeFolding) -> int:
+    """Control shift registers (first_p, last_p, nf_p) of CP stages each."""
+    chains = 2 if s.sf > 1 else 0
+    if _thresholds_addressed(s, folding):
+        chains += _counter_bits(s.nf)
+    return chains
+
+
+def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Register bits of sf_mvau.v (the adder tree separately: its widths are the real ones)."""
+    s = _shape(params, folding)
+    pe, simd = folding.pe, folding.simd
+    regs = _control_bits(s) + s.stages + 2  # + valid_p, done_q, out_valid
+    if s.stages < SRL_MIN_STAGES:
+        regs += s.stages * _srl_chains(s, folding)
+    regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)  # in_q; ibuf_q, replay_q
+    if folding.mem_style is not MemStyle.BLOCK:
+        # w_q / thr_q keep their varying columns; with "registers" Yosys moves waddr_q /
+        # taddr_q to the ROM's output, which makes the same registers
+        regs += sum(_varying(s, params))
+    for mem in _buffers(s):
+        if mem.kind is MemKind.FLIPFLOPS:
+            regs += mem.depth_words * mem.width_bits
+    regs += pe * s.acc_bits + s.out_bits
+    tree = sum(_tree_nodes(simd, level) * s.level_bits(level) for level in range(1, s.levels + 1))
+    return {
+        "const": 1.0,
+        "register_bits": regs,
+        "tree_bits": pe * tree,
+        "leaf_bits": _distinct_leaves(s, folding) * s.leaf_bits,
+        "leaf_sign_bits": pe * simd * max(0, min(_rtl_leaf_bits(params), s.acc_bits) - s.leaf_bits),
+    }
+
+
+def _pass_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
+    """(registers, bits) of each delay chain in one PE's adder tree that Yosys turns into
+    shift registers: with SIMD not a power of two, the last node of a level with an odd node
+    count passes through to the next level; a run of such levels is a chain of registers
+    (from the level it starts at), of that level's width in sf_mvau.v."""
+    s = _shape(params, folding)
+    rtl_leaf = min(_rtl_leaf_bits(params), s.acc_bits)
+    chains, run = [], 0
+    for level in range(1, s.levels + 2):
+        if level <= s.levels and _tree_nodes(folding.simd, level - 1) % 2:
+            run += 1
+            continue
+        if run + 1 >= SRL_MIN_STAGES:
+            start = level - 1 - run
+            chains.append((run + 1, min(rtl_leaf + start, s.acc_bits)))
+        run = 0
+    return chains
+
+
+def _rtl_leaf_bits(params: MvauParams) -> int:
+    """LB in sf_mvau.v before capping: 2 for XNOR (top bit 0), else IN_BITS + W_BITS + 2."""
+    x, w = params.in_dtype, params.weight_dtype
+    return 1 if x.bipolar and w.bipolar else x.bits + w.bits + 2
+
+
+def _distinct_leaves(s: _Shape, folding: NodeFolding) -> int:
+    """Product registers after merging: lanes of different PEs whose weights are equal at every
+    address compute the same product, and Yosys keeps one register."""
+    pe, simd = folding.pe, folding.simd
+    lanes = s.weights.reshape(s.weights.shape[0], pe, simd)
+    return sum(int(np.unique(lanes[:, :, i].T, axis=0).shape[0]) for i in range(simd))
+
+
+def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
+    """The output FIFO and input buffer (LUT RAM), control shift registers, and weights and
+    thresholds in block RAM with ``MemStyle.BLOCK``."""
+    s = _shape(params, folding)
+    out = list(_buffers(s))
+    chains = _srl_chains(s, folding)
+    if s.stages >= SRL_MIN_STAGES and chains:
+        out.append(Memory(s.stages, chains, MemKind.SRL))
+    for stages, bits in _pass_chains(params, folding):
+        out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
+    if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
+        w_bits = rom_columns(s.weights, params.weight_dtype.bits, distinct=False)
+        out.append(Memory(s.nf * s.sf, w_bits, MemKind.BLOCK))
+        if s.thresholds is not None:
+            t_bits = rom_columns(s.thresholds, s.t_bits, distinct=False)
+            out.append(Memory(s.nf, t_bits, MemKind.BLOCK))
+    return tuple(out)
+
+
+def _buffers(s: _Shape) -> tuple[Memory, ...]:
+    """The output FIFO and, with several neuron folds, the input replay buffer (read and
+    written at one address); Yosys chooses their style (no ram_style attribute)."""
+    fifo = auto_memory(s.fifo_depth, s.out_bits)
+    if s.nf == 1:
+        return (fifo,)
+    return (fifo, auto_memory(s.sf, s.in_bits, shared_address=True))
+
+
+def resources(params: MvauParams, folding: NodeFolding, family: Family) -> Resources:
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_mvau for ``family`` (calibrated; see cost.resources)."""
+    return combine(
+        "mvau",
+        family,
+        lut_features(params, folding, family),
+        ff_features(params, folding, family),
+        memories(params, folding),
+    )

@@ -1,0 +1,561 @@
+"""Fit the resource models of the hardware blocks to Yosys synthesis, and report their error.
+
+    .venv/bin/python bench/calibrate.py [--family xilinx7] [--cache build/calibrate] [--write]
+
+Synthesises a small grid of configurations per block (one Yosys run at a time, results cached in
+``--cache`` by configuration), fits each block's constants by least squares over the
+*calibration* points, and prints per block and resource the mean absolute percentage error
+(MAPE) over the calibration points and over *held-out* points that were not used for fitting.
+``--write`` stores the constants, with the per-point errors and where they came from (command,
+date, Yosys version), in ``src/streamfold/cost/calibration.json``.
+
+The features each constant multiplies are the analytic ones in each block's ``cost.py``
+(``lut_features`` / ``ff_features``); BRAM, LUTRAM and DSP counts are computed from the memory
+geometry and are not fitted, only checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamfold.cost import resources as res
+from streamfold.cost.devices import Family
+from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.dwc.rtl import dwc_instance
+from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.mvau.rtl import instance as mvau_instance
+from streamfold.hw.thresholding.params import ThresholdingParams
+from streamfold.hw.thresholding.rtl import instance as thresholding_instance
+from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.intervals import dot_interval
+from streamfold.ir.ops import IntArray
+
+CALIBRATION = res.CALIBRATION_FILE
+SEED = 0
+
+
+# ------------------------------------------------------------------------------- configurations
+@dataclass(frozen=True)
+class MvauConfig:
+    in_features: int
+    out_features: int
+    x: str  # IntType text: u2, i4, bipolar
+    w: str
+    out: str  # thresholded output type, or "acc" for the accumulator
+    pe: int
+    simd: int
+    mem_style: str
+
+    block = "mvau"
+
+    def build(self) -> tuple[MvauParams, NodeFolding]:
+        rng = np.random.default_rng(SEED)
+        x, w = IntType.parse(self.x), IntType.parse(self.w)
+        shape = (self.out_features, self.in_features)
+        weight = rng.choice([-1, 1], shape) if w.bipolar else rng.integers(w.min, w.max + 1, shape)
+        lo, hi = dot_interval(weight, x.min, x.max)
+        acc = narrowest(lo, hi)
+        thresholds = None
+        out = acc
+        if self.out != "acc":
+            out = IntType.parse(self.out)
+            n = out.levels - 1
+            t = np.sort(rng.integers(lo, hi + 1, (self.out_features, n)), axis=1)
+            thresholds = IntArray(t)
+        params = MvauParams(
+            self.in_features, self.out_features, x, w, acc, out, IntArray(weight), thresholds
+        )
+        return params, NodeFolding(self.pe, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return mvau_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class ThresholdingConfig:
+    channels: int
+    x: str
+    out: str
+    pe: int
+    mem_style: str
+
+    block = "thresholding"
+
+    def build(self) -> tuple[ThresholdingParams, NodeFolding]:
+        rng = np.random.default_rng(SEED)
+        x, out = IntType.parse(self.x), IntType.parse(self.out)
+        t = np.sort(rng.integers(x.min, x.max + 1, (self.channels, out.levels - 1)), axis=1)
+        params = ThresholdingParams(self.channels, x, out, IntArray(t))
+        return params, NodeFolding(self.pe, 1, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return thresholding_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class FifoConfig:
+    width: int
+    depth: int
+
+    block = "fifo"
+
+    def instance(self) -> RtlInstance:
+        return fifo_instance(StreamFormat(IntType(self.width, False), 1, 64), self.depth)
+
+
+@dataclass(frozen=True)
+class DwcConfig:
+    elem_bits: int
+    in_elems: int
+    out_elems: int
+
+    block = "dwc"
+
+    def instance(self) -> RtlInstance:
+        vector = self.in_elems * self.out_elems * 4
+        return dwc_instance(
+            StreamFormat(IntType(self.elem_bits, False), self.in_elems, vector), self.out_elems
+        )
+
+
+Config = MvauConfig | ThresholdingConfig | FifoConfig | DwcConfig
+D, B, R = "distributed", "block", "registers"
+
+
+def mvau_grid() -> tuple[list[Config], list[Config]]:
+    """(calibration, held-out): named corners of widths, folding and memory style."""
+    m = MvauConfig
+    cal: list[Config] = [
+        m(64, 16, "bipolar", "bipolar", "bipolar", 1, 1, D),
+        m(64, 16, "bipolar", "bipolar", "bipolar", 2, 8, D),
+        m(64, 16, "bipolar", "bipolar", "bipolar", 8, 32, D),
+        m(64, 16, "bipolar", "bipolar", "bipolar", 4, 16, B),
+        m(64, 16, "u2", "i2", "u2", 1, 4, D),
+        m(64, 16, "u2", "i2", "u2", 4, 8, D),
+        m(64, 16, "u2", "i2", "u2", 8, 16, D),
+        m(64, 16, "u2", "i2", "u2", 2, 16, B),
+        m(64, 16, "u2", "i2", "acc", 4, 4, D),
+        m(64, 16, "u4", "i4", "u4", 2, 4, D),
+        m(64, 16, "u4", "i4", "u4", 4, 16, B),
+        m(64, 16, "u4", "i4", "acc", 8, 8, D),
+        m(64, 32, "i4", "bipolar", "u2", 4, 8, D),
+        m(64, 32, "u8", "i2", "u2", 2, 8, D),
+        m(128, 32, "bipolar", "bipolar", "bipolar", 4, 16, D),
+        m(128, 32, "u2", "i2", "u2", 2, 32, D),
+        m(256, 64, "u2", "i2", "u2", 1, 8, B),
+        m(256, 64, "bipolar", "bipolar", "bipolar", 8, 64, B),
+        m(64, 16, "u2", "i2", "u2", 4, 8, R),
+        m(64, 16, "bipolar", "bipolar", "bipolar", 2, 8, R),
+        # TFC-like: 8-bit pixels times bipolar weights, and deep weight ROMs in logic
+        m(784, 16, "u8", "bipolar", "bipolar", 1, 49, D),
+        m(256, 64, "bipolar", "bipolar", "bipolar", 1, 8, D),
+        m(784, 64, "u8", "bipolar", "bipolar", 1, 49, D),
+    ]
+    held: list[Config] = [
+        m(64, 16, "bipolar", "bipolar", "bipolar", 4, 8, D),
+        m(64, 16, "u2", "i2", "u2", 2, 8, D),
+        m(96, 24, "u4", "i4", "u4", 4, 8, D),
+        m(128, 32, "u2", "i2", "u2", 4, 16, B),
+        m(128, 16, "bipolar", "bipolar", "bipolar", 16, 16, D),
+        m(64, 16, "u2", "i2", "acc", 2, 16, D),
+        m(784, 32, "u8", "bipolar", "bipolar", 2, 28, D),
+        m(64, 64, "bipolar", "bipolar", "bipolar", 1, 16, D),
+        m(512, 32, "u2", "i2", "u2", 1, 8, D),
+    ]
+    return cal, held
+
+
+def thresholding_grid() -> tuple[list[Config], list[Config]]:
+    t = ThresholdingConfig
+    cal: list[Config] = [
+        t(64, "i8", "u2", 1, D),
+        t(64, "i8", "u2", 4, D),
+        t(64, "i8", "u2", 16, D),
+        t(64, "i8", "u4", 4, D),
+        t(64, "i16", "u2", 8, D),
+        t(64, "i8", "bipolar", 8, D),
+        t(256, "i8", "u2", 4, D),
+        t(256, "i8", "u4", 8, B),
+        t(64, "i8", "u2", 4, B),
+        t(64, "i8", "u2", 4, R),
+    ]
+    held: list[Config] = [
+        t(64, "i8", "u2", 8, D),
+        t(128, "i12", "u3", 4, D),
+        t(128, "i8", "u2", 16, B),
+    ]
+    return cal, held
+
+
+def fifo_grid() -> tuple[list[Config], list[Config]]:
+    f = FifoConfig
+    cal: list[Config] = [f(w, d) for w in (2, 8, 32, 64) for d in (2, 8, 33)]
+    held: list[Config] = [f(16, 4), f(24, 16), f(40, 64)]
+    return cal, held
+
+
+def dwc_grid() -> tuple[list[Config], list[Config]]:
+    d = DwcConfig
+    cal: list[Config] = [
+        d(2, 1, 4), d(2, 4, 1), d(2, 8, 2), d(1, 16, 4), d(4, 4, 16), d(8, 2, 3), d(1, 49, 16),
+        d(2, 16, 8),
+    ]  # fmt: skip
+    held: list[Config] = [d(2, 8, 4), d(1, 4, 32), d(4, 6, 4)]
+    return cal, held
+
+
+GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
+    "mvau": mvau_grid,
+    "thresholding": thresholding_grid,
+    "fifo": fifo_grid,
+    "dwc": dwc_grid,
+}
+
+
+# ------------------------------------------------------------------------------- synthesis
+def config_key(config: Config) -> str:
+    """A stable file name for a configuration's cached synthesis result."""
+    fields = "_".join(str(v) for v in asdict(config).values())
+    return f"{config.block}_{fields}".replace("-", "m")
+
+
+def synthesize(config: Config, family: Family, cache: Path) -> dict[str, int]:
+    """Yosys resources of ``config`` (cached as JSON under ``cache``)."""
+    from streamfold.synth.yosys import synthesize_instance
+
+    path = cache / family.value / f"{config_key(config)}.json"
+    if path.is_file():
+        cached: dict[str, int] = json.loads(path.read_text())["resources"]
+        return cached
+    workdir = cache / family.value / "work" / config_key(config)
+    result = synthesize_instance(config.instance(), family, workdir)
+    body = {
+        "config": asdict(config),
+        "resources": result.resources.to_json(),
+        "cells": dict(result.cells),
+        "seconds": round(result.seconds, 2),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body, indent=1) + "\n")
+    print(f"  {result.seconds:6.1f} s  {config}", file=sys.stderr, flush=True)
+    return result.resources.to_json()
+
+
+def synthesize_grid(family: Family, cache: Path, blocks: list[str]) -> None:
+    for block in blocks:
+        cal, held = GRIDS[block]()
+        for config in cal + held:
+            synthesize(config, family, cache)
+
+
+# ------------------------------------------------------------------------------- models
+def describe(config: Config, family: Family) -> tuple[res.Features, res.Features, Any]:
+    """(LUT features, FF features, memories) of ``config`` from its block's cost.py."""
+    from streamfold.hw.dwc import cost as dwc_cost
+    from streamfold.hw.fifo import cost as fifo_cost
+    from streamfold.hw.mvau import cost as mvau_cost
+    from streamfold.hw.thresholding import cost as thresholding_cost
+
+    if isinstance(config, MvauConfig):
+        p, f = config.build()
+        return (mvau_cost.lut_features(p, f, family), mvau_cost.ff_features(p, f, family),
+                mvau_cost.memories(p, f))  # fmt: skip
+    if isinstance(config, ThresholdingConfig):
+        tp, f = config.build()
+        t = thresholding_cost
+        return t.lut_features(tp, f, family), t.ff_features(tp, f, family), t.memories(tp, f)
+    cost = fifo_cost if isinstance(config, FifoConfig) else dwc_cost
+    inst = config.instance()
+    return cost.lut_features(inst), cost.ff_features(inst), cost.memories(inst)
+
+
+def fit(rows: list[res.Features], targets: list[float]) -> dict[str, float]:
+    """Non-negative least squares on relative error: minimise sum ((model - y) / y)**2."""
+    from scipy.optimize import nnls
+
+    names = sorted({n for r in rows for n in r})
+    a = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    y = np.array(targets, dtype=float)
+    scale = 1.0 / np.maximum(y, 1.0)
+    coef, _ = nnls(a * scale[:, None], y * scale)
+    return {n: round(float(c), 4) for n, c in zip(names, coef, strict=True)}
+
+
+def pct_error(estimated: float, measured: float) -> float:
+    if measured == 0:
+        return 0.0 if estimated == 0 else 100.0
+    return 100.0 * (estimated - measured) / measured
+
+
+def mape(errors: list[float]) -> float:
+    return float(np.mean(np.abs(errors))) if errors else float("nan")
+
+
+RESOURCES = ("lut", "ff", "lutram", "bram", "dsp")
+
+
+@dataclass
+class BlockFit:
+    block: str
+    constants: dict[str, dict[str, float]]  # resource -> feature -> constant
+    points: list[dict[str, Any]]  # config, set, measured, estimated, error per resource
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for r in RESOURCES:
+            row = {}
+            for which in ("calibration", "held-out"):
+                pts = [p for p in self.points if p["set"] == which]
+                row[f"mape_{which}"] = round(mape([p["error_pct"][r] for p in pts]), 2)
+                row[f"exact_{which}"] = sum(p["estimated"][r] == p["measured"][r] for p in pts)
+                row[f"n_{which}"] = len(pts)
+            out[r] = row
+        return out
+
+
+def fit_block(block: str, family: Family, cache: Path) -> BlockFit:
+    cal, held = GRIDS[block]()
+    measured = {c: synthesize(c, family, cache) for c in cal + held}
+    described = {c: describe(c, family) for c in cal + held}
+    constants: dict[str, dict[str, float]] = {}
+    for k, r in enumerate(("lut", "ff")):
+        # LUT constants model the logic LUTs; LUTs used as memory come from the geometry.
+        # FF constants model the registers that are not shift registers turned into FFs.
+        logic = [float(measured[c][r] - _structural(r, described[c][2], family, measured[c]))
+                 for c in cal]  # fmt: skip
+        constants[r] = fit([described[c][k] for c in cal], logic)
+    points = []
+    for c in cal + held:
+        lut_f, ff_f, mems = described[c]
+        ram = res.memory_luts(mems, family)
+        est = {
+            "lut": _apply(constants["lut"], lut_f) + ram,
+            "ff": _apply(constants["ff"], ff_f) + res.memory_ffs(mems, family),
+            "lutram": ram,
+            "bram": res.memory_bram(mems, family),
+            "dsp": 0,
+        }
+        meas = {r: measured[c][r] for r in RESOURCES}
+        points.append({
+            "config": asdict(c),
+            "set": "calibration" if c in cal else "held-out",
+            "measured": meas,
+            "estimated": est,
+            "error_pct": {r: round(pct_error(est[r], meas[r]), 2) for r in RESOURCES},
+        })  # fmt: skip
+    return BlockFit(block, constants, points)
+
+
+def _structural(resource: str, mems: Any, family: Family, measured: dict[str, int]) -> int:
+    """The part of a measured count that is not fitted: LUTs used as memory, SRL flip-flops."""
+    if resource == "lut":
+        return measured["lutram"]
+    return res.memory_ffs(mems, family)
+
+
+def _apply(constants: dict[str, float], features: res.Features) -> int:
+    total = sum(constants.get(n, 0.0) * v for n, v in features.items())
+    return max(0, round(total))
+
+
+# ------------------------------------------------------------------------------- report
+TARGET_PCT = {"lut": 10.0, "ff": 10.0}  # LUT/FF: MAPE on held-out; LUTRAM/BRAM/DSP: exact
+
+
+def table(fits: list[BlockFit]) -> str:
+    head = (
+        "| block | resource | MAPE calibration | MAPE held-out | exact (cal / held-out) | target |"
+    )
+    lines = [head, "|---|---|---:|---:|---:|---|"]
+    for f in fits:
+        for r, s in f.summary().items():
+            if r in TARGET_PCT:
+                met = s["mape_held-out"] <= TARGET_PCT[r]
+                target = f"<= {TARGET_PCT[r]:.0f} %: {'met' if met else 'MISSED'}"
+            else:
+                met = (
+                    s["exact_held-out"] == s["n_held-out"]
+                    and s["exact_calibration"] == s["n_calibration"]
+                )
+                target = f"exact: {'met' if met else 'MISSED'}"
+            lines.append(
+                f"| {f.block} | {r.upper()} | {s['mape_calibration']:.1f} % | "
+                f"{s['mape_held-out']:.1f} % | {s['exact_calibration']}/{s['n_calibration']} / "
+                f"{s['exact_held-out']}/{s['n_held-out']} | {target} |"
+            )
+    return "\n".join(lines)
+
+
+def point_table(fits: list[BlockFit]) -> str:
+    lines = []
+    for f in fits:
+        for p in f.points:
+            cfg = ",".join(str(v) for v in p["config"].values())
+            m, e = p["measured"], p["estimated"]
+            lines.append(
+                f"{f.block:12s} {p['set']:11s} {cfg:40s} "
+                + " ".join(f"{r}={e[r]}/{m[r]}" for r in RESOURCES)
+            )
+    return "\n".join(lines)
+
+
+def yosys_version() -> str:
+    import subprocess
+
+    from streamfold.synth.yosys import find_yosys
+
+    tool = find_yosys()
+    proc = subprocess.run([*tool.argv, "-V"], capture_output=True, text=True, check=False)
+    return proc.stdout.strip().split(" (")[0] + (" (YoWASP)" if not tool.native else "")
+
+
+def calibration_json(fits: list[BlockFit], family: Family, command: str) -> dict[str, Any]:
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    run = {
+        "command": command,
+        "date": date,
+        "yosys": yosys_version(),
+        "synthesis": f"streamfold.synth.yosys.synthesize_instance, {family.value}, -nodsp",
+        "machine": f"{platform.machine()} {platform.system()}, Python {platform.python_version()}",
+        "fit": "non-negative least squares on relative error over the calibration configurations",
+    }
+    source = f"fitted by bench/calibrate.py on {date} ({run['yosys']}); see run"
+    blocks = {}
+    for f in fits:
+        entry: dict[str, Any] = {"summary": f.summary()}
+        for r in ("lut", "ff"):
+            entry[r] = {
+                "constants": {n: {"value": v, "source": source} for n, v in f.constants[r].items()}
+            }
+        entry["points"] = f.points
+        blocks[f.block] = entry
+    return {"run": run, "blocks": blocks}
+
+
+# ------------------------------------------------------------------------------- whole designs
+TFC_FOLDINGS = ("cycles=4096", "cycles=1024")
+# (weight bits, activation bits, folding, memory style) of the whole designs compared
+TFC_DESIGNS = [(w, w, f, D) for w in (1, 2) for f in TFC_FOLDINGS] + [(1, 1, "cycles=1024", B)]
+
+
+def tfc_graph(weight_bits: int = 1, act_bits: int = 1) -> Any:
+    """FINN's TFC (784-64-64-64-10), untrained (seeded; quantiser ranges set by 4 batches)."""
+    import torch
+
+    from streamfold.flow import to_kernels
+    from streamfold.frontend.torch import export
+    from streamfold.models import tfc
+
+    torch.manual_seed(SEED)
+    model = tfc(weight_bits, act_bits).train()
+    with torch.no_grad():
+        for _ in range(4):
+            model(torch.rand(64, 784))
+    return to_kernels(export(model.eval(), (784,)))
+
+
+def _synthesize_build_cached(build_dir: Path, family: Family) -> Any:
+    """Yosys resources of a build directory, cached beside it by the manifest's hash."""
+    import hashlib
+
+    from streamfold.synth.resources import Resources
+    from streamfold.synth.yosys import synthesize_build
+
+    digest = hashlib.sha256((build_dir / "manifest.json").read_bytes()).hexdigest()
+    path = build_dir.with_name(build_dir.name + ".yosys.json")
+    if path.is_file() and json.loads(path.read_text())["manifest_sha256"] == digest:
+        return Resources(**json.loads(path.read_text())["resources"])
+    result = synthesize_build(
+        build_dir, family, workdir=build_dir.with_name(build_dir.name + ".synth")
+    )
+    body = {"manifest_sha256": digest, "resources": result.resources.to_json()}
+    path.write_text(json.dumps(body) + "\n")
+    return result.resources
+
+
+def tfc_table(family: Family, cache: Path) -> str:
+    """Whole-design LUT/FF/LUTRAM/BRAM: the estimate vs Yosys on the generated top."""
+    from streamfold.codegen.top import stitch, write_build
+    from streamfold.cost.devices import DEVICES
+    from streamfold.dse.design_point import folding_preset
+
+    dev = next(d for d in DEVICES.values() if d.family is family)
+    rows = [
+        "| design | folding | resource | estimate | Yosys | error |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for w, a, folding, style in TFC_DESIGNS:
+        graph = tfc_graph(w, a)
+        design = stitch(graph, folding_preset(graph, folding, MemStyle(style)))
+        name = f"TFC-W{w}A{a}"
+        out = write_build(design, cache / family.value / "tfc" / f"{name}_{folding}_{style}")
+        start = time.time()
+        measured = _synthesize_build_cached(out, family)
+        seconds = time.time() - start
+        est = res.estimate_design(design, dev, dev.clock_mhz).total
+        for r in RESOURCES[:4]:
+            e, m = getattr(est, r), getattr(measured, r)
+            rows.append(
+                f"| {name} | {folding}, {style} | {r.upper()} | {e} | {m} | "
+                f"{pct_error(e, m):+.1f} % |"
+            )
+        print(f"  {name} {folding} {style}: Yosys {seconds:.0f} s", file=sys.stderr)
+    return "\n".join(rows)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--family", default="xilinx7", choices=[f.value for f in Family])
+    p.add_argument("--cache", default="build/calibrate", help="synthesis results, by config")
+    p.add_argument("--blocks", nargs="*", default=list(GRIDS), choices=list(GRIDS))
+    p.add_argument("--write", action="store_true", help=f"update {CALIBRATION.name}")
+    p.add_argument("--points", action="store_true", help="print every point")
+    p.add_argument("--tfc", action="store_true", help="also compare whole TFC designs")
+    args = p.parse_args()
+    family = Family(args.family)
+    start = time.time()
+    fits = [fit_block(b, family, Path(args.cache)) for b in args.blocks]
+    print(f"Estimate vs Yosys ({family.value}), {time.time() - start:.0f} s\n")
+    print(table(fits))
+    if args.points:
+        print()
+        print(point_table(fits))
+    if args.write:
+        data = json.loads(CALIBRATION.read_text()) if CALIBRATION.is_file() else {}
+        data.setdefault("about", ABOUT)
+        data.setdefault("families", {})
+        command = "python bench/calibrate.py " + " ".join(sys.argv[1:])
+        data["families"][family.value] = calibration_json(fits, family, command)
+        CALIBRATION.write_text(json.dumps(data, indent=1) + "\n")
+        res.calibration.cache_clear()
+        print(f"\nwrote {CALIBRATION}")
+    if args.tfc:  # with the committed constants (just written, with --write)
+        print()
+        print(tfc_table(family, Path(args.cache)))
+
+
+ABOUT = (
+    "Fitted constants of the block resource models (streamfold.cost.resources), per family, "
+    "block and resource, with the run that produced them and the error at every point "
+    "(estimated vs Yosys; set 'calibration' was used for fitting, 'held-out' was not). "
+    "Regenerate with bench/calibrate.py --write."
+)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--synth-only"]:
+        synthesize_grid(Family(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:] or list(GRIDS))
+    else:
+        main()

@@ -1,0 +1,402 @@
+"""Resource estimates (LUT, FF, LUTRAM, BRAM, DSP) of blocks, stages and whole designs.
+
+Each block's ``cost.py`` describes its RTL analytically: *features* (counts derived from the RTL
+structure, such as product bits, adder-tree bits or register bits) and *memories* (depth x
+width, and whether they become block RAM, LUT RAM, shift registers or logic). This module turns
+them into ``Resources``:
+
+- LUT and FF: a weighted sum of the features, with one constant per feature, block, resource
+  and family fitted to Yosys by ``bench/calibrate.py`` and stored in ``calibration.json``
+  (each constant with the run that produced it). LUTs used as memory are added to LUT.
+- LUTRAM and BRAM: from the memory geometry and the family's primitives (below); not fitted.
+- DSP: 0; streamfold synthesises with ``-nodsp`` (multipliers are LUT logic).
+
+Xilinx 7-series / UltraScale+ primitives (UG474 "7 Series FPGAs CLB User Guide", ch. 2,
+distributed RAM; UG473 "7 Series FPGAs Memory Resources", ch. 1, block RAM), as Yosys
+``memory_libmap`` uses them: RAM32M / RAM64M are 4 LUTs holding 32 x 6 / 64 x 3 bits with one
+write and one read address (32 x 8 / 64 x 4 when both share one address), RAM128X1D is 4 LUTs
+of 128 x 1; SRL16E is one LUT holding a 16-deep shift register; a RAMB18 holds 18 Kb as
+512 x 36, 1K x 18, 2K x 9, 4K x 4, 8K x 2 or 16K x 1 (simple dual port, the widest at 512).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import importlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.cost.devices import Device, Family
+from streamfold.errors import StreamfoldError
+from streamfold.hw.block import NodeFolding
+from streamfold.synth.resources import Resources, Utilisation, utilisation
+
+if TYPE_CHECKING:
+    from streamfold.codegen.top import Design, Stage
+    from streamfold.cost.estimate import PipelineEstimate
+    from streamfold.hw.block import Block
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+# UltraScale+ CLBs have the same LUT6 / FF / distributed-RAM structure as 7-series (UG574 ch. 1)
+# and Yosys maps both with synth_xilinx: until a separate fit exists, they share constants.
+ALIASES = {Family.XILINX_USP: Family.XILINX7}
+
+Features = Mapping[str, float]
+
+
+class MemKind(enum.Enum):
+    """How a memory is built after synthesis."""
+
+    FLIPFLOPS = "flipflops"  # registers and a read mux: costed by the block's features
+    BLOCK = "block"  # block RAM (RAMB18 / RAMB36)
+    LUTRAM = "lutram"  # distributed RAM
+    SRL = "srl"  # shift register in LUTs (depth = chain length)
+    LOGIC = "logic"  # ROM folded into logic: costed by the block's LUT features
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One memory of a block: ``depth_words`` x ``width_bits``, and how it is built."""
+
+    depth_words: int
+    width_bits: int
+    kind: MemKind
+    shared_address: bool = False  # read and write use one address (single-port LUT RAM)
+
+
+# RAMB18 aspect ratios (depth, width): UG473 Table 1-7 (simple dual port for 512 x 36).
+BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+
+
+def bram18(depth_words: int, width_bits: int) -> int:
+    """RAMB18s for one memory: the cheapest single aspect ratio, tiles side by side."""
+    return min(math.ceil(depth_words / d) * math.ceil(width_bits / w) for d, w in BRAM18_SHAPES)
+
+
+def lutram_luts(depth_words: int, width_bits: int, shared_address: bool = False) -> int:
+    """LUTs of a distributed RAM on Xilinx (see the module docstring).
+
+    One write and one read address: RAM32M (32 x 6) / RAM64M (64 x 3) groups of 4 LUTs.
+    One shared address: RAM32M holds 32 x 8 in 4 LUTs; up to 64 words RAM64M holds 64 x 4 in
+    4 LUTs, and fewer than 4 bits take one RAM64X1S LUT each. Deeper: 4 LUTs (RAM128X1D) per
+    128 x 1.
+    """
+    if shared_address and depth_words <= 32:
+        return 4 * math.ceil(width_bits / 8)
+    if shared_address and depth_words <= 64:
+        return width_bits if width_bits < 4 else 4 * math.ceil(width_bits / 4)
+    if depth_words <= 32:
+        return 4 * math.ceil(width_bits / 6)
+    if depth_words <= 64:
+        return 4 * math.ceil(width_bits / 3)
+    return 4 * math.ceil(depth_words / 128) * width_bits
+
+
+def srl_luts(length: int, chains: int) -> int:
+    """LUTs of ``chains`` shift registers of ``length`` stages (SRL16E / SRLC32E)."""
+    return chains * math.ceil(length / 32) if length > 16 else chains
+
+
+# A memory without a ram_style attribute smaller than this many bits is built from flip-flops
+# (Yosys memory_libmap finds soft logic cheaper). Observed in the calibration runs (depth x
+# width): 2x1 .. 2x8, 3x4 and 4x2 became flip-flops; 4x4, 4x8, 6x8 and 2x36 LUT RAM.
+AUTO_FLIPFLOP_BITS = 16
+
+
+def auto_memory(depth_words: int, width_bits: int, shared_address: bool = False) -> Memory:
+    """A memory whose style synthesis chooses (no ram_style attribute): LUT RAM unless tiny."""
+    bits = depth_words * width_bits
+    small = bits < AUTO_FLIPFLOP_BITS or (bits == AUTO_FLIPFLOP_BITS and depth_words <= 2)
+    kind = MemKind.FLIPFLOPS if small else MemKind.LUTRAM
+    return Memory(depth_words, width_bits, kind, shared_address)
+
+
+def ecp5_lutram_luts(depth_words: int, width_bits: int) -> int:
+    """LUTs of a distributed RAM on ECP5: TRELLIS_DPR16X4 (16 x 4, 4 LUTs; FPGA-TN-02032
+    "ECP5 Memory Usage Guide", distributed RAM), side by side and stacked."""
+    return 4 * math.ceil(depth_words / 16) * math.ceil(width_bits / 4)
+
+
+def memory_luts(memories: tuple[Memory, ...], family: Family = Family.XILINX7) -> int:
+    """LUTs used as memory (LUT RAM; on Xilinx also shift registers)."""
+    total = 0
+    for m in memories:
+        if m.kind is MemKind.LUTRAM and family is Family.ECP5:
+            total += ecp5_lutram_luts(m.depth_words, m.width_bits)
+        elif m.kind is MemKind.LUTRAM:
+            total += lutram_luts(m.depth_words, m.width_bits, m.shared_address)
+        elif m.kind is MemKind.SRL and family is not Family.ECP5:
+            total += srl_luts(m.depth_words, m.width_bits)
+    return total
+
+
+def memory_ffs(memories: tuple[Memory, ...], family: Family = Family.XILINX7) -> int:
+    """Flip-flops of shift registers on a family without SRL primitives (ECP5)."""
+    if family is not Family.ECP5:
+        return 0
+    return sum(m.depth_words * m.width_bits for m in memories if m.kind is MemKind.SRL)
+
+
+def memory_bram(memories: tuple[Memory, ...], family: Family = Family.XILINX7) -> int:
+    """RAMB18 (Xilinx) or DP16KD (ECP5: the same 18 Kb aspect ratios, FPGA-TN-02032)."""
+    return sum(bram18(m.depth_words, m.width_bits) for m in memories if m.kind is MemKind.BLOCK)
+
+
+# ------------------------------------------------------------------------------- calibration
+@functools.cache
+def calibration() -> dict[str, Any]:
+    """The committed constants (``bench/calibrate.py --write``)."""
+    data: dict[str, Any] = json.loads(CALIBRATION_FILE.read_text())
+    return data
+
+
+def constants(block: str, resource: str, family: Family) -> dict[str, float]:
+    """Fitted constants of ``block``'s ``resource`` ("lut" or "ff") for ``family``."""
+    fam = ALIASES.get(family, family)
+    try:
+        entry = calibration()["families"][fam.value]["blocks"][block][resource]
+    except KeyError:
+        raise StreamfoldError(
+            f"resources: {block} {resource} must be calibrated for {family.value} "
+            f"(run bench/calibrate.py --family {fam.value} --write), and is not"
+        ) from None
+    return {name: float(c["value"]) for name, c in entry["constants"].items()}
+
+
+def fitted(block: str, resource: str, family: Family, features: Features) -> int:
+    """The calibrated weighted sum of ``features`` (missing constants weigh 0), >= 0."""
+    consts = constants(block, resource, family)
+    return max(0, round(sum(consts.get(name, 0.0) * value for name, value in features.items())))
+
+
+def combine(
+    block: str,
+    family: Family,
+    lut_features: Features,
+    ff_features: Features,
+    memories: tuple[Memory, ...],
+) -> Resources:
+    """A block's resources from its analytic description (see the module docstring)."""
+    ram = memory_luts(memories, family)
+    return Resources(
+        lut=fitted(block, "lut", family, lut_features) + ram,
+        ff=fitted(block, "ff", family, ff_features) + memory_ffs(memories, family),
+        lutram=ram,
+        bram=memory_bram(memories, family),
+        dsp=0,
+    )
+
+
+# ------------------------------------------------------------------------------- designs
+def stage_resources(design: Design, stage: Stage, family: Family) -> Resources:
+    """Resources of one pipeline stage: a kernel, FIFO or width converter."""
+    from streamfold.hw.dwc import cost as dwc_cost
+    from streamfold.hw.fifo import cost as fifo_cost
+    from streamfold.hw.registry import block_of
+
+    if stage.kind == "fifo":
+        return fifo_cost.resources(stage.rtl, family)
+    if stage.kind == "dwc":
+        return dwc_cost.resources(stage.rtl, family)
+    node = design.graph.node(stage.node)
+    block = block_of(node)
+    resources = block_cost_module(block).resources
+    params = block.params(design.graph, node)
+    out: Resources = resources(params, design.point.folding(node.name), family)
+    return out
+
+
+def design_resources(design: Design, family: Family) -> tuple[tuple[str, Resources], ...]:
+    """(stage name, resources) for every stage of ``design``, in stream order."""
+    return tuple((s.name, stage_resources(design, s, family)) for s in design.stages)
+
+
+def total(parts: tuple[tuple[str, Resources], ...]) -> Resources:
+    out = Resources()
+    for _, r in parts:
+        out = out + r
+    return out
+
+
+def block_cost_module(block: Block[Any]) -> ModuleType:
+    """The ``cost`` module of a registered block: the one its ``cycles`` function lives in,
+    which by the block-folder convention (DESIGN.md section 3) also holds ``resources``."""
+    module = importlib.import_module(block.cycles.__module__)
+    if not hasattr(module, "resources"):
+        raise StreamfoldError(
+            f"resources: {module.__name__} must define resources(params, folding, family)"
+        )
+    return module
+
+
+# ------------------------------------------------------------------------------- ROM contents
+def rom_columns(words: npt.NDArray[Any], bits: int, distinct: bool = True) -> int:
+    """Bit columns of a ROM image that are not constant: the ones synthesis keeps (Yosys
+    drops constant columns; with ``distinct``, identical columns count once, as their logic
+    and output registers merge). ``words[address, element]``, two's complement in ``bits``
+    bits per element."""
+    w = np.asarray(words, dtype=np.int64)
+    if w.size == 0 or w.shape[0] < 2:
+        return 0
+    shifts = np.arange(bits, dtype=np.int64)
+    columns = ((w[:, :, None] >> shifts) & 1).transpose(1, 2, 0).reshape(-1, w.shape[0])
+    varying = columns[columns.min(axis=1) != columns.max(axis=1)]
+    return int(np.unique(varying, axis=0).shape[0]) if distinct else int(varying.shape[0])
+
+
+def rom_luts(depth_words: int) -> int:
+    """LUTs of one ROM column of ``depth_words`` words built from logic: one per 16 words.
+
+    Not the one LUT6 per 64 words a 6-input LUT could hold: Yosys' memory_map builds a mux
+    tree that ABC maps at about four address bits per LUT, from 16 to 2048 words (fitted by
+    bench/calibrate.py: ceil(depth / 16) gives 3.7 % LUT MAPE on the MVAU grid and 2.4 % on
+    the thresholding grid; ceil(depth / 64) 7.9 % and 14.6 %).
+    """
+    return 0 if depth_words <= 1 else math.ceil(depth_words / 16)
+
+
+# ------------------------------------------------------------------------------- report
+@dataclass(frozen=True)
+class LayerEstimate:
+    """One graph node: its kernel with the width converter and FIFO that follow it."""
+
+    name: str
+    folding: NodeFolding
+    cycles: int  # the kernel's cycles per frame
+    resources: Resources
+
+
+@dataclass(frozen=True)
+class DesignEstimate:
+    """Resources, throughput and device utilisation of a build, before synthesis."""
+
+    device: Device
+    clock_mhz: float
+    layers: tuple[LayerEstimate, ...]
+    pipeline: PipelineEstimate
+
+    @property
+    def total(self) -> Resources:
+        out = Resources()
+        for layer in self.layers:
+            out = out + layer.resources
+        return out
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.pipeline.frames_per_second(self.clock_mhz)
+
+    def utilisation(self) -> tuple[Utilisation, ...]:
+        return utilisation(self.total, self.device)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": self.device.name,
+            "family": self.device.family.value,
+            "clock_mhz": self.clock_mhz,
+            "cycles_per_frame": self.pipeline.interval,
+            "latency_cycles": self.pipeline.latency,
+            "bottleneck": self.pipeline.bottleneck.name,
+            "frames_per_second": self.frames_per_second,
+            "layers": [
+                {
+                    "name": layer.name,
+                    **layer.folding.to_json(),
+                    "cycles": layer.cycles,
+                    "resources": _resources_json(layer.resources),
+                }
+                for layer in self.layers
+            ],
+            "total": _resources_json(self.total),
+            "utilisation": {
+                u.resource: {"used": u.used, "available": u.available, "percent": u.percent}
+                for u in self.utilisation()
+            },
+        }
+
+
+def _resources_json(r: Resources) -> dict[str, int]:
+    return {k: v for k, v in r.to_json().items() if k != "carry"}  # carry is not estimated
+
+
+def estimate_design(design: Design, dev: Device, clock_mhz: float) -> DesignEstimate:
+    """Per layer (kernel + converter + FIFO) resources, and the pipeline's cycles."""
+    from streamfold.cost.estimate import estimate_pipeline
+
+    pipeline = estimate_pipeline(design)
+    cycles = {s.name: s.cycles for s in pipeline.stages}
+    layers = []
+    for node in design.graph.nodes:
+        used = Resources()
+        for stage in (s for s in design.stages if s.node == node.name):
+            used = used + stage_resources(design, stage, dev.family)
+        folding = design.point.folding(node.name)
+        layers.append(LayerEstimate(node.name, folding, cycles[node.name], used))
+    return DesignEstimate(dev, clock_mhz, tuple(layers), pipeline)
+
+
+def estimate_build(build_dir: Path, device_name: str, clock_mhz: float) -> DesignEstimate:
+    """The estimate of a build directory (``streamfold build``): its graph and design point."""
+    from streamfold.codegen.top import stitch
+    from streamfold.cost.devices import device
+    from streamfold.dse.design_point import DesignPoint
+    from streamfold.ir.text import parse_graph
+    from streamfold.ir.verify import verify
+    from streamfold.sim.design import load_manifest
+
+    build_dir = Path(build_dir)
+    load_manifest(build_dir)  # a build directory, or a clear error
+    dev = device(device_name)
+    if clock_mhz <= 0:
+        raise StreamfoldError(f"estimate: clock_mhz must be > 0, not {clock_mhz:g}")
+    graph = verify(parse_graph((build_dir / "graph.hw.sfir").read_text()))
+    point = DesignPoint.from_json((build_dir / "design_point.json").read_text())
+    return estimate_design(stitch(graph, point), dev, clock_mhz)
+
+
+def estimate_table(est: DesignEstimate) -> str:
+    """The estimate as plain text: per layer, total, throughput and utilisation."""
+    cols = ("LUT", "FF", "LUTRAM", est.device.family.bram_unit, "DSP")
+    head = f"{'layer':<16}{'PE':>4}{'SIMD':>5} {'mem':<12}{'cycles':>8}"
+    rows = [
+        f"estimate for {est.device.name} ({est.device.family.value}), before synthesis",
+        "",
+        head + "".join(f"{c:>9}" for c in cols),
+    ]
+    for layer in est.layers:
+        f = layer.folding
+        rows.append(
+            f"{layer.name:<16}{f.pe:>4}{f.simd:>5} {f.mem_style.value:<12}{layer.cycles:>8}"
+            + _resource_cells(layer.resources)
+        )
+    rows.append(f"{'total':<45}" + _resource_cells(est.total))
+    util = est.utilisation()
+    rows.append(f"{'utilisation':<45}" + "".join(f"{u.percent:>8.1f}%" for u in util))
+    b = est.pipeline.bottleneck
+    rows += [
+        "",
+        f"initiation interval: {est.pipeline.interval} cycles/frame (bottleneck: {b.name})",
+        f"latency:             {est.pipeline.latency} cycles",
+        f"throughput:          {est.frames_per_second:,.0f} frames/s at {est.clock_mhz:g} MHz",
+    ]
+    over = [u for u in util if u.used > u.available]
+    if over:
+        worst = max(over, key=lambda u: u.percent)
+        rows.append(
+            f"does not fit: {worst.resource} {worst.used} > {worst.available} "
+            f"({worst.percent:.0f} % of {est.device.name})"
+        )
+    return "\n".join(rows)
+
+
+def _resource_cells(r: Resources) -> str:
+    return "".join(f"{v:>9}" for v in (r.lut, r.ff, r.lutram, r.bram, r.dsp))

@@ -1,0 +1,164 @@
+"""L0: the analytic resource formulas: memory geometry by hand, ROM contents, monotonicity."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import (
+    CALIBRATION_FILE,
+    bram18,
+    lutram_luts,
+    rom_columns,
+    rom_luts,
+    srl_luts,
+)
+from streamfold.errors import StreamfoldError
+from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
+from streamfold.hw.dwc import cost as dwc_cost
+from streamfold.hw.dwc.rtl import dwc_instance
+from streamfold.hw.fifo import cost as fifo_cost
+from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.mvau import cost as mvau_cost
+from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.thresholding import cost as thr_cost
+from streamfold.hw.thresholding.params import ThresholdingParams
+from streamfold.ir.dtypes import BIPOLAR, IntType, narrowest
+from streamfold.ir.intervals import dot_interval
+from streamfold.ir.ops import IntArray
+
+X7 = Family.XILINX7
+U2, I2 = IntType(2, False), IntType(2, True)
+
+
+@pytest.mark.parametrize(
+    "depth, width, expected",
+    [
+        pytest.param(512, 36, 1, id="512x36-one"),
+        pytest.param(1024, 18, 1, id="1Kx18-one"),
+        pytest.param(1024, 36, 2, id="1Kx36-two"),
+        pytest.param(16, 64, 2, id="shallow-wide: 2 x 512x36"),
+        pytest.param(16, 1080, 30, id="1080 bits: 30 x 36"),
+        pytest.param(16384, 1, 1, id="16Kx1"),
+        pytest.param(3136, 2, 1, id="tfc-like 3136x2 in one 8Kx2"),
+        pytest.param(2048, 10, 2, id="2Kx10: 2 x 2Kx9"),
+    ],
+)
+def test_bram18_geometry(depth: int, width: int, expected: int) -> None:
+    assert bram18(depth, width) == expected
+
+
+@pytest.mark.parametrize(
+    "depth, width, shared, expected",
+    [
+        (1, 8, True, 4),  # one RAM32M in single-address mode: 4 x 2 bits
+        (1, 9, True, 8),
+        (1, 2, True, 4),  # a partial RAM32M
+        (64, 1, True, 1),  # RAM64X1S
+        (7, 6, False, 4),  # RAM32M, simple dual port: 3 x 2 bits
+        (32, 32, False, 24),  # 6 RAM32M
+        (63, 40, False, 56),  # 14 RAM64M of 3 bits
+        (128, 2, False, 8),  # 2 RAM128X1D
+    ],
+)
+def test_lutram_geometry(depth: int, width: int, shared: bool, expected: int) -> None:
+    assert lutram_luts(depth, width, shared) == expected
+
+
+def test_srl_and_rom_luts() -> None:
+    assert srl_luts(5, 3) == 3 and srl_luts(33, 2) == 4
+    assert [rom_luts(d) for d in (1, 2, 16, 17, 64, 1024)] == [0, 1, 1, 2, 4, 64]
+
+
+def test_rom_columns_drop_constant_and_copied_bits() -> None:
+    words = np.array([[0b0101], [0b0110], [0b0101], [0b0110]])  # bit0 = ~bit1, bit2 const
+    assert rom_columns(words, 4) == 2 and rom_columns(words, 4, distinct=False) == 2
+    assert rom_columns(np.array([[3, 1]]), 2) == 0  # one word: all constant
+    copies = np.array([[0, 0], [1, 1], [2, 2]])  # element 1 repeats element 0
+    assert rom_columns(copies, 2) == 2 and rom_columns(copies, 2, distinct=False) == 4
+
+
+def _mvau(in_f: int, out_f: int, x: IntType, w: IntType, levels: int) -> MvauParams:
+    rng = np.random.default_rng(0)
+    shape = (out_f, in_f)
+    weight = rng.choice([-1, 1], shape) if w.bipolar else rng.integers(w.min, w.max + 1, shape)
+    lo, hi = dot_interval(weight, x.min, x.max)
+    t = np.sort(rng.integers(lo, hi + 1, (out_f, levels - 1)), axis=1)
+    out = BIPOLAR if levels == 2 and x.bipolar else IntType((levels - 1).bit_length(), False)
+    return MvauParams(in_f, out_f, x, w, narrowest(lo, hi), out, IntArray(weight), IntArray(t))
+
+
+@pytest.mark.parametrize("style", [MemStyle.DISTRIBUTED, MemStyle.BLOCK])
+@pytest.mark.parametrize("x, w", [(U2, I2), (BIPOLAR, BIPOLAR)], ids=["u2i2", "xnor"])
+def test_mvau_grows_with_pe_and_simd(x: IntType, w: IntType, style: MemStyle) -> None:
+    params = _mvau(64, 16, x, w, 4 if not x.bipolar else 2)
+    for pe, simd in ((1, 4), (2, 4), (4, 4), (4, 8), (4, 16), (8, 16)):
+        small = mvau_cost.resources(params, NodeFolding(pe, simd, style), X7)
+        big_pe = mvau_cost.resources(params, NodeFolding(2 * pe, simd, style), X7)
+        big_simd = mvau_cost.resources(params, NodeFolding(pe, 2 * simd, style), X7)
+        for big in (big_pe, big_simd):
+            assert big.lut > small.lut and big.ff > small.ff, (pe, simd, small, big)
+            assert big.dsp == small.dsp == 0
+
+
+def test_mvau_block_memories_hand_computed() -> None:
+    """Weights 16 x 64 of 2 bits at PE=2, SIMD=16: 8 * 4 = 32 words of 2 * 16 * 2 = 64
+    random bits -> 2 RAMB18 (512 x 36 twice); thresholds: 8 words of 2 * 3 * T_BITS = 60 bits,
+    of which the constant columns (the sign bits of sorted thresholds near the middle) drop."""
+    params = _mvau(64, 16, U2, I2, 4)
+    res = mvau_cost.resources(params, NodeFolding(2, 16, MemStyle.BLOCK), X7)
+    t_bits = mvau_cost.threshold_dtype(params.acc_dtype.min, params.acc_dtype.max).bits
+    assert 2 * 3 * t_bits > 36 and res.bram in (3, 4)
+    assert mvau_cost.resources(params, NodeFolding(2, 16, MemStyle.DISTRIBUTED), X7).bram == 0
+
+
+def test_thresholding_block_memory_and_fifo_lutram() -> None:
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.integers(-128, 128, (64, 3)), axis=1)
+    params = ThresholdingParams(64, IntType(8, True), U2, IntArray(t))
+    res = thr_cost.resources(params, NodeFolding(4, 1, MemStyle.BLOCK), X7)
+    assert res.bram == 3  # 16 words of 4 * 3 * 9 = 108 varying bits: 3 x 512 x 36
+    assert res.lutram == 8  # output FIFO: 4 words of 8 bits, simple dual port: 2 x RAM32M
+    narrow = thr_cost.resources(params, NodeFolding(1, 1, MemStyle.DISTRIBUTED), X7)
+    assert narrow.lutram == 0  # 4 words of 2 bits: Yosys builds flip-flops
+
+
+def test_fifo_and_dwc() -> None:
+    fmt = StreamFormat(IntType(8, False), 1, 64)
+    one_word = fifo_cost.resources(fifo_instance(fmt, 2), X7)
+    assert one_word.lutram == 4 and one_word.bram == 0  # 1 word x 8 bits: one RAM32M
+    deeper = fifo_cost.resources(fifo_instance(fmt, 64), X7)
+    assert deeper.lutram == 12 and deeper.lut > one_word.lut and deeper.ff > one_word.ff
+    up = dwc_cost.resources(dwc_instance(StreamFormat(U2, 1, 64), 4), X7)
+    wide = dwc_cost.resources(dwc_instance(StreamFormat(U2, 4, 64), 16), X7)
+    assert up.lutram == 0 and wide.lut > up.lut and wide.ff > up.ff
+
+
+def test_calibration_constants_say_where_they_came_from() -> None:
+    data = json.loads(CALIBRATION_FILE.read_text())
+    fam = data["families"]["xilinx7"]
+    for key in ("command", "date", "yosys"):
+        assert fam["run"][key]
+    for block in ("mvau", "thresholding", "fifo", "dwc"):
+        for resource in ("lut", "ff"):
+            consts = fam["blocks"][block][resource]["constants"]
+            assert consts and all(
+                "fitted by bench/calibrate.py" in c["source"] for c in consts.values()
+            )
+        assert any(p["set"] == "held-out" for p in fam["blocks"][block]["points"])
+
+
+def test_uncalibrated_family_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = json.loads(CALIBRATION_FILE.read_text())
+    data["families"].pop("ecp5", None)
+    monkeypatch.setattr("streamfold.cost.resources.calibration", lambda: data)
+    fmt = StreamFormat(IntType(8, False), 1, 64)
+    with pytest.raises(
+        StreamfoldError,
+        match=r"^resources: fifo lut must be calibrated for ecp5 \(run bench/calibrate.py "
+        r"--family ecp5 --write\), and is not$",
+    ):
+        fifo_cost.resources(fifo_instance(fmt, 2), Family.ECP5)

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MNIST  ?= ../shared/data/mnist
 
-.PHONY: demo test test-all lint format bench clean
+.PHONY: demo test test-all lint format bench calibrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
+	$(BIN)/python bench/qonnx_speed.py --data $(MNIST)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/train_tfc.py --data $(MNIST)
+
+calibrate: $(STAMP)
+	$(BIN)/python bench/calibrate.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

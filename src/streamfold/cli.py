@@ -93,6 +93,42 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explore(args: argparse.Namespace) -> int:
+    from streamfold.cost.devices import device
+    from streamfold.dse.report import choice_report, front_report
+    from streamfold.dse.search import Goal, max_fps, min_resources, pareto
+    from streamfold.flow import load_graph, to_kernels
+
+    goal = Goal(args.goal)
+    if goal is Goal.MIN_RESOURCES and args.fps is None:
+        raise StreamfoldError("explore: --goal min-resources must be given --fps F, and is not")
+    if not 0 < args.lut_cap <= 1:
+        raise StreamfoldError(f"explore: --lut-cap must be in (0, 1], not {args.lut_cap:g}")
+    if args.clock_mhz <= 0:
+        raise StreamfoldError(f"explore: --clock-mhz must be > 0, not {args.clock_mhz:g}")
+    graph = to_kernels(load_graph(Path(args.model)))
+    dev = device(args.device)
+    if goal is Goal.PARETO:
+        front = pareto(graph, dev, args.clock_mhz)
+        print(front_report(front))
+        if args.out:
+            out = Path(args.out)
+            for c in front:
+                path = out.with_suffix(f".{c.interval}c.json")
+                path.write_text(c.point.to_json())
+            print(f"wrote {len(front)} design points as {out.with_suffix('.<cycles>c.json')}")
+        return 0
+    if goal is Goal.MAX_FPS:
+        choice = max_fps(graph, dev, args.clock_mhz, args.lut_cap)
+    else:
+        choice = min_resources(graph, dev, args.fps, args.clock_mhz, args.lut_cap)
+    print(choice_report(choice, goal.value))
+    if args.out:
+        Path(args.out).write_text(choice.point.to_json())
+        print(f"wrote {args.out} (use: streamfold build MODEL --folding {args.out})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamfold", description="Quantized networks to FPGA dataflow."
@@ -145,6 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--clock-mhz", type=float, default=100.0, help="for frames/s (default 100)")
     est.add_argument("--json", action="store_true", help="print JSON instead of a table")
     est.set_defaults(run=_estimate)
+    explore = sub.add_parser(
+        "explore", help="choose each layer's folding and memory style for a device and a goal"
+    )
+    explore.add_argument("model", help="graph text file (.sfir) or QONNX model (.onnx)")
+    explore.add_argument("--device", default="xc7z020", help="device name (default: xc7z020)")
+    explore.add_argument(
+        "--goal", default="max-fps", choices=["max-fps", "min-resources", "pareto"]
+    )
+    explore.add_argument("--fps", type=float, help="frames/s to reach (min-resources)")
+    explore.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100)")
+    explore.add_argument(
+        "--lut-cap", type=float, default=0.7, help="share of the device's LUTs (default 0.7)"
+    )
+    explore.add_argument(
+        "-o", "--out", help="design point JSON to write (pareto: one file per front point)"
+    )
+    explore.set_defaults(run=_explore)
     synth = sub.add_parser(
         "synth", help="synthesise a build (Yosys); for ECP5 also place and route (nextpnr)"
     )

@@ -89,7 +89,7 @@ def folding_preset(
 ) -> DesignPoint:
     """A DesignPoint from a preset name: folded, balanced or cycles=N."""
     if preset == "folded":
-        return _with_fifos(
+        return with_fifos(
             graph,
             DesignPoint(tuple((n.name, NodeFolding(mem_style=mem_style)) for n in graph.nodes)),
         )
@@ -126,7 +126,7 @@ def for_cycles(
         pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
         best = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
         chosen.append((node.name, best))
-    return _with_fifos(graph, DesignPoint(tuple(chosen)))
+    return with_fifos(graph, DesignPoint(tuple(chosen)))
 
 
 def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
@@ -135,7 +135,7 @@ def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
     return block.cycles(block.params(graph, node), point.folding(name))
 
 
-def _with_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
+def with_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
     """Each node's output FIFO holds one frame of its output words (at least 2)."""
     nodes = []
     for name, folding in point.nodes:

@@ -1,0 +1,79 @@
+"""Baseline: FINN's SetFolding reproduced on streamfold's cycle model, for comparison.
+
+Reproduced from Xilinx/finn ``src/finn/transformation/fpgadataflow/set_folding.py``
+(``SetFolding(target_cycles_per_frame, mvau_wwidth_max=36, two_pass_relaxation=True)``):
+
+- per node, in graph order, resource-blind; memory style is not chosen (one style for all);
+- a matrix-vector unit starts at PE = SIMD = 1 and raises SIMD through the divisors of
+  in_features until its cycles are *strictly* below the target, or until SIMD x weight bits
+  would exceed ``mvau_wwidth_max`` (then SIMD is reverted one step); then it raises PE through
+  the divisors of out_features the same way (up to out_features);
+- a PE-only node (thresholding) raises PE through the divisors of its channels the same way;
+- two-pass relaxation: when the slowest node still misses the target, the whole pass runs
+  again once with the slowest node's cycles as the target, to balance the pipeline.
+Not reproduced: the convolution-specific cases (VVAU, sliding windows), absent from our graphs.
+FIFO depths follow the preset rule (``design_point``), as for every other strategy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from streamfold.dse.design_point import DesignPoint, with_fifos
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.registry import block_of
+from streamfold.ir.graph import Graph
+
+MVAU_WWIDTH_MAX = 36  # FINN's default weight-stream width limit per PE (bits)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _fold_node(graph: Graph, name: str, target: int, mem_style: MemStyle) -> NodeFolding:
+    node = graph.node(name)
+    block = block_of(node)
+    params = block.params(graph, node)
+    legal = {f for f in block.foldings(params) if f.mem_style is mem_style}
+    simds = sorted({f.simd for f in legal})
+    pes = sorted({f.pe for f in legal})
+    folding = NodeFolding(mem_style=mem_style)
+    weight_bits = getattr(getattr(params, "weight_dtype", None), "bits", 0)
+    if len(simds) > 1:
+        for simd in simds:
+            previous = folding
+            folding = replace(folding, simd=simd)
+            if block.cycles(params, folding) < target:
+                return folding
+            if weight_bits * simd > MVAU_WWIDTH_MAX:
+                folding = previous
+                break
+    for pe in pes:
+        folding = replace(folding, pe=pe)
+        if block.cycles(params, folding) < target:
+            break
+    return folding
+
+
+def _one_pass(graph: Graph, target: int, mem_style: MemStyle) -> tuple[DesignPoint, int]:
+    chosen = tuple((n.name, _fold_node(graph, n.name, target, mem_style)) for n in graph.nodes)
+    worst = 0
+    for name, folding in chosen:
+        node = graph.node(name)
+        block = block_of(node)
+        worst = max(worst, int(block.cycles(block.params(graph, node), folding)))
+    return DesignPoint(chosen), worst
+
+
+def set_folding(
+    graph: Graph,
+    target_cycles_per_frame: int,
+    mem_style: MemStyle = MemStyle.DISTRIBUTED,
+    two_pass_relaxation: bool = True,
+) -> DesignPoint:
+    """FINN's SetFolding (see the module docstring) on ``graph``."""
+    point, worst = _one_pass(graph, target_cycles_per_frame, mem_style)
+    if two_pass_relaxation and worst > target_cycles_per_frame:
+        point, _ = _one_pass(graph, worst, mem_style)
+    return with_fifos(graph, point)

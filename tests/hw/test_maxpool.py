@@ -4,7 +4,6 @@ stalls (L3), cycles and latency vs cost, lint, and a seeded random sweep (slow).
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hw_sweep import random_frames, run_sweep
 
 from streamfold.errors import FoldingError, IRError, SimulationError
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance
@@ -49,17 +49,6 @@ class Case:
     @property
     def folding(self) -> NodeFolding:
         return NodeFolding(simd=self.simd, mem_style=self.mem_style)
-
-
-def random_frames(rng: np.random.Generator, dtype: IntType, frames: int, n: int) -> np.ndarray:
-    """Random frames, the first two at the type's extremes (all min, all max)."""
-    if dtype.bipolar:
-        x = rng.choice(np.array([-1, 1]), size=(frames, n))
-    else:
-        x = rng.integers(dtype.min, dtype.max + 1, size=(frames, n))
-    if frames >= 2:
-        x[0], x[1] = dtype.min, dtype.max
-    return x
 
 
 def torch_reference(p: MaxPoolParams, x: np.ndarray) -> np.ndarray:
@@ -300,25 +289,11 @@ def sweep_one(case: Case, inst: RtlInstance, x: np.ndarray, stalls: tuple[float,
 @pytest.mark.slow
 @pytest.mark.rtl
 def test_rtl_random_sweep(rtl_cache: Path) -> None:
-    rng = np.random.default_rng(2026)
-    failures: list[str] = []
-    start, done, builds = time.monotonic(), 0, 0
-    while done < SWEEP_CONFIGS:
-        case = random_case(rng)
-        inst, builds = instance(case.params, case.folding, "pool0"), builds + 1
-        for variant in range(min(SWEEP_PER_BUILD, SWEEP_CONFIGS - done)):
-            x = random_frames(rng, case.dtype, 4, case.params.in_vector)
-            stalls = (float(rng.uniform(0.0, 0.6)), float(rng.uniform(0.0, 0.6)))
-            seed = int(rng.integers(1 << 30))
-            try:
-                why = sweep_one(case, inst, x, stalls, seed, variant == 0)
-            except SimulationError as e:
-                why = str(e)
-            if why:
-                failures.append(f"{case} stalls={stalls} seed={seed}: {why}")
-            done += 1
-    print(
-        f"\nmaxpool RTL sweep: {done} random configurations on {builds} builds, "
-        f"{done - len(failures)} passed, {len(failures)} failed, {time.monotonic() - start:.0f} s"
+    run_sweep(
+        "maxpool",
+        SWEEP_CONFIGS,
+        SWEEP_PER_BUILD,
+        random_case,
+        lambda case: instance(case.params, case.folding, "pool0"),
+        sweep_one,
     )
-    assert not failures, "\n".join(failures)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hw_sweep import random_frames
 from numpy.lib.stride_tricks import sliding_window_view
 
 from streamfold.errors import FoldingError, IRError, SimulationError, ToolError
@@ -51,17 +52,6 @@ class Case:
     @property
     def folding(self) -> NodeFolding:
         return NodeFolding(simd=self.simd, mem_style=self.mem_style)
-
-
-def random_frames(rng: np.random.Generator, dtype: IntType, frames: int, n: int) -> np.ndarray:
-    """Random frames, the first two at the type's extremes (all min, all max)."""
-    if dtype.bipolar:
-        x = rng.choice(np.array([-1, 1]), size=(frames, n))
-    else:
-        x = rng.integers(dtype.min, dtype.max + 1, size=(frames, n))
-    if frames >= 2:
-        x[0], x[1] = dtype.min, dtype.max
-    return x
 
 
 def im2col_reference(p: SwgParams, x: np.ndarray, simd: int) -> np.ndarray:

@@ -42,24 +42,50 @@ _MNIST_FILES = {
 }
 
 
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+
+
 def load_mnist(data_dir: str | Path) -> tuple[Split, Split]:
     """MNIST from the four IDX files (plain or .gz) in ``data_dir``: (train, test)."""
     root = Path(data_dir)
     if not root.is_dir():
         raise DataError(f"MNIST: data directory must exist, not {str(root)!r} (pass --data DIR)")
+    return _load_idx_splits(root, "MNIST")
+
+
+def load_fashion_mnist(data_dir: str | Path = FASHION_MNIST_DIR) -> tuple[Split, Split]:
+    """Fashion-MNIST (same IDX files and layout as MNIST) in ``data_dir``: (train, test).
+
+    Images are flattened to 784 values in [0, 1], as ``load_mnist``'s; reshape to [1, 28, 28].
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise DataError(
+            f"Fashion-MNIST: data directory must exist, not {str(root)!r} "
+            "(apt-get install dataset-fashion-mnist, or pass --data DIR)"
+        )
+    return _load_idx_splits(root, "Fashion-MNIST")
+
+
+def _load_idx_splits(root: Path, name: str) -> tuple[Split, Split]:
     splits = []
     for part in ("train", "test"):
-        images, labels = (_read_idx(_find(root, name)) for name in _MNIST_FILES[part])
+        images, labels = (_read_idx(_find(root, stem, name)) for stem in _MNIST_FILES[part])
+        if len(images) != len(labels):
+            raise DataError(
+                f"{name}: {part} images and labels must be as many, "
+                f"not {len(images)} and {len(labels)}"
+            )
         x = images.reshape(len(images), -1).astype(np.float32) / 255.0
         splits.append(Split(x, labels.astype(np.int64)))
     return splits[0], splits[1]
 
 
-def _find(root: Path, stem: str) -> Path:
+def _find(root: Path, stem: str, name: str = "MNIST") -> Path:
     for candidate in (root / stem, root / f"{stem}.gz"):
         if candidate.is_file():
             return candidate
-    raise DataError(f"MNIST: {root}/{stem}[.gz] must exist")
+    raise DataError(f"{name}: {root}/{stem}[.gz] must exist")
 
 
 def _read_idx(path: Path) -> U8:

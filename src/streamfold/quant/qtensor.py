@@ -4,8 +4,8 @@ In eval mode, streamfold's layers return a ``QTensor``: an ordinary float tensor
 ``dequantize`` of the exact meaning) that also carries ``exact``: the int64 codes and the
 per-channel rational ``mul``/``add``. The next streamfold layer computes from ``exact``, never
 from the floats, which is why the eval forward equals the integer graph bit for bit. PyTorch's
-own BatchNorm, Flatten, MaxPool and Dropout keep the exact meaning (handlers below); any other
-operation returns a plain tensor. In training mode nothing here is used.
+own BatchNorm, Flatten, MaxPool, Dropout and global average pooling keep the exact meaning
+(handlers below); any other operation returns a plain tensor. In training mode nothing here is used.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -103,6 +104,34 @@ def _pool(pool: Callable[..., torch.Tensor]) -> Callable[..., Any]:
     return handler
 
 
+def _global_avg_pool(dims: int) -> Callable[..., Any]:
+    """Adaptive average pooling to size 1 over ``dims`` spatial axes (global average pooling).
+
+    The mean of ``codes * mul + add`` over N positions is ``sum(codes) * (mul / N) + add``, so
+    the codes become the exact int64 sum (kept as size-1 axes) and ``mul`` is divided by N.
+    """
+
+    def handler(x: Any, output_size: Any) -> Any:
+        ex = exact_of(x)
+        if ex is None or ex.codes.dim() != dims + 2:
+            return NotImplemented
+        spatial = tuple(ex.codes.shape[2:])
+        sizes = output_size if isinstance(output_size, tuple | list) else (output_size,) * dims
+        if len(sizes) != dims:
+            return NotImplemented
+        sizes = tuple(n if s is None else s for s, n in zip(sizes, spatial, strict=True))
+        if any(s != 1 for s in sizes):
+            return NotImplemented
+        n = math.prod(spatial)
+        if n == 0:
+            return NotImplemented
+        axes = tuple(range(2, dims + 2))
+        codes = ex.codes.sum(dim=axes, keepdim=True, dtype=torch.int64)
+        return QTensor.make(ExactValue(codes, tuple(m / Fraction(n) for m in ex.mul), ex.add))
+
+    return handler
+
+
 def _dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     return x if not training and exact_of(x) is not None else NotImplemented
 
@@ -113,5 +142,7 @@ _HANDLERS: dict[Any, Callable[..., Any]] = {
     torch.flatten: _flatten,
     F.max_pool1d: _pool(F.max_pool1d),
     F.max_pool2d: _pool(F.max_pool2d),
+    F.adaptive_avg_pool1d: _global_avg_pool(1),
+    F.adaptive_avg_pool2d: _global_avg_pool(2),
     F.dropout: _dropout,
 }

@@ -7,7 +7,9 @@ Synthesises a small grid of configurations per block (one Yosys run at a time, r
 *calibration* points, and prints per block and resource the mean absolute percentage error
 (MAPE) over the calibration points and over *held-out* points that were not used for fitting.
 ``--write`` stores the constants, with the per-point errors and where they came from (command,
-date, Yosys version), in ``src/streamfold/cost/calibration.json``.
+date, Yosys version), in ``src/streamfold/cost/calibration.json``; with ``--blocks`` naming
+only some blocks it merges: those blocks' entries are added or replaced (each citing its run),
+the others keep their constants.
 
 The features each constant multiplies are the analytic ones in each block's ``cost.py``
 (``lut_features`` / ``ff_features``); BRAM, LUTRAM and DSP counts are computed from the memory
@@ -34,8 +36,16 @@ from streamfold.cost.devices import Family
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
 from streamfold.hw.dwc.rtl import dwc_instance
 from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.globalpool.params import GlobalPoolParams
+from streamfold.hw.globalpool.rtl import instance as globalpool_instance
+from streamfold.hw.maxpool.params import MaxPoolParams
+from streamfold.hw.maxpool.rtl import instance as maxpool_instance
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.mvau.rtl import instance as mvau_instance
+from streamfold.hw.pad.params import PadParams
+from streamfold.hw.pad.rtl import instance as pad_instance
+from streamfold.hw.swg.params import SwgParams
+from streamfold.hw.swg.rtl import instance as swg_instance
 from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.thresholding.rtl import instance as thresholding_instance
 from streamfold.ir.dtypes import IntType, narrowest
@@ -130,7 +140,113 @@ class DwcConfig:
         )
 
 
-Config = MvauConfig | ThresholdingConfig | FifoConfig | DwcConfig
+def _dims(h: int, w: int) -> tuple[int, ...]:
+    """Spatial dims of a streaming-block configuration: h = 0 is a 1-D signal of w samples."""
+    return (w,) if h == 0 else (h, w)
+
+
+@dataclass(frozen=True)
+class SwgConfig:
+    channels: int
+    h: int  # 0: 1-D
+    w: int
+    k: int  # kernel and stride, the same in every dimension
+    s: int
+    x: str
+    simd: int
+    mmv: int
+    mem_style: str
+
+    block = "swg"
+
+    def build(self) -> tuple[SwgParams, NodeFolding]:
+        dims = _dims(self.h, self.w)
+        n = len(dims)
+        params = SwgParams(
+            self.channels, dims, (self.k,) * n, (self.s,) * n, IntType.parse(self.x), self.mmv
+        )
+        return params, NodeFolding(1, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return swg_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class PadConfig:
+    channels: int
+    h: int  # 0: 1-D
+    w: int
+    before: int  # top and left
+    after: int  # bottom and right
+    x: str
+    simd: int
+
+    block = "pad"
+
+    def build(self) -> tuple[PadParams, NodeFolding]:
+        dims = _dims(self.h, self.w)
+        x = IntType.parse(self.x)
+        pad = ((self.before, self.after),) * len(dims)
+        params = PadParams(self.channels, dims, pad, x, -1 if x.bipolar else 0)
+        return params, NodeFolding(1, self.simd)
+
+    def instance(self) -> RtlInstance:
+        return pad_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class MaxPoolConfig:
+    channels: int
+    h: int  # 0: 1-D
+    w: int
+    k: int
+    s: int
+    x: str
+    simd: int
+    mem_style: str
+
+    block = "maxpool"
+
+    def build(self) -> tuple[MaxPoolParams, NodeFolding]:
+        dims = _dims(self.h, self.w)
+        n = len(dims)
+        params = MaxPoolParams(
+            self.channels, dims, (self.k,) * n, (self.s,) * n, IntType.parse(self.x)
+        )
+        return params, NodeFolding(1, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return maxpool_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class GlobalPoolConfig:
+    channels: int
+    h: int  # 0: 1-D
+    w: int
+    x: str
+    simd: int
+
+    block = "globalpool"
+
+    def build(self) -> tuple[GlobalPoolParams, NodeFolding]:
+        params = GlobalPoolParams(self.channels, _dims(self.h, self.w), IntType.parse(self.x))
+        return params, NodeFolding(1, self.simd)
+
+    def instance(self) -> RtlInstance:
+        return globalpool_instance(*self.build(), "cal")
+
+
+Config = (
+    MvauConfig
+    | ThresholdingConfig
+    | FifoConfig
+    | DwcConfig
+    | SwgConfig
+    | PadConfig
+    | MaxPoolConfig
+    | GlobalPoolConfig
+)
 D, B, R = "distributed", "block", "registers"
 
 
@@ -216,11 +332,97 @@ def dwc_grid() -> tuple[list[Config], list[Config]]:
     return cal, held
 
 
+def swg_grid() -> tuple[list[Config], list[Config]]:
+    g = SwgConfig
+    cal: list[Config] = [
+        g(4, 8, 8, 3, 1, "u2", 1, 1, D),
+        g(16, 8, 8, 3, 1, "u4", 4, 1, D),
+        g(8, 16, 16, 3, 1, "bipolar", 8, 1, D),
+        g(32, 16, 16, 3, 1, "u2", 8, 1, B),
+        g(16, 0, 64, 5, 1, "i8", 4, 4, D),
+        g(8, 0, 33, 3, 2, "u4", 8, 2, D),
+        g(4, 8, 8, 2, 2, "u4", 4, 1, R),
+        g(64, 8, 8, 3, 1, "i8", 16, 1, B),
+        g(8, 32, 32, 3, 1, "u2", 2, 1, D),
+        g(8, 0, 33, 3, 2, "u4", 8, 2, B),
+    ]
+    held: list[Config] = [
+        g(16, 12, 12, 3, 2, "u2", 4, 1, D),
+        g(8, 0, 50, 4, 2, "u4", 8, 3, D),
+        g(32, 8, 8, 3, 1, "u4", 32, 1, B),
+    ]
+    return cal, held
+
+
+def pad_grid() -> tuple[list[Config], list[Config]]:
+    p = PadConfig
+    cal: list[Config] = [
+        p(4, 8, 8, 1, 1, "u2", 1),
+        p(16, 8, 8, 1, 1, "u4", 4),
+        p(64, 16, 16, 1, 1, "bipolar", 16),
+        p(8, 0, 64, 2, 2, "i8", 8),
+        p(32, 32, 32, 1, 1, "u4", 8),
+        p(16, 0, 100, 3, 0, "u2", 2),
+        p(8, 12, 12, 0, 2, "i8", 4),
+    ]
+    held: list[Config] = [
+        p(32, 10, 10, 1, 1, "u2", 4),
+        p(12, 0, 40, 2, 2, "i8", 3),
+        p(64, 6, 6, 1, 1, "u4", 64),
+    ]
+    return cal, held
+
+
+def maxpool_grid() -> tuple[list[Config], list[Config]]:
+    m = MaxPoolConfig
+    cal: list[Config] = [
+        m(4, 8, 8, 2, 2, "u2", 1, D),
+        m(16, 16, 16, 2, 2, "u4", 4, D),
+        m(64, 8, 8, 2, 2, "bipolar", 16, D),
+        m(32, 16, 16, 3, 2, "i8", 8, B),
+        m(8, 0, 64, 4, 4, "u4", 8, D),
+        m(16, 0, 32, 3, 1, "i8", 2, D),
+        m(8, 8, 8, 2, 2, "u2", 2, R),
+        m(32, 32, 32, 2, 2, "u2", 4, B),
+    ]
+    held: list[Config] = [
+        m(16, 12, 12, 2, 2, "u4", 8, D),
+        m(8, 0, 48, 2, 2, "i8", 4, D),
+        m(64, 16, 16, 2, 2, "u2", 16, B),
+    ]
+    return cal, held
+
+
+def globalpool_grid() -> tuple[list[Config], list[Config]]:
+    g = GlobalPoolConfig
+    cal: list[Config] = [
+        g(4, 8, 8, "u2", 1),
+        g(16, 8, 8, "u4", 4),
+        g(64, 4, 4, "bipolar", 16),
+        g(32, 16, 16, "i8", 8),
+        g(8, 0, 64, "u4", 8),
+        g(64, 8, 8, "u2", 2),
+        g(16, 32, 32, "i8", 16),
+        g(32, 0, 100, "bipolar", 4),
+    ]
+    held: list[Config] = [
+        g(16, 12, 12, "u4", 8),
+        g(48, 8, 8, "i8", 6),
+        g(64, 0, 32, "u2", 64),
+        g(32, 6, 6, "bipolar", 8),
+    ]
+    return cal, held
+
+
 GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "mvau": mvau_grid,
     "thresholding": thresholding_grid,
     "fifo": fifo_grid,
     "dwc": dwc_grid,
+    "swg": swg_grid,
+    "pad": pad_grid,
+    "maxpool": maxpool_grid,
+    "globalpool": globalpool_grid,
 }
 
 
@@ -276,9 +478,22 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
         tp, f = config.build()
         t = thresholding_cost
         return t.lut_features(tp, f, family), t.ff_features(tp, f, family), t.memories(tp, f)
+    if isinstance(config, SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig):
+        return _describe_stream(config, family)
     cost = fifo_cost if isinstance(config, FifoConfig) else dwc_cost
     inst = config.instance()
     return cost.lut_features(inst), cost.ff_features(inst), cost.memories(inst)
+
+
+def _describe_stream(
+    config: SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig, family: Family
+) -> tuple[res.Features, res.Features, Any]:
+    """(LUT features, FF features, memories) of a streaming CNN block's configuration."""
+    import importlib
+
+    cost: Any = importlib.import_module(f"streamfold.hw.{config.block}.cost")
+    p, f = config.build()
+    return cost.lut_features(p, f, family), cost.ff_features(p, f, family), cost.memories(p, f)
 
 
 def fit(rows: list[res.Features], targets: list[float]) -> dict[str, float]:
@@ -537,7 +752,13 @@ def main() -> None:
         data.setdefault("about", ABOUT)
         data.setdefault("families", {})
         command = "python bench/calibrate.py " + " ".join(sys.argv[1:])
-        data["families"][family.value] = calibration_json(fits, family, command)
+        new = calibration_json(fits, family, command)
+        old = data["families"].get(family.value)
+        if old is None or set(GRIDS) <= set(args.blocks):
+            data["families"][family.value] = new
+        else:  # merge: the blocks not fitted now keep their constants and the run they cite
+            for block, entry in new["blocks"].items():
+                old["blocks"][block] = {"run": new["run"], **entry}
         CALIBRATION.write_text(json.dumps(data, indent=1) + "\n")
         res.calibration.cache_clear()
         print(f"\nwrote {CALIBRATION}")

@@ -35,6 +35,10 @@ TOLERANCE_PCT = {
     "thresholding": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "fifo": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "dwc": {"lut": (25.0, 35.0), "ff": (10.0, 20.0)},
+    "swg": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "pad": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "maxpool": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "globalpool": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
 }
 TFC_LUT_TOLERANCE_PCT = 10.0
 
@@ -59,7 +63,7 @@ def calibrate() -> ModuleType:
     return _calibrate()
 
 
-@pytest.mark.parametrize("block", ["mvau", "thresholding", "fifo", "dwc"])
+@pytest.mark.parametrize("block", list(TOLERANCE_PCT))
 def test_held_out_configurations_within_tolerance(
     calibrate: ModuleType, block: str, tmp_path: Path
 ) -> None:

@@ -8,9 +8,12 @@ input rate; overlapping ones (kernel > stride) are bound by their window words.
 
 from __future__ import annotations
 
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
 from streamfold.hw.block import NodeFolding
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.swg import cost as swg_cost
+from streamfold.synth.resources import Resources
 
 # From sf_maxpool.v: the SWG offers a window word WRITE_VISIBLE + READ_REGISTER + FIFO cycles
 # after the input word it needs (hw.swg.cost); the last window word of an output word is
@@ -50,3 +53,64 @@ def latency(params: MaxPoolParams, folding: NodeFolding) -> int:
 def buffer_words(params: MaxPoolParams, folding: NodeFolding) -> int:
     """Window buffer depth: the SWG's."""
     return swg_cost.buffer_words(params.swg, folding)
+
+
+# ------------------------------------------------------------------------------- resources
+# sf_maxpool.v's output is a 2-word sf_fifo: one buffer word (LUT RAM, one address), the output
+# register, tvalid and a one-bit count (its one-word pointers are constant).
+FIFO_CONTROL_BITS = 2
+
+
+def _acc(params: MaxPoolParams, folding: NodeFolding) -> Memory:
+    """``acc[0:CF-1]`` of SIMD running maxima (no ram_style; read and written at ``cf``,
+    but through separate ports, so not one shared address):
+    flip-flops when one word or tiny, else LUT RAM."""
+    folds = params.channels // folding.simd
+    width = folding.simd * params.dtype.bits
+    if folds == 1:
+        return Memory(1, width, MemKind.FLIPFLOPS)
+    return auto_memory(folds, width)
+
+
+def _counter_bits(params: MaxPoolParams, folding: NodeFolding) -> int:
+    """cf and kpos of the running maxima."""
+    return swg_cost.bits_for(params.channels // folding.simd) + swg_cost.bits_for(params.window)
+
+
+def lut_features(params: MaxPoolParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """The inner sf_swg's features (hw.swg.cost, MMV = 1), plus the SIMD comparators and
+    max muxes (per element bit) and the running-maxima counters."""
+    out = swg_cost.shape_lut_features(swg_cost.shape(params.swg, folding), family)
+    out["counter_bits"] += _counter_bits(params, folding)
+    out["compare_bits"] = folding.simd * params.dtype.bits
+    return out
+
+
+def ff_features(params: MaxPoolParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """The inner sf_swg's registers, the counters, the FIFO's, and flip-flop maxima."""
+    out = swg_cost.shape_ff_features(swg_cost.shape(params.swg, folding), family)
+    acc = _acc(params, folding)
+    out["control_bits"] += _counter_bits(params, folding) + FIFO_CONTROL_BITS
+    out["data_bits"] += folding.simd * params.dtype.bits  # the FIFO's output register
+    if acc.kind is MemKind.FLIPFLOPS:
+        out["data_bits"] += acc.depth_words * acc.width_bits
+    return out
+
+
+def memories(params: MaxPoolParams, folding: NodeFolding) -> tuple[Memory, ...]:
+    """The inner sf_swg's memories, the maxima when in LUT RAM, the FIFO's buffer word."""
+    acc = _acc(params, folding)
+    fifo = Memory(1, folding.simd * params.dtype.bits, MemKind.LUTRAM, shared_address=True)
+    own = (acc, fifo) if acc.kind is not MemKind.FLIPFLOPS else (fifo,)
+    return swg_cost.memories(params.swg, folding) + own
+
+
+def resources(params: MaxPoolParams, folding: NodeFolding, family: Family) -> Resources:
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_maxpool for ``family`` (calibrated; see cost.resources)."""
+    return combine(
+        "maxpool",
+        family,
+        lut_features(params, folding, family),
+        ff_features(params, folding, family),
+        memories(params, folding),
+    )

@@ -10,8 +10,14 @@ curated case and sweep configuration of tests/hw/test_swg.py, and on CNV-sized l
 
 from __future__ import annotations
 
-from streamfold.hw.block import NodeFolding
+import math
+from dataclasses import dataclass
+
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
+from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.swg.params import SwgParams
+from streamfold.synth.resources import Resources
 
 # From sf_swg.v: a read issued at cycle t is registered in the buffer's read register (1) and
 # written to the output FIFO (1), so its word is offered at t + 2. A read issues the cycle after
@@ -80,3 +86,173 @@ def buffer_words(params: SwgParams, folding: NodeFolding) -> int:
     words = max(lookahead_pixels(params), window_span_pixels(params))
     words *= params.channels // folding.simd
     return max(2, 1 << (words - 1).bit_length())
+
+
+# ------------------------------------------------------------------------------- resources
+# sf_swg.v's output FIFO: FD = 4 words of MMV * XW bits (no ram_style: synthesis chooses), its
+# pointers fw / fr (2 bits each), count (3), rvalid (1), and the reader's pending credits (3).
+SWG_FIFO_DEPTH = 4
+SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
+# LUT RAM words per bank whose read ports synthesis muxes together on ECP5 (TRELLIS_DPR16X4,
+# resources.ecp5_lutram_luts); Xilinx: see lutram_bank_words.
+ECP5_LUTRAM_BANK_WORDS = 16
+RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+
+
+def lutram_bank_words(depth: int, width: int) -> int:
+    """Words per LUT-RAM bank of a ``depth`` x ``width`` buffer on Xilinx. Deeper than 64,
+    Yosys takes the cheaper of RAM64M banks (4 LUTs per 64 x 3) and RAM128X1D (4 LUTs per
+    128 x 1, the geometry resources.lutram_luts assumes): observed in the calibration runs,
+    256 x 16 became 24 RAM64M, not 32 RAM128X1D."""
+    if depth <= RAM64M_WORDS:
+        return depth
+    ram64m = math.ceil(depth / RAM64M_WORDS) * math.ceil(width / 3)
+    ram128 = math.ceil(depth / 128) * width
+    return RAM64M_WORDS if ram64m < ram128 else depth
+
+
+def bits_for(n: int) -> int:
+    """sf_*.v's ``bits_for``: a counter over 0 .. n - 1 (at least one bit)."""
+    return (n - 1).bit_length() if n > 1 else 1
+
+
+@dataclass(frozen=True)
+class SwgShape:
+    """The widths sf_swg.v derives from its parameters."""
+
+    depth: int  # DEPTH: buffer words
+    word_bits: int  # XW = SIMD * ELEM_BITS: one buffer word, one replica
+    replicas: int  # MMV: buffer copies, each read at its own address
+    address_bits: int  # AB = clog2(DEPTH)
+    position_bits: int  # CB = clog2(IN_WORDS + DEPTH + 1): ahead, low, off, row_low
+    counter_bits: int  # cf, kx, ky, og, oy (bits_for each)
+    mem_style: MemStyle
+
+    @property
+    def out_bits(self) -> int:
+        return self.replicas * self.word_bits
+
+
+def shape(params: SwgParams, folding: NodeFolding) -> SwgShape:
+    (h, w), (kh, kw) = params.in_hw, params.kernel_hw
+    (oh, ow), cf = params.out_hw, params.channels // folding.simd
+    depth = buffer_words(params, folding)
+    in_words = h * w * cf
+    return SwgShape(
+        depth=depth,
+        word_bits=folding.simd * params.dtype.bits,
+        replicas=params.mmv,
+        address_bits=(depth - 1).bit_length(),
+        position_bits=(in_words + depth).bit_length(),
+        counter_bits=sum(bits_for(n) for n in (cf, kw, kh, ow // params.mmv, oh)),
+        mem_style=folding.mem_style,
+    )
+
+
+def buffer_memories(s: SwgShape) -> tuple[Memory, ...]:
+    """One replica of the window buffer: DEPTH x XW with ram_style from the folding; in LUT
+    RAM, as the banks Yosys builds it from (lutram_bank_words)."""
+    if s.mem_style is MemStyle.BLOCK:
+        return (Memory(s.depth, s.word_bits, MemKind.BLOCK),)
+    if s.mem_style is MemStyle.REGISTERS:
+        return (Memory(s.depth, s.word_bits, MemKind.FLIPFLOPS),)
+    bank = lutram_bank_words(s.depth, s.word_bits)
+    return (Memory(bank, s.word_bits, MemKind.LUTRAM),) * (s.depth // bank)
+
+
+def fifo_memory(s: SwgShape) -> Memory:
+    """The 4-word output FIFO (no ram_style): LUT RAM unless tiny."""
+    return auto_memory(SWG_FIFO_DEPTH, s.out_bits)
+
+
+def lutram_mux_bits(s: SwgShape, family: Family) -> int:
+    """Read-mux inputs beyond the first, per bit, of one LUT-RAM buffer replica deeper than a
+    bank."""
+    if s.mem_style is not MemStyle.DISTRIBUTED:
+        return 0
+    if family is Family.ECP5:
+        banks = math.ceil(s.depth / ECP5_LUTRAM_BANK_WORDS)
+    else:
+        banks = s.depth // lutram_bank_words(s.depth, s.word_bits)
+        if banks == 1 and s.depth > 128:  # RAM128X1D
+            banks = s.depth // 128
+    return (banks - 1) * s.word_bits
+
+
+def shape_lut_features(s: SwgShape, family: Family) -> dict[str, float]:
+    """The LUT features of an sf_swg of shape ``s`` (also used by sf_maxpool)."""
+    fifo = fifo_memory(s)
+    register_buffer = s.depth * s.out_bits if s.mem_style is MemStyle.REGISTERS else 0
+    return {
+        "const": 1.0,
+        # ahead / low / off / row_low updates, limit, need and their two comparisons
+        "position_bits": s.position_bits,
+        # raddr = base + low + off, and one more adder per replica
+        "address_bits": s.address_bits * (1 + s.replicas),
+        "counter_bits": s.counter_bits,
+        # the read mux of a flip-flop buffer (DEPTH inputs per bit)
+        "register_buffer_bits": register_buffer,
+        # the bank mux of a deep LUT-RAM buffer, and the read mux of a flip-flop FIFO
+        "mux_bits": s.replicas * lutram_mux_bits(s, family)
+        + (s.out_bits * (SWG_FIFO_DEPTH - 1) if fifo.kind is MemKind.FLIPFLOPS else 0),
+        # the read path of a block-RAM buffer outside the RAM (ECP5: see shape_ff_features)
+        "block_read_bits": s.out_bits if s.mem_style is MemStyle.BLOCK else 0,
+    }
+
+
+def shape_ff_features(s: SwgShape, family: Family) -> dict[str, float]:
+    """The register bits of an sf_swg of shape ``s`` (also used by sf_maxpool)."""
+    fifo = fifo_memory(s)
+    data = 0
+    if s.mem_style is not MemStyle.BLOCK:  # block RAM absorbs the read register
+        data += s.out_bits
+    if s.mem_style is MemStyle.REGISTERS:
+        data += s.depth * s.out_bits
+    if fifo.kind is MemKind.FLIPFLOPS:
+        data += SWG_FIFO_DEPTH * s.out_bits
+    control = 4 * s.position_bits + 2 * s.address_bits + s.counter_bits + SWG_FIFO_CONTROL_BITS
+    return {
+        "const": 1.0,
+        "control_bits": control,
+        "data_bits": data,
+        # A block-RAM buffer: Yosys puts the read register into RAMB18 on Xilinx; on ECP5 the
+        # DP16KD read stays beside the RAM in flip-flops, about two per bit (calibration runs:
+        # 64 x 8 x 16 lanes, 334 TRELLIS_FF against 68 FDRE).
+        "block_read_bits": s.out_bits if s.mem_style is MemStyle.BLOCK else 0,
+    }
+
+
+def shape_memories(s: SwgShape) -> tuple[Memory, ...]:
+    """The buffer (per replica) unless in flip-flops, and the output FIFO unless tiny."""
+    out: list[Memory] = []
+    if s.mem_style is not MemStyle.REGISTERS:
+        out += buffer_memories(s) * s.replicas
+    fifo = fifo_memory(s)
+    if fifo.kind is not MemKind.FLIPFLOPS:
+        out.append(fifo)
+    return tuple(out)
+
+
+def lut_features(params: SwgParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Position arithmetic and comparisons, buffer addresses, window counters, and muxes."""
+    return shape_lut_features(shape(params, folding), family)
+
+
+def ff_features(params: SwgParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Control registers (positions, pointers, counters, FIFO state) and data registers."""
+    return shape_ff_features(shape(params, folding), family)
+
+
+def memories(params: SwgParams, folding: NodeFolding) -> tuple[Memory, ...]:
+    return shape_memories(shape(params, folding))
+
+
+def resources(params: SwgParams, folding: NodeFolding, family: Family) -> Resources:
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_swg for ``family`` (calibrated; see cost.resources)."""
+    return combine(
+        "swg",
+        family,
+        lut_features(params, folding, family),
+        ff_features(params, folding, family),
+        memories(params, folding),
+    )

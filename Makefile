@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MNIST  ?= ../shared/data/mnist
+FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test test-all lint format bench calibrate clean
+.PHONY: demo test test-all lint format bench calibrate clean fashion-mnist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +16,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/streamfold demo
 
-test: $(STAMP) lint
+test: $(STAMP) lint fashion-mnist
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-all: $(STAMP)
+test-all: $(STAMP) fashion-mnist
 	$(BIN)/python -m pytest -q
+
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist (nothing is downloaded at run time):
+# installed when missing and apt-get is usable as root; otherwise its tests are skipped.
+fashion-mnist:
+	@test -d $(FASHION) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  timeout 300 apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; } || \
+	  echo "note: no Fashion-MNIST in $(FASHION) (apt-get install dataset-fashion-mnist);" \
+	       "its tests will be skipped"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,8 +39,9 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(STAMP)
+bench: $(STAMP) fashion-mnist
 	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
+	$(BIN)/python bench/cnv_rtl.py --frames 3
 	$(BIN)/python bench/qonnx_speed.py --data $(MNIST)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/train_tfc.py --data $(MNIST)

@@ -18,10 +18,17 @@ from streamfold.transforms import Lowering, lower_to_kernels, streamline
 
 
 def load_graph(path: Path) -> Graph:
-    """A verified graph from a text file (.sfir) or a QONNX/ONNX model (.onnx, imported)."""
+    """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported) or a
+    built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``)."""
+    if str(path).startswith("builtin:"):
+        from streamfold.zoo import reference_graph
+
+        return reference_graph(str(path).removeprefix("builtin:"))
     path = Path(path)
     if not path.is_file():
-        raise StreamfoldError(f"{path}: must be a graph text file (.sfir) or a QONNX file (.onnx)")
+        raise StreamfoldError(
+            f"{path}: must be a graph text file (.sfir), a QONNX file (.onnx) or builtin:NAME"
+        )
     if path.suffix.lower() == ".onnx":
         from streamfold.frontend.qonnx import import_qonnx
 

@@ -33,10 +33,12 @@ node fc1: Mvau(x) -> act1: u1[2]
   weight = [2, 2] 1 -2 3 1
   weight_dtype = i3
   thresholds = [2, 1] 0 0
+  per_pixel = False
 node fc2: Mvau(act1) -> act2: bipolar[1]
   weight = [1, 2] 1 -2
   weight_dtype = i3
   thresholds = [1, 1] 0
+  per_pixel = False
 output act2
 """
 

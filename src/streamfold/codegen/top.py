@@ -181,6 +181,9 @@ def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
         "top": TOP,
         "stream_in": _format_json(design.stream_in),
         "stream_out": _format_json(design.stream_out),
+        # graph value shapes, channels first; streams carry them channels-last (sim.stream)
+        "input_shape": list(design.graph.inputs[0].shape),
+        "output_shape": list(design.graph.value(design.graph.outputs[0]).shape),
         "design_point": json.loads(design.point.to_json()),
         "inputs": {
             "graph_sha256": _sha(files["graph.hw.sfir"]),

@@ -74,7 +74,7 @@ def _costs(design: Design, stage: Stage) -> tuple[int, int, int]:
         block = block_of(node)
         params = block.params(design.graph, node)
         folding = design.point.folding(node.name)
-        needed = stage.rtl.stream_in.words if block.whole_frame else 1
+        needed = 1 if block.needed is None else block.needed(params, folding)
         return block.cycles(params, folding), block.latency(params, folding), needed
     if stage.kind == "fifo":
         return fifo_cost.cycles(stage.rtl), fifo_cost.latency(stage.rtl), 1

@@ -6,13 +6,14 @@ Presets (``folding_preset``):
   (SIMD raised before PE, as FINN's SetFolding does);
 - ``balanced``: ``cycles=`` the fastest fully-folded node's cycles, so no node is the
   bottleneck by more than folding granularity.
-FIFO depths default to one frame of the producer's output words, so a producer can run a
-whole frame ahead of a consumer that replays its input (the MVAU does).
+FIFO depths default to two input vectors of a matrix-vector consumer (one frame for a fully
+connected one), so a producer can run ahead of a consumer that replays its input (``with_fifos``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
+from streamfold.ir.ops import Mvau
 
 _FIELDS = {"pe", "simd", "mem_style", "fifo_depth"}
 
@@ -135,11 +137,30 @@ def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
     return block.cycles(block.params(graph, node), point.folding(name))
 
 
-def with_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
-    """Each node's output FIFO holds one frame of its output words (at least 2)."""
+def with_fifos(
+    graph: Graph, point: DesignPoint, params: Mapping[str, Any] | None = None
+) -> DesignPoint:
+    """Each node's output FIFO, in its output words (at least 2).
+
+    In front of a matrix-vector unit, which takes an input vector in a burst and then replays
+    it, the FIFO holds two of its input vectors (capped at one frame): the producer can run a
+    vector ahead (for a fully connected layer, whose vector is the whole frame, a frame ahead).
+    Elsewhere (sliding windows and pooling keep their own line buffers) it holds two pixels.
+    ``params``: the nodes' block parameters by name, when the caller has them already.
+    """
     nodes = []
     for name, folding in point.nodes:
         node = graph.node(name)
-        words = node.output.size // folding.pe
+        block = block_of(node)
+        p = params[name] if params is not None else block.params(graph, node)
+        elems = block.out_elems(p, folding)
+        frame = -(-node.output.size // elems)
+        consumers = graph.consumers(node.output.name)
+        channels = node.output.shape[0]
+        if consumers and isinstance(consumers[0].op, Mvau):
+            vector = consumers[0].op.weight.shape[1]
+            words = min(frame, 2 * -(-vector // elems))
+        else:
+            words = min(frame, 2 * -(-channels // elems))
         nodes.append((name, replace(folding, fifo_depth=max(2, words))))
     return DesignPoint(tuple(nodes))

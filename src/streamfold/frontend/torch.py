@@ -20,7 +20,16 @@ from torch import nn
 from streamfold.errors import FrontendError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale, Value
-from streamfold.ir.ops import Conv, Flatten, IntArray, MatMul, MaxPool, Op, Requantize
+from streamfold.ir.ops import (
+    Conv,
+    Flatten,
+    GlobalSumPool,
+    IntArray,
+    MatMul,
+    MaxPool,
+    Op,
+    Requantize,
+)
 from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
 from streamfold.quant.exact import (
@@ -38,7 +47,7 @@ _PASS_THROUGH = (nn.Dropout, nn.Identity)
 _FLOAT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ReLU, nn.Hardtanh, nn.Sigmoid, nn.Tanh)
 SUPPORTED = (
     "QuantInput, QuantLinear, QuantConv1d, QuantConv2d, BatchNorm1d, BatchNorm2d, Requantizer, "
-    "Flatten, MaxPool1d, MaxPool2d, Dropout, Identity"
+    "Flatten, MaxPool1d, MaxPool2d, AdaptiveAvgPool1d(1), AdaptiveAvgPool2d(1), Dropout, Identity"
 )
 _ACC = IntType(64, True)  # placeholder; infer_types computes the real accumulator types
 
@@ -113,6 +122,7 @@ def _export_layer(
 
     match layer:
         case QuantLinear() | QuantConv1d() | QuantConv2d():
+            _check_conv(where, layer)
             _require_integer(where, state)
             w = layer.weight_quant.codes(layer.weight.detach()).numpy()
             s_w = layer.weight_quant.exact_scale(where)
@@ -126,7 +136,6 @@ def _export_layer(
                     _padding(where, layer),
                 )
             )
-            _check_conv(where, layer)
             mul = tuple(state.mul[0] * s for s in s_w)
             add = _bias(where, layer)
             return emit(op, _ACC, mul, add)
@@ -156,6 +165,19 @@ def _export_layer(
             return emit(Flatten(), state.value.dtype, mul, add)
         case nn.MaxPool1d() | nn.MaxPool2d():
             return _maxpool(where, layer, state, emit)
+        case nn.AdaptiveAvgPool1d() | nn.AdaptiveAvgPool2d():
+            dims = 1 if isinstance(layer, nn.AdaptiveAvgPool1d) else 2
+            if _ntuple(layer.output_size, dims) != (1,) * dims:  # type: ignore[arg-type]
+                raise FrontendError(
+                    f"{where}: output_size must be 1 (global average pooling), "
+                    f"not {layer.output_size}"
+                )
+            if len(state.value.shape) != dims + 1:
+                raise FrontendError(
+                    f"{where}: input must be [C, <{dims} spatial>], not {list(state.value.shape)}"
+                )
+            n = math.prod(state.value.shape[1:])
+            return emit(GlobalSumPool(), _ACC, tuple(m / n for m in state.mul), state.add)
         case _ if isinstance(layer, _PASS_THROUGH):
             return state
         case _ if isinstance(layer, _FLOAT_LAYERS):
@@ -194,10 +216,18 @@ def _padding(where: str, layer: nn.Module) -> tuple[int, ...]:
 
 
 def _check_conv(where: str, layer: nn.Module) -> None:
-    if isinstance(layer, QuantConv1d | QuantConv2d) and (
-        layer.groups != 1 or any(d != 1 for d in layer.dilation) or layer.padding_mode != "zeros"
-    ):
-        raise FrontendError(f"{where}: groups and dilation must be 1 and padding_mode zeros")
+    """Refuse what the sliding-window lowering cannot build, naming the layer and the value."""
+    if not isinstance(layer, QuantConv1d | QuantConv2d):
+        return
+    if layer.groups != 1:
+        kind = "depthwise " if layer.groups == layer.in_channels else "grouped "
+        raise FrontendError(
+            f"{where}: groups must be 1, not {layer.groups} ({kind}convolution is not supported)"
+        )
+    if any(d != 1 for d in layer.dilation):
+        raise FrontendError(f"{where}: dilation must be 1, not {tuple(layer.dilation)}")
+    if layer.padding_mode != "zeros":
+        raise FrontendError(f"{where}: padding_mode must be 'zeros', not {layer.padding_mode!r}")
 
 
 Emit = Callable[[Op, IntType, Fractions, Fractions], _State]

@@ -89,6 +89,11 @@ class RtlInstance:
     stream_out: StreamFormat
 
 
+def lanes(params: Any, folding: NodeFolding) -> int:
+    """Elements per output word of most blocks: PE * SIMD (one of them is 1)."""
+    return folding.pe * folding.simd
+
+
 @dataclass(frozen=True)
 class Block(Generic[P]):
     """Everything the compiler believes about one kind of hardware kernel."""
@@ -101,6 +106,10 @@ class Block(Generic[P]):
     cycles: Callable[[P, NodeFolding], int]  # initiation interval: cycles per frame
     latency: Callable[[P, NodeFolding], int]  # first input word to first output word
     rtl: Callable[[P, NodeFolding, str], RtlInstance]  # (params, folding, instance name)
-    # True when the first output needs the whole input frame (a matrix-vector product);
-    # False when outputs stream as their inputs arrive (elementwise). Used by the latency model.
-    whole_frame: bool = False
+    # Input words the first output word needs (the whole input vector of a matrix-vector
+    # product, a window's worth for a sliding window); None: just the first (elementwise).
+    # ``latency`` counts from the first input word, these arriving one per cycle. Used by the
+    # latency model to follow a slower producer.
+    needed: Callable[[P, NodeFolding], int] | None = None
+    # Elements per output word (the stream format's ``elems``, without building the RTL).
+    out_elems: Callable[[P, NodeFolding], int] = lanes

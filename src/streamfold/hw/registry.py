@@ -6,11 +6,17 @@ from typing import Any
 
 from streamfold.errors import IRError
 from streamfold.hw.block import Block
+from streamfold.hw.globalpool.block import GLOBALPOOL
+from streamfold.hw.maxpool.block import MAXPOOL
 from streamfold.hw.mvau.block import MVAU
+from streamfold.hw.pad.block import PAD
+from streamfold.hw.swg.block import SWG
 from streamfold.hw.thresholding.block import THRESHOLDING
 from streamfold.ir.graph import Node
 
-BLOCKS: dict[type, Block[Any]] = {b.op_type: b for b in (MVAU, THRESHOLDING)}
+BLOCKS: dict[type, Block[Any]] = {
+    b.op_type: b for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL)
+}
 
 
 def block_of(node: Node) -> Block[Any]:

@@ -55,6 +55,10 @@ class IntType:
     def contains(self, lo: int, hi: int) -> bool:
         return self.min <= lo and hi <= self.max
 
+    def holds(self, value: int) -> bool:
+        """True when ``value`` is one of this type's values (bipolar has only -1 and +1)."""
+        return value in (-1, 1) if self.bipolar else self.contains(value, value)
+
     def __str__(self) -> str:
         if self.bipolar:
             return "bipolar"

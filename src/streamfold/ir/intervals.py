@@ -6,13 +6,24 @@ the real weights and the input type's extremes, so no input can overflow the typ
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from streamfold.ir.dtypes import IntType
-from streamfold.ir.ops import Conv, Flatten, MatMul, MaxPool, Mvau, Op
+from streamfold.ir.ops import (
+    Conv,
+    Flatten,
+    GlobalSumPool,
+    MatMul,
+    MaxPool,
+    Mvau,
+    Op,
+    Pad,
+    SlidingWindow,
+)
 
 
 def dot_interval(weight: npt.NDArray[Any], x_lo: int, x_hi: int) -> tuple[int, int]:
@@ -27,8 +38,13 @@ def dot_interval(weight: npt.NDArray[Any], x_lo: int, x_hi: int) -> tuple[int, i
     return int(lo_terms.sum(axis=1).min()), int(hi_terms.sum(axis=1).max())
 
 
-def output_interval(op: Op, x: IntType) -> tuple[int, int] | None:
-    """The exact output range of an accumulating or shape op; None for ops with a declared type."""
+def output_interval(
+    op: Op, x: IntType, shape: tuple[int, ...] | None = None
+) -> tuple[int, int] | None:
+    """The exact output range of an accumulating or shape op; None for ops with a declared type.
+
+    ``shape`` is the input shape (needed by GlobalSumPool: its range grows with the positions).
+    """
     match op:
         case MatMul():
             return dot_interval(op.weight.array, x.min, x.max)
@@ -39,6 +55,13 @@ def output_interval(op: Op, x: IntType) -> tuple[int, int] | None:
             pad = any(p > 0 for p in op.padding)
             lo, hi = (min(x.min, 0), max(x.max, 0)) if pad else (x.min, x.max)
             return dot_interval(op.weight.array, lo, hi)
-        case MaxPool() | Flatten():
+        case MaxPool() | Flatten() | SlidingWindow():
             return x.min, x.max
+        case Pad():
+            return min(x.min, op.value), max(x.max, op.value)
+        case GlobalSumPool():
+            if shape is None:
+                return None
+            n = math.prod(shape[1:])  # positions summed
+            return n * x.min, n * x.max
     return None

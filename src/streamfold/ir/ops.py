@@ -95,6 +95,15 @@ class MaxPool:
 
 
 @dataclass(frozen=True, slots=True)
+class GlobalSumPool:
+    """Per-channel sum over every spatial position: ``[C, *spatial]`` to ``[C, 1, ...]``.
+
+    A global *average* pool is this sum with ``1 / positions`` carried by the scale, so the
+    integer graph stays exact.
+    """
+
+
+@dataclass(frozen=True, slots=True)
 class Flatten:
     """``[C, *spatial]`` to ``[C * prod(spatial)]``, row-major (PyTorch's Flatten)."""
 
@@ -138,11 +147,18 @@ class Mvau:
     """Hardware kernel: matrix-vector-activation unit, a MatMul with optionally fused thresholds.
 
     y = MultiThreshold(thresholds)(W x) when thresholds is given, else the accumulator W x.
+    weight is ``[out, in]``. With ``per_pixel`` the input is ``[in, *spatial]`` (the windows of a
+    SlidingWindow) and W applies at every pixel, ``y[:, p] = W x[:, p]``, giving
+    ``[out, *spatial]``: a convolution as im2col. Without it W applies to the whole input taken
+    channels-last (spatial positions in row-major order, channels fastest: the stream order)
+    and gives ``[out]``; this is how a fully connected layer consumes a feature map without a
+    Flatten (for a 1-D input, that is the plain matrix-vector product).
     """
 
     weight: IntArray
     weight_dtype: IntType
     thresholds: IntArray | None
+    per_pixel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,18 +168,59 @@ class Thresholding:
     thresholds: IntArray
 
 
+@dataclass(frozen=True, slots=True)
+class Pad:
+    """Hardware kernel: pad every channel of ``[C, *spatial]`` with ``value``.
+
+    ``pads`` is (before, after) for each spatial axis in turn: ``(top, bottom, left, right)``
+    in 2-D, ``(left, right)`` in 1-D.
+    """
+
+    pads: tuple[int, ...]
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class SlidingWindow:
+    """Hardware kernel: the windows of a convolution (im2col), ``[C, *spatial]`` to
+    ``[K_h * K_w * C, *out_spatial]``: output channel ``(k_y * K_w + k_x) * C + c`` at output
+    pixel ``(o_y, o_x)`` is ``x[c, o_y * S_h + k_y, o_x * S_w + k_x]`` (no padding: a Pad
+    comes first). Channels-last, each output pixel is its window in ``(k_h, k_w, c)`` order.
+    """
+
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+
+
 Op = (
-    MatMul | Conv | MaxPool | Flatten | Requantize | MultiThreshold | MulShift | Mvau | Thresholding
+    MatMul
+    | Conv
+    | MaxPool
+    | GlobalSumPool
+    | Flatten
+    | Requantize
+    | MultiThreshold
+    | MulShift
+    | Mvau
+    | Thresholding
+    | Pad
+    | SlidingWindow
 )
 OP_TYPES: tuple[type, ...] = (
     MatMul,
     Conv,
     MaxPool,
+    GlobalSumPool,
     Flatten,
     Requantize,
     MultiThreshold,
     MulShift,
     Mvau,
     Thresholding,
+    Pad,
+    SlidingWindow,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow)
+"""Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool)
+"""nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""

@@ -8,13 +8,16 @@ from streamfold.errors import IRError
 from streamfold.ir.ops import (
     Conv,
     Flatten,
+    GlobalSumPool,
     MatMul,
     MaxPool,
     MulShift,
     MultiThreshold,
     Mvau,
     Op,
+    Pad,
     Requantize,
+    SlidingWindow,
     Thresholding,
 )
 
@@ -41,13 +44,38 @@ def _check_window(
             raise IRError(f"{op}: {name} must be {dims} integers >= {least}, not {values}")
 
 
+def _windows(
+    op: str, shape: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...]
+) -> tuple[int, ...]:
+    """Output spatial dims of unpadded windows over ``[C, *spatial]`` (floor mode)."""
+    dims = len(kernel)
+    if len(shape) != dims + 1:
+        raise IRError(f"{op}: input must have {dims} spatial axes, not {shape}")
+    _check_window(op, dims, kernel, stride, (0,) * dims)
+    spatial = tuple(
+        _window_out(s, k, st, 0) for s, k, st in zip(shape[1:], kernel, stride, strict=True)
+    )
+    if min(spatial) < 1:
+        raise IRError(f"{op}: kernel {kernel} must fit the input {shape[1:]}")
+    return spatial
+
+
 def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The output shape for input ``shape``; raises IRError naming the mismatch."""
     match op:
-        case MatMul() | Mvau():
+        case MatMul():
             out_f, in_f = op.weight.shape
             if shape != (in_f,):
                 raise IRError(f"MatMul: input shape must be ({in_f},), not {shape}")
+            return (out_f,)
+        case Mvau():
+            out_f, in_f = op.weight.shape
+            if op.per_pixel:
+                if len(shape) < 2 or shape[0] != in_f:
+                    raise IRError(f"Mvau: per-pixel input must be ({in_f}, <spatial>), not {shape}")
+                return (out_f, *shape[1:])
+            if math.prod(shape) != in_f:
+                raise IRError(f"Mvau: input must hold {in_f} elements, not {shape}")
             return (out_f,)
         case Conv():
             w = op.weight.shape
@@ -63,19 +91,24 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
                 raise IRError(f"Conv: kernel {w[2:]} must fit the padded input {shape[1:]}")
             return (w[0], *spatial)
         case MaxPool():
-            dims = len(op.kernel_size)
-            if len(shape) != dims + 1:
-                raise IRError(f"MaxPool: input must have {dims} spatial axes, not {shape}")
-            _check_window("MaxPool", dims, op.kernel_size, op.stride, (0,) * dims)
-            spatial = tuple(
-                _window_out(s, k, st, 0)
-                for s, k, st in zip(shape[1:], op.kernel_size, op.stride, strict=True)
-            )
-            if min(spatial) < 1:
-                raise IRError(f"MaxPool: kernel {op.kernel_size} must fit the input {shape[1:]}")
-            return (shape[0], *spatial)
+            return (shape[0], *_windows("MaxPool", shape, op.kernel_size, op.stride))
         case Flatten():
             return (math.prod(shape),)
+        case GlobalSumPool():
+            if len(shape) < 2:
+                raise IRError(f"GlobalSumPool: input must be [C, <spatial>], not {shape}")
+            return (shape[0],) + (1,) * (len(shape) - 1)
+        case Pad():
+            dims = len(shape) - 1
+            if dims not in (1, 2) or len(op.pads) != 2 * dims or min(op.pads) < 0:
+                raise IRError(
+                    f"Pad: pads must be {2 * dims} integers >= 0 for input {shape}, not {op.pads}"
+                )
+            padded = (d + op.pads[2 * i] + op.pads[2 * i + 1] for i, d in enumerate(shape[1:]))
+            return (shape[0], *padded)
+        case SlidingWindow():
+            spatial = _windows("SlidingWindow", shape, op.kernel_size, op.stride)
+            return (shape[0] * math.prod(op.kernel_size), *spatial)
         case Requantize() | MultiThreshold() | MulShift() | Thresholding():
             return shape
     raise IRError(f"no shape rule for op {type(op).__name__}")  # pragma: no cover

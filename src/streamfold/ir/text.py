@@ -61,7 +61,7 @@ def _format(v: Any, values: bool) -> str:
         dims = f"[{', '.join(map(str, v.shape))}]"
         body = " ".join(str(int(x)) for x in v.array.ravel()) if values else f"<sha={v.digest()}>"
         return f"{dims} {body}"
-    if isinstance(v, IntType):
+    if isinstance(v, IntType | bool | int):
         return str(v)
     if isinstance(v, tuple) and v and isinstance(v[0], Fraction):
         return _fracs(v)
@@ -169,6 +169,12 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
                 raise IRError(f"{where}: {e}") from None
         if kind == "tuple[Fraction, ...]":
             return _parse_fracs(text, where)
+        if kind == "int":
+            return int(text)
+        if kind == "bool":
+            if text not in ("True", "False"):
+                raise ValueError(f"must be True or False, not {text!r}")
+            return text == "True"
         if kind == "tuple[int, ...]":
             return tuple(int(s) for s in text.strip("()").split(",") if s.strip())
     except ValueError as e:

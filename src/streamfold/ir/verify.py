@@ -25,6 +25,7 @@ from streamfold.ir.ops import (
     MulShift,
     MultiThreshold,
     Mvau,
+    Pad,
     Requantize,
     Thresholding,
 )
@@ -77,7 +78,7 @@ def _check_node(node: Node, known: dict[str, Value], stage: str) -> None:
         raise IRError(f"{where}: {e}") from None
     if shape != node.output.shape:
         raise IRError(f"{where}: output shape must be {shape}, not {node.output.shape}")
-    interval = output_interval(node.op, x.dtype)
+    interval = output_interval(node.op, x.dtype, x.shape)
     if interval is not None and not node.output.dtype.contains(*interval):
         raise IRError(
             f"{where}: output type must hold [{interval[0]}, {interval[1]}], "
@@ -106,6 +107,9 @@ def _check_params(node: Node, x: Value) -> None:
                 raise IRError(f"shift must be >= 0, not {min(op.shift)}")
         case MultiThreshold() | Thresholding():
             _check_thresholds(op.thresholds.array, channels, out)
+        case Pad():
+            if not out.holds(op.value):
+                raise IRError(f"pad value {op.value} must be a value of the output type {out}")
 
 
 def _check_thresholds(t: Any, channels: int, out: IntType) -> None:

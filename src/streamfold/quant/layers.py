@@ -109,6 +109,21 @@ class QuantLinear(_QuantWeightLayer, nn.Linear):
         return F.linear(codes, w)
 
 
+def _check_conv_settings(
+    kind: str, in_channels: int, out_channels: int, groups: int, dilation: int
+) -> None:
+    """The sliding-window lowering builds dense, undilated convolutions only: say so now,
+    not at export."""
+    where = f"{kind}({in_channels}, {out_channels})"
+    if groups != 1:
+        what = "depthwise" if groups == in_channels else "grouped"
+        raise QuantError(
+            f"{where}: groups must be 1, not {groups} ({what} convolution is not supported)"
+        )
+    if dilation != 1:
+        raise QuantError(f"{where}: dilation must be 1, not {dilation}")
+
+
 class QuantConv1d(_QuantWeightLayer, nn.Conv1d):
     def __init__(
         self,
@@ -122,7 +137,10 @@ class QuantConv1d(_QuantWeightLayer, nn.Conv1d):
         weight_bits: int = 2,
         narrow: bool = False,
         per_channel: bool = False,
+        groups: int = 1,
+        dilation: int = 1,
     ):
+        _check_conv_settings("QuantConv1d", in_channels, out_channels, groups, dilation)
         nn.Conv1d.__init__(self, in_channels, out_channels, kernel_size, stride, padding, bias=bias)
         self._setup(weight_bits, narrow, per_channel)
 
@@ -146,7 +164,10 @@ class QuantConv2d(_QuantWeightLayer, nn.Conv2d):
         weight_bits: int = 2,
         narrow: bool = False,
         per_channel: bool = False,
+        groups: int = 1,
+        dilation: int = 1,
     ):
+        _check_conv_settings("QuantConv2d", in_channels, out_channels, groups, dilation)
         nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride, padding, bias=bias)
         self._setup(weight_bits, narrow, per_channel)
 

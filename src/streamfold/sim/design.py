@@ -13,7 +13,7 @@ from streamfold.errors import StreamfoldError
 from streamfold.hw.block import StreamFormat
 from streamfold.ir.dtypes import IntType
 from streamfold.sim.rtl import RtlRun, build, run
-from streamfold.sim.stream import pack, unpack
+from streamfold.sim.stream import from_stream_order, pack, to_stream_order, unpack
 
 MANIFEST = "manifest.json"
 
@@ -41,7 +41,11 @@ def simulate_build(
     seed: int = 0,
     cache_dir: Path | None = None,
 ) -> tuple[npt.NDArray[np.int64], RtlRun]:
-    """Outputs of the generated RTL for input code ``frames`` (frames, vector), and the run."""
+    """Outputs of the generated RTL for input codes ``frames``, and the run.
+
+    ``frames`` hold graph input values, ``(frames, *shape)`` or flattened channels-first; the
+    outputs come back flattened channels-first, ``(frames, elements)``: the layout of the
+    reference executor. Streams carry feature maps channels-last (``sim.stream``)."""
     build_dir = Path(build_dir)
     manifest = load_manifest(build_dir)
     fmt_in, fmt_out = stream_format(manifest["stream_in"]), stream_format(manifest["stream_out"])
@@ -56,6 +60,8 @@ def simulate_build(
         internal_streams=tuple(manifest.get("internal_streams", ())),
     )
     n = len(frames)
+    shape_in = tuple(manifest.get("input_shape", (fmt_in.vector,)))
+    shape_out = tuple(manifest.get("output_shape", (fmt_out.vector,)))
     # A folded pipeline may legitimately move nothing on its top-level streams for a whole
     # interval (a matrix-vector unit replaying its input): size the stall detector from the
     # cycle model, stretched for random stalls.
@@ -64,7 +70,7 @@ def simulate_build(
     stretch = 1.0 / (1.0 - max(stall_in, stall_out)) ** 2
     result = run(
         compiled,
-        pack(np.asarray(frames), fmt_in),
+        pack(to_stream_order(frames, shape_in), fmt_in),
         out_words=n * fmt_out.words,
         out_words_per_frame=fmt_out.words,
         stall_in=stall_in,
@@ -73,4 +79,4 @@ def simulate_build(
         idle_cycles=int(2 * (interval + latency) * stretch) + 10_000,
         max_cycles=int((latency + (n + 1) * interval) * 2 * stretch) + 100_000,
     )
-    return unpack(result.words_out, fmt_out, n), result
+    return from_stream_order(unpack(result.words_out, fmt_out, n), shape_out), result

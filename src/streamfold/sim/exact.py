@@ -22,12 +22,15 @@ from streamfold.ir.graph import Graph, Node, Scale
 from streamfold.ir.ops import (
     Conv,
     Flatten,
+    GlobalSumPool,
     MatMul,
     MaxPool,
     MulShift,
     MultiThreshold,
     Mvau,
+    Pad,
     Requantize,
+    SlidingWindow,
     Thresholding,
 )
 
@@ -127,6 +130,16 @@ def _execute(node: Node, args: list[Array]) -> Array:
             return _maxpool(x, op.kernel_size, op.stride)
         case Flatten():
             return x.reshape(x.shape[0], -1)
+        case GlobalSumPool():
+            axes = tuple(range(2, x.ndim))
+            total: Array = x.sum(axis=axes, keepdims=True, dtype=np.int64)
+            return total
+        case Pad():
+            pads = ((0, 0), (0, 0), *zip(op.pads[0::2], op.pads[1::2], strict=True))
+            padded: Array = np.pad(x, pads, constant_values=op.value)
+            return padded
+        case SlidingWindow():
+            return _sliding_window(x, op.kernel_size, op.stride)
         case Requantize():
             return _requantize(x, op.mul, op.add, out_type)
         case MultiThreshold():
@@ -134,7 +147,7 @@ def _execute(node: Node, args: list[Array]) -> Array:
         case MulShift():
             return _mulshift(x, op, out_type)
         case Mvau():
-            acc = _matmul(x, op.weight.array)
+            acc = _mvau(x, op.weight.array, op.per_pixel)
             if op.thresholds is None:
                 return acc
             return _multithreshold(acc, op.thresholds.array, out_type)
@@ -160,6 +173,29 @@ def _matmul(x: Array, w: Array) -> Array:
         raise SimulationError(f"MatMul: input must be (batch, {w.shape[1]}), not {x.shape}")
     dt = _dot_dtype(w, x)
     return _to_int64(x.astype(dt) @ w.T.astype(dt))
+
+
+def _mvau(x: Array, w: Array, per_pixel: bool) -> Array:
+    """Mvau's meaning (ir.ops.Mvau): per pixel on [in, *spatial], else the whole input taken
+    channels-last."""
+    if x.ndim == 2:
+        return _matmul(x, w)
+    channels_last = np.moveaxis(x, 1, -1)
+    if per_pixel:
+        acc = _matmul(channels_last.reshape(-1, w.shape[1]), w)
+        return np.moveaxis(acc.reshape(*channels_last.shape[:-1], w.shape[0]), -1, 1)
+    return _matmul(channels_last.reshape(x.shape[0], -1), w)
+
+
+def _sliding_window(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:
+    """[N, C, *spatial] -> [N, K_h * K_w * C, *out_spatial], window channel (k_y, k_x, c)."""
+    dims = len(kernel)
+    windows = sliding_window_view(x, kernel, axis=tuple(range(2, 2 + dims)))
+    windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    # (N, C, *out, *k) -> (N, *k, C, *out)
+    order = (0, *range(2 + dims, 2 + 2 * dims), 1, *range(2, 2 + dims))
+    moved = windows.transpose(order)
+    return np.ascontiguousarray(moved).reshape(x.shape[0], -1, *moved.shape[2 + dims :])
 
 
 def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...]) -> Array:

@@ -1,5 +1,7 @@
 """Pack integer frames into AXI-Stream words and back (the conventions of ``hw.block``).
 
+A value of shape ``[C, *spatial]`` (channels first, as in the IR) is streamed channels-last:
+pixels in row-major order, channels fastest (``to_stream_order`` / ``from_stream_order``).
 A frame of ``fmt.vector`` elements is ``fmt.words`` consecutive words; element i of a word sits
 at bits ``[i*bits +: bits]``; signed elements are two's complement; bipolar elements are one bit,
 1 = +1 and 0 = -1. Frames go back to back. Words are Python ints of any width.
@@ -52,6 +54,33 @@ def unpack(words: Sequence[int], fmt: StreamFormat, frames: int) -> npt.NDArray[
             )
     codes = _words_to_codes(words, fmt.width, fmt.dtype.bits)
     return _decode(codes, fmt.dtype).reshape(frames, fmt.vector)
+
+
+def to_stream_order(values: npt.ArrayLike, shape: Sequence[int]) -> npt.NDArray[Any]:
+    """Frames of IR values of ``shape`` (``(frames, *shape)`` or flattened channels-first)
+    -> ``(frames, elements)`` in stream order (channels-last)."""
+    arr = np.asarray(values)
+    n = arr.shape[0] if arr.ndim else 0
+    size = int(np.prod(shape))
+    if arr.ndim < 1 or arr.size != n * size:
+        raise SimulationError(
+            f"stream: frames must be (frames, {', '.join(map(str, shape))}), not {arr.shape}"
+        )
+    frames = arr.reshape(n, *shape)
+    if len(shape) > 1:
+        frames = np.moveaxis(frames, 1, -1)
+    return frames.reshape(n, size)
+
+
+def from_stream_order(values: npt.ArrayLike, shape: Sequence[int]) -> npt.NDArray[Any]:
+    """Inverse of ``to_stream_order``: ``(frames, elements)`` in stream order -> frames of
+    ``shape`` flattened channels-first ``(frames, elements)``."""
+    arr = np.asarray(values)
+    n = arr.shape[0]
+    if len(shape) == 1:
+        return arr.reshape(n, -1)
+    channels_last = arr.reshape(n, *shape[1:], shape[0])
+    return np.moveaxis(channels_last, -1, 1).reshape(n, -1)
 
 
 def _check_format(where: str, fmt: StreamFormat) -> None:

@@ -2,53 +2,187 @@
 
 - MatMul whose only consumer is a MultiThreshold -> one Mvau with fused thresholds;
 - any other MatMul -> Mvau without thresholds (outputs the accumulator);
-- MultiThreshold not fused -> Thresholding.
-Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input;
-every node is a kernel; output scales unchanged.
+- Conv -> [Pad] + SlidingWindow + per-pixel Mvau (thresholds fused as for MatMul); its weights
+  ``[out, in, *kernel]`` become ``[out, *kernel, in]`` rows, the window order of the stream;
+- Flatten of a feature map feeding a MatMul -> nothing: the Mvau takes the map directly, its
+  weight columns permuted from PyTorch's channels-first order to the stream's channels-last
+  order (the conv-to-FC transition costs no hardware);
+- MultiThreshold not fused -> Thresholding;
+- MaxPool and GlobalSumPool are kernels as they are.
+Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
+(value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
+unchanged.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 
 from streamfold.errors import IRError
-from streamfold.ir.graph import Graph, Node
-from streamfold.ir.ops import KERNEL_TYPES, IntArray, MatMul, MultiThreshold, Mvau, Thresholding
+from streamfold.ir.graph import Graph, Node, Value
+from streamfold.ir.ops import (
+    KERNEL_TYPES,
+    STREAM_TYPES,
+    Conv,
+    Flatten,
+    IntArray,
+    MatMul,
+    MultiThreshold,
+    Mvau,
+    Pad,
+    SlidingWindow,
+    Thresholding,
+)
+from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
 
 
 def lower_to_kernels(graph: Graph) -> Graph:
     verify(graph, "hw")
+    graph = _sink_flattens(graph)
     nodes: list[Node] = []
     fused: set[str] = set()
+    flattened = _flattened(graph)
     for node in graph.nodes:
-        if node.name in fused:
+        if node.name in fused or node.output.name in flattened:
             continue
-        nodes.append(_lower(graph, node, fused))
+        nodes.extend(_lower(graph, node, fused, flattened))
     return verify(replace(graph, nodes=tuple(nodes), stage="hw"), "hw")
 
 
-def _lower(graph: Graph, node: Node, fused: set[str]) -> Node:
+def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str]) -> list[Node]:
     op = node.op
-    if isinstance(op, KERNEL_TYPES):
-        return node
+    if isinstance(op, KERNEL_TYPES + STREAM_TYPES):
+        return [node]
     if isinstance(op, MatMul):
-        thr = _fusable_threshold(graph, node)
-        if thr is None:
-            return replace(node, op=Mvau(op.weight, op.weight_dtype, None))
-        assert isinstance(thr.op, MultiThreshold)
-        fused.add(thr.name)
-        kernel = Mvau(op.weight, op.weight_dtype, _per_channel(thr.op, op.weight.shape[0]))
-        return Node(node.name, kernel, node.inputs, thr.output)
+        source = flattened.get(node.inputs[0])
+        if source is None:
+            return [_mvau(graph, node, op.weight.array, node.inputs[0], fused, per_pixel=False)]
+        weight = _channels_last_columns(op.weight.array, graph.value(source).shape)
+        return [_mvau(graph, node, weight, source, fused, per_pixel=False)]
+    if isinstance(op, Conv):
+        return _conv(graph, node, op, fused)
     if isinstance(op, MultiThreshold):
-        return replace(node, op=Thresholding(op.thresholds))
-    supported = ", ".join(t.__name__ for t in (MatMul, MultiThreshold))
+        return [replace(node, op=Thresholding(op.thresholds))]
+    supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
-        f"ops with one are {supported} (lower Requantize to thresholds)"
+        f"ops with one are {supported}, MaxPool and GlobalSumPool (lower Requantize to "
+        "thresholds)"
     )
+
+
+def _mvau(
+    graph: Graph,
+    node: Node,
+    weight: np.ndarray,
+    source: str,
+    fused: set[str],
+    *,
+    per_pixel: bool,
+) -> Node:
+    assert isinstance(node.op, MatMul | Conv)
+    wdt = node.op.weight_dtype
+    thr = _fusable_threshold(graph, node)
+    if thr is None:
+        return Node(node.name, Mvau(IntArray(weight), wdt, None, per_pixel), (source,), node.output)
+    assert isinstance(thr.op, MultiThreshold)
+    fused.add(thr.name)
+    kernel = Mvau(IntArray(weight), wdt, _per_channel(thr.op, weight.shape[0]), per_pixel)
+    return Node(node.name, kernel, (source,), thr.output)
+
+
+def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
+    x = graph.value(node.inputs[0])
+    nodes: list[Node] = []
+    source = x
+    if any(op.padding):
+        if not x.dtype.holds(0):
+            raise IRError(
+                f"node {node.name} (Conv): padding={op.padding} pads with zeros, but its input "
+                f"{x.name} is {x.dtype}, which has no 0; use padding 0 for a convolution of a "
+                "bipolar input, or a non-bipolar activation before it"
+            )
+        pad = Pad(tuple(p for p in op.padding for _ in range(2)), 0)
+        source = _value(f"{node.name}_pad", pad, x)
+        nodes.append(Node(source.name, pad, (x.name,), source))
+    dims = len(op.padding)
+    swg = SlidingWindow(tuple(op.weight.shape[2:]), op.stride)
+    windows = _value(f"{node.name}_swg", swg, source)
+    nodes.append(Node(windows.name, swg, (source.name,), windows))
+    w = op.weight.array
+    rows = w.transpose(0, *range(2, 2 + dims), 1).reshape(w.shape[0], -1)  # [out, *k, in]
+    nodes.append(_mvau(graph, node, rows, windows.name, fused, per_pixel=True))
+    return nodes
+
+
+def _value(name: str, op: Pad | SlidingWindow, x: Value) -> Value:
+    return Value(name, x.dtype, output_shape(op, x.shape))
+
+
+def _flattened(graph: Graph) -> dict[str, str]:
+    """Flatten outputs that vanish: {flatten output: its feature-map input}. Each must feed
+    only MatMuls (which then read the map channels-last) and not be a graph output."""
+    out: dict[str, str] = {}
+    for node in graph.nodes:
+        if not isinstance(node.op, Flatten):
+            continue
+        consumers = graph.consumers(node.output.name)
+        if node.output.name in graph.outputs or not consumers:
+            raise IRError(
+                f"node {node.name} (Flatten): must feed a fully connected layer, but it is a "
+                "graph output; streams carry feature maps channels-last, so a flattened map "
+                "as output would be in the wrong order"
+            )
+        for c in consumers:
+            if not isinstance(c.op, MatMul):
+                raise IRError(
+                    f"node {node.name} (Flatten): must feed fully connected layers (MatMul) "
+                    f"only, not {c.name} ({type(c.op).__name__})"
+                )
+        out[node.output.name] = node.inputs[0]
+    return out
+
+
+def _sink_flattens(graph: Graph) -> Graph:
+    """Move each Flatten after a MultiThreshold that is its only consumer, when the thresholds
+    mean the same on the map (one row for every element, or one pixel per channel): global
+    pooling, Flatten, activation, FC becomes pooling, activation, FC without a Flatten."""
+    nodes = list(graph.nodes)
+    changed = True
+    while changed:
+        changed = False
+        current = replace(graph, nodes=tuple(nodes))
+        for i, node in enumerate(nodes):
+            if not isinstance(node.op, Flatten) or node.output.name in graph.outputs:
+                continue
+            consumers = current.consumers(node.output.name)
+            if len(consumers) != 1 or not isinstance(consumers[0].op, MultiThreshold):
+                continue
+            thr = consumers[0]
+            assert isinstance(thr.op, MultiThreshold)
+            x = current.value(node.inputs[0])
+            if thr.op.thresholds.shape[0] != 1 and math.prod(x.shape[1:]) != 1:
+                continue
+            mapped = Value(f"{thr.output.name}_map", thr.output.dtype, x.shape)
+            j = nodes.index(thr)
+            nodes[i] = Node(thr.name, thr.op, (x.name,), mapped)
+            nodes[j] = Node(node.name, node.op, (mapped.name,), thr.output)
+            changed = True
+            break
+    return replace(graph, nodes=tuple(nodes))
+
+
+def _channels_last_columns(weight: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Permute a MatMul's columns from a flattened ``[C, *spatial]`` map (channels-first) to
+    the stream's channels-last order."""
+    if len(shape) == 1:
+        return weight
+    w = weight.reshape(weight.shape[0], *shape)
+    return w.transpose(0, *range(2, len(shape) + 1), 1).reshape(weight.shape[0], -1)
 
 
 def _fusable_threshold(graph: Graph, node: Node) -> Node | None:

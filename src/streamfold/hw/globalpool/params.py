@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import NodeFolding
 from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import GlobalSumPool
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,16 @@ def check_folding(name: str, params: GlobalPoolParams, folding: NodeFolding) -> 
         raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
     if params.channels % folding.simd:
         raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+
+
+def params_of(graph: Graph, node: Node) -> GlobalPoolParams:
+    """The parameters of a ``GlobalSumPool`` node; its output type must be the sums' type."""
+    if not isinstance(node.op, GlobalSumPool):
+        raise IRError(f"{node.name}: op must be GlobalSumPool, not {type(node.op).__name__}")
+    x = graph.value(node.inputs[0])
+    params = GlobalPoolParams(x.shape[0], x.shape[1:], x.dtype)
+    if node.output.dtype != params.out_dtype:
+        raise IRError(
+            f"{node.name}: output type must be {params.out_dtype}, not {node.output.dtype}"
+        )
+    return params

@@ -26,6 +26,8 @@ from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.swg.params import SwgParams
 from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import MaxPool
 
 
 @dataclass(frozen=True)
@@ -39,21 +41,10 @@ class MaxPoolParams:
     dtype: IntType
 
     def __post_init__(self) -> None:
-        if self.channels < 1:
-            raise IRError(f"MaxPoolParams: channels must be >= 1, not {self.channels}")
-        if len(self.in_dims) not in (1, 2):
-            raise IRError(f"MaxPoolParams: in_dims must be (L,) or (H, W), not {self.in_dims}")
-        for what in ("kernel_size", "stride"):
-            value = getattr(self, what)
-            if len(value) != len(self.in_dims) or min(value) < 1:
-                raise IRError(
-                    f"MaxPoolParams: {what} must be {len(self.in_dims)} ints >= 1, not {value}"
-                )
-        if any(k > d for k, d in zip(self.kernel_size, self.in_dims, strict=True)):
-            raise IRError(
-                f"MaxPoolParams: kernel_size must fit in_dims={self.in_dims}, "
-                f"not {self.kernel_size}"
-            )
+        try:
+            self.swg  # noqa: B018 -- the window generator checks the same geometry
+        except IRError as e:
+            raise IRError(str(e).replace("SwgParams", "MaxPoolParams", 1)) from None
 
     @property
     def swg(self) -> SwgParams:
@@ -95,3 +86,12 @@ def check_folding(name: str, params: MaxPoolParams, folding: NodeFolding) -> Non
         raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
     if params.channels % folding.simd:
         raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+
+
+def params_of(graph: Graph, node: Node) -> MaxPoolParams:
+    """The parameters of a ``MaxPool`` node."""
+    op = node.op
+    if not isinstance(op, MaxPool):
+        raise IRError(f"{node.name}: op must be MaxPool, not {type(op).__name__}")
+    x = graph.value(node.inputs[0])
+    return MaxPoolParams(x.shape[0], x.shape[1:], op.kernel_size, op.stride, x.dtype)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from streamfold.hw.block import Block
+from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.mvau import cost
 from streamfold.hw.mvau.model import mvau
 from streamfold.hw.mvau.params import MvauParams, check_folding, foldings, params_of
 from streamfold.hw.mvau.rtl import instance
 from streamfold.ir.ops import Mvau
+
+
+def needed(params: MvauParams, folding: NodeFolding) -> int:
+    """The first output row needs every input word of the first pixel's vector."""
+    return params.in_features // folding.simd
+
+
+def out_elems(params: MvauParams, folding: NodeFolding) -> int:
+    """One output per PE lane."""
+    return folding.pe
+
 
 MVAU: Block[MvauParams] = Block(
     op_type=Mvau,
@@ -18,5 +29,6 @@ MVAU: Block[MvauParams] = Block(
     cycles=cost.cycles,
     latency=cost.latency,
     rtl=instance,
-    whole_frame=True,  # the first output row needs every input column
+    needed=needed,
+    out_elems=out_elems,
 )

@@ -35,8 +35,10 @@ FIFO_CYCLES = 1
 
 
 def cycles(params: MvauParams, folding: NodeFolding) -> int:
-    """Initiation interval: one (neuron fold, synapse fold) step per cycle, back to back."""
-    return (params.out_features // folding.pe) * (params.in_features // folding.simd)
+    """Initiation interval: one (neuron fold, synapse fold) step per cycle, back to back, for
+    each of the frame's ``pixels`` input vectors."""
+    steps = (params.out_features // folding.pe) * (params.in_features // folding.simd)
+    return params.pixels * steps
 
 
 def tree_levels(simd: int) -> int:

@@ -1,4 +1,5 @@
-"""Bit-exact NumPy model of the MVAU: (frames, in_features) -> (frames, out_features).
+"""Bit-exact NumPy model of the MVAU: (frames, pixels * in_features) -> (frames, pixels *
+out_features), each pixel's input vector in turn (a convolution's windows, channels-last).
 
 Independent of ``sim.exact``: the dot products are accumulated one column at a time, in int64
 when the accumulator type guarantees it fits (else Python ints), and the fused thresholds use
@@ -34,9 +35,11 @@ def accumulate(params: MvauParams, x: Array) -> Array:
 def mvau(params: MvauParams, x: Array) -> Array:
     """The block's output for input frames ``x`` (integer values, bipolar as -1/+1)."""
     xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.in_features:
-        raise SimulationError(f"Mvau: input must be (frames, {params.in_features}), not {xa.shape}")
-    acc = accumulate(params, xa)
-    if params.thresholds is None:
-        return acc
-    return multithreshold(acc, params.thresholds.array, params.out_dtype)
+    n = params.pixels * params.in_features
+    if xa.ndim != 2 or xa.shape[1] != n:
+        raise SimulationError(f"Mvau: input must be (frames, {n}), not {xa.shape}")
+    frames = xa.shape[0]
+    acc = accumulate(params, xa.reshape(frames * params.pixels, params.in_features))
+    if params.thresholds is not None:
+        acc = multithreshold(acc, params.thresholds.array, params.out_dtype)
+    return acc.reshape(frames, params.pixels * params.out_features)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ class MvauParams:
     out_dtype: IntType  # the node's output type: the levels' type, or one holding acc_dtype
     weight: IntArray  # [out_features, in_features]
     thresholds: IntArray | None  # [out_features or 1, out_dtype.levels - 1]
+    pixels: int = 1  # input vectors per frame: output pixels of a convolution, 1 for an FC layer
 
     @property
     def n_thresholds(self) -> int:
@@ -45,7 +47,9 @@ def params_of(graph: Graph, node: Node) -> MvauParams:
         # the RTL extends the accumulator into the output type: it must hold every sum
         raise IRError(f"{node.name}: output type must hold [{lo}, {hi}], not {out}")
     acc = narrowest(lo, hi)
-    return MvauParams(in_f, out_f, x, op.weight_dtype, acc, out, op.weight, op.thresholds)
+    shape = graph.value(node.inputs[0]).shape
+    pixels = math.prod(shape[1:]) if op.per_pixel else 1
+    return MvauParams(in_f, out_f, x, op.weight_dtype, acc, out, op.weight, op.thresholds, pixels)
 
 
 def foldings(params: MvauParams) -> Iterator[NodeFolding]:

@@ -73,6 +73,6 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
         sources=(SOURCE,),
         parameters=parameters,
         memories=tuple(memories),
-        stream_in=StreamFormat(x, folding.simd, params.in_features),
-        stream_out=StreamFormat(out, folding.pe, params.out_features),
+        stream_in=StreamFormat(x, folding.simd, params.pixels * params.in_features),
+        stream_out=StreamFormat(out, folding.pe, params.pixels * params.out_features),
     )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import NodeFolding
 from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import Pad
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,15 @@ def check_folding(name: str, params: PadParams, folding: NodeFolding) -> None:
         raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
     if params.channels % folding.simd:
         raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+
+
+def params_of(graph: Graph, node: Node) -> PadParams:
+    """The parameters of a ``Pad`` node."""
+    op = node.op
+    if not isinstance(op, Pad):
+        raise IRError(f"{node.name}: op must be Pad, not {type(op).__name__}")
+    x = graph.value(node.inputs[0])
+    if node.output.dtype != x.dtype:
+        raise IRError(f"{node.name}: output type must be the input's {x.dtype}")
+    pairs = tuple(zip(op.pads[0::2], op.pads[1::2], strict=True))
+    return PadParams(x.shape[0], x.shape[1:], pairs, x.dtype, op.value)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import SlidingWindow
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,12 @@ def check_folding(name: str, params: SwgParams, folding: NodeFolding) -> None:
     out_w = params.out_hw[1]
     if out_w % params.mmv:
         raise FoldingError(f"{name}: mmv={params.mmv} must divide out width={out_w}")
+
+
+def params_of(graph: Graph, node: Node) -> SwgParams:
+    """The parameters of a ``SlidingWindow`` node (one output pixel per word)."""
+    op = node.op
+    if not isinstance(op, SlidingWindow):
+        raise IRError(f"{node.name}: op must be SlidingWindow, not {type(op).__name__}")
+    x = graph.value(node.inputs[0])
+    return SwgParams(x.shape[0], x.shape[1:], op.kernel_size, op.stride, x.dtype)

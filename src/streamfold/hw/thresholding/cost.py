@@ -29,8 +29,8 @@ PIPELINE_CYCLES = 3
 
 
 def cycles(params: ThresholdingParams, folding: NodeFolding) -> int:
-    """Initiation interval: one input word per cycle, channels / PE words per frame."""
-    return params.channels // folding.pe
+    """Initiation interval: one input word per cycle, pixels * channels / PE words per frame."""
+    return params.pixels * (params.channels // folding.pe)
 
 
 def latency(params: ThresholdingParams, folding: NodeFolding) -> int:

@@ -40,10 +40,10 @@ def multithreshold(x: Array, thresholds: Array, out_dtype: IntType) -> Array:
 
 
 def thresholding(params: ThresholdingParams, x: Array) -> Array:
-    """The block's output for input frames ``x`` (frames, channels)."""
+    """The block's output for input frames ``x`` (frames, pixels * channels), channels-last."""
     xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.channels:
-        raise SimulationError(
-            f"Thresholding: input must be (frames, {params.channels}), not {xa.shape}"
-        )
-    return multithreshold(xa, params.thresholds.array, params.out_dtype)
+    n = params.pixels * params.channels
+    if xa.ndim != 2 or xa.shape[1] != n:
+        raise SimulationError(f"Thresholding: input must be (frames, {n}), not {xa.shape}")
+    flat = xa.reshape(-1, params.channels)
+    return multithreshold(flat, params.thresholds.array, params.out_dtype).reshape(xa.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,17 +21,18 @@ class ThresholdingParams:
     in_dtype: IntType
     out_dtype: IntType
     thresholds: IntArray  # [channels or 1, out_dtype.levels - 1]; 1 row applies to every channel
+    pixels: int = 1  # channel vectors per frame (pixels of a [C, *spatial] feature map)
 
 
 def params_of(graph: Graph, node: Node) -> ThresholdingParams:
-    """The parameters of a ``Thresholding`` node over a 1-D ``[channels]`` input."""
+    """The parameters of a ``Thresholding`` node over a ``[channels, *spatial]`` input, streamed
+    channels-last (one channel vector per pixel)."""
     op = node.op
     if not isinstance(op, Thresholding):
         raise IRError(f"{node.name}: op must be Thresholding, not {type(op).__name__}")
     x = graph.value(node.inputs[0])
-    if len(x.shape) != 1:
-        raise IRError(f"{node.name}: Thresholding input must be [channels], not {list(x.shape)}")
-    return ThresholdingParams(x.shape[0], x.dtype, node.output.dtype, op.thresholds)
+    pixels = math.prod(x.shape[1:])
+    return ThresholdingParams(x.shape[0], x.dtype, node.output.dtype, op.thresholds, pixels)
 
 
 def foldings(params: ThresholdingParams) -> Iterator[NodeFolding]:

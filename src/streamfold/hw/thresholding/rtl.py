@@ -40,6 +40,6 @@ def instance(params: ThresholdingParams, folding: NodeFolding, name: str) -> Rtl
         sources=(SOURCE,),
         parameters=parameters,
         memories=((thresh_file, image),),
-        stream_in=StreamFormat(x, folding.pe, params.channels),
-        stream_out=StreamFormat(out, folding.pe, params.channels),
+        stream_in=StreamFormat(x, folding.pe, params.pixels * params.channels),
+        stream_out=StreamFormat(out, folding.pe, params.pixels * params.channels),
     )

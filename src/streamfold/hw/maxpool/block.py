@@ -1,0 +1,28 @@
+"""MAXPOOL: the Block record of the maxpool block (MaxPool nodes)."""
+
+from __future__ import annotations
+
+from streamfold.hw.block import Block, NodeFolding
+from streamfold.hw.maxpool import cost
+from streamfold.hw.maxpool.model import maxpool
+from streamfold.hw.maxpool.params import MaxPoolParams, check_folding, foldings, params_of
+from streamfold.hw.maxpool.rtl import instance
+from streamfold.ir.ops import MaxPool
+
+
+def needed(params: MaxPoolParams, folding: NodeFolding) -> int:
+    """Input words up to the one that completes the first window (``cost.latency``'s count)."""
+    return cost.latency(params, folding) - cost.SWG_CYCLES - cost.FIFO_CYCLES + 1
+
+
+MAXPOOL: Block[MaxPoolParams] = Block(
+    op_type=MaxPool,
+    params=params_of,
+    foldings=foldings,
+    check_folding=check_folding,
+    model=maxpool,
+    cycles=cost.cycles,
+    latency=cost.latency,
+    rtl=instance,
+    needed=needed,
+)

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from streamfold.errors import StreamfoldError
 
@@ -95,8 +96,8 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _explore(args: argparse.Namespace) -> int:
     from streamfold.cost.devices import device
-    from streamfold.dse.report import choice_report, front_report
-    from streamfold.dse.search import Goal, max_fps, min_resources, pareto
+    from streamfold.dse.report import baseline_report, choice_report, front_report
+    from streamfold.dse.search import Goal, Space, max_fps, min_resources, pareto
     from streamfold.flow import load_graph, to_kernels
 
     goal = Goal(args.goal)
@@ -106,10 +107,17 @@ def _explore(args: argparse.Namespace) -> int:
         raise StreamfoldError(f"explore: --lut-cap must be in (0, 1], not {args.lut_cap:g}")
     if args.clock_mhz <= 0:
         raise StreamfoldError(f"explore: --clock-mhz must be > 0, not {args.clock_mhz:g}")
-    graph = to_kernels(load_graph(Path(args.model)))
+    plot_dir = Path(args.plot) if args.plot else None
+    if plot_dir is not None and plot_dir.exists() and not plot_dir.is_dir():
+        raise StreamfoldError(f"explore: --plot must name a directory, not the file {plot_dir}")
+    model = str(args.model)
+    graph = to_kernels(load_graph(Path(model)))
     dev = device(args.device)
+    space = Space(graph, dev)
+    chosen = None
+    front = None
     if goal is Goal.PARETO:
-        front = pareto(graph, dev, args.clock_mhz)
+        front = pareto(graph, dev, args.clock_mhz, space=space)
         print(front_report(front))
         if args.out:
             out = Path(args.out)
@@ -117,16 +125,73 @@ def _explore(args: argparse.Namespace) -> int:
                 path = out.with_suffix(f".{c.interval}c.json")
                 path.write_text(c.point.to_json())
             print(f"wrote {len(front)} design points as {out.with_suffix('.<cycles>c.json')}")
-        return 0
-    if goal is Goal.MAX_FPS:
-        choice = max_fps(graph, dev, args.clock_mhz, args.lut_cap)
     else:
-        choice = min_resources(graph, dev, args.fps, args.clock_mhz, args.lut_cap)
-    print(choice_report(choice, goal.value))
-    if args.out:
-        Path(args.out).write_text(choice.point.to_json())
-        print(f"wrote {args.out} (use: streamfold build MODEL --folding {args.out})")
+        if goal is Goal.MAX_FPS:
+            chosen = max_fps(graph, dev, args.clock_mhz, args.lut_cap, space=space)
+        else:
+            chosen = min_resources(graph, dev, args.fps, args.clock_mhz, args.lut_cap, space=space)
+        print(choice_report(chosen, goal.value))
+        print()
+        print(baseline_report(chosen, space))
+        if args.out:
+            Path(args.out).write_text(chosen.point.to_json())
+            print(f"wrote {args.out} (use: streamfold build MODEL --folding {args.out})")
+    if plot_dir is not None:
+        _explore_plots(plot_dir, model, graph, space, args.clock_mhz, chosen, front)
     return 0
+
+
+def _explore_plots(
+    plot_dir: Path,
+    model: str,
+    graph: Any,
+    space: Any,
+    clock_mhz: float,
+    chosen: Any,
+    front: Any,
+) -> None:
+    from streamfold.dse.plots import pareto_png, roofline_png
+    from streamfold.dse.report import setfolding_baseline
+    from streamfold.dse.roofline import PRECISIONS, roof, workload
+    from streamfold.dse.search import pareto
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise StreamfoldError(
+            "explore: --plot needs matplotlib (pip install 'matplotlib>=3.8'), and it is missing"
+        ) from None
+    dev = space.device
+    if front is None:
+        front = pareto(graph, dev, clock_mhz, space=space)
+    baseline = setfolding_baseline(chosen, space)[0] if chosen is not None else None
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    name = Path(model).stem if not model.startswith("builtin:") else model.split(":", 1)[1]
+    title = f"{name} on {dev.name} at {clock_mhz:g} MHz"
+    p1 = pareto_png(plot_dir / "pareto.png", front, chosen, baseline, title)
+    bits = _graph_bits(graph)
+    own = roof(dev, *bits, clock_mhz)
+    others = tuple(roof(dev, w, a, clock_mhz) for w, a in PRECISIONS if (w, a) != bits)
+    points = tuple(front) + ((chosen,) if chosen is not None else ())
+    p2 = roofline_png(plot_dir / "roofline.png", (own, *others), workload(graph), points, title)
+    print(f"wrote {p1} and {p2}")
+
+
+def _graph_bits(graph: Any) -> tuple[int, int]:
+    """(weight bits, input bits) of most matrix-vector layers (the first layer's 8-bit image
+    input does not set a network's precision); (1, 1) when there are none."""
+    from collections import Counter
+
+    from streamfold.ir.ops import Mvau
+
+    bits = Counter(
+        (node.op.weight_dtype.bits, graph.value(node.inputs[0]).dtype.bits)
+        for node in graph.nodes
+        if isinstance(node.op, Mvau)
+    )
+    if not bits:
+        return 1, 1
+    return max(sorted(bits), key=lambda b: bits[b])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser(
         "explore", help="choose each layer's folding and memory style for a device and a goal"
     )
-    explore.add_argument("model", help="graph text file (.sfir) or QONNX model (.onnx)")
+    explore.add_argument(
+        "model", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME (cnv-w1a1)"
+    )
     explore.add_argument("--device", default="xc7z020", help="device name (default: xc7z020)")
     explore.add_argument(
         "--goal", default="max-fps", choices=["max-fps", "min-resources", "pareto"]
@@ -196,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explore.add_argument(
         "-o", "--out", help="design point JSON to write (pareto: one file per front point)"
+    )
+    explore.add_argument(
+        "--plot", metavar="DIR", help="write DIR/pareto.png and DIR/roofline.png (matplotlib)"
     )
     explore.set_defaults(run=_explore)
     synth = sub.add_parser(

@@ -62,6 +62,10 @@ class Device:
     source: str
     clock_source: str
     package: str = ""  # nextpnr package name (ECP5 only)
+    # Peak off-chip memory bandwidth (GB/s) the fabric can stream weights from, and its source;
+    # None where the part has no hard memory controller and the board decides (ECP5).
+    mem_gbytes_per_s: float | None = None
+    mem_source: str = "unknown: no hard memory controller; depends on the board's memory"
 
     @property
     def bram36(self) -> int:
@@ -85,6 +89,14 @@ _ECP5 = (
     "(FFs = LUTs: two LUT4 and two FFs per slice, section 2.2; LUTRAM = distributed RAM bits / 16)"
 )
 
+# Off-chip bandwidth: peak transfer rate x data width of the memory interface (no efficiency).
+_Z7_DDR = (
+    "DS190 Zynq-7000 overview, PS memory interfaces: DDR3 at 1,066 Mb/s on a 32-bit bus = "
+    "4.26 GB/s (the PYNQ-Z1 wires 16 bits, halving it)"
+)
+_ZU_DDR = "DS891 Zynq UltraScale+ MPSoC overview, PS DDR: DDR4 at 2,400 Mb/s on 64 bits = 19.2 GB/s"
+_F1_DDR = "AWS EC2 F1: four DDR4-2400 channels of 64 bits (4 x 19.2 GB/s) on the FPGA card"
+
 DEVICES: dict[str, Device] = {
     d.name: d
     for d in (
@@ -93,24 +105,28 @@ DEVICES: dict[str, Device] = {
             luts=53_200, ffs=106_400, bram=280, lutram=17_400, dsps=220,
             clock_mhz=100.0, source=_DS190,
             clock_source="PYNQ overlays' default PL clock FCLK_CLK0 = 100 MHz",
+            mem_gbytes_per_s=4.26, mem_source=_Z7_DDR,
         ),
         Device(
             "xczu3eg", Family.XILINX_USP, ("Ultra96",),
             luts=70_560, ffs=141_120, bram=432, lutram=28_800, dsps=360,
             clock_mhz=200.0, source=_DS891,
             clock_source="FINN's Ultra96 builds target 5 ns (200 MHz)",
+            mem_gbytes_per_s=19.2, mem_source=_ZU_DDR,
         ),
         Device(
             "xczu7ev", Family.XILINX_USP, ("ZCU104",),
             luts=230_400, ffs=460_800, bram=624, lutram=101_760, dsps=1_728,
             clock_mhz=200.0, source=_DS891,
             clock_source="FINN's ZCU104 builds target 5 ns (200 MHz)",
+            mem_gbytes_per_s=19.2, mem_source=_ZU_DDR,
         ),
         Device(
             "xcvu9p", Family.XILINX_USP, ("AWS F1",),
             luts=1_182_240, ffs=2_364_480, bram=4_320, lutram=591_840, dsps=6_840,
             clock_mhz=250.0, source=_DS923,
             clock_source="AWS F1 shell clk_main_a0 = 250 MHz",
+            mem_gbytes_per_s=76.8, mem_source=_F1_DDR,
         ),
         Device(
             "lfe5u-25f", Family.ECP5, ("ULX3S-25F", "OrangeCrab-25F"),

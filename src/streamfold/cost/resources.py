@@ -244,13 +244,35 @@ def rom_columns(words: npt.NDArray[Any], bits: int, distinct: bool = True) -> in
     drops constant columns; with ``distinct``, identical columns count once, as their logic
     and output registers merge). ``words[address, element]``, two's complement in ``bits``
     bits per element."""
+    distinct_columns, varying_columns = rom_column_counts(words, bits)
+    return distinct_columns if distinct else varying_columns
+
+
+def rom_column_counts(words: npt.NDArray[Any], bits: int) -> tuple[int, int]:
+    """(distinct, all) varying bit columns of a ROM image (``rom_columns`` with and without
+    ``distinct``), in one pass: each column's bits over the addresses are packed into bytes and
+    compared as one opaque value, so the cost is a sort of the columns, not of their bits."""
     w = np.asarray(words, dtype=np.int64)
     if w.size == 0 or w.shape[0] < 2:
-        return 0
+        return 0, 0
     shifts = np.arange(bits, dtype=np.int64)
-    columns = ((w[:, :, None] >> shifts) & 1).transpose(1, 2, 0).reshape(-1, w.shape[0])
-    varying = columns[columns.min(axis=1) != columns.max(axis=1)]
-    return int(np.unique(varying, axis=0).shape[0]) if distinct else int(varying.shape[0])
+    # [element, bit, address]
+    planes = ((w.T[:, None, :] >> shifts[None, :, None]) & 1).astype(np.uint8)
+    planes = planes.reshape(-1, w.shape[0])
+    varying = planes[planes.min(axis=1) != planes.max(axis=1)]
+    return distinct_rows(np.packbits(varying, axis=1)), int(varying.shape[0])
+
+
+def distinct_rows(rows: npt.NDArray[Any]) -> int:
+    """Distinct rows of a 2-D array, compared byte for byte (equal to
+    ``np.unique(rows, axis=0).shape[0]`` for an integer array, without its per-column cost)."""
+    if rows.shape[0] <= 1:
+        return int(rows.shape[0])
+    flat = np.ascontiguousarray(rows)
+    width = flat.dtype.itemsize * flat.shape[1]
+    if width == 0:
+        return 1
+    return int(np.unique(flat.view(np.dtype((np.void, width))).ravel()).shape[0])
 
 
 def rom_luts(depth_words: int) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from streamfold.cost.resources import estimate_table
-from streamfold.dse.search import Choice
+from streamfold.dse.search import Choice, Space, evaluate
+from streamfold.dse.setfolding import set_folding
+from streamfold.hw.block import MemStyle
 
 
 def choice_report(choice: Choice, goal: str) -> str:
@@ -35,5 +37,53 @@ def front_report(front: tuple[Choice, ...]) -> str:
         rows.append(
             f"{c.interval:>12}{c.frames_per_second:>14,.0f}{t.lut:>9}{t.ff:>9}{t.bram:>9}  "
             f"{c.estimate.pipeline.bottleneck.name}"
+        )
+    return "\n".join(rows)
+
+
+def per_klut(choice: Choice) -> float:
+    """Frames/s per thousand LUTs."""
+    return choice.frames_per_second / (choice.luts / 1000)
+
+
+def setfolding_baseline(choice: Choice, space: Space) -> tuple[Choice, tuple[Choice, ...]]:
+    """FINN's SetFolding at ``choice``'s interval (target interval + 1: SetFolding stops
+    strictly below its target), with LUT RAM and with block RAM for every node: (the one with
+    more frames/s per kLUT, both)."""
+    graph, dev = space.graph, space.device
+    clock = choice.estimate.clock_mhz
+    both = tuple(
+        evaluate(
+            graph,
+            set_folding(graph, choice.interval + 1, style, params=space.params),
+            dev,
+            clock,
+            space,
+        )
+        for style in (MemStyle.DISTRIBUTED, MemStyle.BLOCK)
+    )
+    return max(both, key=per_klut), both
+
+
+def baseline_report(choice: Choice, space: Space) -> str:
+    """Frames/s per kLUT of ``choice`` and of SetFolding at the same target."""
+    _, both = setfolding_baseline(choice, space)
+    rows = [
+        f"vs FINN's SetFolding at the same target ({choice.interval + 1} cycles/frame, "
+        "reached when strictly below):",
+        f"{'':<28}{'cycles/frame':>13}{'frames/s':>12}{'LUT':>9}"
+        f"{space.device.family.bram_unit:>8}{'frames/s per kLUT':>19}{'ours / it':>11}",
+    ]
+    ours = per_klut(choice)
+    labelled = (
+        ("ours", choice),
+        ("SetFolding, LUT RAM", both[0]),
+        ("SetFolding, block RAM", both[1]),
+    )
+    for label, c in labelled:
+        ratio = "" if c is choice else f"{ours / per_klut(c):>10.2f}x"
+        rows.append(
+            f"{label:<28}{c.interval:>13}{c.frames_per_second:>12,.0f}{c.luts:>9,}"
+            f"{c.estimate.total.bram:>8}{per_klut(c):>19,.0f}{ratio:>11}"
         )
     return "\n".join(rows)

@@ -22,6 +22,13 @@ slowest legal folding meeting T. A folding more than twice as fast has at least 
 lanes the interval needs, and every calibrated compute feature grows with lanes. On TFC-W1A1
 the pruned choice equals the unpruned one at all 43 candidate intervals (docs/benchmarks.md).
 ``Space(styles=...)`` restricts the memory styles (all of them by default).
+
+Convolutions: a sliding window feeding an MVAU is chosen with it, at its SIMD (``Space``);
+pooling and padding take the fewest lanes meeting T. BRAM: when the LUT-cheapest kernels at T
+need more block RAM than the device has, block RAM is priced in LUTs (``BRAM_PRICES``) until
+they fit. Speed: whole designs are estimated from the space's cached parameters and resources
+(``Space.estimate``, equal to ``estimate_design`` on the stitched design), and ``max-fps``
+binary-searches on the kernels' resources, a lower bound of the whole design's.
 """
 
 from __future__ import annotations
@@ -32,13 +39,25 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamfold.cost.devices import Device
-from streamfold.cost.resources import DesignEstimate, block_cost_module, estimate_design
+from streamfold.cost.estimate import PipelineEstimate, StageEstimate
+from streamfold.cost.resources import (
+    DesignEstimate,
+    LayerEstimate,
+    block_cost_module,
+    estimate_design,
+)
 from streamfold.dse.design_point import DesignPoint, with_fifos
 from streamfold.errors import FoldingError, ResourceError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
+from streamfold.hw.dwc import cost as dwc_cost
+from streamfold.hw.dwc.rtl import dwc_instance
+from streamfold.hw.fifo import cost as fifo_cost
+from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
-from streamfold.synth.resources import Resources
+from streamfold.ir.ops import Mvau, SlidingWindow, Thresholding
+from streamfold.synth.resources import Resources, Utilisation, utilisation
 
 DEFAULT_LUT_CAP = 0.7  # FINN-R: designs are sized to 70 % of the LUTs
 
@@ -57,20 +76,42 @@ class _Node:
     block: Any
     params: Any
     options: tuple[tuple[NodeFolding, int], ...]  # (folding, cycles), slowest first
+    compute: bool  # weights or thresholds: chosen by resources; else by fewest lanes
+    window: _Node | None = None  # the sliding window feeding this node, folded with it
+
+
+# (LUT, BRAM, FF, lanes): the order in which equally fast foldings are preferred
+_Key = tuple[int, int, int, int]
 
 
 @dataclass
 class Space:
-    """The search space of a graph: per node the legal foldings; resource estimates cached."""
+    """The search space of a graph: per node the legal foldings; resource estimates cached.
+
+    A sliding window that feeds a matrix-vector unit is not searched on its own: it takes the
+    unit's SIMD (its greatest divisor of the window's channels, when the SIMD spans several
+    pixels' channels), so that no width converter sits between them, and the pair is chosen
+    together, on their summed resources and the slower of their cycles. Other streaming
+    nodes (pooling, padding, unfed windows) take the fewest lanes meeting the interval and
+    then the cheapest memory style; nodes with weights or thresholds the cheapest folding.
+    """
 
     graph: Graph
     device: Device
     styles: frozenset[MemStyle] = frozenset(MemStyle)  # memory styles the search may use
     nodes: tuple[_Node, ...] = field(init=False)
     _cache: dict[tuple[str, NodeFolding], Resources] = field(init=False, default_factory=dict)
+    _cycles: dict[tuple[str, NodeFolding], int] = field(init=False, default_factory=dict)
+    _chosen: dict[tuple[str, int, int], tuple[NodeFolding, ...]] = field(
+        init=False, default_factory=dict
+    )
+    _formats: dict[tuple[str, NodeFolding], tuple[StreamFormat, StreamFormat]] = field(
+        init=False, default_factory=dict
+    )
+    _by_name: dict[str, _Node] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        nodes = []
+        nodes: list[_Node] = []
         for node in self.graph.nodes:
             block = block_of(node)
             params = block.params(self.graph, node)
@@ -80,9 +121,24 @@ class Space:
                 styles = ", ".join(sorted(m.value for m in self.styles))
                 raise FoldingError(f"{node.name}: has no legal folding with memory style {styles}")
             opts.sort(key=lambda o: (-o[1], o[0].pe * o[0].simd, o[0].pe))
-            nodes.append(_Node(node.name, block, params, tuple(opts)))
+            compute = isinstance(node.op, (Mvau, Thresholding))
+            window = None
+            previous = nodes[-1] if nodes else None
+            if (
+                isinstance(node.op, Mvau)
+                and previous is not None
+                and previous.block.op_type is SlidingWindow
+                and node.inputs == (self.graph.node(previous.name).output.name,)
+            ):
+                window = nodes.pop()
+                opts = [(f, max(c, self._window_cycles(window, f, c))) for f, c in opts]
+                opts.sort(key=lambda o: (-o[1], o[0].pe * o[0].simd, o[0].pe))
+            nodes.append(_Node(node.name, block, params, tuple(opts), compute, window))
         self.nodes = tuple(nodes)
+        self._by_name = {n.name: n for n in nodes}
+        self._by_name.update({n.window.name: n.window for n in nodes if n.window is not None})
 
+    # ---------------------------------------------------------------- per-node costs
     def resources(self, node: _Node, folding: NodeFolding) -> Resources:
         key = (node.name, folding)
         if key not in self._cache:
@@ -90,30 +146,217 @@ class Space:
             self._cache[key] = module.resources(node.params, folding, self.device.family)
         return self._cache[key]
 
+    def _window_simd(self, window: _Node, folding: NodeFolding, cycles: int) -> int:
+        """The consumer's SIMD when it divides the window's channels; else (a SIMD wider than
+        the channels) the fewest window lanes within the consumer's ``cycles``, or all."""
+        channels = window.params.channels
+        if channels % folding.simd == 0:
+            return folding.simd
+        fast = [f.simd for f, c in window.options if c <= cycles]
+        return min(fast) if fast else channels
+
+    def _window_cycles(self, window: _Node, folding: NodeFolding, cycles: int) -> int:
+        simd = self._window_simd(window, folding, cycles)
+        return min(c for f, c in window.options if f.simd == simd)
+
+    def _window_folding(self, node: _Node, folding: NodeFolding, price: int) -> NodeFolding:
+        """The folding of the window feeding ``node`` for the node's ``folding``: its SIMD by
+        ``_window_simd``, in the window's cheapest memory style."""
+        assert node.window is not None
+        window = node.window
+        simd = self._window_simd(window, folding, node.block.cycles(node.params, folding))
+        return min(
+            (f for f, _ in window.options if f.simd == simd),
+            key=lambda f: self._key(window, f, price),
+        )
+
+    def _key(self, node: _Node, folding: NodeFolding, price: int) -> _Key:
+        r = self.resources(node, folding)
+        return (r.lut + price * r.bram, r.bram, r.ff, folding.pe * folding.simd)
+
+    def _unit_key(self, node: _Node, folding: NodeFolding, price: int) -> _Key:
+        key = self._key(node, folding, price)
+        if node.window is None:
+            return key
+        w = self._key(node.window, self._window_folding(node, folding, price), price)
+        return (key[0] + w[0], key[1] + w[1], key[2] + w[2], key[3])
+
+    # ---------------------------------------------------------------- choices
     def intervals(self) -> tuple[int, ...]:
         """Candidate intervals, fastest first: every node's cycle counts no node must exceed."""
         floor = max(min(c for _, c in n.options) for n in self.nodes)
         return tuple(sorted({c for n in self.nodes for _, c in n.options if c >= floor}))
 
-    def cheapest(self, node: _Node, interval: int) -> NodeFolding:
+    def cheapest(self, node: _Node, interval: int, price: int = 0) -> NodeFolding:
+        """The node's folding at ``interval`` (with ``price`` LUTs per BRAM unit)."""
         meets = [(f, c) for f, c in node.options if c <= interval]
         assert meets, f"{node.name}: interval {interval} below the node's fastest folding"
-        slowest = meets[0][1]
-        pool = [f for f, c in meets if 2 * c > slowest]
+        if not node.compute:
+            lanes = min(f.pe * f.simd for f, _ in meets)
+            pool = [f for f, _ in meets if f.pe * f.simd == lanes]
+        else:
+            slowest = meets[0][1]
+            pool = [f for f, c in meets if 2 * c > slowest]
+        return min(pool, key=lambda f: self._unit_key(node, f, price))
 
-        def key(f: NodeFolding) -> tuple[int, int, int, int]:
-            r = self.resources(node, f)
-            return (r.lut, r.bram, r.ff, f.pe * f.simd)
+    def choose(self, interval: int, price: int = 0) -> tuple[tuple[str, NodeFolding], ...]:
+        """Every graph node's folding at ``interval``, in graph order."""
+        chosen: list[tuple[str, NodeFolding]] = []
+        for node in self.nodes:
+            key = (node.name, interval, price)
+            if key not in self._chosen:
+                folding = self.cheapest(node, interval, price)
+                pair: tuple[NodeFolding, ...] = (folding,)
+                if node.window is not None:
+                    pair = (self._window_folding(node, folding, price), folding)
+                self._chosen[key] = pair
+            pair = self._chosen[key]
+            if node.window is not None:
+                chosen.append((node.window.name, pair[0]))
+            chosen.append((node.name, pair[-1]))
+        return tuple(chosen)
 
-        return min(pool, key=key)
+    def kernel_resources(self, interval: int, price: int = 0) -> Resources:
+        """The summed kernel resources at ``interval`` (no converters or FIFOs)."""
+        out = Resources()
+        for name, folding in self.choose(interval, price):
+            out = out + self.resources(self._by_name[name], folding)
+        return out
 
     def kernel_luts(self, interval: int) -> int:
-        return sum(self.resources(n, self.cheapest(n, interval)).lut for n in self.nodes)
+        return self.kernel_resources(interval, self.price(interval)).lut
 
-    def point(self, interval: int) -> DesignPoint:
+    def price(self, interval: int) -> int:
+        """LUTs charged per BRAM unit at ``interval``: 0 when the LUT-cheapest kernels fit the
+        device's BRAM, else the least of BRAM_PRICES that makes them fit (or the last)."""
+        for price in (0, *BRAM_PRICES):
+            if self.kernel_resources(interval, price).bram <= self.device.bram:
+                return price
+        return BRAM_PRICES[-1]
+
+    def point(self, interval: int, price: int | None = None) -> DesignPoint:
         """The cheapest design point at ``interval``, with FIFO depths by the preset rule."""
-        chosen = tuple((n.name, self.cheapest(n, interval)) for n in self.nodes)
-        return with_fifos(self.graph, DesignPoint(chosen))
+        if price is None:
+            price = self.price(interval)
+        return with_fifos(self.graph, DesignPoint(self.choose(interval, price)), self.params)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every graph node's block parameters, by name."""
+        return {name: node.params for name, node in self._by_name.items()}
+
+    # ---------------------------------------------------------------- whole designs
+    def check(self, point: DesignPoint) -> None:
+        """``design_point.check_design`` with the space's parameters."""
+        for name, _ in point.nodes:
+            if name not in self._by_name:
+                raise FoldingError(f"{name}: the design point names a node the graph does not have")
+        for graph_node in self.graph.nodes:
+            node = self._by_name[graph_node.name]
+            folding = point.folding(node.name)
+            node.block.check_folding(node.name, node.params, folding)
+            if folding.fifo_depth < 2:
+                raise FoldingError(
+                    f"{node.name}: fifo_depth must be >= 2, not {folding.fifo_depth}"
+                )
+
+    def _formats_of(self, node: _Node, folding: NodeFolding) -> tuple[StreamFormat, StreamFormat]:
+        """The kernel's input and output stream formats, as its RTL instance gives them."""
+        key = (node.name, replace(folding, fifo_depth=2))
+        if key not in self._formats:
+            p = node.params
+            if isinstance(p, MvauParams):  # sf_mvau's instance, without its weight images
+                self._formats[key] = (
+                    StreamFormat(p.in_dtype, folding.simd, p.pixels * p.in_features),
+                    StreamFormat(p.out_dtype, folding.pe, p.pixels * p.out_features),
+                )
+            else:
+                inst = node.block.rtl(p, folding, node.name)
+                self._formats[key] = (inst.stream_in, inst.stream_out)
+        return self._formats[key]
+
+    def estimate(self, point: DesignPoint, clock_mhz: float) -> DesignEstimate:
+        """``estimate_design(stitch(graph, point), ...)`` from the space's cached parameters
+        and resources: the same stages (kernel, width converter when the word sizes differ,
+        FIFO), resources and pipeline model, without generating RTL (tests/dse check that the
+        two agree)."""
+        family = self.device.family
+        nodes = [self._by_name[n.name] for n in self.graph.nodes]
+        formats = [self._formats_of(n, point.folding(n.name)) for n in nodes]
+        first, last = 0.0, float(formats[0][0].words - 1)
+        stages: list[StageEstimate] = []
+        layers: list[LayerEstimate] = []
+        for k, node in enumerate(nodes):
+            folding = point.folding(node.name)
+            fmt_in, out = formats[k]
+            block, params = node.block, node.params
+            needed = 1 if block.needed is None else block.needed(params, folding)
+            parts: list[tuple[str, str, int, int, int, int, int, Resources]] = [
+                (
+                    node.name,
+                    "kernel",
+                    block.cycles(params, folding),
+                    block.latency(params, folding),
+                    needed,
+                    fmt_in.words,
+                    out.words,
+                    self.resources(node, folding),
+                )
+            ]
+            elems = formats[k + 1][0].elems if k + 1 < len(nodes) else out.elems
+            fmt = out
+            if elems != out.elems:
+                dwc = dwc_instance(out, elems)
+                fmt = dwc.stream_out
+                parts.append(
+                    (
+                        f"{node.name}_dwc",
+                        "dwc",
+                        dwc_cost.cycles(dwc),
+                        dwc_cost.latency(dwc),
+                        -(-fmt.elems // out.elems),
+                        out.words,
+                        fmt.words,
+                        dwc_cost.resources(dwc, family),
+                    )
+                )
+            depth = -(-folding.fifo_depth * out.elems // fmt.elems)
+            fifo = fifo_instance(fmt, max(2, depth))
+            parts.append(
+                (
+                    f"{node.name}_fifo",
+                    "fifo",
+                    fifo_cost.cycles(fifo),
+                    fifo_cost.latency(fifo),
+                    1,
+                    fmt.words,
+                    fmt.words,
+                    fifo_cost.resources(fifo, family),
+                )
+            )
+            used = Resources()
+            for name, kind, cycles, latency, need, n_in, n_out, res in parts:
+                # cost.estimate.estimate_pipeline, stage by stage
+                def arrival(
+                    i: int, first: float = first, last: float = last, n: int = n_in
+                ) -> float:
+                    return first if n == 1 else first + i * (last - first) / (n - 1)
+
+                delay = latency - (need - 1)
+                out_first = max(arrival(need - 1) + delay, first + latency)
+                out_last = max(out_first + (n_out - 1) * cycles / n_out, arrival(n_in - 1) + delay)
+                stages.append(StageEstimate(name, kind, cycles, latency, need, out_first, out_last))
+                first, last = out_first, out_last
+                used = used + res
+            layers.append(LayerEstimate(node.name, folding, parts[0][2], used))
+        return DesignEstimate(
+            self.device, clock_mhz, tuple(layers), PipelineEstimate(tuple(stages))
+        )
+
+
+# LUTs per BRAM unit tried, in order, when the LUT-cheapest design needs more block RAM than
+# the device has: each node then weighs its block RAM at that price against its LUTs.
+BRAM_PRICES = (16, 64, 256, 1024, 4096)
 
 
 @dataclass(frozen=True)
@@ -137,10 +380,17 @@ class Choice:
         return self.estimate.frames_per_second
 
 
-def evaluate(graph: Graph, point: DesignPoint, dev: Device, clock_mhz: float) -> Choice:
-    """The whole-design estimate (kernels, converters, FIFOs) of ``point``."""
+def evaluate(
+    graph: Graph, point: DesignPoint, dev: Device, clock_mhz: float, space: Space | None = None
+) -> Choice:
+    """The whole-design estimate (kernels, converters, FIFOs) of ``point``: through
+    ``space``'s caches when it is the graph's and the point is legal, else by stitching the
+    design and estimating it (``cost.resources.estimate_design``)."""
     from streamfold.codegen.top import stitch  # codegen imports dse: import here
 
+    if space is not None and space.graph is graph and space.device == dev:
+        space.check(point)
+        return Choice(point, space.estimate(point, clock_mhz))
     return Choice(point, estimate_design(stitch(graph, point), dev, clock_mhz))
 
 
@@ -148,8 +398,12 @@ def over_budget(est: DesignEstimate, lut_cap: float) -> tuple[str, int, int] | N
     """The scarcest resource over its budget: (name, used, budget), or None when it fits.
 
     LUTs are budgeted at ``lut_cap`` of the device; every other resource at all of it."""
+    return _over(est.utilisation(), lut_cap)
+
+
+def _over(util: Iterable[Utilisation], lut_cap: float) -> tuple[str, int, int] | None:
     worst: tuple[float, str, int, int] | None = None
-    for u in est.utilisation():
+    for u in util:
         budget = int(u.available * lut_cap) if u.resource.lower() == "lut" else u.available
         if u.used > budget and (worst is None or u.used / max(budget, 1) > worst[0]):
             worst = (u.used / max(budget, 1), u.resource, u.used, budget)
@@ -173,10 +427,19 @@ def _fps(clock_mhz: float, interval: int) -> str:
     return f"{clock_mhz * 1e6 / interval:,.0f} frames/s"
 
 
+def _kernels_over(space: Space, interval: int, lut_cap: float) -> tuple[str, int, int] | None:
+    """``over_budget`` of the kernels alone at ``interval``: a lower bound of the whole
+    design's resources, so a design whose kernels do not fit does not fit."""
+    used = space.kernel_resources(interval, space.price(interval))
+    return _over(utilisation(used, space.device), lut_cap)
+
+
 def _fits_or_raise(space: Space, clock_mhz: float, lut_cap: float) -> Choice:
     """The cheapest design of all (at the slowest interval), or the ResourceError saying it
     does not fit the device even so."""
-    slowest = evaluate(space.graph, space.point(space.intervals()[-1]), space.device, clock_mhz)
+    slowest = evaluate(
+        space.graph, space.point(space.intervals()[-1]), space.device, clock_mhz, space
+    )
     over = over_budget(slowest.estimate, 1.0)
     if over is not None:
         name, used, available = over
@@ -202,31 +465,45 @@ def max_fps(
     space: Space | None = None,
 ) -> Choice:
     """The highest frames/s whose design stays within ``lut_cap`` of the LUTs and within
-    the device in every other resource."""
+    the device in every other resource.
+
+    A binary search over the candidate intervals on the kernels' resources (cached, and a
+    lower bound of the whole design's) finds the fastest interval whose kernels fit; from
+    there whole designs are estimated, slower and slower, until one fits."""
     space = _space(graph, dev, space)
-    best = _fits_or_raise(space, clock_mhz, lut_cap)
-    lo, hi = 0, len(space.intervals()) - 1  # hi always fits
     intervals = space.intervals()
-    while lo < hi:
+    lo, hi = 0, len(intervals) - 1
+    if _kernels_over(space, intervals[hi], lut_cap) is not None:
+        _fits_or_raise(space, clock_mhz, lut_cap)  # raises
+    while lo < hi:  # hi's kernels always fit
         mid = (lo + hi) // 2
-        choice = evaluate(graph, space.point(intervals[mid]), dev, clock_mhz)
-        if over_budget(choice.estimate, lut_cap) is None:
-            hi, best = mid, choice
+        if _kernels_over(space, intervals[mid], lut_cap) is None:
+            hi = mid
         else:
             lo = mid + 1
-    if best.interval != intervals[hi]:
-        best = evaluate(graph, space.point(intervals[hi]), dev, clock_mhz)
-    if hi == 0:
-        return replace(best, reason="every node is at its fastest legal folding")
-    faster = evaluate(graph, space.point(intervals[hi - 1]), dev, clock_mhz)
-    over = over_budget(faster.estimate, lut_cap)
-    assert over is not None
-    name, used, budget = over
+    faster_over: tuple[int, tuple[str, int, int]] | None = None
+    if hi > 0:  # the whole design is bigger than its kernels: over budget too
+        faster = evaluate(graph, space.point(intervals[hi - 1]), dev, clock_mhz, space)
+        over = over_budget(faster.estimate, lut_cap)
+        assert over is not None
+        faster_over = (faster.interval, over)
+    while True:
+        choice = evaluate(graph, space.point(intervals[hi]), dev, clock_mhz, space)
+        over = over_budget(choice.estimate, lut_cap)
+        if over is None:
+            break
+        if hi == len(intervals) - 1:
+            _fits_or_raise(space, clock_mhz, lut_cap)  # raises
+        faster_over = (choice.interval, over)
+        hi += 1
+    if faster_over is None:
+        return replace(choice, reason="every node is at its fastest legal folding")
+    interval, (name, used, budget) = faster_over
     why = (
-        f"the next faster interval, {faster.interval} cycles/frame, needs {name} {used:,} "
+        f"the next faster interval, {interval} cycles/frame, needs {name} {used:,} "
         f"> {budget:,} ({_budget_name(name, dev, lut_cap)})"
     )
-    return replace(best, reason=why)
+    return replace(choice, reason=why)
 
 
 def min_resources(
@@ -242,24 +519,26 @@ def min_resources(
     target = int(clock_mhz * 1e6 // fps) if fps > 0 else 0
     intervals = [t for t in space.intervals() if t <= target]
     if not intervals:
-        best = max_fps(graph, dev, clock_mhz, lut_cap, space)
-        raise ResourceError(
-            f"{dev.name}: {fps:,.0f} frames/s at {clock_mhz:g} MHz is beyond the device: "
-            f"the best within {100 * lut_cap:g} % of LUTs is {_fps(clock_mhz, best.interval)} "
-            f"({best.interval} cycles/frame)"
-        )
-    choice = evaluate(graph, space.point(intervals[-1]), dev, clock_mhz)
+        raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
+    choice = evaluate(graph, space.point(intervals[-1]), dev, clock_mhz, space)
     why = f"the slowest legal design meeting {target} cycles/frame ({fps:,.0f} frames/s)"
     choice = replace(choice, reason=why)
     # a width converter or FIFO slower than every kernel would also miss the target
     if over_budget(choice.estimate, lut_cap) is not None or choice.interval > target:
-        best = max_fps(graph, dev, clock_mhz, lut_cap, space)
-        raise ResourceError(
-            f"{dev.name}: {fps:,.0f} frames/s at {clock_mhz:g} MHz is beyond the device: "
-            f"the best within {100 * lut_cap:g} % of LUTs is {_fps(clock_mhz, best.interval)} "
-            f"({best.interval} cycles/frame)"
-        )
+        raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
     return choice
+
+
+def _beyond(
+    graph: Graph, dev: Device, fps: float, clock_mhz: float, lut_cap: float, space: Space
+) -> ResourceError:
+    """The error for a frame rate beyond the device: what limits it, and the best there is."""
+    best = max_fps(graph, dev, clock_mhz, lut_cap, space)
+    return ResourceError(
+        f"{dev.name}: {fps:,.0f} frames/s at {clock_mhz:g} MHz is beyond the device: "
+        f"the best within {100 * lut_cap:g} % of LUTs is {_fps(clock_mhz, best.interval)} "
+        f"({best.interval} cycles/frame)"
+    )
 
 
 def pareto(
@@ -271,15 +550,19 @@ def pareto(
     space: Space | None = None,
 ) -> tuple[Choice, ...]:
     """The frames/s vs LUT front over candidate intervals in [min_cycles, max_cycles], fewest
-    LUTs first; more LUTs always give strictly more frames/s. Points are pruned on kernel LUTs
-    first and only the survivors are estimated whole."""
+    LUTs first; more LUTs always give strictly more frames/s. BRAM-aware: at each interval
+    the design is the LUT-cheapest one within the device's block RAM (``Space.price``), and
+    designs that do not fit the device at all (any resource over 100 %) are left out. Points
+    are pruned on kernel LUTs first and only the survivors are estimated whole."""
     space = _space(graph, dev, space)
     top = max_cycles if max_cycles is not None else space.intervals()[-1]
     intervals = [t for t in space.intervals() if min_cycles <= t <= top]
-    kernel = _front((t, space.kernel_luts(t)) for t in intervals)
-    choices = {t: evaluate(graph, space.point(t), dev, clock_mhz) for t in kernel}
-    keep = _front((c.interval, c.luts) for c in choices.values())
-    by_interval = {c.interval: c for c in choices.values()}
+    fits = [t for t in intervals if _kernels_over(space, t, 1.0) is None]
+    kernel = _front((t, space.kernel_luts(t)) for t in fits)
+    choices = {t: evaluate(graph, space.point(t), dev, clock_mhz, space) for t in kernel}
+    feasible = [c for c in choices.values() if over_budget(c.estimate, 1.0) is None]
+    keep = _front((c.interval, c.luts) for c in feasible)
+    by_interval = {c.interval: c for c in feasible}
     return tuple(sorted((by_interval[t] for t in keep), key=lambda c: c.luts))
 
 

@@ -11,18 +11,26 @@ Reproduced from Xilinx/finn ``src/finn/transformation/fpgadataflow/set_folding.p
 - a PE-only node (thresholding) raises PE through the divisors of its channels the same way;
 - two-pass relaxation: when the slowest node still misses the target, the whole pass runs
   again once with the slowest node's cycles as the target, to balance the pipeline.
-Not reproduced: the convolution-specific cases (VVAU, sliding windows), absent from our graphs.
+- a sliding window that feeds a matrix-vector unit takes the unit's SIMD (no width converter
+  between them) when that divides the window's channels; otherwise (a SIMD wider than the
+  channels, as in a first layer of 3 channels) it is folded on its own like every streaming
+  node: its lanes (SIMD) raised through the divisors of its channels until its cycles are
+  strictly below the target, as FINN does for ConvolutionInputGenerator, pooling and padding.
+Not reproduced: VVAU (depthwise convolution), absent from our graphs.
 FIFO depths follow the preset rule (``design_point``), as for every other strategy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from streamfold.dse.design_point import DesignPoint, with_fifos
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
+from streamfold.ir.ops import Mvau, SlidingWindow
 
 MVAU_WWIDTH_MAX = 36  # FINN's default weight-stream width limit per PE (bits)
 
@@ -31,10 +39,16 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def _fold_node(graph: Graph, name: str, target: int, mem_style: MemStyle) -> NodeFolding:
+def _params(graph: Graph, name: str, known: Mapping[str, Any] | None) -> Any:
     node = graph.node(name)
-    block = block_of(node)
-    params = block.params(graph, node)
+    return known[name] if known is not None else block_of(node).params(graph, node)
+
+
+def _fold_node(
+    graph: Graph, name: str, target: int, mem_style: MemStyle, known: Mapping[str, Any] | None
+) -> NodeFolding:
+    block = block_of(graph.node(name))
+    params = _params(graph, name, known)
     legal = {f for f in block.foldings(params) if f.mem_style is mem_style}
     simds = sorted({f.simd for f in legal})
     pes = sorted({f.pe for f in legal})
@@ -56,13 +70,21 @@ def _fold_node(graph: Graph, name: str, target: int, mem_style: MemStyle) -> Nod
     return folding
 
 
-def _one_pass(graph: Graph, target: int, mem_style: MemStyle) -> tuple[DesignPoint, int]:
-    chosen = tuple((n.name, _fold_node(graph, n.name, target, mem_style)) for n in graph.nodes)
+def _one_pass(
+    graph: Graph, target: int, mem_style: MemStyle, known: Mapping[str, Any] | None
+) -> tuple[DesignPoint, int]:
+    folded = {n.name: _fold_node(graph, n.name, target, mem_style, known) for n in graph.nodes}
+    for node in graph.nodes:
+        consumers = graph.consumers(node.output.name)
+        if isinstance(node.op, SlidingWindow) and consumers and isinstance(consumers[0].op, Mvau):
+            simd = folded[consumers[0].name].simd
+            if graph.value(node.inputs[0]).shape[0] % simd == 0:
+                folded[node.name] = NodeFolding(simd=simd, mem_style=mem_style)
+    chosen = tuple((n.name, folded[n.name]) for n in graph.nodes)
     worst = 0
     for name, folding in chosen:
-        node = graph.node(name)
-        block = block_of(node)
-        worst = max(worst, int(block.cycles(block.params(graph, node), folding)))
+        block = block_of(graph.node(name))
+        worst = max(worst, int(block.cycles(_params(graph, name, known), folding)))
     return DesignPoint(chosen), worst
 
 
@@ -71,9 +93,11 @@ def set_folding(
     target_cycles_per_frame: int,
     mem_style: MemStyle = MemStyle.DISTRIBUTED,
     two_pass_relaxation: bool = True,
+    params: Mapping[str, Any] | None = None,
 ) -> DesignPoint:
-    """FINN's SetFolding (see the module docstring) on ``graph``."""
-    point, worst = _one_pass(graph, target_cycles_per_frame, mem_style)
+    """FINN's SetFolding (see the module docstring) on ``graph``; ``params``: the nodes' block
+    parameters by name, when the caller has them (``Space.params``)."""
+    point, worst = _one_pass(graph, target_cycles_per_frame, mem_style, params)
     if two_pass_relaxation and worst > target_cycles_per_frame:
-        point, _ = _one_pass(graph, worst, mem_style)
-    return with_fifos(graph, point)
+        point, _ = _one_pass(graph, worst, mem_style, params)
+    return with_fifos(graph, point, params)

@@ -3,7 +3,9 @@ streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +16,8 @@ from streamfold.cost.resources import (
     Memory,
     auto_memory,
     combine,
-    rom_columns,
+    distinct_rows,
+    rom_column_counts,
     rom_luts,
 )
 from streamfold.hw.block import MemStyle, NodeFolding
@@ -80,8 +83,12 @@ class _Shape:
     fifo_depth: int
     n: int  # thresholds per row
     t_bits: int
-    weights: npt.NDArray[np.int64]  # the weight image [NF * SF, PE * SIMD]
-    thresholds: npt.NDArray[np.int64] | None  # [NF, PE * n]
+    # from the weight image [NF * SF, PE * SIMD] and the threshold image [NF, PE * n]:
+    w_columns: int  # varying weight bit columns, identical ones once (rom_columns)
+    w_columns_all: int  # varying weight bit columns (rom_columns, distinct=False)
+    t_columns: int  # the same for the thresholds (0 without thresholds)
+    t_columns_all: int
+    leaves: int  # product registers after merging (_distinct_leaves)
 
     @property
     def stages(self) -> int:  # CP
@@ -122,10 +129,45 @@ def _images(
     return weights, full.reshape(nf, folding.pe * t.shape[1]), t_dtype.bits
 
 
+# _shape analyses the weight and threshold images (milliseconds to seconds for a large layer);
+# the search asks for the same (layer, PE, SIMD) once per memory style and per feature set,
+# so shapes are kept per (weight and threshold arrays by identity, types, PE, SIMD). The
+# arrays are immutable (IntArray) and held by the entry, so an identity cannot be reused.
+_SHAPES: OrderedDict[tuple[Any, ...], tuple[Any, Any, _Shape]] = OrderedDict()
+_SHAPES_MAX = 4096
+
+
 def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
+    thr = params.thresholds
+    key = (
+        id(params.weight),
+        id(thr),
+        params.in_features,
+        params.out_features,
+        params.in_dtype,
+        params.weight_dtype,
+        params.acc_dtype,
+        params.out_dtype,
+        folding.pe,
+        folding.simd,
+    )
+    hit = _SHAPES.get(key)
+    if hit is not None and hit[0] is params.weight and hit[1] is thr:
+        _SHAPES.move_to_end(key)
+        return hit[2]
+    shape = _new_shape(params, folding)
+    _SHAPES[key] = (params.weight, thr, shape)
+    if len(_SHAPES) > _SHAPES_MAX:
+        _SHAPES.popitem(last=False)
+    return shape
+
+
+def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
     nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
     levels = (folding.simd - 1).bit_length()
     weights, thresholds, t_bits = _images(params, folding)
+    w_cols, w_all = rom_column_counts(weights, params.weight_dtype.bits)
+    t_cols, t_all = (0, 0) if thresholds is None else rom_column_counts(thresholds, t_bits)
     return _Shape(
         nf=nf,
         sf=sf,
@@ -137,8 +179,11 @@ def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         fifo_depth=(5 + levels + sf - 1) // sf + 1,
         n=params.n_thresholds,
         t_bits=t_bits,
-        weights=weights,
-        thresholds=thresholds,
+        w_columns=w_cols,
+        w_columns_all=w_all,
+        t_columns=t_cols,
+        t_columns_all=t_all,
+        leaves=_distinct_leaves(weights, folding),
     )
 
 
@@ -165,9 +210,7 @@ def _control_bits(s: _Shape) -> int:
 
 def _varying(s: _Shape, params: MvauParams) -> tuple[int, int]:
     """Varying columns of the weight and threshold images (see cost.resources)."""
-    w = rom_columns(s.weights, params.weight_dtype.bits)
-    t = 0 if s.thresholds is None else rom_columns(s.thresholds, s.t_bits)
-    return w, t
+    return s.w_columns, s.t_columns
 
 
 def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
@@ -195,8 +238,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     return {
         "const": 1.0,
         "control_bits": _control_bits(s),
-        "xnor_lanes": _distinct_leaves(s, folding) if xnor else 0,
-        "product_bits": _distinct_leaves(s, folding) * product,
+        "xnor_lanes": s.leaves if xnor else 0,
+        "product_bits": s.leaves * product,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
         "compare_bits": pe * s.n * compare,
@@ -236,7 +279,7 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
         "const": 1.0,
         "register_bits": regs,
         "tree_bits": pe * tree,
-        "leaf_bits": _distinct_leaves(s, folding) * s.leaf_bits,
+        "leaf_bits": s.leaves * s.leaf_bits,
         "leaf_sign_bits": pe * simd * max(0, min(_rtl_leaf_bits(params), s.acc_bits) - s.leaf_bits),
     }
 
@@ -266,12 +309,22 @@ def _rtl_leaf_bits(params: MvauParams) -> int:
     return 1 if x.bipolar and w.bipolar else x.bits + w.bits + 2
 
 
-def _distinct_leaves(s: _Shape, folding: NodeFolding) -> int:
+def _distinct_leaves(weights: npt.NDArray[np.int64], folding: NodeFolding) -> int:
     """Product registers after merging: lanes of different PEs whose weights are equal at every
-    address compute the same product, and Yosys keeps one register."""
+    address compute the same product, and Yosys keeps one register. ``weights`` is the weight
+    image [NF * SF, PE * SIMD]: the distinct (SIMD lane, column over the addresses) pairs."""
     pe, simd = folding.pe, folding.simd
-    lanes = s.weights.reshape(s.weights.shape[0], pe, simd)
-    return sum(int(np.unique(lanes[:, :, i].T, axis=0).shape[0]) for i in range(simd))
+    columns = weights.T  # [PE * SIMD, NF * SF], lane p * SIMD + i
+    lo, hi = (int(columns.min()), int(columns.max())) if columns.size else (0, 0)
+    if lo >= 0 and hi <= 1:
+        rows = np.packbits(columns.astype(np.uint8), axis=1)
+    elif lo >= -(1 << 15) and hi < (1 << 15):
+        rows = columns.astype(np.int16)
+    else:
+        rows = np.ascontiguousarray(columns)
+    lane = (np.arange(pe * simd, dtype=np.int32) % simd).reshape(-1, 1)
+    keyed = np.concatenate([lane.view(np.uint8), np.ascontiguousarray(rows).view(np.uint8)], 1)
+    return distinct_rows(keyed)
 
 
 def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
@@ -285,11 +338,9 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     for stages, bits in _pass_chains(params, folding):
         out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
-        w_bits = rom_columns(s.weights, params.weight_dtype.bits, distinct=False)
-        out.append(Memory(s.nf * s.sf, w_bits, MemKind.BLOCK))
-        if s.thresholds is not None:
-            t_bits = rom_columns(s.thresholds, s.t_bits, distinct=False)
-            out.append(Memory(s.nf, t_bits, MemKind.BLOCK))
+        out.append(Memory(s.nf * s.sf, s.w_columns_all, MemKind.BLOCK))
+        if params.thresholds is not None:
+            out.append(Memory(s.nf, s.t_columns_all, MemKind.BLOCK))
     return tuple(out)
 
 

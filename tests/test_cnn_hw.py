@@ -43,10 +43,12 @@ def test_cnn_rtl_matches_pytorch_and_reference(make, shape, folding, tmp_path: P
     assert np.array_equal(reference, expected)
 
     design = stitch(graph, folding_preset(graph, folding))
-    predicted = estimate_pipeline(design).interval
+    est = estimate_pipeline(design)
+    predicted = est.interval
     build = write_build(design, tmp_path / "build")
     stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=3)
     assert np.array_equal(stalled, reference.reshape(FRAMES, -1))
     free, run = simulate_build(build, codes)
     assert np.array_equal(free, reference.reshape(FRAMES, -1))
     assert run.cycles_per_frame == pytest.approx(predicted, rel=0.02)
+    assert run.latency == pytest.approx(est.latency, rel=0.1)

@@ -3,18 +3,23 @@
 - Each stage's cycles per frame; the initiation interval is the slowest stage's (a dataflow
   pipeline runs at the rate of its bottleneck).
 - Latency (first input word to first output word of the top) follows frame 0 through the
-  chain: each stage's first output comes ``latency - (needed - 1)`` cycles after the input word
-  it needs last (the whole frame for a matrix-vector unit, the first word for elementwise and
-  streaming stages, enough words to fill one word for an up-converting width converter), where
-  input words of a frame are taken to arrive evenly between the upstream's first and last
-  output words. At full input rate this reduces to each block's own ``latency``.
+  chain: each stage's first output comes ``delay`` cycles (by default ``latency - (needed -
+  1)``) after the input word it needs last: the first input vector for a matrix-vector unit,
+  the first complete window for a sliding window or pooling, the first word for elementwise
+  stages, enough words to fill one word for an up-converting width converter. Input words of
+  a frame are taken to arrive evenly between the upstream's first and last output words; a
+  stage's last output word comes when its input allows, or for a ``paced`` block (one that
+  computes each output word) no sooner than ``cycles / words out`` apart. At full input rate
+  this reduces to each block's own ``latency``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from streamfold.hw.block import RtlInstance
 from streamfold.hw.dwc import cost as dwc_cost
 from streamfold.hw.fifo import cost as fifo_cost
 from streamfold.hw.registry import block_of
@@ -67,37 +72,74 @@ class PipelineEstimate:
         }
 
 
-def _costs(design: Design, stage: Stage) -> tuple[int, int, int]:
-    """(cycles per frame, full-rate latency, input words needed for the first output)."""
-    if stage.kind == "kernel":
-        node = design.graph.node(stage.node)
-        block = block_of(node)
-        params = block.params(design.graph, node)
-        folding = design.point.folding(node.name)
-        needed = 1 if block.needed is None else block.needed(params, folding)
-        return block.cycles(params, folding), block.latency(params, folding), needed
-    if stage.kind == "fifo":
-        return fifo_cost.cycles(stage.rtl), fifo_cost.latency(stage.rtl), 1
-    fmt_in, fmt_out = stage.rtl.stream_in, stage.rtl.stream_out
-    needed = -(-fmt_out.elems // fmt_in.elems)
-    return dwc_cost.cycles(stage.rtl), dwc_cost.latency(stage.rtl), needed
+@dataclass(frozen=True)
+class StageCost:
+    """What the pipeline model needs of one stage."""
+
+    name: str
+    kind: str
+    cycles: int  # per frame
+    latency: int  # first input word to first output word, at full input rate
+    needed: int  # input words needed for the first output word
+    delay: int  # cycles from the last needed input word to the first output word
+    words_in: int
+    words_out: int
+    paced: bool = False  # output words cycles / words_out apart, else as inputs allow
 
 
-def estimate_pipeline(design: Design) -> PipelineEstimate:
-    first, last = 0.0, float(design.stream_in.words - 1)  # the source offers one word per cycle
+def kernel_cost(block: Any, params: Any, folding: Any) -> tuple[int, int, int, int]:
+    """(cycles, latency, needed, delay) of a kernel: ``Block.needed`` (default 1) and
+    ``Block.delay`` (default what full-rate ``latency`` leaves after the needed words)."""
+    cycles, latency = block.cycles(params, folding), block.latency(params, folding)
+    needed = 1 if block.needed is None else block.needed(params, folding)
+    delay = latency - (needed - 1) if block.delay is None else block.delay(params, folding)
+    return cycles, latency, needed, delay
+
+
+def glue_cost(name: str, kind: str, rtl: RtlInstance) -> StageCost:
+    """A FIFO's or width converter's StageCost."""
+    fmt_in, fmt_out = rtl.stream_in, rtl.stream_out
+    if kind == "fifo":
+        cycles, latency, needed = fifo_cost.cycles(rtl), fifo_cost.latency(rtl), 1
+    else:
+        cycles, latency = dwc_cost.cycles(rtl), dwc_cost.latency(rtl)
+        needed = -(-fmt_out.elems // fmt_in.elems)
+    delay = latency - (needed - 1)
+    return StageCost(name, kind, cycles, latency, needed, delay, fmt_in.words, fmt_out.words)
+
+
+def follow(costs: Iterable[StageCost], words_in: int) -> PipelineEstimate:
+    """Frame 0 through the chain (module docstring); the source offers one word per cycle."""
+    first, last = 0.0, float(words_in - 1)
     stages = []
-    for stage in design.stages:
-        cycles, latency, needed = _costs(design, stage)
-        n_in, n_out = stage.rtl.stream_in.words, stage.rtl.stream_out.words
+    for c in costs:
+        n_in = c.words_in
 
         def arrival(i: int, first: float = first, last: float = last, n_in: int = n_in) -> float:
             return first if n_in == 1 else first + i * (last - first) / (n_in - 1)
 
-        delay = latency - (needed - 1)
-        out_first = max(arrival(needed - 1) + delay, first + latency)
-        out_last = max(out_first + (n_out - 1) * cycles / n_out, arrival(n_in - 1) + delay)
+        out_first = max(arrival(c.needed - 1) + c.delay, first + c.latency)
+        spacing = c.cycles / c.words_out if c.paced else 1.0
+        out_last = max(out_first + (c.words_out - 1) * spacing, arrival(n_in - 1) + c.delay)
         stages.append(
-            StageEstimate(stage.name, stage.kind, cycles, latency, needed, out_first, out_last)
+            StageEstimate(c.name, c.kind, c.cycles, c.latency, c.needed, out_first, out_last)
         )
         first, last = out_first, out_last
     return PipelineEstimate(tuple(stages))
+
+
+def _cost(design: Design, stage: Stage) -> StageCost:
+    if stage.kind != "kernel":
+        return glue_cost(stage.name, stage.kind, stage.rtl)
+    node = design.graph.node(stage.node)
+    block = block_of(node)
+    folding = design.point.folding(node.name)
+    cycles, latency, needed, delay = kernel_cost(block, block.params(design.graph, node), folding)
+    words_in, words_out = stage.rtl.stream_in.words, stage.rtl.stream_out.words
+    return StageCost(
+        stage.name, "kernel", cycles, latency, needed, delay, words_in, words_out, block.paced
+    )
+
+
+def estimate_pipeline(design: Design) -> PipelineEstimate:
+    return follow((_cost(design, s) for s in design.stages), design.stream_in.words)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamfold.cost.devices import Device
-from streamfold.cost.estimate import PipelineEstimate, StageEstimate
+from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_cost
 from streamfold.cost.resources import (
     DesignEstimate,
     LayerEstimate,
@@ -283,75 +283,40 @@ class Space:
         family = self.device.family
         nodes = [self._by_name[n.name] for n in self.graph.nodes]
         formats = [self._formats_of(n, point.folding(n.name)) for n in nodes]
-        first, last = 0.0, float(formats[0][0].words - 1)
-        stages: list[StageEstimate] = []
+        costs: list[StageCost] = []
         layers: list[LayerEstimate] = []
         for k, node in enumerate(nodes):
             folding = point.folding(node.name)
             fmt_in, out = formats[k]
-            block, params = node.block, node.params
-            needed = 1 if block.needed is None else block.needed(params, folding)
-            parts: list[tuple[str, str, int, int, int, int, int, Resources]] = [
-                (
+            cycles, latency, needed, delay = kernel_cost(node.block, node.params, folding)
+            costs.append(
+                StageCost(
                     node.name,
                     "kernel",
-                    block.cycles(params, folding),
-                    block.latency(params, folding),
+                    cycles,
+                    latency,
                     needed,
+                    delay,
                     fmt_in.words,
                     out.words,
-                    self.resources(node, folding),
+                    node.block.paced,
                 )
-            ]
+            )
+            used = self.resources(node, folding)
             elems = formats[k + 1][0].elems if k + 1 < len(nodes) else out.elems
             fmt = out
             if elems != out.elems:
                 dwc = dwc_instance(out, elems)
                 fmt = dwc.stream_out
-                parts.append(
-                    (
-                        f"{node.name}_dwc",
-                        "dwc",
-                        dwc_cost.cycles(dwc),
-                        dwc_cost.latency(dwc),
-                        -(-fmt.elems // out.elems),
-                        out.words,
-                        fmt.words,
-                        dwc_cost.resources(dwc, family),
-                    )
-                )
+                costs.append(glue_cost(f"{node.name}_dwc", "dwc", dwc))
+                used = used + dwc_cost.resources(dwc, family)
             depth = -(-folding.fifo_depth * out.elems // fmt.elems)
             fifo = fifo_instance(fmt, max(2, depth))
-            parts.append(
-                (
-                    f"{node.name}_fifo",
-                    "fifo",
-                    fifo_cost.cycles(fifo),
-                    fifo_cost.latency(fifo),
-                    1,
-                    fmt.words,
-                    fmt.words,
-                    fifo_cost.resources(fifo, family),
-                )
-            )
-            used = Resources()
-            for name, kind, cycles, latency, need, n_in, n_out, res in parts:
-                # cost.estimate.estimate_pipeline, stage by stage
-                def arrival(
-                    i: int, first: float = first, last: float = last, n: int = n_in
-                ) -> float:
-                    return first if n == 1 else first + i * (last - first) / (n - 1)
-
-                delay = latency - (need - 1)
-                out_first = max(arrival(need - 1) + delay, first + latency)
-                out_last = max(out_first + (n_out - 1) * cycles / n_out, arrival(n_in - 1) + delay)
-                stages.append(StageEstimate(name, kind, cycles, latency, need, out_first, out_last))
-                first, last = out_first, out_last
-                used = used + res
-            layers.append(LayerEstimate(node.name, folding, parts[0][2], used))
-        return DesignEstimate(
-            self.device, clock_mhz, tuple(layers), PipelineEstimate(tuple(stages))
-        )
+            costs.append(glue_cost(f"{node.name}_fifo", "fifo", fifo))
+            used = used + fifo_cost.resources(fifo, family)
+            layers.append(LayerEstimate(node.name, folding, cycles, used))
+        pipeline = follow(costs, formats[0][0].words)
+        return DesignEstimate(self.device, clock_mhz, tuple(layers), pipeline)
 
 
 # LUTs per BRAM unit tried, in order, when the LUT-cheapest design needs more block RAM than

@@ -111,5 +111,12 @@ class Block(Generic[P]):
     # ``latency`` counts from the first input word, these arriving one per cycle. Used by the
     # latency model to follow a slower producer.
     needed: Callable[[P, NodeFolding], int] | None = None
+    # Cycles from the last needed input word to the first output word; None: what ``latency``
+    # leaves after the needed words arrive one per cycle (latency - (needed - 1)).
+    delay: Callable[[P, NodeFolding], int] | None = None
+    # True when the block computes its output words at an even pace (cycles / words out apart,
+    # a matrix-vector unit); False when they leave as fast as their inputs allow (a pooled
+    # sum leaves in a burst once the frame is in).
+    paced: bool = False
     # Elements per output word (the stream format's ``elems``, without building the RTL).
     out_elems: Callable[[P, NodeFolding], int] = lanes

@@ -7,6 +7,7 @@
 //   IN_HEX   input words, one hex number per line
 //   OUT_TXT  written: "i <cycle>" per input handshake, "o <cycle> <hex>" per output handshake,
 //            "s <name> <last move cycle> <tvalid> <tready>" per internal stream (on a stall),
+//            "f <name> <cycle>" per internal stream: its first handshake (when there was one),
 //            last "end <ok|idle|max|early> <cycles> <seconds> <words in> <words out>"
 // Cycle 0 is the first cycle after reset. Each cycle the inputs are set while clk is low, the
 // design is evaluated, both handshakes are sampled, then clk rises.
@@ -119,6 +120,7 @@ struct Internal {
     const CData* ready;
     CData last_valid, last_ready;
     uint64_t last_move;
+    int64_t first_handshake;  // -1 until the first word moves
 };
 
 // Looks up <name>_tvalid/_tready in the top's public scope; null pointers when not public.
@@ -126,7 +128,7 @@ static std::vector<Internal> find_internal(VerilatedContext* ctx) {
     std::vector<Internal> found;
     const VerilatedScopeNameMap* scopes = ctx->scopeNameMap();
     for (int i = 0; INTERNAL_NAMES[i]; ++i) {
-        Internal s{INTERNAL_NAMES[i], nullptr, nullptr, 0, 0, 0};
+        Internal s{INTERNAL_NAMES[i], nullptr, nullptr, 0, 0, 0, -1};
         if (scopes) {
             for (const auto& kv : *scopes) {
                 const VerilatedScope* sc = kv.second;
@@ -222,6 +224,7 @@ int main(int argc, char** argv) {
             if (!s.valid) continue;
             CData v = *s.valid & 1, r = *s.ready & 1;
             if ((v && r) || v != s.last_valid || r != s.last_ready) s.last_move = cycle;
+            if (v && r && s.first_handshake < 0) s.first_handshake = static_cast<int64_t>(cycle);
             s.last_valid = v;
             s.last_ready = r;
         }
@@ -236,6 +239,9 @@ int main(int argc, char** argv) {
             if (!s.valid) std::fprintf(out, "s %s none 0 0\n", s.name);
             else std::fprintf(out, "s %s %llu %d %d\n", s.name, static_cast<unsigned long long>(s.last_move), s.last_valid, s.last_ready);
         }
+    }
+    for (const auto& s : internal) {
+        if (s.first_handshake >= 0) std::fprintf(out, "f %s %lld\n", s.name, static_cast<long long>(s.first_handshake));
     }
     std::fprintf(out, "end %s %llu %.6f %llu %llu\n", status, static_cast<unsigned long long>(cycle), seconds,
                  static_cast<unsigned long long>(nin), static_cast<unsigned long long>(nout));

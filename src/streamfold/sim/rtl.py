@@ -61,6 +61,8 @@ class RtlRun:
     latency: int  # first output handshake - first input handshake
     cycles_per_frame: float  # between last words of first and last frame; 0 for one frame
     sim_cycles_per_second: float
+    # first handshake cycle of each internal stream that moved (in internal_streams order)
+    stream_first: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class _Trace:
     cycles: int
     seconds: float
     internal: list[tuple[str, str, int, int]]  # name, last move cycle (or "none"), valid, ready
+    first: list[tuple[str, int]]  # name, first handshake cycle
 
 
 def run(
@@ -142,6 +145,7 @@ def _parse(text: str) -> _Trace:
     outs: list[int] = []
     words: list[int] = []
     internal: list[tuple[str, str, int, int]] = []
+    first: list[tuple[str, int]] = []
     end: list[str] = []
     for line in text.splitlines():
         f = line.split()
@@ -152,11 +156,13 @@ def _parse(text: str) -> _Trace:
             words.append(int(f[2], 16))
         elif f[0] == "s":
             internal.append((f[1], f[2], int(f[3]), int(f[4])))
+        elif f[0] == "f":
+            first.append((f[1], int(f[2])))
         elif f[0] == "end":
             end = f
     if not end:
         raise SimulationError("rtl sim: the harness output must end with an 'end' line")
-    return _Trace(ins, outs, words, end[1], int(end[2]), float(end[3]), internal)
+    return _Trace(ins, outs, words, end[1], int(end[2]), float(end[3]), internal, first)
 
 
 def _check_finished(
@@ -212,6 +218,7 @@ def _summarise(t: _Trace, per_frame: int) -> RtlRun:
         latency=t.out_cycles[0] - first_in,
         cycles_per_frame=span / (frames - 1) if frames > 1 else 0.0,
         sim_cycles_per_second=t.cycles / max(t.seconds, 1e-9),
+        stream_first=tuple(t.first),
     )
 
 

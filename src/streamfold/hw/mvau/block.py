@@ -31,4 +31,5 @@ MVAU: Block[MvauParams] = Block(
     rtl=instance,
     needed=needed,
     out_elems=out_elems,
+    paced=True,
 )

@@ -38,3 +38,20 @@ def test_cnv_w1a1_at_finn_folding_is_exact_at_the_predicted_rate(tmp_path: Path)
     assert np.array_equal(got, expected)
     assert run.cycles_per_frame == pytest.approx(predicted, rel=0.02)
     assert run.latency == pytest.approx(est.latency, rel=0.05)
+
+
+def test_cnv_w1a1_explored_design_runs_at_its_predicted_rate(tmp_path: Path) -> None:
+    """The min-resources design the search picks at FINN's rate (its own foldings, FIFO
+    depths and width converters) keeps the predicted interval in RTL: the cost model and
+    the FIFO rule are what the hardware does."""
+    from streamfold.cost.devices import device
+    from streamfold.dse.search import min_resources
+
+    graph = to_kernels(reference_graph("cnv-w1a1"))
+    choice = min_resources(graph, device("xc7z020"), 3051.7578125, 100.0)
+    assert choice.interval == 32_768
+    x = random_inputs(graph, FRAMES, seed=1)
+    expected = run_single(graph, x).reshape(FRAMES, -1)
+    got, run = simulate_build(write_build(stitch(graph, choice.point), tmp_path / "cnv"), x)
+    assert np.array_equal(got, expected)
+    assert run.cycles_per_frame == pytest.approx(choice.interval, rel=0.02)

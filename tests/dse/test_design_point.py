@@ -27,6 +27,10 @@ def test_json_round_trip() -> None:
         ("[]", r"^design point: must be \{\"nodes\""),
         ('{"nodes": {"fc1": {"pe": 0}}}', r"^fc1: pe must be a positive integer, not 0$"),
         ('{"nodes": {"fc1": {"simd": "2"}}}', r"^fc1: simd must be a positive integer, not '2'$"),
+        (
+            '{"nodes": {"fc1": {"fifo_depth": -1}}}',
+            r"^fc1: fifo_depth must be an integer >= 0 \(0: no FIFO\), not -1$",
+        ),
         ('{"nodes": {"fc1": {"pes": 2}}}', r"^fc1: folding must be an object with keys among"),
         (
             '{"nodes": {"fc1": {"mem_style": "bram"}}}',
@@ -42,3 +46,38 @@ def test_bad_json_is_a_folding_error(text: str, message: str) -> None:
 def test_missing_node_is_named() -> None:
     with pytest.raises(FoldingError, match=r"^fc9: the design point must give a folding"):
         DesignPoint(()).folding("fc9")
+
+
+TWO_LAYERS = """\
+graph hw
+input x: u2[2]
+node fc1: Mvau(x) -> act1: u1[2]
+  weight = [2, 2] 1 -2 3 1
+  weight_dtype = i3
+  thresholds = [2, 1] 0 0
+  per_pixel = False
+node fc2: Mvau(act1) -> act2: bipolar[1]
+  weight = [1, 2] 1 -2
+  weight_dtype = i3
+  thresholds = [1, 1] 0
+  per_pixel = False
+output act2
+"""
+
+
+def test_fifo_depth_zero_means_no_fifo_and_one_is_refused() -> None:
+    from dataclasses import replace
+
+    from streamfold.codegen.top import stitch
+    from streamfold.dse.design_point import check_design, folding_preset
+    from streamfold.ir.text import parse_graph
+
+    graph = parse_graph(TWO_LAYERS)
+    point = folding_preset(graph, "folded")
+    first = point.nodes[0][0]
+    no_fifo = DesignPoint(((first, replace(point.folding(first), fifo_depth=0)), *point.nodes[1:]))
+    kinds = [s.kind for s in stitch(graph, no_fifo).stages]
+    assert kinds == ["kernel", "kernel", "fifo"]  # the top's output keeps its FIFO
+    one = DesignPoint(((first, replace(point.folding(first), fifo_depth=1)), *point.nodes[1:]))
+    with pytest.raises(FoldingError, match=r"fifo_depth must be 0 \(no FIFO\) or >= 2, not 1$"):
+        check_design(graph, one)

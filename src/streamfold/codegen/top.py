@@ -5,9 +5,9 @@ Each kernel gets its block instance, then a width converter when the next kernel
 different number of elements per word, then a FIFO in front of the next kernel. The FIFO sits on
 the consumer's side of the converter: a matrix-vector unit takes its input frame in a burst
 (one word per cycle) and then replays it, and only a FIFO right in front of it can deliver such
-a burst. The folding's ``fifo_depth`` counts the producer's output words; the FIFO keeps that
-many elements in its own word size. The top has one AXI-Stream input (the first kernel's format)
-and one output (the last kernel's).
+a burst. The folding's ``fifo_depth`` counts the producer's output words; the FIFO keeps that many
+elements in its own word size; 0 means no FIFO (except on the top's output). The top has one AXI-
+Stream input (the first kernel's format) and one output (the last kernel's).
 """
 
 from __future__ import annotations
@@ -77,8 +77,10 @@ def stitch(graph: Graph, point: DesignPoint) -> Design:
             dwc = dwc_instance(out, elems)
             stages.append(Stage(f"{name}_dwc", "dwc", name, dwc))
         fmt = stages[-1].rtl.stream_out
-        depth = -(-point.folding(name).fifo_depth * out.elems // fmt.elems)
-        stages.append(Stage(f"{name}_fifo", "fifo", name, fifo_instance(fmt, max(2, depth))))
+        words = point.folding(name).fifo_depth
+        if words or k + 1 == len(kernels):  # the top's output always leaves through a FIFO
+            depth = max(2, -(-words * out.elems // fmt.elems))
+            stages.append(Stage(f"{name}_fifo", "fifo", name, fifo_instance(fmt, depth)))
     return Design(graph, point, tuple(stages), _top_module(stages))
 
 

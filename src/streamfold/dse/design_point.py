@@ -21,7 +21,7 @@ from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
-from streamfold.ir.ops import Mvau
+from streamfold.ir.ops import MaxPool, Mvau, SlidingWindow
 
 _FIELDS = {"pe", "simd", "mem_style", "fifo_depth"}
 
@@ -58,8 +58,10 @@ def _folding(name: str, raw: Any) -> NodeFolding:
         raise FoldingError(f"{name}: folding must be an object with keys among {sorted(_FIELDS)}")
     for key in ("pe", "simd", "fifo_depth"):
         value = raw.get(key, 1 if key != "fifo_depth" else 2)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise FoldingError(f"{name}: {key} must be a positive integer, not {value!r}")
+        least = 0 if key == "fifo_depth" else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            what = "a positive integer" if least else "an integer >= 0 (0: no FIFO)"
+            raise FoldingError(f"{name}: {key} must be {what}, not {value!r}")
     style = raw.get("mem_style", MemStyle.DISTRIBUTED.value)
     styles = [s.value for s in MemStyle]
     if style not in styles:
@@ -82,8 +84,15 @@ def check_design(graph: Graph, point: DesignPoint) -> None:
         block = block_of(node)
         folding = point.folding(node.name)
         block.check_folding(node.name, block.params(graph, node), folding)
-        if folding.fifo_depth < 2:
-            raise FoldingError(f"{node.name}: fifo_depth must be >= 2, not {folding.fifo_depth}")
+        check_fifo_depth(node.name, folding)
+
+
+def check_fifo_depth(name: str, folding: NodeFolding) -> None:
+    """0 (no FIFO) or at least 2 words."""
+    if folding.fifo_depth == 1 or folding.fifo_depth < 0:
+        raise FoldingError(
+            f"{name}: fifo_depth must be 0 (no FIFO) or >= 2, not {folding.fifo_depth}"
+        )
 
 
 def folding_preset(
@@ -140,12 +149,17 @@ def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
 def with_fifos(
     graph: Graph, point: DesignPoint, params: Mapping[str, Any] | None = None
 ) -> DesignPoint:
-    """Each node's output FIFO, in its output words (at least 2).
+    """Each node's output FIFO, in its output words (0: none).
 
-    In front of a matrix-vector unit, which takes an input vector in a burst and then replays
-    it, the FIFO holds two of its input vectors (capped at one frame): the producer can run a
-    vector ahead (for a fully connected layer, whose vector is the whole frame, a frame ahead).
-    Elsewhere (sliding windows and pooling keep their own line buffers) it holds two pixels.
+    In front of a fully connected matrix-vector unit, which takes its input vector (the whole
+    frame) in a burst and then replays it, the FIFO holds a frame: the producer can run a frame
+    ahead. Into a sliding window or max pool, and from a sliding window into its per-pixel
+    matrix-vector unit when their words are the same width, there is none: the window buffer
+    and the blocks' own output FIFOs decouple them (measured: CNV runs at its predicted
+    interval, tests/test_cnv_hw.py). A window narrower than its unit's SIMD fills each vector
+    through a width converter, so it gets a FIFO of two vectors to deliver them in a burst
+    (without it CNV ran 35 % slower). Elsewhere it holds two input vectors of a matrix-vector
+    consumer, or two pixels.
     ``params``: the nodes' block parameters by name, when the caller has them already.
     """
     nodes = []
@@ -156,11 +170,17 @@ def with_fifos(
         elems = block.out_elems(p, folding)
         frame = -(-node.output.size // elems)
         consumers = graph.consumers(node.output.name)
+        consumer = consumers[0].op if len(consumers) == 1 else None
         channels = node.output.shape[0]
-        if consumers and isinstance(consumers[0].op, Mvau):
-            vector = consumers[0].op.weight.shape[1]
-            words = min(frame, 2 * -(-vector // elems))
+        same_width = isinstance(consumer, Mvau) and point.folding(consumers[0].name).simd == elems
+        if isinstance(consumer, SlidingWindow | MaxPool) or (
+            isinstance(node.op, SlidingWindow) and same_width
+        ):
+            words = 0
+        elif isinstance(consumer, Mvau):
+            vector = consumer.weight.shape[1]
+            words = max(2, min(frame, 2 * -(-vector // elems)))
         else:
-            words = min(frame, 2 * -(-channels // elems))
-        nodes.append((name, replace(folding, fifo_depth=max(2, words))))
+            words = max(2, min(frame, 2 * -(-channels // elems)))
+        nodes.append((name, replace(folding, fifo_depth=words)))
     return DesignPoint(tuple(nodes))

@@ -46,7 +46,7 @@ from streamfold.cost.resources import (
     block_cost_module,
     estimate_design,
 )
-from streamfold.dse.design_point import DesignPoint, with_fifos
+from streamfold.dse.design_point import DesignPoint, check_fifo_depth, with_fifos
 from streamfold.errors import FoldingError, ResourceError
 from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
 from streamfold.hw.dwc import cost as dwc_cost
@@ -240,6 +240,45 @@ class Space:
             price = self.price(interval)
         return with_fifos(self.graph, DesignPoint(self.choose(interval, price)), self.params)
 
+    def refine(
+        self, interval: int, clock_mhz: float, price: int | None = None, rounds: int = 2
+    ) -> DesignPoint:
+        """``point(interval)`` improved on whole-design resources: the per-node choice cannot
+        see the width converters and FIFOs between nodes, so each node in turn tries its
+        ``REFINE_OPTIONS`` cheapest foldings meeting ``interval`` and keeps the one that makes
+        the whole design (kernels, converters, FIFOs; LUTs + price x BRAM) cheapest, without
+        slowing it past ``interval``; up to ``rounds`` passes."""
+        if price is None:
+            price = self.price(interval)
+        chosen = dict(self.choose(interval, price))
+        order = [n.name for n in self.graph.nodes]
+
+        def cost(folds: dict[str, NodeFolding]) -> float:
+            point = DesignPoint(tuple((n, folds[n]) for n in order))
+            est = self.estimate(with_fifos(self.graph, point, self.params), clock_mhz)
+            if est.pipeline.interval > interval:
+                return float("inf")
+            return est.total.lut + price * est.total.bram
+
+        best = cost(chosen)
+        for _ in range(rounds):
+            improved = False
+            for node in self.nodes:
+                meets = [f for f, c in node.options if c <= interval]
+                meets.sort(key=lambda f: self._unit_key(node, f, price))
+                for folding in meets[:REFINE_OPTIONS]:
+                    trial = dict(chosen)
+                    trial[node.name] = folding
+                    if node.window is not None:
+                        trial[node.window.name] = self._window_folding(node, folding, price)
+                    c = cost(trial)
+                    if c < best:
+                        chosen, best, improved = trial, c, True
+            if not improved:
+                break
+        point = DesignPoint(tuple((n, chosen[n]) for n in order))
+        return with_fifos(self.graph, point, self.params)
+
     @property
     def params(self) -> dict[str, Any]:
         """Every graph node's block parameters, by name."""
@@ -255,10 +294,7 @@ class Space:
             node = self._by_name[graph_node.name]
             folding = point.folding(node.name)
             node.block.check_folding(node.name, node.params, folding)
-            if folding.fifo_depth < 2:
-                raise FoldingError(
-                    f"{node.name}: fifo_depth must be >= 2, not {folding.fifo_depth}"
-                )
+            check_fifo_depth(node.name, folding)
 
     def _formats_of(self, node: _Node, folding: NodeFolding) -> tuple[StreamFormat, StreamFormat]:
         """The kernel's input and output stream formats, as its RTL instance gives them."""
@@ -310,14 +346,18 @@ class Space:
                 fmt = dwc.stream_out
                 costs.append(glue_cost(f"{node.name}_dwc", "dwc", dwc))
                 used = used + dwc_cost.resources(dwc, family)
-            depth = -(-folding.fifo_depth * out.elems // fmt.elems)
-            fifo = fifo_instance(fmt, max(2, depth))
-            costs.append(glue_cost(f"{node.name}_fifo", "fifo", fifo))
-            used = used + fifo_cost.resources(fifo, family)
+            if folding.fifo_depth or k + 1 == len(nodes):  # as codegen.top.stitch
+                depth = -(-folding.fifo_depth * out.elems // fmt.elems)
+                fifo = fifo_instance(fmt, max(2, depth))
+                costs.append(glue_cost(f"{node.name}_fifo", "fifo", fifo))
+                used = used + fifo_cost.resources(fifo, family)
             layers.append(LayerEstimate(node.name, folding, cycles, used))
         pipeline = follow(costs, formats[0][0].words)
         return DesignEstimate(self.device, clock_mhz, tuple(layers), pipeline)
 
+
+# Foldings per node the whole-design refinement (Space.refine) tries, cheapest first.
+REFINE_OPTIONS = 8
 
 # LUTs per BRAM unit tried, in order, when the LUT-cheapest design needs more block RAM than
 # the device has: each node then weighs its block RAM at that price against its LUTs.
@@ -461,6 +501,9 @@ def max_fps(
             _fits_or_raise(space, clock_mhz, lut_cap)  # raises
         faster_over = (choice.interval, over)
         hi += 1
+    refined = evaluate(graph, space.refine(choice.interval, clock_mhz), dev, clock_mhz, space)
+    if over_budget(refined.estimate, lut_cap) is None and refined.luts <= choice.luts:
+        choice = refined
     if faster_over is None:
         return replace(choice, reason="every node is at its fastest legal folding")
     interval, (name, used, budget) = faster_over
@@ -485,7 +528,7 @@ def min_resources(
     intervals = [t for t in space.intervals() if t <= target]
     if not intervals:
         raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
-    choice = evaluate(graph, space.point(intervals[-1]), dev, clock_mhz, space)
+    choice = evaluate(graph, space.refine(intervals[-1], clock_mhz), dev, clock_mhz, space)
     why = f"the slowest legal design meeting {target} cycles/frame ({fps:,.0f} frames/s)"
     choice = replace(choice, reason=why)
     # a width converter or FIFO slower than every kernel would also miss the target

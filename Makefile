@@ -42,9 +42,12 @@ format: $(STAMP)
 bench: $(STAMP) fashion-mnist
 	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
 	$(BIN)/python bench/cnv_rtl.py --frames 3
+	$(BIN)/python bench/explore_speed.py
 	$(BIN)/python bench/qonnx_speed.py --data $(MNIST)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/train_tfc.py --data $(MNIST)
+	$(BIN)/python bench/train_cnn.py --data $(FASHION) --threads 1
+	$(BIN)/python bench/fashion_cnn_rtl.py --data $(FASHION) --frames 100
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate.py

@@ -54,7 +54,17 @@ def test_error_is_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_missing_file_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", str(tmp_path / "nope.sfir")]) == 1
     assert capsys.readouterr().err == (
-        f"streamfold: error: show: {tmp_path / 'nope.sfir'} must be a graph text file (.sfir)\n"
+        f"streamfold: error: {tmp_path / 'nope.sfir'}: must be a graph text file (.sfir), "
+        "a QONNX file (.onnx) or builtin:NAME\n"
+    )
+
+
+def test_show_builtin_and_unknown_builtin(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "builtin:tfc-w1a1"]) == 0
+    assert capsys.readouterr().out.startswith("graph nn\ninput x: u8[784]\n")
+    assert main(["show", "builtin:tfc-w3a1"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "streamfold: error: builtin model: name must be one of tfc-w1a1, "
     )
 
 

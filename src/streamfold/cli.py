@@ -38,10 +38,7 @@ def _show(args: argparse.Namespace) -> int:
     from streamfold.flow import load_graph
     from streamfold.ir import print_graph
 
-    path = Path(args.graph)
-    if not path.is_file():
-        raise StreamfoldError(f"show: {path} must be a graph text file (.sfir)")
-    graph = load_graph(path)
+    graph = load_graph(args.graph)  # .sfir, .onnx or builtin:NAME; errors say which
     print(print_graph(graph, values=args.values), end="")
     return 0
 
@@ -207,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-rtl", action="store_true", help="skip the Verilator check")
     demo.set_defaults(run=_demo)
     show = sub.add_parser("show", help="print a graph's text form (verified)")
-    show.add_argument("graph", help="graph text file (.sfir) or QONNX model (.onnx)")
+    show.add_argument("graph", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME")
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     show.set_defaults(run=_show)
     build = sub.add_parser(

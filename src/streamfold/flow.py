@@ -17,7 +17,7 @@ from streamfold.ir.verify import verify
 from streamfold.transforms import Lowering, lower_to_kernels, streamline
 
 
-def load_graph(path: Path) -> Graph:
+def load_graph(path: Path | str) -> Graph:
     """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported) or a
     built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``)."""
     if str(path).startswith("builtin:"):

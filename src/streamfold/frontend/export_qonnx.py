@@ -19,6 +19,8 @@ Requantizer                 ``MultiThreshold`` on the integer accumulator with t
                             multiplier that cannot be absorbed into its weights gets a ``Mul`` by
                             -1 first
 MaxPool1d/2d, Flatten       ``MaxPool``, ``Flatten(axis=1)``
+AdaptiveAvgPool(1)          ``ReduceSum`` over the spatial axes (keepdims): the exact integer
+                            sum; the 1/N is folded like a scale
 Dropout, Identity           nothing
 output scale (mul, add)     ``Mul`` by float32 mul and ``Add`` float32 add, per channel; with
                             ``float64_output_scale=True`` ``Cast`` to double, Mul/Add in double,
@@ -56,6 +58,7 @@ from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import (
     Conv,
     Flatten,
+    GlobalSumPool,
     MatMul,
     MaxPool,
     MulShift,
@@ -277,6 +280,9 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             )
         case Flatten():
             b.node("Flatten", [x], out.shape, out.name, axis=1)
+        case GlobalSumPool():
+            axes = b.const(f"{node.name}_axes", np.arange(2, 1 + len(out.shape), dtype=np.int64))
+            b.node("ReduceSum", [x, axes], out.shape, out.name, keepdims=1)
         case MultiThreshold():
             _multithreshold(b, x, op.thresholds.array, out)
         case Requantize():
@@ -285,8 +291,9 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             _emit_requantize(b, graph, node, _as_requantize(op))
         case _:
             raise FrontendError(
-                f"node {node.name}: op must be MatMul, Conv, MaxPool, Flatten, Requantize, "
-                f"MultiThreshold or MulShift to export as QONNX, not {type(op).__name__}"
+                f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Flatten, "
+                f"Requantize, MultiThreshold or MulShift to export as QONNX, "
+                f"not {type(op).__name__}"
             )
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 ACT_OPS = (
     "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
     "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, MaxPool, AveragePool, "
-    "GlobalAveragePool, Reshape, Flatten, Transpose, Identity, Dropout, TopK, ArgMax"
+    "GlobalAveragePool, ReduceSum, Reshape, Flatten, Transpose, Identity, Dropout, TopK, ArgMax"
 )
 
 
@@ -56,6 +56,9 @@ def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:
             return [layers.maxpool(node, act, emit)]
         case "AveragePool" | "GlobalAveragePool":
             return [layers.avgpool(node, act, emit)]
+        case "ReduceSum":
+            axes = tuple(int(a) for a in np.asarray(_value(consts[0])).ravel()) if consts else ()
+            return [layers.reduce_sum(node, act, axes, emit)]
         case "Reshape":
             target = np.asarray(_value(consts[0])).astype(np.int64)
             new = np.empty(shape, dtype=np.int8).reshape(

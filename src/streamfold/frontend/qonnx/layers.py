@@ -12,7 +12,7 @@ from streamfold.frontend.qonnx.model import Array, OnnxNode
 from streamfold.frontend.qonnx.quantize import Emit
 from streamfold.frontend.qonnx.values import Act, QConst, channel_values, exact
 from streamfold.ir.dtypes import IntType, narrowest
-from streamfold.ir.ops import Conv, Flatten, IntArray, MatMul, MaxPool
+from streamfold.ir.ops import Conv, Flatten, GlobalSumPool, IntArray, MatMul, MaxPool
 from streamfold.quant.exact import Fractions, expand_flatten, per_channel
 
 ACC = IntType(64, True)  # placeholder; infer_types computes the real accumulator types
@@ -140,20 +140,45 @@ def maxpool(node: OnnxNode, act: Act, emit: Emit) -> Act:
 
 
 def avgpool(node: OnnxNode, act: Act, emit: Emit) -> Act:
-    """Average = window sum / k: the sum as a Conv with identity channel weights (exact)."""
+    """Average = window sum / k, exact: a global average is a GlobalSumPool (its own hardware
+    block), a windowed one a Conv with identity channel weights."""
     dims = len(act.value.shape) - 1
-    if node.op_type == "GlobalAveragePool":
-        kernel, stride = act.value.shape[1:], (1,) * dims
-    else:
-        kernel, stride = _window(node, dims)
     if act.clipped:
         raise FrontendError(f"{node.where}: input must be quantized after a Relu/Clip")
+    if node.op_type == "GlobalAveragePool":
+        return global_sum(act, emit, divide=True)
+    kernel, stride = _window(node, dims)
     c = act.channels
     w = np.zeros((c, c, *kernel), dtype=np.int64)
     w[np.arange(c), np.arange(c)] = 1
     out = emit(Conv(IntArray(w), IntType(1, False), tuple(stride), (0,) * dims), ACC, act.value)
     k = math.prod(kernel)
     return Act(out, tuple(m / k for m in act.mul), act.add)
+
+
+def global_sum(act: Act, emit: Emit, *, divide: bool) -> Act:
+    """Per-channel sum over every position (``divide``: the average, 1/N on the scale)."""
+    n = math.prod(act.value.shape[1:])
+    out = emit(GlobalSumPool(), ACC, act.value)
+    mul = tuple(m / n for m in act.mul) if divide else act.mul
+    add = act.add if divide else tuple(a * n for a in act.add)
+    return Act(out, mul, add)
+
+
+def reduce_sum(node: OnnxNode, act: Act, axes: tuple[int, ...], emit: Emit) -> Act:
+    """ReduceSum over every spatial axis with keepdims=1 (what ``export_qonnx`` writes for a
+    global sum pool)."""
+    dims = len(act.value.shape) - 1
+    spatial = tuple(range(2, 2 + dims))
+    rank = dims + 2
+    if tuple(sorted(a % rank for a in axes)) != spatial or node.attr_int("keepdims", 1) != 1:
+        raise FrontendError(
+            f"{node.where}: ReduceSum must sum every spatial axis {list(spatial)} with "
+            f"keepdims=1, not axes {list(axes)}, keepdims {node.attr_int('keepdims', 1)}"
+        )
+    if act.clipped:
+        raise FrontendError(f"{node.where}: input must be quantized after a Relu/Clip")
+    return global_sum(act, emit, divide=False)
 
 
 def reshape(node: OnnxNode, act: Act, target: tuple[int, ...], emit: Emit) -> Act:

@@ -28,6 +28,7 @@ from streamfold.data import FASHION_MNIST_DIR, load_fashion_mnist
 from streamfold.dse.design_point import folding_preset
 from streamfold.flow import to_kernels
 from streamfold.frontend.torch import export, input_codes
+from streamfold.ir.text import print_graph
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import dequantize, run_single
 
@@ -72,7 +73,10 @@ def main() -> None:
                     for i in range(0, len(images), 1000)
                 ]
             ).numpy()
-        graph = to_kernels(export(model, (1, 28, 28)))
+        nn_graph = export(model, (1, 28, 28))
+        # the integer graph beside the model, for `streamfold build/estimate/synth`
+        (Path(args.models) / f"small_cnn_{precision}.sfir").write_text(print_graph(nn_graph))
+        graph = to_kernels(nn_graph)
         codes = input_codes(model, images)
         reference = run_single(graph, codes)
         same = bool(np.array_equal(reference, expected))

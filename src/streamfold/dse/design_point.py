@@ -13,6 +13,7 @@ connected one), so a producer can run ahead of a consumer that replays its input
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -127,17 +128,27 @@ def for_cycles(
     graph: Graph, target: int, mem_style: MemStyle = MemStyle.DISTRIBUTED
 ) -> DesignPoint:
     """Per node, the legal folding with the fewest PE*SIMD lanes reaching ``target`` cycles
-    (or the fastest legal folding when none does); SIMD is preferred over PE on ties."""
-    chosen = []
+    (or the fastest legal folding when none does); SIMD is preferred over PE on ties. A
+    sliding window feeding a matrix-vector unit then takes the unit's SIMD when that is wider
+    and divides its channels, as FINN does: no width converter or FIFO between them."""
+    chosen: dict[str, NodeFolding] = {}
     for node in graph.nodes:
         block = block_of(node)
         params = block.params(graph, node)
         options = [f for f in block.foldings(params) if f.mem_style is mem_style]
         fast = [f for f in options if block.cycles(params, f) <= target]
         pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
-        best = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
-        chosen.append((node.name, best))
-    return with_fifos(graph, DesignPoint(tuple(chosen)))
+        chosen[node.name] = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
+    for node in graph.nodes:
+        consumers = graph.consumers(node.output.name)
+        if isinstance(node.op, SlidingWindow) and len(consumers) == 1:
+            simd = chosen[consumers[0].name].simd
+            window = chosen[node.name]
+            channels = node.output.shape[0] // math.prod(node.op.kernel_size)
+            wider = isinstance(consumers[0].op, Mvau) and simd > window.simd
+            if wider and channels % simd == 0:
+                chosen[node.name] = replace(window, simd=simd)
+    return with_fifos(graph, DesignPoint(tuple((n.name, chosen[n.name]) for n in graph.nodes)))
 
 
 def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:

@@ -48,31 +48,24 @@ def test_missing_node_is_named() -> None:
         DesignPoint(()).folding("fc9")
 
 
-TWO_LAYERS = """\
-graph hw
-input x: u2[2]
-node fc1: Mvau(x) -> act1: u1[2]
-  weight = [2, 2] 1 -2 3 1
-  weight_dtype = i3
-  thresholds = [2, 1] 0 0
-  per_pixel = False
-node fc2: Mvau(act1) -> act2: bipolar[1]
-  weight = [1, 2] 1 -2
-  weight_dtype = i3
-  thresholds = [1, 1] 0
-  per_pixel = False
-output act2
-"""
-
-
 def test_fifo_depth_zero_means_no_fifo_and_one_is_refused() -> None:
     from dataclasses import replace
 
     from streamfold.codegen.top import stitch
     from streamfold.dse.design_point import check_design, folding_preset
-    from streamfold.ir.text import parse_graph
+    from streamfold.ir.dtypes import IntType
+    from streamfold.ir.graph import Graph, Node, Value
+    from streamfold.ir.ops import IntArray, Mvau
+    from streamfold.transforms.infer_types import infer_types
 
-    graph = parse_graph(TWO_LAYERS)
+    w = IntArray([[1, -2, 3, 1], [0, 1, -1, 2]])
+    x = Value("x", IntType(2, False), (4,))
+    nodes = (
+        Node("fc1", Mvau(w, IntType(3, True), None), ("x",), Value("fc1", IntType(32, True), (2,))),
+        Node("fc2", Mvau(IntArray([[1, -1]]), IntType(2, True), None), ("fc1",),
+             Value("fc2", IntType(32, True), (1,))),
+    )  # fmt: skip
+    graph = infer_types(Graph("hw", (x,), nodes, ("fc2",), ()))
     point = folding_preset(graph, "folded")
     first = point.nodes[0][0]
     no_fifo = DesignPoint(((first, replace(point.folding(first), fifo_depth=0)), *point.nodes[1:]))

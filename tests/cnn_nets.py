@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -75,3 +76,51 @@ def calibrated(model: nn.Sequential, shape: tuple[int, ...], seed: int) -> torch
         model(x)
     model.eval()
     return x
+
+
+def random_cnn(rng: np.random.Generator) -> tuple[nn.Sequential, tuple[int, ...]]:
+    """A seeded random CNN and its input shape: 1-D or 2-D, 1-3 input channels, 2-8-bit signed
+    or unsigned input, 1-3 convolutions (kernel 1-3, stride 1-2, padding 0-1 unless the input
+    is bipolar, 1-4-bit weights, 1-4-bit activations, bias or not, BatchNorm), max pooling
+    after some, then global average pooling or a Flatten of what is left, and an FC layer."""
+    dims = int(rng.integers(1, 3))
+    conv = QuantConv1d if dims == 1 else QuantConv2d
+    pool = nn.MaxPool1d if dims == 1 else nn.MaxPool2d
+    gap = nn.AdaptiveAvgPool1d if dims == 1 else nn.AdaptiveAvgPool2d
+    norm = nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d
+    channels = int(rng.integers(1, 4))
+    size = [int(rng.integers(6, 14)) for _ in range(dims)]
+    shape = (channels, *size)
+    bits = int(rng.integers(2, 9))
+    layers: list[nn.Module] = [
+        QuantInput(bits, signed=bool(rng.integers(0, 2)), scale=1 / 2 ** (bits - 1))
+    ]
+    bipolar = False
+    for _ in range(int(rng.integers(1, 4))):
+        k, s = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        p = 0 if bipolar else int(rng.integers(0, 2))
+        if min(size) + 2 * p < k:
+            break
+        out, act = int(rng.integers(2, 9)), int(rng.integers(1, 5))
+        layers += [
+            conv(channels, out, k, stride=s, padding=p, bias=bool(rng.integers(0, 2)),
+                 weight_bits=int(rng.integers(1, 5))),
+            norm(out),
+            Requantizer(act, signed=act == 1 or bool(rng.integers(0, 2))),
+        ]  # fmt: skip
+        bipolar = act == 1
+        size = [(d + 2 * p - k) // s + 1 for d in size]
+        channels = out
+        if rng.integers(0, 2) and min(size) >= 2:
+            pk = int(rng.integers(2, min(3, min(size)) + 1))
+            layers.append(pool(pk))
+            size = [(d - pk) // pk + 1 for d in size]
+    if rng.integers(0, 3) == 0:
+        layers += [gap(1), nn.Flatten()]
+        features = channels
+    else:
+        layers.append(nn.Flatten())
+        features = channels * int(np.prod(size))
+    classes = int(rng.integers(2, 6))
+    layers.append(QuantLinear(features, classes, bias=False, weight_bits=int(rng.integers(1, 5))))
+    return nn.Sequential(*layers), shape

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
 
-from cnn_nets import calibrated, conv1d_net, conv2d_net, gap2d_net
-from streamfold.codegen.top import stitch, write_build
-from streamfold.cost.estimate import estimate_pipeline
-from streamfold.dse.design_point import folding_preset
-from streamfold.flow import to_kernels
-from streamfold.frontend.torch import export, input_codes
-from streamfold.sim.design import simulate_build
-from streamfold.sim.exact import run_single
+from cnn_nets import calibrated, check_in_rtl, conv1d_net, conv2d_net, gap2d_net
 
 pytestmark = pytest.mark.rtl
 FRAMES = 12
@@ -35,20 +26,4 @@ NETS = [
 def test_cnn_rtl_matches_pytorch_and_reference(make, shape, folding, tmp_path: Path):  # type: ignore[no-untyped-def]
     model = make()
     x = calibrated(model, shape, seed=5)[:FRAMES]
-    with torch.no_grad():
-        expected = model(x).exact.codes.numpy()
-    graph = to_kernels(export(model, shape))
-    codes = input_codes(model, x.numpy())
-    reference = run_single(graph, codes)
-    assert np.array_equal(reference, expected)
-
-    design = stitch(graph, folding_preset(graph, folding))
-    est = estimate_pipeline(design)
-    predicted = est.interval
-    build = write_build(design, tmp_path / "build")
-    stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=3)
-    assert np.array_equal(stalled, reference.reshape(FRAMES, -1))
-    free, run = simulate_build(build, codes)
-    assert np.array_equal(free, reference.reshape(FRAMES, -1))
-    assert run.cycles_per_frame == pytest.approx(predicted, rel=0.02)
-    assert run.latency == pytest.approx(est.latency, rel=0.1)
+    check_in_rtl(model, x, shape, folding, tmp_path / "build", latency_rel=0.1)

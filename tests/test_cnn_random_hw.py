@@ -11,14 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnn_nets import random_cnn
-from streamfold.codegen.top import stitch, write_build
-from streamfold.cost.estimate import estimate_pipeline
-from streamfold.dse.design_point import folding_preset
-from streamfold.flow import to_kernels
-from streamfold.frontend.torch import export, input_codes
-from streamfold.sim.design import simulate_build
-from streamfold.sim.exact import run_single
+from cnn_nets import check_in_rtl, random_cnn
 
 pytestmark = pytest.mark.rtl
 FRAMES = 8
@@ -34,19 +27,7 @@ def _check(seed: int, tmp_path: Path) -> None:
     for _ in range(3):  # Requantizer scales and BatchNorm statistics
         model(x)
     model.eval()
-    with torch.no_grad():
-        expected = model(x).exact.codes.numpy()
-    graph = to_kernels(export(model, shape))
-    codes = input_codes(model, x.numpy())
-    reference = run_single(graph, codes)
-    assert np.array_equal(reference, expected)
-    design = stitch(graph, folding_preset(graph, PRESETS[seed % 3]))
-    build = write_build(design, tmp_path / "build")
-    stalled, _ = simulate_build(build, codes, stall_in=0.2, stall_out=0.2, seed=seed)
-    assert np.array_equal(stalled, reference.reshape(FRAMES, -1))
-    free, run = simulate_build(build, codes)
-    assert np.array_equal(free, reference.reshape(FRAMES, -1))
-    assert run.cycles_per_frame == pytest.approx(estimate_pipeline(design).interval, rel=0.02)
+    check_in_rtl(model, x, shape, PRESETS[seed % 3], tmp_path / "build", stall=0.2, seed=seed)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -15,13 +15,15 @@ Stream conventions (every block, every generated top):
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 import numpy.typing as npt
 
+from streamfold.errors import FoldingError, SimulationError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 
@@ -87,6 +89,40 @@ class RtlInstance:
     memories: tuple[tuple[str, str], ...]
     stream_in: StreamFormat
     stream_out: StreamFormat
+
+
+def model_input(block: str, x: npt.ArrayLike, elements: int) -> npt.NDArray[Any]:
+    """``x`` as a (frames, ``elements``) array: the input every block model takes, in stream
+    order; else SimulationError naming the block."""
+    xa = np.asarray(x)
+    if xa.ndim != 2 or xa.shape[1] != elements:
+        raise SimulationError(f"{block}: input must be (frames, {elements}), not {xa.shape}")
+    return xa
+
+
+def divisors(n: int) -> list[int]:
+    """Every d in 1..n dividing n: the legal lane counts over n elements."""
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def channel_foldings(
+    channels: int, styles: Iterable[MemStyle] = (MemStyle.DISTRIBUTED,)
+) -> Iterator[NodeFolding]:
+    """The foldings of a block whose only lanes are SIMD channels of a pixel (windows,
+    pooling, padding): SIMD dividing ``channels``, in each of ``styles``."""
+    for simd in divisors(channels):
+        for style in styles:
+            yield NodeFolding(simd=simd, mem_style=style)
+
+
+def check_channel_lanes(name: str, channels: int, folding: NodeFolding, no_pe: str) -> None:
+    """Raise FoldingError unless PE is 1 (``no_pe`` says why) and SIMD divides ``channels``."""
+    if folding.pe != 1:
+        raise FoldingError(f"{name}: pe must be 1 ({no_pe}), not {folding.pe}")
+    if folding.simd < 1:
+        raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
+    if channels % folding.simd:
+        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={channels}")
 
 
 def lanes(params: Any, folding: NodeFolding) -> int:

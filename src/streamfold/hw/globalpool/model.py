@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.globalpool.params import GlobalPoolParams
 
 Array = npt.NDArray[Any]
@@ -16,11 +17,7 @@ Array = npt.NDArray[Any]
 def globalpool(params: GlobalPoolParams, x: Array) -> Array:
     """Per channel, the sum over all pixels of channels-last frames ``x`` (int64: the sums fit
     ``params.out_dtype``, checked)."""
-    xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.in_vector:
-        raise SimulationError(
-            f"GlobalPool: input must be (frames, {params.in_vector}), not {xa.shape}"
-        )
+    xa = model_input("GlobalPool", x, params.in_vector)
     if params.out_dtype.bits > 63:
         raise SimulationError(f"GlobalPool: sums must fit int64, not {params.out_dtype}")
     n = xa.shape[0]

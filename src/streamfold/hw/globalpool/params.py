@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import NodeFolding
+from streamfold.errors import IRError
+from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import GlobalSumPool
@@ -62,21 +62,12 @@ class GlobalPoolParams:
 
 def foldings(params: GlobalPoolParams) -> Iterator[NodeFolding]:
     """Every legal folding: SIMD dividing channels."""
-    for simd in range(1, params.channels + 1):
-        if params.channels % simd == 0:
-            yield NodeFolding(simd=simd)
+    return channel_foldings(params.channels)
 
 
 def check_folding(name: str, params: GlobalPoolParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
-    if folding.pe != 1:
-        raise FoldingError(
-            f"{name}: pe must be 1 (global pooling folds channels by simd), not {folding.pe}"
-        )
-    if folding.simd < 1:
-        raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
-    if params.channels % folding.simd:
-        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+    check_channel_lanes(name, params.channels, folding, "global pooling folds channels by simd")
 
 
 def params_of(graph: Graph, node: Node) -> GlobalPoolParams:

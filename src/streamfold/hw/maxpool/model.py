@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.swg.model import window_indices
 
@@ -16,11 +15,7 @@ Array = npt.NDArray[Any]
 
 def maxpool(params: MaxPoolParams, x: Array) -> Array:
     """Per output pixel and channel, the max of its window (integers; bipolar -1 / +1 too)."""
-    xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.in_vector:
-        raise SimulationError(
-            f"MaxPool: input must be (frames, {params.in_vector}), not {xa.shape}"
-        )
+    xa = model_input("MaxPool", x, params.in_vector)
     windows = xa[:, window_indices(params.swg)]  # [OH, OW, K_h, K_w, C], channels fastest
     n, c = xa.shape[0], params.channels
     pooled: Array = windows.reshape(n, -1, params.window, c).max(axis=2)

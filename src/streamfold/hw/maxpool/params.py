@@ -22,8 +22,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.errors import IRError
+from streamfold.hw.block import MemStyle, NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.hw.swg.params import SwgParams
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
@@ -70,22 +70,12 @@ class MaxPoolParams:
 
 def foldings(params: MaxPoolParams) -> Iterator[NodeFolding]:
     """Every legal folding: SIMD dividing channels, each memory style for the window buffer."""
-    for simd in range(1, params.channels + 1):
-        if params.channels % simd == 0:
-            for style in MemStyle:
-                yield NodeFolding(simd=simd, mem_style=style)
+    return channel_foldings(params.channels, MemStyle)
 
 
 def check_folding(name: str, params: MaxPoolParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
-    if folding.pe != 1:
-        raise FoldingError(
-            f"{name}: pe must be 1 (max-pool channel lanes are its simd), not {folding.pe}"
-        )
-    if folding.simd < 1:
-        raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
-    if params.channels % folding.simd:
-        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+    check_channel_lanes(name, params.channels, folding, "max-pool channel lanes are its simd")
 
 
 def params_of(graph: Graph, node: Node) -> MaxPoolParams:

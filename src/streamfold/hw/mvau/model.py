@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.thresholding.model import multithreshold
 
@@ -34,10 +34,7 @@ def accumulate(params: MvauParams, x: Array) -> Array:
 
 def mvau(params: MvauParams, x: Array) -> Array:
     """The block's output for input frames ``x`` (integer values, bipolar as -1/+1)."""
-    xa = np.asarray(x)
-    n = params.pixels * params.in_features
-    if xa.ndim != 2 or xa.shape[1] != n:
-        raise SimulationError(f"Mvau: input must be (frames, {n}), not {xa.shape}")
+    xa = model_input("Mvau", x, params.pixels * params.in_features)
     frames = xa.shape[0]
     acc = accumulate(params, xa.reshape(frames * params.pixels, params.in_features))
     if params.thresholds is not None:

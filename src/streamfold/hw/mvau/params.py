@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, divisors
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.intervals import dot_interval
@@ -54,14 +54,10 @@ def params_of(graph: Graph, node: Node) -> MvauParams:
 
 def foldings(params: MvauParams) -> Iterator[NodeFolding]:
     """Every legal folding: PE dividing out_features, SIMD dividing in_features, each style."""
-    for pe in _divisors(params.out_features):
-        for simd in _divisors(params.in_features):
+    for pe in divisors(params.out_features):
+        for simd in divisors(params.in_features):
             for style in MemStyle:
                 yield NodeFolding(pe=pe, simd=simd, mem_style=style)
-
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def check_folding(name: str, params: MvauParams, folding: NodeFolding) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.pad.params import PadParams
 
 Array = npt.NDArray[Any]
@@ -15,9 +15,7 @@ Array = npt.NDArray[Any]
 
 def pad(params: PadParams, x: Array) -> Array:
     """Input frames ``x`` (channels-last) with the border ``params.pad_value`` added."""
-    xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.in_vector:
-        raise SimulationError(f"Pad: input must be (frames, {params.in_vector}), not {xa.shape}")
+    xa = model_input("Pad", x, params.in_vector)
     (h, w), (c, n) = params.in_hw, (params.channels, xa.shape[0])
     (oh, ow), ((top, _), (left, _)) = params.out_hw, params.padding_hw
     out = np.full((n, oh, ow, c), params.pad_value, dtype=xa.dtype)

@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import NodeFolding
+from streamfold.errors import IRError
+from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import Pad
@@ -94,19 +94,12 @@ class PadParams:
 
 def foldings(params: PadParams) -> Iterator[NodeFolding]:
     """Every legal folding: SIMD dividing channels (no memory: the style is irrelevant)."""
-    for simd in range(1, params.channels + 1):
-        if params.channels % simd == 0:
-            yield NodeFolding(simd=simd)
+    return channel_foldings(params.channels)
 
 
 def check_folding(name: str, params: PadParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
-    if folding.pe != 1:
-        raise FoldingError(f"{name}: pe must be 1 (padding has no PE lanes), not {folding.pe}")
-    if folding.simd < 1:
-        raise FoldingError(f"{name}: simd must be >= 1, not {folding.simd}")
-    if params.channels % folding.simd:
-        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+    check_channel_lanes(name, params.channels, folding, "padding has no PE lanes")
 
 
 def params_of(graph: Graph, node: Node) -> PadParams:

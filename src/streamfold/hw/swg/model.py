@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.swg.params import SwgParams
 
 Array = npt.NDArray[Any]
@@ -40,7 +40,5 @@ def swg(params: SwgParams, x: Array, simd: int = 1) -> Array:
 
     ``simd`` matters only with ``mmv > 1`` (it sets the element order, see ``window_indices``).
     """
-    xa = np.asarray(x)
-    if xa.ndim != 2 or xa.shape[1] != params.in_vector:
-        raise SimulationError(f"Swg: input must be (frames, {params.in_vector}), not {xa.shape}")
+    xa = model_input("Swg", x, params.in_vector)
     return xa[:, window_indices(params, simd)]

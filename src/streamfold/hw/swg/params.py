@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import SlidingWindow
@@ -105,21 +105,14 @@ class SwgParams:
 
 def foldings(params: SwgParams) -> Iterator[NodeFolding]:
     """Every legal folding: SIMD dividing channels, each memory style for the buffer."""
-    for simd in range(1, params.channels + 1):
-        if params.channels % simd == 0:
-            for style in MemStyle:
-                yield NodeFolding(simd=simd, mem_style=style)
+    return channel_foldings(params.channels, MemStyle)
 
 
 def check_folding(name: str, params: SwgParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
-    if folding.pe != 1:
-        raise FoldingError(f"{name}: pe must be 1 (the SWG has no PE lanes), not {folding.pe}")
-    for what, value in (("simd", folding.simd), ("mmv", params.mmv)):
-        if value < 1:
-            raise FoldingError(f"{name}: {what} must be >= 1, not {value}")
-    if params.channels % folding.simd:
-        raise FoldingError(f"{name}: simd={folding.simd} must divide channels={params.channels}")
+    check_channel_lanes(name, params.channels, folding, "the SWG has no PE lanes")
+    if params.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {params.mmv}")
     out_w = params.out_hw[1]
     if out_w % params.mmv:
         raise FoldingError(f"{name}: mmv={params.mmv} must divide out width={out_w}")

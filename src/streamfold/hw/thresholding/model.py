@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.errors import SimulationError
+from streamfold.hw.block import model_input
 from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.ir.dtypes import IntType
 
@@ -41,9 +42,6 @@ def multithreshold(x: Array, thresholds: Array, out_dtype: IntType) -> Array:
 
 def thresholding(params: ThresholdingParams, x: Array) -> Array:
     """The block's output for input frames ``x`` (frames, pixels * channels), channels-last."""
-    xa = np.asarray(x)
-    n = params.pixels * params.channels
-    if xa.ndim != 2 or xa.shape[1] != n:
-        raise SimulationError(f"Thresholding: input must be (frames, {n}), not {xa.shape}")
+    xa = model_input("Thresholding", x, params.pixels * params.channels)
     flat = xa.reshape(-1, params.channels)
     return multithreshold(flat, params.thresholds.array, params.out_dtype).reshape(xa.shape)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, divisors
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import IntArray, Thresholding
@@ -37,7 +37,7 @@ def params_of(graph: Graph, node: Node) -> ThresholdingParams:
 
 def foldings(params: ThresholdingParams) -> Iterator[NodeFolding]:
     """Every legal folding: PE dividing channels (SIMD is 1), each memory style."""
-    for pe in (d for d in range(1, params.channels + 1) if params.channels % d == 0):
+    for pe in divisors(params.channels):
         for style in MemStyle:
             yield NodeFolding(pe=pe, simd=1, mem_style=style)
 

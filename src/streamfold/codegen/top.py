@@ -25,8 +25,7 @@ from streamfold.codegen.verilog import Direction, Instance, Module, Port, Wire, 
 from streamfold.dse.design_point import DesignPoint, check_design
 from streamfold.errors import IRError, StreamfoldError
 from streamfold.hw.block import RtlInstance, StreamFormat
-from streamfold.hw.dwc.rtl import dwc_instance
-from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.glue import glue
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
 from streamfold.ir.text import print_graph
@@ -72,15 +71,10 @@ def stitch(graph: Graph, point: DesignPoint) -> Design:
     for k, kernel in enumerate(kernels):
         name, out = kernel.name, kernel.rtl.stream_out
         stages.append(kernel)
-        elems = kernels[k + 1].rtl.stream_in.elems if k + 1 < len(kernels) else out.elems
-        if elems != out.elems:
-            dwc = dwc_instance(out, elems)
-            stages.append(Stage(f"{name}_dwc", "dwc", name, dwc))
-        fmt = stages[-1].rtl.stream_out
-        words = point.folding(name).fifo_depth
-        if words or k + 1 == len(kernels):  # the top's output always leaves through a FIFO
-            depth = max(2, -(-words * out.elems // fmt.elems))
-            stages.append(Stage(f"{name}_fifo", "fifo", name, fifo_instance(fmt, depth)))
+        last = k + 1 == len(kernels)
+        elems = out.elems if last else kernels[k + 1].rtl.stream_in.elems
+        for stage, kind, rtl in glue(name, out, elems, point.folding(name).fifo_depth, last):
+            stages.append(Stage(stage, kind, name, rtl))
     return Design(graph, point, tuple(stages), _top_module(stages))
 
 

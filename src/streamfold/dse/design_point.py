@@ -13,7 +13,6 @@ connected one), so a producer can run ahead of a consumer that replays its input
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
-from streamfold.ir.graph import Graph
+from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import MaxPool, Mvau, SlidingWindow
 
 _FIELDS = {"pe", "simd", "mem_style", "fifo_depth"}
@@ -140,15 +139,23 @@ def for_cycles(
         pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
         chosen[node.name] = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
     for node in graph.nodes:
-        consumers = graph.consumers(node.output.name)
-        if isinstance(node.op, SlidingWindow) and len(consumers) == 1:
-            simd = chosen[consumers[0].name].simd
-            window = chosen[node.name]
-            channels = node.output.shape[0] // math.prod(node.op.kernel_size)
-            wider = isinstance(consumers[0].op, Mvau) and simd > window.simd
-            if wider and channels % simd == 0:
-                chosen[node.name] = replace(window, simd=simd)
+        simd = window_simd(graph, node, chosen)
+        if simd is not None and simd > chosen[node.name].simd:
+            chosen[node.name] = replace(chosen[node.name], simd=simd)
     return with_fifos(graph, DesignPoint(tuple((n.name, chosen[n.name]) for n in graph.nodes)))
+
+
+def window_simd(graph: Graph, node: Node, chosen: Mapping[str, NodeFolding]) -> int | None:
+    """The SIMD of the matrix-vector unit a sliding window ``node`` feeds, when it divides the
+    window's input channels (the window can then match it: no width converter between them,
+    as FINN sets a ConvolutionInputGenerator's SIMD from its MVAU); else None."""
+    consumers = graph.consumers(node.output.name)
+    if not isinstance(node.op, SlidingWindow) or len(consumers) != 1:
+        return None
+    if not isinstance(consumers[0].op, Mvau):
+        return None
+    simd = chosen[consumers[0].name].simd
+    return simd if graph.value(node.inputs[0]).shape[0] % simd == 0 else None
 
 
 def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:

@@ -48,13 +48,7 @@ def pareto_png(
     ax.set_xlabel("LUTs (estimate)")
     ax.set_ylabel("frames/s")
     ax.set_yscale("log")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, ax, path, title, legend_size=8)
 
 
 def roofline_png(
@@ -83,9 +77,14 @@ def roofline_png(
     ax.set_yscale("log")
     ax.set_xlabel("operational intensity (ops per weight byte)")
     ax.set_ylabel("ops/s")
+    return _save(plt, fig, ax, path, title, legend_size=7)
+
+
+def _save(plt: Any, fig: Any, ax: Any, path: Path, title: str, legend_size: int) -> Path:
+    """Title, log grid and legend, then the PNG at 120 dpi; the figure is closed."""
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=legend_size)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -50,9 +50,8 @@ from streamfold.dse.design_point import DesignPoint, check_fifo_depth, with_fifo
 from streamfold.errors import FoldingError, ResourceError
 from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
 from streamfold.hw.dwc import cost as dwc_cost
-from streamfold.hw.dwc.rtl import dwc_instance
 from streamfold.hw.fifo import cost as fifo_cost
-from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.glue import glue
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
@@ -339,18 +338,12 @@ class Space:
                 )
             )
             used = self.resources(node, folding)
-            elems = formats[k + 1][0].elems if k + 1 < len(nodes) else out.elems
-            fmt = out
-            if elems != out.elems:
-                dwc = dwc_instance(out, elems)
-                fmt = dwc.stream_out
-                costs.append(glue_cost(f"{node.name}_dwc", "dwc", dwc))
-                used = used + dwc_cost.resources(dwc, family)
-            if folding.fifo_depth or k + 1 == len(nodes):  # as codegen.top.stitch
-                depth = -(-folding.fifo_depth * out.elems // fmt.elems)
-                fifo = fifo_instance(fmt, max(2, depth))
-                costs.append(glue_cost(f"{node.name}_fifo", "fifo", fifo))
-                used = used + fifo_cost.resources(fifo, family)
+            last = k + 1 == len(nodes)
+            elems = out.elems if last else formats[k + 1][0].elems
+            for stage, kind, rtl in glue(node.name, out, elems, folding.fifo_depth, last):
+                costs.append(glue_cost(stage, kind, rtl))
+                cost = dwc_cost if kind == "dwc" else fifo_cost
+                used = used + cost.resources(rtl, family)
             layers.append(LayerEstimate(node.name, folding, cycles, used))
         pipeline = follow(costs, formats[0][0].words)
         return DesignEstimate(self.device, clock_mhz, tuple(layers), pipeline)

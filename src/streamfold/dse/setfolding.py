@@ -26,17 +26,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from streamfold.dse.design_point import DesignPoint, with_fifos
+from streamfold.dse.design_point import DesignPoint, window_simd, with_fifos
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
-from streamfold.ir.ops import Mvau, SlidingWindow
 
 MVAU_WWIDTH_MAX = 36  # FINN's default weight-stream width limit per PE (bits)
-
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _params(graph: Graph, name: str, known: Mapping[str, Any] | None) -> Any:
@@ -75,11 +70,9 @@ def _one_pass(
 ) -> tuple[DesignPoint, int]:
     folded = {n.name: _fold_node(graph, n.name, target, mem_style, known) for n in graph.nodes}
     for node in graph.nodes:
-        consumers = graph.consumers(node.output.name)
-        if isinstance(node.op, SlidingWindow) and consumers and isinstance(consumers[0].op, Mvau):
-            simd = folded[consumers[0].name].simd
-            if graph.value(node.inputs[0]).shape[0] % simd == 0:
-                folded[node.name] = NodeFolding(simd=simd, mem_style=mem_style)
+        simd = window_simd(graph, node, folded)
+        if simd is not None:
+            folded[node.name] = NodeFolding(simd=simd, mem_style=mem_style)
     chosen = tuple((n.name, folded[n.name]) for n in graph.nodes)
     worst = 0
     for name, folding in chosen:

@@ -190,8 +190,7 @@ def _mvau(x: Array, w: Array, per_pixel: bool) -> Array:
 def _sliding_window(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:
     """[N, C, *spatial] -> [N, K_h * K_w * C, *out_spatial], window channel (k_y, k_x, c)."""
     dims = len(kernel)
-    windows = sliding_window_view(x, kernel, axis=tuple(range(2, 2 + dims)))
-    windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    windows = _windows(x, kernel, stride)
     # (N, C, *out, *k) -> (N, *k, C, *out)
     order = (0, *range(2 + dims, 2 + 2 * dims), 1, *range(2, 2 + dims))
     moved = windows.transpose(order)
@@ -204,8 +203,7 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
         raise SimulationError(f"Conv: input must be (batch, {w.shape[1]}, ...), not {x.shape}")
     pad = ((0, 0), (0, 0), *((p, p) for p in padding))
     xp = np.pad(x, pad)
-    windows = sliding_window_view(xp, w.shape[2:], axis=tuple(range(2, 2 + dims)))
-    windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    windows = _windows(xp, w.shape[2:], stride)
     dt = _dot_dtype(w, x)
     # windows: (N, C_in, *out_spatial, *kernel); contract C_in and kernel axes.
     k_axes = tuple(range(2 + dims, 2 + 2 * dims))
@@ -215,10 +213,17 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
     return _to_int64(np.moveaxis(out, -1, 1))
 
 
-def _maxpool(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:
+def _windows(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:
+    """Strided windows of [N, C, *spatial]: a view (N, C, *out_spatial, *kernel)."""
     dims = len(kernel)
     windows = sliding_window_view(x, kernel, axis=tuple(range(2, 2 + dims)))
-    windows = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    view: Array = windows[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    return view
+
+
+def _maxpool(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:
+    dims = len(kernel)
+    windows = _windows(x, kernel, stride)
     result: Array = windows.max(axis=tuple(range(2 + dims, 2 + 2 * dims)))
     return result
 

@@ -146,6 +146,9 @@ def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
     torch.save(
         {k: v.detach().clone() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.pt"
     )
+    # Both ranks leave together: a rank tearing gloo down while its peer is still in the last
+    # collective made the peer abort ("terminate called without an active exception").
+    dist.barrier()
     dist.destroy_process_group()
 
 

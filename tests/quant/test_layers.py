@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -116,15 +115,10 @@ def test_state_dict_round_trip_is_exact(tmp_path: Path) -> None:
     np.testing.assert_array_equal(fresh(x).exact.codes.numpy(), model(x).exact.codes.numpy())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+def _ddp_worker(rank: int, world: int, out: str) -> None:
+    # a file rendezvous in the test's own directory: no TCP port to race other processes for
     dist.init_process_group(
-        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world
+        "gloo", init_method=f"file://{out}/rendezvous", rank=rank, world_size=world
     )
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -153,7 +147,7 @@ def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
 
 
 def test_distributed_data_parallel_keeps_ranks_identical(tmp_path: Path) -> None:
-    mp.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_ddp_worker, args=(2, str(tmp_path)), nprocs=2, join=True)
     a, b = (torch.load(tmp_path / f"rank{r}.pt") for r in range(2))
     params = [k for k in a if "log_scale" in k or k.endswith("weight")]
     assert params

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from streamfold.cost import design_cost
 from streamfold.cost import resources as res
 from streamfold.cost.devices import Family
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
@@ -719,7 +720,7 @@ def tfc_table(family: Family, cache: Path) -> str:
         start = time.time()
         measured = _synthesize_build_cached(out, family)
         seconds = time.time() - start
-        est = res.estimate_design(design, dev, dev.clock_mhz).total
+        est = design_cost.estimate_design(design, dev, dev.clock_mhz).total
         for r in RESOURCES[:4]:
             e, m = getattr(est, r), getattr(measured, r)
             rows.append(

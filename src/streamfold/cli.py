@@ -84,7 +84,7 @@ def _synth(args: argparse.Namespace) -> int:
 def _estimate(args: argparse.Namespace) -> int:
     import json
 
-    from streamfold.cost.resources import estimate_build, estimate_table
+    from streamfold.cost.design_cost import estimate_build, estimate_table
 
     est = estimate_build(Path(args.build_dir), args.device, args.clock_mhz)
     print(json.dumps(est.to_json(), indent=2) if args.json else estimate_table(est))

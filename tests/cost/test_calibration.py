@@ -17,8 +17,8 @@ import pytest
 
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost import resources as res
+from streamfold.cost.design_cost import estimate_design
 from streamfold.cost.devices import Family, device
-from streamfold.cost.resources import estimate_design
 from streamfold.dse.design_point import folding_preset
 from streamfold.errors import ToolError
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from streamfold.cli import main
+from streamfold.cost.design_cost import estimate_build
 from streamfold.cost.devices import device
-from streamfold.cost.resources import estimate_build
 from streamfold.frontend.torch import export
 from streamfold.ir import print_graph
 from streamfold.models import mlp

@@ -14,8 +14,8 @@ import torch
 
 from streamfold.cli import main
 from streamfold.codegen.top import stitch, write_build
+from streamfold.cost.design_cost import estimate_build
 from streamfold.cost.devices import device
-from streamfold.cost.resources import estimate_build
 from streamfold.dse.search import Space, evaluate, max_fps, min_resources, over_budget, pareto
 from streamfold.dse.setfolding import set_folding
 from streamfold.errors import FoldingError, ResourceError

@@ -12,8 +12,8 @@ import pytest
 
 from streamfold.cli import main
 from streamfold.codegen.top import stitch
+from streamfold.cost.design_cost import estimate_design
 from streamfold.cost.devices import device
-from streamfold.cost.resources import estimate_design
 from streamfold.dse.design_point import DesignPoint, check_design, with_fifos
 from streamfold.dse.finn import CNV_PYNQ, finn_point
 from streamfold.dse.roofline import place, recommend_precisions, roof, workload

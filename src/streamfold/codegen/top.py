@@ -1,13 +1,9 @@
-"""Stitch a kernel graph and its DesignPoint into one AXI-Stream dataflow top, and write a build
-directory: RTL, memory images, the graph, the design point and ``manifest.json``.
+"""A Design (``streamfold.design``) as one AXI-Stream dataflow top, and its build directory:
+RTL, memory images, the graph, the design point and ``manifest.json``.
 
-Each kernel gets its block instance, then a width converter when the next kernel takes a
-different number of elements per word, then a FIFO in front of the next kernel. The FIFO sits on
-the consumer's side of the converter: a matrix-vector unit takes its input frame in a burst
-(one word per cycle) and then replays it, and only a FIFO right in front of it can deliver such
-a burst. The folding's ``fifo_depth`` counts the producer's output words; the FIFO keeps that many
-elements in its own word size; 0 means no FIFO (except on the top's output). The top has one AXI-
-Stream input (the first kernel's format) and one output (the last kernel's).
+The top has one AXI-Stream input (the first kernel's format) and one output (the last
+kernel's). ``stitch`` is the design layer's; it is re-exported here for the many callers that
+use it together with ``write_build``.
 """
 
 from __future__ import annotations
@@ -16,91 +12,26 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from streamfold import __version__
 from streamfold.codegen.verilog import Direction, Instance, Module, Port, Wire, emit
-from streamfold.dse.design_point import DesignPoint, check_design
-from streamfold.errors import IRError, StreamfoldError
-from streamfold.hw.block import RtlInstance, StreamFormat
-from streamfold.hw.glue import glue
-from streamfold.hw.registry import block_of
-from streamfold.ir.graph import Graph
+from streamfold.cost.estimate import estimate_pipeline
+from streamfold.design import Design, internal_streams, stitch
+from streamfold.errors import StreamfoldError
+from streamfold.hw.block import StreamFormat
 from streamfold.ir.text import print_graph
-from streamfold.ir.verify import verify
+
+__all__ = ["MANIFEST", "TOP", "Design", "design_files", "stitch", "top_module", "write_build"]
 
 TOP = "sf_top"
 MANIFEST = "manifest.json"
 
 
-@dataclass(frozen=True)
-class Stage:
-    """One instance in the pipeline, in stream order."""
-
-    name: str
-    kind: str  # "kernel", "fifo" or "dwc"
-    node: str  # the graph node it belongs to
-    rtl: RtlInstance
-
-
-@dataclass(frozen=True)
-class Design:
-    graph: Graph
-    point: DesignPoint
-    stages: tuple[Stage, ...]
-    top: Module
-
-    @property
-    def stream_in(self) -> StreamFormat:
-        return self.stages[0].rtl.stream_in
-
-    @property
-    def stream_out(self) -> StreamFormat:
-        return self.stages[-1].rtl.stream_out
-
-
-def stitch(graph: Graph, point: DesignPoint) -> Design:
-    """The pipeline for a linear chain of kernels (one input, one output)."""
-    verify(graph, "hw")
-    check_design(graph, point)
-    _check_chain(graph)
-    kernels = [_kernel(graph, point, node.name) for node in graph.nodes]
-    stages: list[Stage] = []
-    for k, kernel in enumerate(kernels):
-        name, out = kernel.name, kernel.rtl.stream_out
-        stages.append(kernel)
-        last = k + 1 == len(kernels)
-        elems = out.elems if last else kernels[k + 1].rtl.stream_in.elems
-        for stage, kind, rtl in glue(name, out, elems, point.folding(name).fifo_depth, last):
-            stages.append(Stage(stage, kind, name, rtl))
-    return Design(graph, point, tuple(stages), _top_module(stages))
-
-
-def _kernel(graph: Graph, point: DesignPoint, name: str) -> Stage:
-    node = graph.node(name)
-    block = block_of(node)
-    return Stage(
-        name, "kernel", name, block.rtl(block.params(graph, node), point.folding(name), name)
-    )
-
-
-def _check_chain(graph: Graph) -> None:
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise IRError("codegen: the graph must have one input and one output")
-    previous = graph.inputs[0].name
-    for node in graph.nodes:
-        if node.inputs != (previous,):
-            raise IRError(
-                f"node {node.name}: codegen needs a linear chain; its input must be {previous!r}"
-            )
-        previous = node.output.name
-    if graph.outputs[0] != previous:
-        raise IRError(f"codegen: the graph output must be the last node's, {previous!r}")
-
-
-def _top_module(stages: list[Stage]) -> Module:
+def top_module(design: Design) -> Module:
+    """The top: one instance per stage, chained by AXI-Stream wires, in stream order."""
+    stages = design.stages
     first, last = stages[0].rtl.stream_in, stages[-1].rtl.stream_out
     ports = (
         Port("clk", Direction.INPUT),
@@ -139,15 +70,10 @@ def _top_module(stages: list[Stage]) -> Module:
     return Module(TOP, ports, tuple(wires), tuple(instances), header=header)
 
 
-def internal_streams(design: Design) -> tuple[str, ...]:
-    """Names of the streams between stages (wires <name>_tvalid / _tready in the top)."""
-    return tuple(f"{s.name}_out" for s in design.stages[:-1])
-
-
 def design_files(design: Design) -> dict[str, bytes]:
     """Every file of the build directory, by relative path; deterministic."""
     files: dict[str, bytes] = {}
-    files[f"rtl/{TOP}.v"] = emit(design.top).encode()
+    files[f"rtl/{TOP}.v"] = emit(top_module(design)).encode()
     for stage in design.stages:
         for src in stage.rtl.sources:
             files[f"rtl/{src.name}"] = src.read_bytes()
@@ -168,8 +94,6 @@ def _format_json(fmt: StreamFormat) -> dict[str, Any]:
 
 
 def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
-    from streamfold.cost.estimate import estimate_pipeline
-
     est = estimate_pipeline(design)
     body = {
         "streamfold": __version__,

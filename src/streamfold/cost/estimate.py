@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from streamfold.design import Design, Stage
 from streamfold.hw.block import RtlInstance
 from streamfold.hw.dwc import cost as dwc_cost
 from streamfold.hw.fifo import cost as fifo_cost
 from streamfold.hw.registry import block_of
-
-if TYPE_CHECKING:
-    from streamfold.codegen.top import Design, Stage
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamfold.cost.resources import estimate_table
+from streamfold.cost.design_cost import estimate_table
 from streamfold.dse.search import Choice, Space, evaluate
 from streamfold.dse.setfolding import set_folding
 from streamfold.hw.block import MemStyle

@@ -7,7 +7,7 @@ interval T (one of the distinct cycle counts of all legal foldings of all nodes)
 be chosen independently: the cheapest legal folding (by estimated LUTs, then BRAM, then FFs)
 whose cycles are at most T, over every memory style the block offers. The per-node costs are
 the kernels' own estimates; every design that is returned is re-estimated whole (kernels,
-width converters and FIFOs, ``cost.resources.estimate_design``), and that whole estimate is
+width converters and FIFOs, ``cost.design_cost.estimate_design``), and that whole estimate is
 what is checked against the device and reported.
 
 - ``min-resources``: T = the largest candidate interval reaching the frames/s at the clock.
@@ -38,14 +38,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streamfold.cost.devices import Device
-from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_cost
-from streamfold.cost.resources import (
+from streamfold.cost.design_cost import (
     DesignEstimate,
     LayerEstimate,
     block_cost_module,
     estimate_design,
 )
+from streamfold.cost.devices import Device
+from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_cost
+from streamfold.design import stitch
 from streamfold.dse.design_point import DesignPoint, check_fifo_depth, with_fifos
 from streamfold.errors import FoldingError, ResourceError
 from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
@@ -383,9 +384,7 @@ def evaluate(
 ) -> Choice:
     """The whole-design estimate (kernels, converters, FIFOs) of ``point``: through
     ``space``'s caches when it is the graph's and the point is legal, else by stitching the
-    design and estimating it (``cost.resources.estimate_design``)."""
-    from streamfold.codegen.top import stitch  # codegen imports dse: import here
-
+    design and estimating it (``cost.design_cost.estimate_design``)."""
     if space is not None and space.graph is graph and space.device == dev:
         space.check(point)
         return Choice(point, space.estimate(point, clock_mhz))

@@ -17,6 +17,7 @@ from streamfold.errors import StreamfoldError
 from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.dwc import cost as dwc_cost
 from streamfold.hw.fifo import cost as fifo_cost
+from streamfold.hw.fork import cost as fork_cost
 from streamfold.hw.registry import block_of
 from streamfold.ir.text import parse_graph
 from streamfold.ir.verify import verify
@@ -30,6 +31,8 @@ def stage_resources(design: Design, stage: Stage, family: Family) -> Resources:
         return fifo_cost.resources(stage.rtl, family)
     if stage.kind == "dwc":
         return dwc_cost.resources(stage.rtl, family)
+    if stage.kind == "fork":
+        return fork_cost.resources(stage.rtl, family)
     node = design.graph.node(stage.node)
     block = block_of(node)
     resources = block_cost_module(block).resources

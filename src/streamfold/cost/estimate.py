@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from streamfold.design import Design, Stage
 from streamfold.hw.block import RtlInstance
 from streamfold.hw.dwc import cost as dwc_cost
 from streamfold.hw.fifo import cost as fifo_cost
+from streamfold.hw.fork import cost as fork_cost
 from streamfold.hw.registry import block_of
 
 
@@ -83,6 +84,9 @@ class StageCost:
     words_in: int
     words_out: int
     paced: bool = False  # output words cycles / words_out apart, else as inputs allow
+    # Indices (into the sequence given to ``follow``) of the stages feeding this one, one per
+    # input port; None: the previous stage (a chain), () the top input.
+    sources: tuple[int, ...] | None = None
 
 
 def kernel_cost(block: Any, params: Any, folding: Any) -> tuple[int, int, int, int]:
@@ -95,10 +99,12 @@ def kernel_cost(block: Any, params: Any, folding: Any) -> tuple[int, int, int, i
 
 
 def glue_cost(name: str, kind: str, rtl: RtlInstance) -> StageCost:
-    """A FIFO's or width converter's StageCost."""
+    """A FIFO's, fork's or width converter's StageCost."""
     fmt_in, fmt_out = rtl.stream_in, rtl.stream_out
     if kind == "fifo":
         cycles, latency, needed = fifo_cost.cycles(rtl), fifo_cost.latency(rtl), 1
+    elif kind == "fork":
+        cycles, latency, needed = fork_cost.cycles(rtl), fork_cost.latency(rtl), 1
     else:
         cycles, latency = dwc_cost.cycles(rtl), dwc_cost.latency(rtl)
         needed = -(-fmt_out.elems // fmt_in.elems)
@@ -107,10 +113,16 @@ def glue_cost(name: str, kind: str, rtl: RtlInstance) -> StageCost:
 
 
 def follow(costs: Iterable[StageCost], words_in: int) -> PipelineEstimate:
-    """Frame 0 through the chain (module docstring); the source offers one word per cycle."""
-    first, last = 0.0, float(words_in - 1)
+    """Frame 0 through the stages in topological order (module docstring); the source offers
+    one word per cycle. A stage with several inputs (a join) starts from the latest of them:
+    its first input word is there when every input's first word is, its last likewise."""
+    top = (0.0, float(words_in - 1))
+    timing: list[tuple[float, float]] = []
     stages = []
-    for c in costs:
+    for k, c in enumerate(costs):
+        sources = (k - 1,) if c.sources is None else c.sources
+        ins = [top if i < 0 else timing[i] for i in sources] or [top]
+        first, last = max(t[0] for t in ins), max(t[1] for t in ins)
         n_in = c.words_in
 
         def arrival(i: int, first: float = first, last: float = last, n_in: int = n_in) -> float:
@@ -122,22 +134,39 @@ def follow(costs: Iterable[StageCost], words_in: int) -> PipelineEstimate:
         stages.append(
             StageEstimate(c.name, c.kind, c.cycles, c.latency, c.needed, out_first, out_last)
         )
-        first, last = out_first, out_last
+        timing.append((out_first, out_last))
     return PipelineEstimate(tuple(stages))
 
 
-def _cost(design: Design, stage: Stage) -> StageCost:
+def _cost(design: Design, stage: Stage, sources: tuple[int, ...]) -> StageCost:
     if stage.kind != "kernel":
-        return glue_cost(stage.name, stage.kind, stage.rtl)
+        return replace(glue_cost(stage.name, stage.kind, stage.rtl), sources=sources)
     node = design.graph.node(stage.node)
     block = block_of(node)
     folding = design.point.folding(node.name)
     cycles, latency, needed, delay = kernel_cost(block, block.params(design.graph, node), folding)
     words_in, words_out = stage.rtl.stream_in.words, stage.rtl.stream_out.words
     return StageCost(
-        stage.name, "kernel", cycles, latency, needed, delay, words_in, words_out, block.paced
+        stage.name,
+        "kernel",
+        cycles,
+        latency,
+        needed,
+        delay,
+        words_in,
+        words_out,
+        block.paced,
+        sources,
     )
 
 
+def stage_sources(design: Design) -> tuple[tuple[int, ...], ...]:
+    """Per stage, the indices of the stages driving its inputs (-1: the top input)."""
+    driver = {o: k for k, s in enumerate(design.stages) for o in s.outputs}
+    return tuple(tuple(driver.get(i, -1) for i in s.inputs) for s in design.stages)
+
+
 def estimate_pipeline(design: Design) -> PipelineEstimate:
-    return follow((_cost(design, s) for s in design.stages), design.stream_in.words)
+    sources = stage_sources(design)
+    costs = (_cost(design, s, src) for s, src in zip(design.stages, sources, strict=True))
+    return follow(costs, design.stream_in.words)

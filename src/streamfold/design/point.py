@@ -20,6 +20,10 @@ class DesignPoint:
     """Per kernel node (by name, in graph order), its NodeFolding."""
 
     nodes: tuple[tuple[str, NodeFolding], ...]
+    # FIFO depths (in the producer's output words, 0: none) of stream edges named by
+    # ``design.stitch.edge_name`` ("producer->consumer"), where a value has several consumers
+    # (a single consumer's FIFO is its producer's ``fifo_depth``).
+    fifos: tuple[tuple[str, int], ...] = ()
 
     def folding(self, name: str) -> NodeFolding:
         for node, folding in self.nodes:
@@ -27,9 +31,15 @@ class DesignPoint:
                 return folding
         raise FoldingError(f"{name}: the design point must give a folding for this node")
 
+    def fifo(self, edge: str, default: int) -> int:
+        """The FIFO depth of stream edge ``edge``: given, else ``default``."""
+        return dict(self.fifos).get(edge, default)
+
     def to_json(self) -> str:
-        body = {name: f.to_json() for name, f in self.nodes}
-        return json.dumps({"nodes": body}, indent=2) + "\n"
+        body: dict[str, Any] = {"nodes": {name: f.to_json() for name, f in self.nodes}}
+        if self.fifos:
+            body["fifos"] = dict(self.fifos)
+        return json.dumps(body, indent=2) + "\n"
 
     @staticmethod
     def from_json(text: str) -> DesignPoint:
@@ -39,7 +49,18 @@ class DesignPoint:
             raise FoldingError(f"design point: must be JSON, not ({e})") from None
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
             raise FoldingError('design point: must be {"nodes": {name: {pe, simd, ...}}}')
-        return DesignPoint(tuple((n, _folding(n, f)) for n, f in data["nodes"].items()))
+        fifos = data.get("fifos", {})
+        if not isinstance(fifos, dict) or set(data) - {"nodes", "fifos"}:
+            raise FoldingError(
+                'design point: must be {"nodes": {...}, "fifos": {edge: depth}} (fifos optional)'
+            )
+        for edge, depth in fifos.items():
+            if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0 or depth == 1:
+                raise FoldingError(
+                    f"{edge}: fifo depth must be 0 (no FIFO) or an integer >= 2, not {depth!r}"
+                )
+        nodes = tuple((n, _folding(n, f)) for n, f in data["nodes"].items())
+        return DesignPoint(nodes, tuple(sorted(fifos.items())))
 
 
 def _folding(name: str, raw: Any) -> NodeFolding:
@@ -63,9 +84,45 @@ def _folding(name: str, raw: Any) -> NodeFolding:
     )
 
 
+def edge_name(producer: str, consumer: str, port: int, ports: int) -> str:
+    """The name of the stream edge from value producer ``producer`` (a node or the graph
+    input) into input ``port`` of node ``consumer`` (one of its ``ports``): the key of a FIFO
+    depth in a DesignPoint. The top output is the consumer ``output``."""
+    return f"{producer}->{consumer}" + (f":{port}" if ports > 1 else "")
+
+
+def edge_names(graph: Graph) -> tuple[str, ...]:
+    """Every stream edge of ``graph`` that may have its own FIFO depth: those out of a value
+    with several consumers (the graph output counts as one)."""
+    names = []
+    for producer, value in [(v.name, v.name) for v in graph.inputs] + [
+        (n.name, n.output.name) for n in graph.nodes
+    ]:
+        sinks = [
+            edge_name(producer, c.name, port, len(c.inputs))
+            for c in graph.nodes
+            for port, name in enumerate(c.inputs)
+            if name == value
+        ]
+        if value in graph.outputs:
+            sinks.append(edge_name(producer, "output", 0, 1))
+        if len(sinks) > 1:
+            names += sinks
+    return tuple(names)
+
+
 def check_design(graph: Graph, point: DesignPoint) -> None:
-    """Every kernel node has a legal folding and no folding names an unknown node."""
+    """Every kernel node has a legal folding, and no folding or FIFO depth names an unknown
+    node or edge."""
     names = {n.name for n in graph.nodes}
+    edges = edge_names(graph)
+    for edge, _ in point.fifos:
+        if edge not in edges:
+            known = ", ".join(edges) or "none: no value has several consumers"
+            raise FoldingError(
+                f"{edge}: the design point gives a FIFO depth for an edge the graph does not "
+                f"have; edges with their own depth: {known}"
+            )
     for name, _ in point.nodes:
         if name not in names:
             raise FoldingError(f"{name}: the design point names a node the graph does not have")

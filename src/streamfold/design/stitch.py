@@ -16,54 +16,155 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streamfold.design.point import DesignPoint, check_design
+from streamfold.design.point import DesignPoint, check_design, edge_name
 from streamfold.errors import IRError
 from streamfold.hw.block import RtlInstance, StreamFormat
+from streamfold.hw.fork.rtl import fork_instance
 from streamfold.hw.glue import glue
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
 from streamfold.ir.verify import verify
 
+TOP_IN = "s_axis"
+TOP_OUT = "m_axis"
+
 
 @dataclass(frozen=True)
 class Stage:
-    """One instance in the pipeline, in stream order."""
+    """One instance of the design, in topological (stream) order.
+
+    ``inputs`` and ``outputs`` name the streams on its ports (``rtl.in_ports`` /
+    ``rtl.out_ports``, in order); the top's own ports are the streams ``s_axis`` and ``m_axis``.
+    """
 
     name: str
-    kind: str  # "kernel", "fifo" or "dwc"
-    node: str  # the graph node it belongs to
+    kind: str  # "kernel", "fifo", "dwc" or "fork"
+    node: str  # the graph node it belongs to (a fork or glue: the producer's)
     rtl: RtlInstance
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Design:
+    """Stages and the streams between them: a DAG with one input and one output stream."""
+
     graph: Graph
     point: DesignPoint
     stages: tuple[Stage, ...]
 
     @property
     def stream_in(self) -> StreamFormat:
-        return self.stages[0].rtl.stream_in
+        for stage in self.stages:
+            for port, name in enumerate(stage.inputs):
+                if name == TOP_IN:
+                    return stage.rtl.streams_in[port]
+        raise IRError("design: no stage reads the top input")  # pragma: no cover
 
     @property
     def stream_out(self) -> StreamFormat:
-        return self.stages[-1].rtl.stream_out
+        for stage in self.stages:
+            if TOP_OUT in stage.outputs:
+                return stage.rtl.stream_out
+        raise IRError("design: no stage drives the top output")  # pragma: no cover
+
+    def producer(self, stream: str) -> Stage | None:
+        """The stage driving ``stream``; None for the top input."""
+        for stage in self.stages:
+            if stream in stage.outputs:
+                return stage
+        return None
+
+
+@dataclass(frozen=True)
+class _Sink:
+    node: str  # consumer node name; "" for the top output
+    port: int
+    fmt: StreamFormat | None  # what the consumer's port takes (None: the top output)
+    edge: str
+
+
+class _Builder:
+    """Stages in topological order; each value's producer, then its forks and glue."""
+
+    def __init__(self, graph: Graph, point: DesignPoint) -> None:
+        self.graph, self.point = graph, point
+        self.stages: list[Stage] = []
+        self.kernels = {n.name: _kernel(graph, point, n.name) for n in graph.nodes}
+        self.inputs: dict[str, list[str]] = {n.name: [""] * len(n.inputs) for n in graph.nodes}
+
+    def sinks(self, value: str, producer: str) -> list[_Sink]:
+        out = []
+        for node in self.graph.consumers(value):
+            rtl = self.kernels[node.name].rtl
+            for port, name in enumerate(node.inputs):
+                if name == value:
+                    edge = edge_name(producer, node.name, port, len(node.inputs))
+                    out.append(_Sink(node.name, port, rtl.streams_in[port], edge))
+        if value in self.graph.outputs:
+            out.append(_Sink("", 0, None, edge_name(producer, "output", 0, 1)))
+        return out
+
+    def connect(
+        self, owner: str, source: str, fmt: StreamFormat, sinks: list[_Sink], default_depth: int
+    ) -> None:
+        """Stream ``source`` (format ``fmt``) to every sink: a chain of two-way forks when
+        there are several, then per sink a width converter and a FIFO as ``glue`` decides."""
+        single = len(sinks) == 1
+        for k, sink in enumerate(sinks):
+            stream = source
+            if k + 1 < len(sinks):
+                fork = f"{owner}_fork{k}" if len(sinks) > 2 else f"{owner}_fork"
+                outs = (f"{fork}_out0", f"{fork}_out1")
+                self.stages.append(Stage(fork, "fork", owner, fork_instance(fmt), (source,), outs))
+                stream, source = outs
+            last = sink.node == ""
+            target = fmt.elems if sink.fmt is None else sink.fmt.elems
+            depth = self.point.fifo(sink.edge, default_depth)
+            prefix = owner if single else f"{owner}_to_{sink.node or 'output'}"
+            if not single and sink.node and sum(s.node == sink.node for s in sinks) > 1:
+                prefix += f"_{sink.port}"
+            for name, kind, rtl in glue(prefix, fmt, target, depth, last):
+                out = f"{name}_out"
+                self.stages.append(Stage(name, kind, owner, rtl, (stream,), (out,)))
+                stream = out
+            if last:
+                self._rename_last(stream)
+            else:
+                self.inputs[sink.node][sink.port] = stream
+
+    def _rename_last(self, stream: str) -> None:
+        """The stage driving ``stream`` drives the top output instead."""
+        i = next(i for i, s in enumerate(self.stages) if stream in s.outputs)
+        s = self.stages[i]
+        outputs = tuple(TOP_OUT if o == stream else o for o in s.outputs)
+        self.stages[i] = Stage(s.name, s.kind, s.node, s.rtl, s.inputs, outputs)
 
 
 def stitch(graph: Graph, point: DesignPoint) -> Design:
-    """The pipeline for a linear chain of kernels (one input, one output)."""
+    """The design of a hardware graph: a DAG of kernels (one input, one output value), with a
+    fork wherever a value has several consumers and the glue of ``hw.glue`` on every edge."""
     verify(graph, "hw")
     check_design(graph, point)
-    _check_chain(graph)
-    kernels = [_kernel(graph, point, node.name) for node in graph.nodes]
-    stages: list[Stage] = []
-    for k, kernel in enumerate(kernels):
-        name, out = kernel.name, kernel.rtl.stream_out
-        stages.append(kernel)
-        last = k + 1 == len(kernels)
-        elems = out.elems if last else kernels[k + 1].rtl.stream_in.elems
-        for stage, kind, rtl in glue(name, out, elems, point.folding(name).fifo_depth, last):
-            stages.append(Stage(stage, kind, name, rtl))
+    _check_io(graph)
+    b = _Builder(graph, point)
+    x = graph.inputs[0].name
+    sinks = b.sinks(x, x)
+    top_fmt = next(s.fmt for s in sinks if s.fmt is not None)
+    b.connect(x, TOP_IN, top_fmt, sinks, 0)
+    kernel_at: dict[str, int] = {}
+    for node in graph.nodes:
+        kernel = b.kernels[node.name]
+        out = f"{node.name}_out"
+        kernel_at[node.name] = len(b.stages)
+        b.stages.append(Stage(kernel.name, kernel.kind, kernel.node, kernel.rtl, (), (out,)))
+        depth = point.folding(node.name).fifo_depth
+        sinks = b.sinks(node.output.name, node.name)
+        b.connect(node.name, out, kernel.rtl.stream_out, sinks, depth)
+    stages = b.stages
+    for name, at in kernel_at.items():
+        k = stages[at]
+        stages[at] = Stage(k.name, k.kind, k.node, k.rtl, tuple(b.inputs[name]), k.outputs)
     return Design(graph, point, tuple(stages))
 
 
@@ -75,20 +176,18 @@ def _kernel(graph: Graph, point: DesignPoint, name: str) -> Stage:
     )
 
 
-def _check_chain(graph: Graph) -> None:
+def _check_io(graph: Graph) -> None:
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise IRError("codegen: the graph must have one input and one output")
-    previous = graph.inputs[0].name
-    for node in graph.nodes:
-        if node.inputs != (previous,):
-            raise IRError(
-                f"node {node.name}: codegen needs a linear chain; its input must be {previous!r}"
-            )
-        previous = node.output.name
-    if graph.outputs[0] != previous:
-        raise IRError(f"codegen: the graph output must be the last node's, {previous!r}")
+    used = {i for n in graph.nodes for i in n.inputs} | set(graph.outputs)
+    unused = [n.name for n in graph.nodes if n.output.name not in used]
+    if unused:
+        raise IRError(f"node {unused[0]}: its output must be used (by a node or as the output)")
+    if graph.inputs[0].name not in used:
+        raise IRError("codegen: the graph input must be read by a node")
 
 
 def internal_streams(design: Design) -> tuple[str, ...]:
-    """Names of the streams between stages (wires <name>_tvalid / _tready in the top)."""
-    return tuple(f"{s.name}_out" for s in design.stages[:-1])
+    """Names of the streams between stages (wires <name>_tvalid / _tready in the top), in
+    stage order."""
+    return tuple(o for s in design.stages for o in s.outputs if o != TOP_OUT)

@@ -89,6 +89,26 @@ class RtlInstance:
     memories: tuple[tuple[str, str], ...]
     stream_in: StreamFormat
     stream_out: StreamFormat
+    # Further input streams of a join (elementwise add, concat): ports s0_axis_*, s1_axis_*, ...
+    extra_in: tuple[StreamFormat, ...] = ()
+    # Output streams, all of format stream_out (a fork has two: m0_axis_*, m1_axis_*).
+    outputs: int = 1
+
+    @property
+    def streams_in(self) -> tuple[StreamFormat, ...]:
+        return (self.stream_in, *self.extra_in)
+
+    @property
+    def in_ports(self) -> tuple[str, ...]:
+        """AXI-Stream port prefixes of the inputs: s_axis, or s0_axis, s1_axis, ..."""
+        n = len(self.streams_in)
+        return ("s_axis",) if n == 1 else tuple(f"s{i}_axis" for i in range(n))
+
+    @property
+    def out_ports(self) -> tuple[str, ...]:
+        return (
+            ("m_axis",) if self.outputs == 1 else tuple(f"m{i}_axis" for i in range(self.outputs))
+        )
 
 
 def model_input(block: str, x: npt.ArrayLike, elements: int) -> npt.NDArray[Any]:

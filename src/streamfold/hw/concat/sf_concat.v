@@ -52,19 +52,19 @@ module sf_concat #(
         for (i = 0; i < SIMD; i = i + 1) begin : g_lane
             wire [IN0_BITS-1:0] x0 = s0_axis_tdata[i*IN0_BITS +: IN0_BITS];
             wire [IN1_BITS-1:0] x1 = s1_axis_tdata[i*IN1_BITS +: IN1_BITS];
-            if (IN0_KIND == 2) begin : g_a_bipolar
-                assign word0[i*W +: W] = x0[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
-            end else if (W == IN0_BITS) begin : g_a_same
+            if (W == IN0_BITS) begin : g_a_same  // the output type is this input's
                 assign word0[i*W +: W] = x0;
+            end else if (IN0_KIND == 2) begin : g_a_bipolar
+                assign word0[i*W +: W] = x0[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
             end else if (IN0_KIND == 1) begin : g_a_signed
                 assign word0[i*W +: W] = {{(W - IN0_BITS) {x0[IN0_BITS-1]}}, x0};
             end else begin : g_a_unsigned
                 assign word0[i*W +: W] = {{(W - IN0_BITS) {1'b0}}, x0};
             end
-            if (IN1_KIND == 2) begin : g_b_bipolar
-                assign word1[i*W +: W] = x1[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
-            end else if (W == IN1_BITS) begin : g_b_same
+            if (W == IN1_BITS) begin : g_b_same  // the output type is this input's
                 assign word1[i*W +: W] = x1;
+            end else if (IN1_KIND == 2) begin : g_b_bipolar
+                assign word1[i*W +: W] = x1[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
             end else if (IN1_KIND == 1) begin : g_b_signed
                 assign word1[i*W +: W] = {{(W - IN1_BITS) {x1[IN1_BITS-1]}}, x1};
             end else begin : g_b_unsigned

@@ -1,0 +1,78 @@
+"""Elementwise add parameters (fixed by the network) and its legal foldings.
+
+Streams: both inputs and the output are the same ``[C, *spatial]`` map (or ``[C]`` vector)
+streamed channels-last, SIMD channels of one pixel per word (as every streaming block). The
+integer alignment factors ``k0``, ``k1`` make two codes at different scales addable exactly:
+``x0 * s0 + x1 * s1 = (x0 * k0 + x1 * k1) * s`` with ``s0 = k0 * s`` and ``s1 = k1 * s``.
+
+Width rule: the output type is the narrowest holding every ``x0 * k0 + x1 * k1`` over the
+inputs' ranges, widened (as two's complement) to at least one bit more than either input so
+the RTL can extend each input into it; no sum can overflow it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import IRError
+from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
+from streamfold.ir.dtypes import IntType, narrowest
+
+MAX_FACTOR = 1 << 16
+
+
+def kind(dtype: IntType) -> int:
+    """The RTL's element kind: 0 unsigned, 1 two's complement, 2 bipolar."""
+    return 2 if dtype.bipolar else int(dtype.signed)
+
+
+def _range(dtype: IntType, k: int) -> tuple[int, int]:
+    a, b = dtype.min * k, dtype.max * k
+    return min(a, b), max(a, b)
+
+
+@dataclass(frozen=True)
+class AddParams:
+    """``x0 * k0 + x1 * k1`` elementwise over ``channels`` x ``pixels`` elements."""
+
+    channels: int
+    pixels: int
+    in0: IntType
+    in1: IntType
+    k0: int = 1
+    k1: int = 1
+
+    def __post_init__(self) -> None:
+        if self.channels < 1 or self.pixels < 1:
+            raise IRError(
+                f"AddParams: channels and pixels must be >= 1, not {self.channels}, {self.pixels}"
+            )
+        for k in (self.k0, self.k1):
+            if not 0 < abs(k) <= MAX_FACTOR:
+                raise IRError(f"AddParams: factors must be nonzero, |k| <= {MAX_FACTOR}, not {k}")
+
+    @property
+    def out_dtype(self) -> IntType:
+        (a0, b0), (a1, b1) = _range(self.in0, self.k0), _range(self.in1, self.k1)
+        t = narrowest(min(a0 + a1, 0), max(b0 + b1, 0))
+        least = max(self.in0.bits, self.in1.bits) + 1
+        return t if t.bits >= least else IntType(least, True)
+
+    @property
+    def vector(self) -> int:
+        return self.channels * self.pixels
+
+
+def foldings(params: AddParams) -> Iterator[NodeFolding]:
+    return channel_foldings(params.channels)
+
+
+def check_folding(name: str, params: AddParams, folding: NodeFolding) -> None:
+    check_channel_lanes(name, params.channels, folding, "elementwise add folds channels by simd")
+
+
+def shape_params(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(channels, pixels) of a channels-first value shape."""
+    return shape[0], math.prod(shape[1:])

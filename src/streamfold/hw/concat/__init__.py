@@ -1,0 +1,1 @@
+"""sf_concat: channel concatenation of two streams of the same spatial size."""

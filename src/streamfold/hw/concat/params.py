@@ -1,0 +1,65 @@
+"""Channel concatenation parameters (fixed by the network) and its legal foldings.
+
+Streams: input n is a ``[C_n, *spatial]`` map streamed channels-last (SIMD channels of one pixel
+per word); the output is ``[C_0 + C_1, *spatial]``: per pixel the C_0 channels of input 0, then
+the C_1 channels of input 1. Width rule: the output type is the narrowest holding both inputs'
+ranges (a bipolar input's -1 / +1 included), so every element passes unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streamfold.errors import FoldingError, IRError
+from streamfold.hw.block import NodeFolding, divisors
+from streamfold.ir.dtypes import IntType, narrowest
+
+
+@dataclass(frozen=True)
+class ConcatParams:
+    """``channels0`` + ``channels1`` channels per pixel, ``pixels`` pixels."""
+
+    channels0: int
+    channels1: int
+    pixels: int
+    in0: IntType
+    in1: IntType
+
+    def __post_init__(self) -> None:
+        if min(self.channels0, self.channels1, self.pixels) < 1:
+            raise IRError(
+                "ConcatParams: channels and pixels must be >= 1, not "
+                f"{self.channels0}, {self.channels1}, {self.pixels}"
+            )
+
+    @property
+    def out_dtype(self) -> IntType:
+        if self.in0 == self.in1:
+            return self.in0
+        lo, hi = min(self.in0.min, self.in1.min), max(self.in0.max, self.in1.max)
+        return narrowest(lo, hi)
+
+    @property
+    def channels(self) -> int:
+        return self.channels0 + self.channels1
+
+
+def foldings(params: ConcatParams) -> Iterator[NodeFolding]:
+    """SIMD dividing both inputs' channels."""
+    for simd in divisors(params.channels0):
+        if params.channels1 % simd == 0:
+            yield NodeFolding(simd=simd)
+
+
+def check_folding(name: str, params: ConcatParams, folding: NodeFolding) -> None:
+    if folding.pe != 1:
+        raise FoldingError(
+            f"{name}: pe must be 1 (concat folds channels by simd), not {folding.pe}"
+        )
+    simd = folding.simd
+    if simd < 1 or params.channels0 % simd or params.channels1 % simd:
+        raise FoldingError(
+            f"{name}: simd={simd} must divide both inputs' channels "
+            f"({params.channels0} and {params.channels1})"
+        )

@@ -166,7 +166,11 @@ def stage_sources(design: Design) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(driver.get(i, -1) for i in s.inputs) for s in design.stages)
 
 
-def estimate_pipeline(design: Design) -> PipelineEstimate:
+def stage_costs(design: Design) -> tuple[StageCost, ...]:
+    """What the cycle model needs of every stage, with the stages feeding it."""
     sources = stage_sources(design)
-    costs = (_cost(design, s, src) for s, src in zip(design.stages, sources, strict=True))
-    return follow(costs, design.stream_in.words)
+    return tuple(_cost(design, s, src) for s, src in zip(design.stages, sources, strict=True))
+
+
+def estimate_pipeline(design: Design) -> PipelineEstimate:
+    return follow(stage_costs(design), design.stream_in.words)

@@ -5,9 +5,8 @@ streamed channels-last, SIMD channels of one pixel per word (as every streaming 
 integer alignment factors ``k0``, ``k1`` make two codes at different scales addable exactly:
 ``x0 * s0 + x1 * s1 = (x0 * k0 + x1 * k1) * s`` with ``s0 = k0 * s`` and ``s1 = k1 * s``.
 
-Width rule: the output type is the narrowest holding every ``x0 * k0 + x1 * k1`` over the
-inputs' ranges, widened (as two's complement) to at least one bit more than either input so
-the RTL can extend each input into it; no sum can overflow it.
+Width rule: the output type holds every ``x0 * k0 + x1 * k1`` over the inputs' ranges (by
+default the narrowest that does; a graph may give a wider one); no sum can overflow it.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ class AddParams:
     in1: IntType
     k0: int = 1
     k1: int = 1
+    out: IntType | None = None  # None: the narrowest holding every sum
 
     def __post_init__(self) -> None:
         if self.channels < 1 or self.pixels < 1:
@@ -52,13 +52,19 @@ class AddParams:
         for k in (self.k0, self.k1):
             if not 0 < abs(k) <= MAX_FACTOR:
                 raise IRError(f"AddParams: factors must be nonzero, |k| <= {MAX_FACTOR}, not {k}")
+        lo, hi = self.sum_range
+        if self.out is not None and not self.out.min <= lo <= hi <= self.out.max:
+            raise IRError(f"AddParams: output type {self.out} must hold every sum {lo}..{hi}")
+
+    @property
+    def sum_range(self) -> tuple[int, int]:
+        (a0, b0), (a1, b1) = _range(self.in0, self.k0), _range(self.in1, self.k1)
+        return a0 + a1, b0 + b1
 
     @property
     def out_dtype(self) -> IntType:
-        (a0, b0), (a1, b1) = _range(self.in0, self.k0), _range(self.in1, self.k1)
-        t = narrowest(min(a0 + a1, 0), max(b0 + b1, 0))
-        least = max(self.in0.bits, self.in1.bits) + 1
-        return t if t.bits >= least else IntType(least, True)
+        lo, hi = self.sum_range
+        return self.out if self.out is not None else narrowest(min(lo, 0), max(hi, 0))
 
     @property
     def vector(self) -> int:

@@ -3,9 +3,9 @@
 // Streams (streamfold.hw.block: element i of a word at bits [i*BITS +: BITS]): both inputs and
 // the output carry SIMD elements per word, in the same (channels-last) order. An input's
 // elements are unsigned, two's complement (KINDn = 1) or bipolar (KINDn = 2: 1 = +1, 0 = -1).
-// The output elements are OUT_BITS wide; streamfold.hw.add.params chooses OUT_BITS (and the
-// integer alignment factors K0, K1) so that every exact sum fits, so computing modulo
-// 2**OUT_BITS is exact. A word of each input makes one output word: the pair is taken when both
+// The output elements are OUT_BITS wide (the graph's output type, which holds every exact sum:
+// streamfold.hw.add.params checks it); each lane computes in WI > every input's bits, modulo
+// 2**WI, so the low OUT_BITS bits are exact. A word of each input makes one output word: the pair is taken when both
 // are valid and the output register is free; latency one cycle, one word per cycle.
 `default_nettype none
 
@@ -32,8 +32,10 @@ module sf_add #(
     input wire m_axis_tready
 );
     localparam integer W = OUT_BITS;
-    localparam [W-1:0] KW0 = K0[W-1:0];
-    localparam [W-1:0] KW1 = K1[W-1:0];
+    localparam integer WI_IN = (IN0_BITS > IN1_BITS) ? IN0_BITS : IN1_BITS;
+    localparam integer WI = ((WI_IN > OUT_BITS) ? WI_IN : OUT_BITS) + 1;
+    localparam [WI-1:0] KW0 = K0[WI-1:0];
+    localparam [WI-1:0] KW1 = K1[WI-1:0];
 
     wire free = !m_axis_tvalid || m_axis_tready;
     assign s0_axis_tready = rst_n && free && s1_axis_tvalid;
@@ -46,26 +48,30 @@ module sf_add #(
         for (i = 0; i < SIMD; i = i + 1) begin : g_lane
             wire [IN0_BITS-1:0] x0 = s0_axis_tdata[i*IN0_BITS +: IN0_BITS];
             wire [IN1_BITS-1:0] x1 = s1_axis_tdata[i*IN1_BITS +: IN1_BITS];
-            wire [W-1:0] a;
-            wire [W-1:0] b;
-            // each element as a W-bit two's complement value (W > IN*_BITS: params.py)
+            wire [WI-1:0] a;
+            wire [WI-1:0] b;
+            // each element as a WI-bit two's complement value
             if (IN0_KIND == 2) begin : g_a_bipolar
-                assign a = x0[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
+                assign a = x0[0] ? {{(WI - 1) {1'b0}}, 1'b1} : {WI{1'b1}};
             end else if (IN0_KIND == 1) begin : g_a_signed
-                assign a = {{(W - IN0_BITS) {x0[IN0_BITS-1]}}, x0};
+                assign a = {{(WI - IN0_BITS) {x0[IN0_BITS-1]}}, x0};
             end else begin : g_a_unsigned
-                assign a = {{(W - IN0_BITS) {1'b0}}, x0};
+                assign a = {{(WI - IN0_BITS) {1'b0}}, x0};
             end
             if (IN1_KIND == 2) begin : g_b_bipolar
-                assign b = x1[0] ? {{(W - 1) {1'b0}}, 1'b1} : {W{1'b1}};
+                assign b = x1[0] ? {{(WI - 1) {1'b0}}, 1'b1} : {WI{1'b1}};
             end else if (IN1_KIND == 1) begin : g_b_signed
-                assign b = {{(W - IN1_BITS) {x1[IN1_BITS-1]}}, x1};
+                assign b = {{(WI - IN1_BITS) {x1[IN1_BITS-1]}}, x1};
             end else begin : g_b_unsigned
-                assign b = {{(W - IN1_BITS) {1'b0}}, x1};
+                assign b = {{(WI - IN1_BITS) {1'b0}}, x1};
             end
-            wire [W-1:0] pa = a * KW0;  // modulo 2**W: exact, the sum fits
-            wire [W-1:0] pb = b * KW1;
-            assign sum[i*W +: W] = pa + pb;
+            wire [WI-1:0] pa = a * KW0;  // modulo 2**WI
+            wire [WI-1:0] pb = b * KW1;
+            wire [WI-1:0] total = pa + pb;
+            assign sum[i*W +: W] = total[W-1:0];
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_high = |total[WI-1:W];  // above the output type: no sum reaches it
+            /* verilator lint_on UNUSEDSIGNAL */
         end
     endgenerate
 

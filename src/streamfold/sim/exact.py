@@ -20,6 +20,8 @@ from streamfold.errors import SimulationError, StreamfoldError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale
 from streamfold.ir.ops import (
+    Add,
+    Concat,
     Conv,
     Flatten,
     GlobalSumPool,
@@ -124,8 +126,15 @@ def _execute(node: Node, args: list[Array]) -> Array:
     match op:
         case MatMul():
             return _matmul(x, op.weight.array)
+        case Conv() if op.groups != 1:
+            return _grouped_conv(x, op)
         case Conv():
             return _conv(x, op.weight.array, op.stride, op.padding)
+        case Add():
+            return _add(args, op.factors)
+        case Concat():
+            joined: Array = np.concatenate(args, axis=1)
+            return joined
         case MaxPool():
             return _maxpool(x, op.kernel_size, op.stride)
         case Flatten():
@@ -211,6 +220,32 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
         windows.astype(dt), w.astype(dt), axes=((1, *k_axes), (1, *range(2, 2 + dims)))
     )
     return _to_int64(np.moveaxis(out, -1, 1))
+
+
+def _grouped_conv(x: Array, op: Conv) -> Array:
+    """Each of ``groups`` consecutive input-channel blocks convolved with its own output block."""
+    w = op.weight.array
+    g, in_g, out_g = op.groups, w.shape[1], w.shape[0] // op.groups
+    if x.ndim < 2 or x.shape[1] != in_g * g:
+        raise SimulationError(f"Conv: input must be (batch, {in_g * g}, ...), not {x.shape}")
+    parts = [
+        _conv(
+            x[:, j * in_g : (j + 1) * in_g], w[j * out_g : (j + 1) * out_g], op.stride, op.padding
+        )
+        for j in range(g)
+    ]
+    return np.concatenate(parts, axis=1)
+
+
+def _add(args: list[Array], factors: tuple[int, ...]) -> Array:
+    """sum_i factors[i] * args[i], in int64 when every partial sum stays below 2**62."""
+    if len(args) != len(factors) or any(a.shape != args[0].shape for a in args):
+        shapes = [a.shape for a in args]
+        raise SimulationError(f"Add: needs {len(factors)} equally shaped inputs, not {shapes}")
+    bound = sum(abs(k) * _max_abs(a) for k, a in zip(factors, args, strict=True))
+    dt = _int_dtype(bound)
+    total: Any = sum(a.astype(dt) * k for k, a in zip(factors, args, strict=True))
+    return _to_int64(np.asarray(total))
 
 
 def _windows(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:

@@ -63,6 +63,11 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
             return [_mvau(graph, node, op.weight.array, node.inputs[0], fused, per_pixel=False)]
         weight = _channels_last_columns(op.weight.array, graph.value(source).shape)
         return [_mvau(graph, node, weight, source, fused, per_pixel=False)]
+    if isinstance(op, Conv) and op.groups != 1:
+        raise IRError(
+            f"node {node.name} (Conv): groups must be 1, not {op.groups}: grouped and depthwise "
+            "convolutions have no hardware block yet"
+        )
     if isinstance(op, Conv):
         return _conv(graph, node, op, fused)
     if isinstance(op, MultiThreshold):

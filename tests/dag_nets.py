@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -158,3 +159,122 @@ def trained(name: str, precision: str, steps: int = 8, seed: int = 0) -> nn.Modu
     finally:
         torch.set_num_threads(threads)
     return model.eval()
+
+
+# ------------------------------------------------------------------------------ random DAGs
+@dataclass(frozen=True)
+class Step:
+    """One step of a random DAG: ``kind`` applied to earlier tensors ``inputs`` (indices)."""
+
+    kind: str  # "conv", "add", "cat", "pool"
+    inputs: tuple[int, ...]
+    channels: int = 0
+    kernel: int = 1
+    stride: int = 1
+    groups: int = 1
+    bits: int = 2
+    signed: bool = False
+
+
+def random_plan(seed: int, steps: int = 6) -> tuple[tuple[int, int, int], list[Step]]:
+    """A seeded random DAG over an input ``(C, H, W)``: convolutions (dense, depthwise,
+    grouped; strided), residual adds of equally shaped tensors, concatenations, max pools."""
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.choice([1, 2])), 6, 6)
+    shapes = [(int(rng.choice([2, 4])), 6, 6)]  # tensor 0: the stem's output
+    plan = [Step("conv", (-1,), shapes[0][0], 3, 1, 1, int(rng.integers(1, 5)), False)]
+    while len(plan) < steps:
+        kind = str(rng.choice(["conv", "conv", "add", "cat", "pool"]))
+        i = int(rng.integers(len(shapes)))
+        c, h, w = shapes[i]
+        if kind == "conv":
+            groups = int(rng.choice([1, c, 2 if c % 2 == 0 else 1]))
+            out = c if groups == c else groups * int(rng.choice([1, 2]))
+            stride = int(rng.choice([1, 2])) if h >= 4 else 1
+            kernel = int(rng.choice([1, 3]))
+            bits, signed = int(rng.integers(1, 5)), bool(rng.integers(2))
+            plan.append(Step("conv", (i,), out, kernel, stride, groups, bits, signed))
+            shapes.append((out, (h - 1) // stride + 1, (w - 1) // stride + 1))
+            continue
+        if kind == "add":  # a residual branch: a 3x3 convolution of i, added back to i
+            bits, signed = int(rng.integers(1, 5)), bool(rng.integers(2))
+            plan.append(Step("conv", (i,), c, 3, 1, 1, bits, signed))
+            plan.append(Step("add", (i, len(shapes)), bits=int(rng.integers(2, 5))))
+            shapes += [(c, h, w), (c, h, w)]
+            continue
+        same = [j for j, s in enumerate(shapes) if j != i and s[1:] == (h, w)]
+        if kind == "cat" and same:
+            j = int(rng.choice(same))
+            plan.append(Step("cat", (i, j), bits=int(rng.integers(2, 5))))
+            shapes.append((c + shapes[j][0], h, w))
+        elif kind == "pool" and h >= 2:
+            plan.append(Step("pool", (i,)))
+            shapes.append((c, h // 2, w // 2))
+    return shape, plan
+
+
+class RandomDag(nn.Module):
+    """The network of a ``random_plan``: QuantInput, the steps, global pool, Requantizer, FC."""
+
+    def __init__(self, shape: tuple[int, int, int], plan: list[Step]):
+        super().__init__()
+        self.plan = plan
+        self.inp = QuantInput(8, scale=1 / 255)
+        channels = [shape[0]]
+        self.steps = nn.ModuleList()
+        for step in plan:
+            c = [channels[i + 1] for i in step.inputs]
+            p = Precision(3, step.bits)
+            if step.kind == "conv":
+                layer: nn.Module = _cbr(
+                    p,
+                    c[0],
+                    step.channels,
+                    step.kernel,
+                    step.stride,
+                    step.groups,
+                    signed=step.signed,
+                )
+                channels.append(step.channels)
+            elif step.kind == "add":
+                layer = QuantAdd(step.bits, signed=True)
+                channels.append(c[0])
+            elif step.kind == "cat":
+                layer = Requantizer(step.bits)  # after the concatenation: one scale again
+                channels.append(sum(c))
+            else:
+                layer = nn.MaxPool2d(2)
+                channels.append(c[0])
+            self.steps.append(layer)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = QuantLinear(channels[-1], 5, weight_bits=3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tensors = [self.inp(x)]
+        for step, layer in zip(self.plan, self.steps, strict=True):
+            args = [tensors[i + 1] for i in step.inputs]
+            if step.kind == "add":
+                tensors.append(layer(*args))
+            elif step.kind == "cat":
+                tensors.append(layer(torch.cat(args, dim=1)))
+            else:
+                tensors.append(layer(args[0]))
+        return self.fc(torch.flatten(self.pool(tensors[-1]), 1))
+
+
+def random_dag(seed: int) -> tuple[nn.Module, tuple[int, int, int]]:
+    """A seeded random DAG after a few training steps on random data, in eval mode."""
+    shape, plan = random_plan(seed)
+    torch.manual_seed(seed)
+    model = RandomDag(shape, plan)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(4):
+            opt.zero_grad()
+            model(torch.rand(16, *shape)).square().mean().backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
+    return model.eval(), shape

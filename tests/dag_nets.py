@@ -89,7 +89,7 @@ class ResNet(nn.Module):
 class MobileNet(nn.Module):
     """Depthwise-separable blocks (depthwise 3x3 then pointwise 1x1), one grouped conv."""
 
-    def __init__(self, p: Precision):
+    def __init__(self, p: Precision, grouped: bool = True):
         super().__init__()
         self.inp = QuantInput(8, scale=1 / 255)
         self.features = nn.Sequential(
@@ -97,7 +97,7 @@ class MobileNet(nn.Module):
             _cbr(p, 8, 8, 3, groups=8),  # depthwise
             _cbr(p, 8, 16, 1),  # pointwise
             _cbr(p, 16, 16, 3, stride=2, groups=16),
-            _cbr(p, 16, 16, 1, groups=4),  # grouped pointwise
+            _cbr(p, 16, 16, 1, groups=4 if grouped else 1),  # grouped pointwise
             _cbr(p, 16, 16, 1),
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -132,7 +132,13 @@ class ConcatNet(nn.Module):
         return self.fc(self.pooled(torch.flatten(self.pool(z), 1)))
 
 
+def depthwise_net(p: Precision) -> MobileNet:
+    """The MobileNet without its grouped convolution: every convolution has a kernel today."""
+    return MobileNet(p, grouped=False)
+
+
 NETS = {"resnet": ResNet, "mobilenet": MobileNet, "concat": ConcatNet}
+MORE = {"depthwise": depthwise_net}
 
 
 @functools.cache
@@ -144,7 +150,7 @@ def digits(n: int) -> tuple[torch.Tensor, torch.Tensor]:
 def trained(name: str, precision: str, steps: int = 8, seed: int = 0) -> nn.Module:
     """A seeded net after a few Adam steps on digits (scales and BN statistics non-trivial)."""
     torch.manual_seed(seed)
-    model = NETS[name](PRECISIONS[precision])
+    model = (NETS | MORE)[name](PRECISIONS[precision])
     x, y = digits(256)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     model.train()

@@ -4,7 +4,6 @@ for bit, and ``import_qonnx`` reads Add, Concat and grouped Conv back to the sam
 from __future__ import annotations
 
 import re
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 import torch
 from test_qonnx_helpers import Net, qonnx_execute, run_imported
 
+from dag_nets import NETS, PRECISIONS, SHAPE, digits, trained
 from streamfold.errors import FrontendError
 from streamfold.frontend.export_qonnx import INPUT, export_qonnx
 from streamfold.frontend.qonnx import import_qonnx
@@ -21,9 +21,6 @@ from streamfold.frontend.torch_fx import export_module, input_codes
 from streamfold.ir.graph import Scale
 from streamfold.quant import exact_of
 from streamfold.sim.exact import run_single
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dag_nets import NETS, PRECISIONS, SHAPE, digits, trained
 
 qonnx_wrapper = pytest.importorskip("qonnx.core.modelwrapper", reason="qonnx is not installed")
 from qonnx.core.onnx_exec import execute_onnx  # noqa: E402

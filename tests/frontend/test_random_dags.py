@@ -4,21 +4,16 @@ default, 40 with ``-m slow``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
+from dag_nets import random_dag, random_plan
 from streamfold.frontend.torch_fx import export_module, input_codes
 from streamfold.quant import exact_of
 from streamfold.sim.exact import run_single
 from streamfold.transforms.lower_requantize import Lowering
 from streamfold.transforms.streamline import streamline
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dag_nets import random_dag, random_plan
 
 
 def _check(seed: int) -> None:

@@ -25,6 +25,7 @@ from streamfold.ir.ops import (
     Op,
     Pad,
     SlidingWindow,
+    Vvau,
 )
 
 
@@ -50,7 +51,7 @@ def output_interval(
     match op:
         case MatMul():
             return dot_interval(op.weight.array, x.min, x.max)
-        case Mvau() if op.thresholds is None:
+        case Mvau() | Vvau() if op.thresholds is None:
             return dot_interval(op.weight.array, x.min, x.max)
         case Conv():
             # Zero padding feeds zeros into border windows: include 0 among the inputs.

@@ -183,6 +183,21 @@ class Mvau:
 
 
 @dataclass(frozen=True, slots=True)
+class Vvau:
+    """Hardware kernel: vector-vector-activation unit, a depthwise convolution per pixel.
+
+    The input is the windows of a SlidingWindow, ``[K * C, *spatial]`` with channel index
+    ``k * C + c`` (k the window position, ``(k_y, k_x)`` row-major); weight is ``[C, K]`` and
+    ``y[c, p] = sum_k weight[c, k] * x[k * C + c, p]``, giving ``[C, *spatial]``; then
+    MultiThreshold(thresholds) when given (as for Mvau).
+    """
+
+    weight: IntArray
+    weight_dtype: IntType
+    thresholds: IntArray | None
+
+
+@dataclass(frozen=True, slots=True)
 class Thresholding:
     """Hardware kernel: a standalone MultiThreshold (same meaning)."""
 
@@ -228,6 +243,7 @@ Op = (
     | SlidingWindow
     | Add
     | Concat
+    | Vvau
 )
 OP_TYPES: tuple[type, ...] = (
     MatMul,
@@ -244,8 +260,9 @@ OP_TYPES: tuple[type, ...] = (
     SlidingWindow,
     Add,
     Concat,
+    Vvau,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
 STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""

@@ -21,6 +21,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Vvau,
 )
 
 
@@ -104,6 +105,13 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             if math.prod(shape) != in_f:
                 raise IRError(f"Mvau: input must hold {in_f} elements, not {shape}")
             return (out_f,)
+        case Vvau():
+            channels, taps = op.weight.shape
+            if len(shape) < 2 or shape[0] != channels * taps:
+                raise IRError(
+                    f"Vvau: input must be windows ({channels * taps}, <spatial>), not {shape}"
+                )
+            return (channels, *shape[1:])
         case Conv():
             w = op.weight.shape
             dims = len(w) - 2

@@ -29,6 +29,7 @@ from streamfold.ir.ops import (
     Pad,
     Requantize,
     Thresholding,
+    Vvau,
     input_count,
 )
 from streamfold.ir.shapes import join_shape
@@ -106,13 +107,13 @@ def _inputs(node: Node, known: dict[str, Value], where: str) -> list[Value]:
 def _check_params(node: Node, x: Value) -> None:
     op, channels, out = node.op, x.shape[0], node.output.dtype
     match op:
-        case MatMul() | Conv() | Mvau():
+        case MatMul() | Conv() | Mvau() | Vvau():
             w: Any = op.weight.array
             if w.size and not op.weight_dtype.contains(int(w.min()), int(w.max())):
                 raise IRError(f"weights must lie in {op.weight_dtype}")
             if op.weight_dtype.bipolar and not np.isin(w, (-1, 1)).all():
                 raise IRError("bipolar weights must be -1 or +1")
-            if isinstance(op, Mvau) and op.thresholds is not None:
+            if isinstance(op, Mvau | Vvau) and op.thresholds is not None:
                 _check_thresholds(op.thresholds.array, op.weight.shape[0], out)
         case Add():
             if len(op.factors) < 2 or 0 in op.factors:

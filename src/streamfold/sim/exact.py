@@ -34,6 +34,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Vvau,
 )
 
 Array = npt.NDArray[Any]
@@ -162,6 +163,11 @@ def _execute(node: Node, args: list[Array]) -> Array:
             return _multithreshold(acc, op.thresholds.array, out_type)
         case Thresholding():
             return _multithreshold(x, op.thresholds.array, out_type)
+        case Vvau():
+            acc = _vvau(x, op.weight.array)
+            if op.thresholds is None:
+                return acc
+            return _multithreshold(acc, op.thresholds.array, out_type)
     raise SimulationError(f"no semantics for op {type(op).__name__}")  # pragma: no cover
 
 
@@ -235,6 +241,17 @@ def _grouped_conv(x: Array, op: Conv) -> Array:
         for j in range(g)
     ]
     return np.concatenate(parts, axis=1)
+
+
+def _vvau(x: Array, w: Array) -> Array:
+    """Vvau's meaning (ir.ops.Vvau): per channel c, the dot product of its K window taps."""
+    channels, taps = w.shape
+    if x.ndim < 3 or x.shape[1] != channels * taps:
+        raise SimulationError(f"Vvau: input must be (batch, {channels * taps}, ...), not {x.shape}")
+    windows = x.reshape(x.shape[0], taps, channels, -1)  # channel index k * C + c
+    dt = _dot_dtype(w, x)
+    acc = np.einsum("nkcp,ck->ncp", windows.astype(dt), w.astype(dt))
+    return _to_int64(acc.reshape(x.shape[0], channels, *x.shape[2:]))
 
 
 def _add(args: list[Array], factors: tuple[int, ...]) -> Array:

@@ -128,3 +128,27 @@ def test_add_is_exported_as_integer_add_and_requantize() -> None:
     add = graph.node("add_sum")
     assert add.op.factors == (2, 1) and add.inputs == ("a", "b")  # type: ignore[union-attr]
     assert str(add.output.dtype) == "u4"  # 2 * u2 + u2: 0..9
+
+
+class _Unquantized(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = QuantConv2d(2, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
+class _TwoInputs(_Unquantized):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.conv(x)
+
+
+def test_the_input_must_be_read_by_one_quant_input() -> None:
+    with pytest.raises(FrontendError, match=r"^model: forward must take one input tensor, not 2$"):
+        export_module(_TwoInputs(), (2, 4, 4))
+    with pytest.raises(
+        FrontendError,
+        match=r"^model: its input 'x' must be read by one QuantInput only, not by conv$",
+    ):
+        export_module(_Unquantized(), (2, 4, 4))

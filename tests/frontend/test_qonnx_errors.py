@@ -55,8 +55,9 @@ def test_unsupported_rounding_mode() -> None:
 def test_unsupported_attributes() -> None:
     w = np.ones((2, 1, 3, 3), np.float32)
     _raises(
-        _after_input("Conv", "conv", w, kernel_shape=[3, 3], group=2),
-        "node 'conv' (Conv): group must be 1, not 2",
+        _after_input("Conv", "conv", w, kernel_shape=[3, 3], group=3),
+        "node 'conv' (Conv): group must divide 2 output channels and give 2 input channels for "
+        "weights [2, 1, 3, 3], not 3",
     )
     _raises(
         _after_input("MaxPool", "pool", kernel_shape=[2, 2], ceil_mode=1),

@@ -136,12 +136,13 @@ def test_mvau_and_thresholding_models_on_feature_maps(per_pixel, rng):  # type: 
     ("make", "message"),
     [
         (
-            lambda: QuantConv2d(4, 4, 3, groups=2, weight_bits=2),
-            r"^QuantConv2d\(4, 4\): groups must be 1, not 2 \(grouped convolution",
+            lambda: QuantConv2d(4, 6, 3, groups=3, weight_bits=2),
+            r"^QuantConv2d\(4, 6\): groups must be a positive integer dividing in_channels and "
+            r"out_channels, not 3$",
         ),
         (
-            lambda: QuantConv1d(4, 8, 3, groups=4, weight_bits=2),
-            r"^QuantConv1d\(4, 8\): groups must be 1, not 4 \(depthwise convolution",
+            lambda: QuantConv1d(4, 8, 3, groups=0, weight_bits=2),
+            r"^QuantConv1d\(4, 8\): groups must be a positive integer dividing",
         ),
         (
             lambda: QuantConv2d(4, 4, 3, dilation=2, weight_bits=2),
@@ -157,8 +158,12 @@ def test_unsupported_convolutions_are_refused_when_built(make, message):  # type
 @pytest.mark.parametrize(
     ("attr", "value", "message"),
     [
-        ("groups", 2, r"^layer 1 \(QuantConv2d\): groups must be 1, not 2 \(grouped convolution"),
-        ("groups", 4, r"^layer 1 \(QuantConv2d\): groups must be 1, not 4 \(depthwise"),
+        (
+            "groups",
+            2,
+            r"^layer 1 \(QuantConv2d\): groups must be 1 for weights \[4, 4, 3, 3\] and "
+            r"in_channels=4, not 2$",
+        ),
         ("dilation", (2, 1), r"^layer 1 \(QuantConv2d\): dilation must be 1, not \(2, 1\)$"),
         ("padding_mode", "circular", r"^layer 1 \(QuantConv2d\): padding_mode must be 'zeros'"),
     ],

@@ -1,6 +1,7 @@
 """export_qonnx: a streamfold QAT model to a QONNX file that ``qonnx``'s executor runs exactly.
 
-What is exported is the model's *integer graph* (``frontend.torch.export``, Requantizers lowered
+What is exported is the model's *integer graph* (``frontend.torch.export``, or
+``frontend.torch_fx.export_module`` for a model with its own forward; Requantizers lowered
 to thresholds), carried in float32 tensors that hold every integer exactly:
 
 ==========================  =================================================================
@@ -10,7 +11,10 @@ QuantInput(bits, scale s)   ``Div(x, s)`` then ``Quant(scale=1, zeropt=0, bits, 
                             ROUND)`` (``BipolarQuant(scale=1)`` when bipolar): the same float32
                             division, round half to even and clamp as ``QuantInput.codes``
 QuantLinear                 ``MatMul(codes, Quant(W^T codes, scale=1))``
-QuantConv1d/2d              ``Conv(codes, Quant(W codes, scale=1))``, strides, pads
+QuantConv1d/2d              ``Conv(codes, Quant(W codes, scale=1))``, strides, pads, group
+QuantAdd                    ``Mul`` of each input's codes by its integer factor, ``Add``, then
+                            the thresholds of its Requantize (as a Requantizer's)
+QuantConcat, torch.cat      ``Concat(axis=1)`` of the codes
 input/weight scales, bias,  no node of their own: folded, exactly as eval mode folds them, into
 BatchNorm                   the next Requantizer's thresholds or into the final Mul/Add
 Requantizer                 ``MultiThreshold`` on the integer accumulator with the integer
@@ -52,10 +56,12 @@ from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
 from streamfold.errors import FrontendError, IRError
-from streamfold.frontend.torch import export
+from streamfold.frontend.torch_fx import export_module, first_layer, input_quantizer
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import (
+    Add,
+    Concat,
     Conv,
     Flatten,
     GlobalSumPool,
@@ -65,7 +71,6 @@ from streamfold.ir.ops import (
     MultiThreshold,
     Requantize,
 )
-from streamfold.quant.requantizer import QuantInput
 from streamfold.transforms.infer_types import infer_types
 from streamfold.transforms.lower_requantize import (
     Lowering,
@@ -80,7 +85,7 @@ INPUT, OUTPUT = "global_in", "global_out"
 
 
 def export_qonnx(
-    model: nn.Sequential,
+    model: nn.Module,
     input_shape: Sequence[int],
     path: str | os.PathLike[str],
     *,
@@ -94,8 +99,8 @@ def export_qonnx(
     """
     if not isinstance(batch_size, int) or batch_size < 1:
         raise FrontendError(f"export_qonnx: batch_size must be an integer >= 1, not {batch_size!r}")
-    graph = export(model, input_shape)
-    first = _first_layer(model)
+    graph = export_module(model, input_shape)
+    first = first_layer(model) if isinstance(model, nn.Sequential) else input_quantizer(model)
     proto = graph_to_qonnx(
         _lower(graph),
         float(first.scale.value()[0]),
@@ -125,18 +130,12 @@ def graph_to_qonnx(
     _check_exact(x.name, x.dtype)
     for node in graph.nodes:
         _check_exact(node.name, node.output.dtype)
+        if isinstance(node.op, Add):
+            _check_add_terms(graph, node, node.op)
         _emit(b, graph, node)
     out = graph.value(graph.outputs[0])
     _emit_scale(b, out, graph.scale(out.name), float64_output_scale)
     return b.model()
-
-
-def _first_layer(model: nn.Module) -> QuantInput:
-    first = model
-    while isinstance(first, nn.Sequential):
-        first = next(iter(first))
-    assert isinstance(first, QuantInput)  # export() has checked it
-    return first
 
 
 def _lower(graph: Graph) -> Graph:
@@ -158,6 +157,18 @@ def _check_exact(where: str, t: IntType) -> None:
             f"{where}: values must stay within +-2**24 to be exact in QONNX's float32, "
             f"not {t} [{t.min}, {t.max}]"
         )
+
+
+def _check_add_terms(graph: Graph, node: Node, op: Add) -> None:
+    """Each product ``factor * input`` of an Add must be exact in float32 too."""
+    for name, k in zip(node.inputs, op.factors, strict=True):
+        t = graph.value(name).dtype
+        peak = abs(k) * max(abs(t.min), abs(t.max))
+        if peak > FLOAT32_EXACT:
+            raise FrontendError(
+                f"{node.name}: the term {k} * {name} must stay within +-2**24 to be exact in "
+                f"QONNX's float32, not reach {peak}"
+            )
 
 
 @dataclass
@@ -267,8 +278,12 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
                 strides=list(op.stride),
                 pads=list(op.padding) * 2,
                 dilations=[1] * (w.ndim - 2),
-                group=1,
+                group=op.groups,
             )
+        case Add():
+            _emit_add(b, node, op)
+        case Concat():
+            b.node("Concat", list(node.inputs), out.shape, out.name, axis=1)
         case MaxPool():
             b.node(
                 "MaxPool",
@@ -292,9 +307,23 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
         case _:
             raise FrontendError(
                 f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Flatten, "
-                f"Requantize, MultiThreshold or MulShift to export as QONNX, "
+                f"Add, Concat, Requantize, MultiThreshold or MulShift to export as QONNX, "
                 f"not {type(op).__name__}"
             )
+
+
+def _emit_add(b: _Builder, node: Node, op: Add) -> None:
+    """``Mul`` of each input by its integer factor (none for 1), then ``Add``s: each product
+    and partial sum is an integer within +-2**24, so float32 computes them exactly."""
+    shape = node.output.shape
+    terms = []
+    for i, (name, k) in enumerate(zip(node.inputs, op.factors, strict=True)):
+        factor = b.const(f"{node.name}_factor{i}", np.float32(k))
+        terms.append(name if k == 1 else b.node("Mul", [name, factor], shape, f"{node.name}_t{i}"))
+    total = terms[0]
+    for i, term in enumerate(terms[1:], start=1):
+        last = i == len(terms) - 1
+        total = b.node("Add", [total, term], shape, node.output.name if last else f"{total}_p{i}")
 
 
 def _multithreshold(b: _Builder, x: str, thresholds: Any, out: Value) -> None:

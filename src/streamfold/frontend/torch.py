@@ -67,7 +67,11 @@ class _State:
 
 
 def export(model: nn.Module, input_shape: Sequence[int]) -> Graph:
-    """nn-stage Graph of ``model`` for per-sample inputs of ``input_shape`` (e.g. ``(784,)``)."""
+    """nn-stage Graph of ``model`` for per-sample inputs of ``input_shape`` (e.g. ``(784,)``).
+
+    A model with its own ``forward`` (residual adds, concatenations: a DAG) is exported by
+    ``frontend.torch_fx.export_module``.
+    """
     layers = list(_leaves(model, ""))
     if not layers or not isinstance(layers[0][1], QuantInput):
         raise FrontendError(
@@ -92,7 +96,8 @@ def _leaves(module: nn.Module, prefix: str) -> Iterator[tuple[str, nn.Module]]:
     if not isinstance(module, nn.Sequential):
         raise FrontendError(
             f"model{'.' + prefix if prefix else ''} ({type(module).__name__}): must be an "
-            f"nn.Sequential of {SUPPORTED}"
+            f"nn.Sequential of {SUPPORTED}; export a model with its own forward with "
+            "streamfold.frontend.torch_fx.export_module"
         )
     for name, child in module.named_children():
         path = f"{prefix}.{name}" if prefix else name
@@ -134,6 +139,7 @@ def _export_layer(
                     layer.weight_quant.dtype,
                     _pair(layer.stride),
                     _padding(where, layer),
+                    layer.groups,
                 )
             )
             mul = tuple(state.mul[0] * s for s in s_w)
@@ -219,10 +225,11 @@ def _check_conv(where: str, layer: nn.Module) -> None:
     """Refuse what the sliding-window lowering cannot build, naming the layer and the value."""
     if not isinstance(layer, QuantConv1d | QuantConv2d):
         return
-    if layer.groups != 1:
-        kind = "depthwise " if layer.groups == layer.in_channels else "grouped "
+    groups = layer.in_channels // layer.weight.shape[1]
+    if layer.groups != groups or groups * layer.weight.shape[1] != layer.in_channels:
         raise FrontendError(
-            f"{where}: groups must be 1, not {layer.groups} ({kind}convolution is not supported)"
+            f"{where}: groups must be {groups} for weights {list(layer.weight.shape)} and "
+            f"in_channels={layer.in_channels}, not {layer.groups}"
         )
     if any(d != 1 for d in layer.dilation):
         raise FrontendError(f"{where}: dilation must be 1, not {tuple(layer.dilation)}")

@@ -14,6 +14,8 @@ import numpy.typing as npt
 
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.ops import (
+    Add,
+    Concat,
     Conv,
     Flatten,
     GlobalSumPool,
@@ -23,6 +25,7 @@ from streamfold.ir.ops import (
     Op,
     Pad,
     SlidingWindow,
+    Vvau,
 )
 
 
@@ -48,7 +51,7 @@ def output_interval(
     match op:
         case MatMul():
             return dot_interval(op.weight.array, x.min, x.max)
-        case Mvau() if op.thresholds is None:
+        case Mvau() | Vvau() if op.thresholds is None:
             return dot_interval(op.weight.array, x.min, x.max)
         case Conv():
             # Zero padding feeds zeros into border windows: include 0 among the inputs.
@@ -64,4 +67,15 @@ def output_interval(
                 return None
             n = math.prod(shape[1:])  # positions summed
             return n * x.min, n * x.max
+    return None
+
+
+def join_interval(op: Op, xs: tuple[IntType, ...]) -> tuple[int, int] | None:
+    """The exact output range of a multi-input op (Add, Concat) from its input types."""
+    match op:
+        case Add():
+            terms = [(k * x.min, k * x.max) for k, x in zip(op.factors, xs, strict=True)]
+            return sum(min(t) for t in terms), sum(max(t) for t in terms)
+        case Concat():
+            return min(x.min for x in xs), max(x.max for x in xs)
     return None

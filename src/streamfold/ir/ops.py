@@ -75,15 +75,19 @@ class MatMul:
 
 @dataclass(frozen=True, slots=True)
 class Conv:
-    """Cross-correlation (PyTorch's Conv1d/Conv2d, groups=1, zero padding, no dilation).
+    """Cross-correlation (PyTorch's Conv1d/Conv2d, zero padding, no dilation).
 
-    weight is ``[out_channels, in_channels, *kernel_size]``; x is ``[in_channels, *spatial]``.
+    weight is ``[out_channels, in_channels // groups, *kernel_size]``; x is
+    ``[in_channels, *spatial]``. With ``groups`` g, input and output channels split into g
+    consecutive blocks and output block j reads input block j only (g = in_channels with one
+    weight row per channel: a depthwise convolution).
     """
 
     weight: IntArray
     weight_dtype: IntType
     stride: tuple[int, ...]
     padding: tuple[int, ...]
+    groups: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,23 @@ class GlobalSumPool:
 @dataclass(frozen=True, slots=True)
 class Flatten:
     """``[C, *spatial]`` to ``[C * prod(spatial)]``, row-major (PyTorch's Flatten)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """Elementwise weighted sum of equally shaped inputs: ``y = sum_i factors[i] * x_i``.
+
+    One small integer factor per input aligns inputs at different scales exactly (a residual
+    add: ``a * m_a + b * m_b = (a * k_a + b * k_b) * g`` with integers k and a common g, which
+    the following Requantize carries). Takes ``len(factors)`` >= 2 inputs.
+    """
+
+    factors: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """Concatenation of >= 2 inputs along the channel axis (axis 0); the other axes agree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +183,21 @@ class Mvau:
 
 
 @dataclass(frozen=True, slots=True)
+class Vvau:
+    """Hardware kernel: vector-vector-activation unit, a depthwise convolution per pixel.
+
+    The input is the windows of a SlidingWindow, ``[K * C, *spatial]`` with channel index
+    ``k * C + c`` (k the window position, ``(k_y, k_x)`` row-major); weight is ``[C, K]`` and
+    ``y[c, p] = sum_k weight[c, k] * x[k * C + c, p]``, giving ``[C, *spatial]``; then
+    MultiThreshold(thresholds) when given (as for Mvau).
+    """
+
+    weight: IntArray
+    weight_dtype: IntType
+    thresholds: IntArray | None
+
+
+@dataclass(frozen=True, slots=True)
 class Thresholding:
     """Hardware kernel: a standalone MultiThreshold (same meaning)."""
 
@@ -205,6 +241,9 @@ Op = (
     | Thresholding
     | Pad
     | SlidingWindow
+    | Add
+    | Concat
+    | Vvau
 )
 OP_TYPES: tuple[type, ...] = (
     MatMul,
@@ -219,8 +258,22 @@ OP_TYPES: tuple[type, ...] = (
     Thresholding,
     Pad,
     SlidingWindow,
+    Add,
+    Concat,
+    Vvau,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
 STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""
+MULTI_INPUT_TYPES: tuple[type, ...] = (Add, Concat)
+"""Ops reading several values (a DAG's joins); every other op reads exactly one."""
+
+
+def input_count(op: Op) -> int | None:
+    """How many inputs ``op`` reads: exactly that many, or None for "two or more" (Concat)."""
+    if isinstance(op, Add):
+        return len(op.factors)
+    if isinstance(op, Concat):
+        return None
+    return 1

@@ -6,6 +6,8 @@ import math
 
 from streamfold.errors import IRError
 from streamfold.ir.ops import (
+    Add,
+    Concat,
     Conv,
     Flatten,
     GlobalSumPool,
@@ -19,6 +21,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Vvau,
 )
 
 
@@ -60,6 +63,31 @@ def _windows(
     return spatial
 
 
+def join_shape(op: Op, shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    """The output shape of any op from all its input shapes (``output_shape`` for one input)."""
+    match op:
+        case Add():
+            if len(shapes) != len(op.factors) or len(shapes) < 2:
+                raise IRError(
+                    f"Add: must have {max(2, len(op.factors))} inputs (one per factor), "
+                    f"not {len(shapes)}"
+                )
+            if any(s != shapes[0] for s in shapes):
+                raise IRError(f"Add: input shapes must be equal, not {list(shapes)}")
+            return shapes[0]
+        case Concat():
+            if len(shapes) < 2:
+                raise IRError(f"Concat: must have at least 2 inputs, not {len(shapes)}")
+            if any(len(s) != len(shapes[0]) or s[1:] != shapes[0][1:] for s in shapes):
+                raise IRError(
+                    f"Concat: inputs must agree on every axis but channels, not {list(shapes)}"
+                )
+            return (sum(s[0] for s in shapes), *shapes[0][1:])
+    if len(shapes) != 1:
+        raise IRError(f"{type(op).__name__}: must have exactly one input, not {len(shapes)}")
+    return output_shape(op, shapes[0])
+
+
 def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The output shape for input ``shape``; raises IRError naming the mismatch."""
     match op:
@@ -77,12 +105,24 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             if math.prod(shape) != in_f:
                 raise IRError(f"Mvau: input must hold {in_f} elements, not {shape}")
             return (out_f,)
+        case Vvau():
+            channels, taps = op.weight.shape
+            if len(shape) < 2 or shape[0] != channels * taps:
+                raise IRError(
+                    f"Vvau: input must be windows ({channels * taps}, <spatial>), not {shape}"
+                )
+            return (channels, *shape[1:])
         case Conv():
             w = op.weight.shape
             dims = len(w) - 2
             _check_window("Conv", dims, w[2:], op.stride, op.padding)
-            if len(shape) != dims + 1 or shape[0] != w[1]:
-                raise IRError(f"Conv: input shape must be ({w[1]}, <{dims} spatial>), not {shape}")
+            if op.groups < 1 or w[0] % op.groups:
+                raise IRError(
+                    f"Conv: groups must be >= 1 and divide out_channels={w[0]}, not {op.groups}"
+                )
+            in_c = w[1] * op.groups
+            if len(shape) != dims + 1 or shape[0] != in_c:
+                raise IRError(f"Conv: input shape must be ({in_c}, <{dims} spatial>), not {shape}")
             spatial = tuple(
                 _window_out(s, k, st, p)
                 for s, k, st, p in zip(shape[1:], w[2:], op.stride, op.padding, strict=True)
@@ -111,4 +151,6 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             return (shape[0] * math.prod(op.kernel_size), *spatial)
         case Requantize() | MultiThreshold() | MulShift() | Thresholding():
             return shape
+        case Add() | Concat():
+            raise IRError(f"{type(op).__name__}: takes several inputs; use join_shape")
     raise IRError(f"no shape rule for op {type(op).__name__}")  # pragma: no cover

@@ -28,6 +28,9 @@ from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import OP_TYPES, IntArray, Op
 
 _OPS_BY_NAME = {t.__name__: t for t in OP_TYPES}
+# Fields added after graphs were first written down: printed only when not at their default
+# (so older texts and tests stay valid), and filled with the default when a text omits them.
+_OMITTED_AT_DEFAULT = {("Conv", "groups")}
 
 
 def print_graph(graph: Graph, *, values: bool = True) -> str:
@@ -37,6 +40,10 @@ def print_graph(graph: Graph, *, values: bool = True) -> str:
         args = ", ".join(node.inputs)
         lines.append(f"node {node.name}: {type(node.op).__name__}({args}) -> {_value(node.output)}")
         for f in dataclasses.fields(node.op):
+            if (type(node.op).__name__, f.name) in _OMITTED_AT_DEFAULT and getattr(
+                node.op, f.name
+            ) == f.default:
+                continue
             lines.append(f"  {f.name} = {_format(getattr(node.op, f.name), values)}")
     scales = dict(graph.scales)
     for name in graph.outputs:
@@ -146,10 +153,11 @@ def _parse_fracs(text: str, where: str) -> tuple[Fraction, ...]:
 def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
     where = f"node {node}"
     fields = {f.name: f for f in dataclasses.fields(op_type)}
-    if set(attrs) != set(fields):
+    defaults = {n for n in fields if (op_type.__name__, n) in _OMITTED_AT_DEFAULT}
+    if not set(fields) - defaults <= set(attrs) <= set(fields):
         raise IRError(f"{where}: attributes must be {sorted(fields)}, not {sorted(attrs)}")
     kwargs = {
-        name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in fields
+        name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in attrs
     }
     op: Op = op_type(**kwargs)
     return op

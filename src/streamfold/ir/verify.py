@@ -16,10 +16,11 @@ import numpy as np
 from streamfold.errors import IRError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Value
-from streamfold.ir.intervals import output_interval
+from streamfold.ir.intervals import join_interval, output_interval
 from streamfold.ir.ops import (
     KERNEL_TYPES,
     OP_TYPES,
+    Add,
     Conv,
     MatMul,
     MulShift,
@@ -28,8 +29,10 @@ from streamfold.ir.ops import (
     Pad,
     Requantize,
     Thresholding,
+    Vvau,
+    input_count,
 )
-from streamfold.ir.shapes import output_shape
+from streamfold.ir.shapes import join_shape
 
 STAGES = ("nn", "hw")
 _STAGE_OPS: dict[str, tuple[type, ...]] = {
@@ -66,19 +69,19 @@ def _check_node(node: Node, known: dict[str, Value], stage: str) -> None:
     if not isinstance(node.op, _STAGE_OPS[stage]):
         allowed = ", ".join(t.__name__ for t in _STAGE_OPS[stage])
         raise IRError(f"{where}: op must be one of {allowed}")
-    if len(node.inputs) != 1:
-        raise IRError(f"{where}: must have exactly one input, not {len(node.inputs)}")
-    if node.inputs[0] not in known:
-        raise IRError(f"{where}: input {node.inputs[0]!r} must be defined before use")
-    x = known[node.inputs[0]]
+    xs = _inputs(node, known, where)
+    x = xs[0]
     try:
-        shape = output_shape(node.op, x.shape)
+        shape = join_shape(node.op, tuple(v.shape for v in xs))
         _check_params(node, x)
     except IRError as e:
         raise IRError(f"{where}: {e}") from None
     if shape != node.output.shape:
         raise IRError(f"{where}: output shape must be {shape}, not {node.output.shape}")
-    interval = output_interval(node.op, x.dtype, x.shape)
+    if len(xs) > 1:
+        interval = join_interval(node.op, tuple(v.dtype for v in xs))
+    else:
+        interval = output_interval(node.op, x.dtype, x.shape)
     if interval is not None and not node.output.dtype.contains(*interval):
         raise IRError(
             f"{where}: output type must hold [{interval[0]}, {interval[1]}], "
@@ -86,17 +89,35 @@ def _check_node(node: Node, known: dict[str, Value], stage: str) -> None:
         )
 
 
+def _inputs(node: Node, known: dict[str, Value], where: str) -> list[Value]:
+    """The node's input values, after checking their number (``input_count``) and definition."""
+    count = input_count(node.op)
+    if count is None and len(node.inputs) < 2:
+        raise IRError(f"{where}: must have at least 2 inputs, not {len(node.inputs)}")
+    if count == 1 and len(node.inputs) != 1:
+        raise IRError(f"{where}: must have exactly one input, not {len(node.inputs)}")
+    if count is not None and count != len(node.inputs):
+        raise IRError(f"{where}: must have {count} inputs, not {len(node.inputs)}")
+    for name in node.inputs:
+        if name not in known:
+            raise IRError(f"{where}: input {name!r} must be defined before use")
+    return [known[name] for name in node.inputs]
+
+
 def _check_params(node: Node, x: Value) -> None:
     op, channels, out = node.op, x.shape[0], node.output.dtype
     match op:
-        case MatMul() | Conv() | Mvau():
+        case MatMul() | Conv() | Mvau() | Vvau():
             w: Any = op.weight.array
             if w.size and not op.weight_dtype.contains(int(w.min()), int(w.max())):
                 raise IRError(f"weights must lie in {op.weight_dtype}")
             if op.weight_dtype.bipolar and not np.isin(w, (-1, 1)).all():
                 raise IRError("bipolar weights must be -1 or +1")
-            if isinstance(op, Mvau) and op.thresholds is not None:
+            if isinstance(op, Mvau | Vvau) and op.thresholds is not None:
                 _check_thresholds(op.thresholds.array, op.weight.shape[0], out)
+        case Add():
+            if len(op.factors) < 2 or 0 in op.factors:
+                raise IRError(f"factors must be >= 2 nonzero integers, not {op.factors}")
         case Requantize():
             _per_channel("mul", len(op.mul), channels)
             _per_channel("add", len(op.add), channels)

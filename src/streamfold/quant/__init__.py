@@ -9,6 +9,7 @@
 Train it like any model. In eval mode its outputs equal the exported integer graph's exactly.
 """
 
+from streamfold.quant.branches import QuantAdd, QuantConcat
 from streamfold.quant.functional import fake_quant, int_codes, round_ste, sign_ste
 from streamfold.quant.layers import QuantConv1d, QuantConv2d, QuantLinear, WeightQuantizer
 from streamfold.quant.qtensor import ExactValue, QTensor, exact_of
@@ -17,6 +18,8 @@ from streamfold.quant.requantizer import QuantInput, Requantizer
 __all__ = [
     "ExactValue",
     "QTensor",
+    "QuantAdd",
+    "QuantConcat",
     "QuantConv1d",
     "QuantConv2d",
     "QuantInput",

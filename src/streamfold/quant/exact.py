@@ -114,3 +114,31 @@ def expand_flatten(values: Fractions, spatial: int) -> Fractions:
 def as_channel_tensor(values: Sequence[int], ndim: int) -> torch.Tensor:
     """int64 tensor shaped to broadcast along axis 1 of an ``ndim``-dimensional batch."""
     return torch.tensor(list(values), dtype=torch.int64).reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def snap_add(
+    muls: Fractions, adds: Sequence[Fractions], scale: Fraction, multiplier_bits: int
+) -> tuple[tuple[int, ...], Fraction, Fractions]:
+    """sum_i (codes_i * muls[i] + adds[i]) / scale as integers: factors k_i and a dyadic g, B.
+
+    Each ``muls[i] / scale`` is snapped to M_i / 2**S with one shift S for all inputs, chosen so
+    that every |M_i| has at least ``multiplier_bits`` significant bits; the summed offsets per
+    channel to B / 2**S (round half to even). With g = gcd(M_i), k_i = M_i / g, the sum is
+    ``(sum_i codes_i * k_i) * (g / 2**S) + B / 2**S`` exactly: an integer Add, then a Requantize
+    with mul g / 2**S and add B / 2**S. Returns (k, g / 2**S, B / 2**S per channel).
+    """
+    ratios = [m / scale for m in muls]
+    shift = max(max(0, multiplier_bits - 1 - floor_log2(r)) for r in ratios if r != 0)
+    den = 1 << shift
+    big = [round(r * den) for r in ratios]
+    n = max(len(a) for a in adds)
+    total = [sum((per_channel(a, n)[c] for a in adds), Fraction(0)) for c in range(n)]
+    g = math.gcd(*big)
+    offsets = tuple(Fraction(round(t / scale * den), den) for t in total)
+    return tuple(b // g for b in big), Fraction(g, den), offsets
+
+
+def concat_channels(values: Sequence[Fractions], channels: Sequence[int]) -> Fractions:
+    """Per-channel values of a channel concatenation (one entry when all channels agree)."""
+    joined = tuple(v for vs, c in zip(values, channels, strict=True) for v in per_channel(vs, c))
+    return joined[:1] if all(v == joined[0] for v in joined) else joined

@@ -3,7 +3,8 @@
 Weights: ``weight_bits`` 1..8 per layer; 1 bit is bipolar {-1, +1}; ``narrow=True`` drops the
 most negative code, so ``weight_bits=2, narrow=True`` is ternary {-1, 0, +1}. Scales are learned
 (log domain, LSQ gradient) per tensor or per output channel. In eval mode, fed integer codes
-(from a QuantInput or Requantizer), they compute the exact integer accumulator.
+(from a QuantInput or Requantizer), they compute the exact integer accumulator. Convolutions
+take ``groups`` (``groups=in_channels``: depthwise), as PyTorch's do.
 """
 
 from __future__ import annotations
@@ -112,13 +113,13 @@ class QuantLinear(_QuantWeightLayer, nn.Linear):
 def _check_conv_settings(
     kind: str, in_channels: int, out_channels: int, groups: int, dilation: int
 ) -> None:
-    """The sliding-window lowering builds dense, undilated convolutions only: say so now,
+    """The integer graph holds undilated convolutions only, grouped or not: say so now,
     not at export."""
     where = f"{kind}({in_channels}, {out_channels})"
-    if groups != 1:
-        what = "depthwise" if groups == in_channels else "grouped"
+    if not isinstance(groups, int) or groups < 1 or in_channels % groups or out_channels % groups:
         raise QuantError(
-            f"{where}: groups must be 1, not {groups} ({what} convolution is not supported)"
+            f"{where}: groups must be a positive integer dividing in_channels and out_channels, "
+            f"not {groups!r}"
         )
     if dilation != 1:
         raise QuantError(f"{where}: dilation must be 1, not {dilation}")
@@ -141,14 +142,16 @@ class QuantConv1d(_QuantWeightLayer, nn.Conv1d):
         dilation: int = 1,
     ):
         _check_conv_settings("QuantConv1d", in_channels, out_channels, groups, dilation)
-        nn.Conv1d.__init__(self, in_channels, out_channels, kernel_size, stride, padding, bias=bias)
+        nn.Conv1d.__init__(
+            self, in_channels, out_channels, kernel_size, stride, padding, groups=groups, bias=bias
+        )
         self._setup(weight_bits, narrow, per_channel)
 
     def _float_forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return F.conv1d(x, w, self.bias, self.stride, self.padding)
+        return F.conv1d(x, w, self.bias, self.stride, self.padding, groups=self.groups)
 
     def _exact_forward(self, codes: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return F.conv1d(codes, w, None, self.stride, self.padding)
+        return F.conv1d(codes, w, None, self.stride, self.padding, groups=self.groups)
 
 
 class QuantConv2d(_QuantWeightLayer, nn.Conv2d):
@@ -168,11 +171,13 @@ class QuantConv2d(_QuantWeightLayer, nn.Conv2d):
         dilation: int = 1,
     ):
         _check_conv_settings("QuantConv2d", in_channels, out_channels, groups, dilation)
-        nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride, padding, bias=bias)
+        nn.Conv2d.__init__(
+            self, in_channels, out_channels, kernel_size, stride, padding, groups=groups, bias=bias
+        )
         self._setup(weight_bits, narrow, per_channel)
 
     def _float_forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, w, self.bias, self.stride, self.padding)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding, groups=self.groups)
 
     def _exact_forward(self, codes: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(codes, w, None, self.stride, self.padding)
+        return F.conv2d(codes, w, None, self.stride, self.padding, groups=self.groups)

@@ -4,7 +4,8 @@ In eval mode, streamfold's layers return a ``QTensor``: an ordinary float tensor
 ``dequantize`` of the exact meaning) that also carries ``exact``: the int64 codes and the
 per-channel rational ``mul``/``add``. The next streamfold layer computes from ``exact``, never
 from the floats, which is why the eval forward equals the integer graph bit for bit. PyTorch's
-own BatchNorm, Flatten, MaxPool, Dropout and global average pooling keep the exact meaning
+own BatchNorm, Flatten, MaxPool, Dropout, global average pooling and channel concatenation
+(``torch.cat(..., dim=1)``) keep the exact meaning
 (handlers below); any other operation returns a plain tensor. In training mode nothing here is used.
 """
 
@@ -21,7 +22,13 @@ import torch
 import torch.nn.functional as F
 
 from streamfold.ir.graph import Scale
-from streamfold.quant.exact import Fractions, compose_affine, expand_flatten, fold_batchnorm_values
+from streamfold.quant.exact import (
+    Fractions,
+    compose_affine,
+    concat_channels,
+    expand_flatten,
+    fold_batchnorm_values,
+)
 from streamfold.sim.exact import dequantize
 
 
@@ -132,6 +139,22 @@ def _global_avg_pool(dims: int) -> Callable[..., Any]:
     return handler
 
 
+def _cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Any:
+    """Concatenation along the channel axis: codes concatenated, each input's meaning kept
+    per channel (exact, no rounding)."""
+    exacts = [exact_of(t) for t in tensors]
+    if out is not None or not exacts or any(e is None for e in exacts):
+        return NotImplemented
+    values = [e for e in exacts if e is not None]
+    ndim = values[0].codes.dim()
+    if ndim < 2 or dim % ndim != 1 or any(e.codes.dim() != ndim for e in values):
+        return NotImplemented
+    channels = [e.codes.shape[1] for e in values]
+    mul = concat_channels([e.mul for e in values], channels)
+    add = concat_channels([e.add for e in values], channels)
+    return QTensor.make(ExactValue(torch.cat([e.codes for e in values], dim=1), mul, add))
+
+
 def _dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     return x if not training and exact_of(x) is not None else NotImplemented
 
@@ -145,4 +168,5 @@ _HANDLERS: dict[Any, Callable[..., Any]] = {
     F.adaptive_avg_pool1d: _global_avg_pool(1),
     F.adaptive_avg_pool2d: _global_avg_pool(2),
     F.dropout: _dropout,
+    torch.cat: _cat,
 }

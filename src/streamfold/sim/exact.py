@@ -20,6 +20,8 @@ from streamfold.errors import SimulationError, StreamfoldError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale
 from streamfold.ir.ops import (
+    Add,
+    Concat,
     Conv,
     Flatten,
     GlobalSumPool,
@@ -32,6 +34,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Vvau,
 )
 
 Array = npt.NDArray[Any]
@@ -124,8 +127,15 @@ def _execute(node: Node, args: list[Array]) -> Array:
     match op:
         case MatMul():
             return _matmul(x, op.weight.array)
+        case Conv() if op.groups != 1:
+            return _grouped_conv(x, op)
         case Conv():
             return _conv(x, op.weight.array, op.stride, op.padding)
+        case Add():
+            return _add(args, op.factors)
+        case Concat():
+            joined: Array = np.concatenate(args, axis=1)
+            return joined
         case MaxPool():
             return _maxpool(x, op.kernel_size, op.stride)
         case Flatten():
@@ -153,6 +163,11 @@ def _execute(node: Node, args: list[Array]) -> Array:
             return _multithreshold(acc, op.thresholds.array, out_type)
         case Thresholding():
             return _multithreshold(x, op.thresholds.array, out_type)
+        case Vvau():
+            acc = _vvau(x, op.weight.array)
+            if op.thresholds is None:
+                return acc
+            return _multithreshold(acc, op.thresholds.array, out_type)
     raise SimulationError(f"no semantics for op {type(op).__name__}")  # pragma: no cover
 
 
@@ -211,6 +226,43 @@ def _conv(x: Array, w: Array, stride: tuple[int, ...], padding: tuple[int, ...])
         windows.astype(dt), w.astype(dt), axes=((1, *k_axes), (1, *range(2, 2 + dims)))
     )
     return _to_int64(np.moveaxis(out, -1, 1))
+
+
+def _grouped_conv(x: Array, op: Conv) -> Array:
+    """Each of ``groups`` consecutive input-channel blocks convolved with its own output block."""
+    w = op.weight.array
+    g, in_g, out_g = op.groups, w.shape[1], w.shape[0] // op.groups
+    if x.ndim < 2 or x.shape[1] != in_g * g:
+        raise SimulationError(f"Conv: input must be (batch, {in_g * g}, ...), not {x.shape}")
+    parts = [
+        _conv(
+            x[:, j * in_g : (j + 1) * in_g], w[j * out_g : (j + 1) * out_g], op.stride, op.padding
+        )
+        for j in range(g)
+    ]
+    return np.concatenate(parts, axis=1)
+
+
+def _vvau(x: Array, w: Array) -> Array:
+    """Vvau's meaning (ir.ops.Vvau): per channel c, the dot product of its K window taps."""
+    channels, taps = w.shape
+    if x.ndim < 3 or x.shape[1] != channels * taps:
+        raise SimulationError(f"Vvau: input must be (batch, {channels * taps}, ...), not {x.shape}")
+    windows = x.reshape(x.shape[0], taps, channels, -1)  # channel index k * C + c
+    dt = _dot_dtype(w, x)
+    acc = np.einsum("nkcp,ck->ncp", windows.astype(dt), w.astype(dt))
+    return _to_int64(acc.reshape(x.shape[0], channels, *x.shape[2:]))
+
+
+def _add(args: list[Array], factors: tuple[int, ...]) -> Array:
+    """sum_i factors[i] * args[i], in int64 when every partial sum stays below 2**62."""
+    if len(args) != len(factors) or any(a.shape != args[0].shape for a in args):
+        shapes = [a.shape for a in args]
+        raise SimulationError(f"Add: needs {len(factors)} equally shaped inputs, not {shapes}")
+    bound = sum(abs(k) * _max_abs(a) for k, a in zip(factors, args, strict=True))
+    dt = _int_dtype(bound)
+    total: Any = sum(a.astype(dt) * k for k, a in zip(factors, args, strict=True))
+    return _to_int64(np.asarray(total))
 
 
 def _windows(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:

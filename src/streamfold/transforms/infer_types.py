@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from streamfold.errors import IRError
-from streamfold.ir.dtypes import narrowest
+from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Value
-from streamfold.ir.intervals import output_interval
-from streamfold.ir.ops import Flatten, MaxPool, Pad, SlidingWindow
+from streamfold.ir.intervals import join_interval, output_interval
+from streamfold.ir.ops import Concat, Flatten, MaxPool, Pad, SlidingWindow
 
 
 def infer_types(graph: Graph) -> Graph:
     """Recompute MatMul/Conv output types from actual weights and input types (interval analysis).
 
-    MaxPool, Flatten and SlidingWindow pass their input type through, and so does Pad when the
-    type holds its value; ops with a declared output type
+    Add gets the exact range of its weighted sum; Concat its inputs' common type (else the
+    narrowest holding them all). MaxPool, Flatten and SlidingWindow pass their input type
+    through, and so does Pad when the type holds its value; ops with a declared output type
     (Requantize, MultiThreshold, MulShift) keep it. Ensures: verify() accepts every output type,
     and each accumulator is minimal for its weights.
     """
@@ -25,6 +26,11 @@ def infer_types(graph: Graph) -> Graph:
     }
     nodes: list[Node] = []
     for node in graph.nodes:
+        if len(node.inputs) > 1:
+            dtype = _join_type(node, [types.get(name) for name in node.inputs])
+            nodes.append(replace(node, output=Value(node.output.name, dtype, node.output.shape)))
+            types[node.output.name] = dtype
+            continue
         x = types.get(node.inputs[0])
         if x is None:
             raise IRError(f"node {node.name}: input {node.inputs[0]!r} must be defined before use")
@@ -39,3 +45,15 @@ def infer_types(graph: Graph) -> Graph:
         nodes.append(replace(node, output=out))
         types[out.name] = dtype
     return replace(graph, nodes=tuple(nodes))
+
+
+def _join_type(node: Node, xs: list[IntType | None]) -> IntType:
+    """An Add's exact sum range; a Concat keeps its inputs' type when they share one."""
+    known = [x for x in xs if x is not None]
+    if len(known) != len(xs):
+        missing = node.inputs[xs.index(None)]
+        raise IRError(f"node {node.name}: input {missing!r} must be defined before use")
+    if isinstance(node.op, Concat) and all(x == known[0] for x in known):
+        return known[0]
+    interval = join_interval(node.op, tuple(known))
+    return node.output.dtype if interval is None else narrowest(*interval)

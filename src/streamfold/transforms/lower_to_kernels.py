@@ -4,6 +4,8 @@
 - any other MatMul -> Mvau without thresholds (outputs the accumulator);
 - Conv -> [Pad] + SlidingWindow + per-pixel Mvau (thresholds fused as for MatMul); its weights
   ``[out, in, *kernel]`` become ``[out, *kernel, in]`` rows, the window order of the stream;
+- depthwise Conv (groups = channels, one filter each) -> [Pad] + SlidingWindow + Vvau, weights
+  ``[channels, *kernel]``; other grouped convolutions are refused (no block yet);
 - Flatten of a feature map feeding a MatMul -> nothing: the Mvau takes the map directly, its
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
@@ -35,6 +37,7 @@ from streamfold.ir.ops import (
     Pad,
     SlidingWindow,
     Thresholding,
+    Vvau,
 )
 from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
@@ -63,6 +66,12 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
             return [_mvau(graph, node, op.weight.array, node.inputs[0], fused, per_pixel=False)]
         weight = _channels_last_columns(op.weight.array, graph.value(source).shape)
         return [_mvau(graph, node, weight, source, fused, per_pixel=False)]
+    if isinstance(op, Conv) and op.groups != 1 and op.weight.shape[:2] != (op.groups, 1):
+        raise IRError(
+            f"node {node.name} (Conv): groups must be 1 or the channels (depthwise, one filter "
+            f"per channel), not {op.groups} for weights {list(op.weight.shape)}: grouped "
+            "convolutions have no hardware block yet"
+        )
     if isinstance(op, Conv):
         return _conv(graph, node, op, fused)
     if isinstance(op, MultiThreshold):
@@ -84,15 +93,22 @@ def _mvau(
     *,
     per_pixel: bool,
 ) -> Node:
+    """An Mvau (a Vvau for a depthwise Conv) with the thresholds of its only consumer fused."""
     assert isinstance(node.op, MatMul | Conv)
     wdt = node.op.weight_dtype
     thr = _fusable_threshold(graph, node)
-    if thr is None:
-        return Node(node.name, Mvau(IntArray(weight), wdt, None, per_pixel), (source,), node.output)
-    assert isinstance(thr.op, MultiThreshold)
-    fused.add(thr.name)
-    kernel = Mvau(IntArray(weight), wdt, _per_channel(thr.op, weight.shape[0]), per_pixel)
-    return Node(node.name, kernel, (source,), thr.output)
+    rows: IntArray | None = None
+    if thr is not None:
+        assert isinstance(thr.op, MultiThreshold)
+        fused.add(thr.name)
+        rows = _per_channel(thr.op, weight.shape[0])
+    depthwise = isinstance(node.op, Conv) and node.op.groups != 1
+    kernel: Mvau | Vvau = (
+        Vvau(IntArray(weight), wdt, rows)
+        if depthwise
+        else Mvau(IntArray(weight), wdt, rows, per_pixel)
+    )
+    return Node(node.name, kernel, (source,), node.output if thr is None else thr.output)
 
 
 def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
@@ -114,7 +130,8 @@ def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
     windows = _value(f"{node.name}_swg", swg, source)
     nodes.append(Node(windows.name, swg, (source.name,), windows))
     w = op.weight.array
-    rows = w.transpose(0, *range(2, 2 + dims), 1).reshape(w.shape[0], -1)  # [out, *k, in]
+    # [out, *k, in] for an Mvau; [channels, *k] for a Vvau (depthwise: in is 1)
+    rows = w.transpose(0, *range(2, 2 + dims), 1).reshape(w.shape[0], -1)
     nodes.append(_mvau(graph, node, rows, windows.name, fused, per_pixel=True))
     return nodes
 

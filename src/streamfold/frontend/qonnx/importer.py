@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from streamfold.errors import FrontendError, StreamfoldError
-from streamfold.frontend.qonnx import numeric
+from streamfold.frontend.qonnx import branches, numeric
 from streamfold.frontend.qonnx.dispatch import ACT_OPS, act_op
 from streamfold.frontend.qonnx.model import (
     QONNX_DOMAINS,
@@ -171,6 +171,8 @@ class Walker:
 
     # activations ---------------------------------------------------------------------------
     def _act_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
+        if node.op_type == "Concat":
+            return [branches.concat_acts(self, node, args)]
         if node.op_type in ("Add", "Mul", "Sub") and len(args) == 2 and isinstance(args[1], Act):
             return self._act_second(node, args)
         act = args[0]
@@ -187,6 +189,8 @@ class Walker:
     def _act_second(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
         act = args[1]
         assert isinstance(act, Act)
+        if isinstance(args[0], Act) and node.op_type == "Add":
+            return [branches.add_acts(self, node, args[0], act)]
         if isinstance(args[0], Act):
             raise FrontendError(
                 f"{node.where}: one operand must be a constant; adding or multiplying two "
@@ -198,13 +202,17 @@ class Walker:
         return [act.affine((Fraction(-1),), c)]
 
     def emit(self, node: OnnxNode, op: Op, dtype: IntType, x: Value) -> Value:
-        name = _sanitize(node.outputs[0])
-        while name in self._names:
-            name += "_"
-        self._names.add(name)
+        name = self.unique_name(node.outputs[0])
         out = Value(name, dtype, output_shape(op, x.shape))
         self.nodes.append(Node(name, op, (x.name,), out))
         return out
+
+    def unique_name(self, onnx_name: str) -> str:
+        name = _sanitize(onnx_name)
+        while name in self._names:
+            name += "_"
+        self._names.add(name)
+        return name
 
     def value_range(self, value: Value) -> tuple[int, int]:
         assert self.input_value is not None

@@ -92,8 +92,13 @@ def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit) -> Act:
     dims = w.codes.ndim - 2
     if dims not in (1, 2) or len(act.value.shape) != dims + 1:
         raise FrontendError(f"{where}: must be a 1-D or 2-D convolution, not {w.codes.ndim - 2}-D")
-    if node.attr_int("group", 1) != 1:
-        raise FrontendError(f"{where}: group must be 1, not {node.attr_int('group', 1)}")
+    groups = node.attr_int("group", 1)
+    out_c, in_g = w.codes.shape[:2]
+    if groups < 1 or out_c % groups or in_g * groups != act.channels:
+        raise FrontendError(
+            f"{where}: group must divide {out_c} output channels and give "
+            f"{act.channels} input channels for weights {list(w.codes.shape)}, not {groups}"
+        )
     if node.attr_str("auto_pad", "NOTSET") not in ("NOTSET", ""):
         raise FrontendError(
             f"{where}: auto_pad must be NOTSET, not {node.attr_str('auto_pad', '')}"
@@ -104,13 +109,35 @@ def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit) -> Act:
     pads = node.attr_ints("pads", (0,) * 2 * dims)
     if pads[:dims] != pads[dims:]:
         raise FrontendError(f"{where}: pads must be symmetric, not {pads}")
-    m, codes, wtype = _integer_input(where, act, w.codes, w.dtype)
+    dense = ungroup(w.codes, groups)  # per-channel input scales and offsets apply densely
+    m, codes, wtype = _integer_input(where, act, dense, w.dtype)
     if any(pads) and any(a != 0 for a in act.add):
         raise FrontendError(f"{where}: a zero-padded input must have zero offset")
     scale = out_scale(w, 0, where)
-    op = Conv(IntArray(codes), wtype, stride, tuple(pads[:dims]))
+    op = Conv(IntArray(regroup(codes, groups)), wtype, stride, tuple(pads[:dims]), groups)
     out = emit(op, ACC, act.value)
-    return Act(out, tuple(m * s for s in scale), _bias_from_offset(w.codes, act.add, scale))
+    return Act(out, tuple(m * s for s in scale), _bias_from_offset(dense, act.add, scale))
+
+
+def ungroup(codes: Array, groups: int) -> Array:
+    """Grouped weights ``[out, in / groups, *k]`` as the equal dense ``[out, in, *k]``."""
+    if groups == 1:
+        return codes
+    out_g, in_g = codes.shape[0] // groups, codes.shape[1]
+    dense = np.zeros((codes.shape[0], in_g * groups, *codes.shape[2:]), dtype=codes.dtype)
+    for j in range(groups):
+        rows = slice(j * out_g, (j + 1) * out_g)
+        dense[rows, j * in_g : (j + 1) * in_g] = codes[rows]
+    return dense
+
+
+def regroup(dense: Array, groups: int) -> Array:
+    """The inverse of ``ungroup``: each output block's own input block."""
+    if groups == 1:
+        return dense
+    out_g, in_g = dense.shape[0] // groups, dense.shape[1] // groups
+    blocks = [dense[j * out_g : (j + 1) * out_g, j * in_g : (j + 1) * in_g] for j in range(groups)]
+    return np.concatenate(blocks, axis=0)
 
 
 def _window(node: OnnxNode, dims: int) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -197,7 +197,7 @@ def test_concat_output_type_holds_both_inputs():
 
 def test_join_errors_name_the_constraint():
     with pytest.raises(
-        IRError, match=r"^AddParams: factors must be nonzero, \|k\| <= 65536, not 0$"
+        IRError, match=r"^AddParams: factors must be nonzero, \|k\| <= 1073741824, not 0$"
     ):
         AddParams(1, 1, u4, u4, 0, 1)
     with pytest.raises(FoldingError, match=r"^cat: simd=2 must divide both inputs' channels"):

@@ -1,25 +1,27 @@
-"""FIFO depths on the edges out of a fork, derived from the cycle model (no RTL simulation).
+"""FIFO depths in front of joins, derived from the cycle model (no RTL simulation).
 
 Where a value has several consumers (a residual shortcut beside a convolution path, the
-branches of a concat), a fork (``sf_fork``) sends every word down every branch at once; a
-join (add, concat) takes word k of each input together. A branch whose words reach the join
-earlier than the other inputs' must buffer them meanwhile, or the fork stalls the other
-branches too: at worst the design deadlocks (the slow branch needs more input words before
-its first output than the fast one can hold), at best it runs slower than predicted.
+branches of a concat), a fork (``sf_fork``) sends every word down every branch at once, and a
+join (add, concat) takes word k of each of its inputs together. An input whose words reach
+the join before the others' must hold them meanwhile, or its branch stalls back to the fork,
+and the fork stalls the other branches too: at worst the design deadlocks (the slow branch
+needs more input words before its first output than the fast one can hold), at best it runs
+slower than predicted. The FIFO that holds them is the one right in front of the join's input:
+the output FIFO of the branch's last node (its ``fifo_depth``), or, for an input read straight
+from a fork (a shortcut), the FIFO of that fork edge (``DesignPoint.fifos``).
 
-For each edge out of a fork into input ``p`` of a join:
+For each input ``p`` of a join:
 
-- **depth**: words arrive on the edge evenly between their first and last arrival of a frame
-  (the pipeline model of ``cost.estimate``, frames an interval apart) and the join takes word
-  k when every input has its word k; the depth is the most words waiting on the edge at once
-  (over two frames), plus two (the join's and the fork's own registers see the same words at
-  different times: one word of slack on each side).
-- **minimum**: the words the fork must send before the join sees the first word of every
-  other input, counted back along the other inputs' paths to the same fork through each
-  stage's ``needed`` input words; a depth below it deadlocks the design.
+- **depth**: words arrive evenly between their first and last arrival of a frame (the pipeline
+  model of ``cost.estimate``, frames an interval apart) and the join takes word k when every
+  input has its word k; the depth is the most words waiting on ``p`` at once over two frames,
+  plus two (one word of slack on each side of the FIFO).
+- **minimum**: the words that the other inputs' branches need from their common fork before
+  their first word reaches the join (counted back through each stage's ``needed`` input words
+  and its words in per word out), in ``p``'s words; a depth below it deadlocks the design.
 
-``size_fifos`` gives both per edge; ``check_fifos`` refuses a design whose given depth is
-below its minimum, naming the edge and the path; ``with_sized_fifos`` fills a design point.
+``size_fifos`` gives both for every join input; ``check_fifos`` refuses a design whose FIFO
+is below its minimum, naming the path; ``with_sized_fifos`` fills a design point.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from streamfold.cost.estimate import StageCost, follow, stage_costs
-from streamfold.design import Design, DesignPoint, stitch
+from streamfold.design import Design, DesignPoint, Stage, stitch
 from streamfold.design.point import edge_name, edge_names
 from streamfold.errors import FoldingError
 from streamfold.ir.graph import Graph
@@ -38,50 +40,48 @@ from streamfold.ir.graph import Graph
 
 @dataclass(frozen=True)
 class FifoSize:
-    """The FIFO on one edge out of a fork: depth and minimum in the producer's words."""
+    """The FIFO in front of one join input; depths in the words of the FIFO's producer."""
 
-    edge: str  # the design point key ("producer->consumer")
-    join: str  # the consumer node
+    key: str  # a DesignPoint key: a fork edge ("producer->consumer:port") or a node name
+    edge: bool  # True: ``key`` is a fork edge (DesignPoint.fifos); False: a node's fifo_depth
+    path: str  # the branch, "fork -> ... -> join:port", for messages
     depth: int  # derived: runs at the predicted rate
     minimum: int  # below it the design deadlocks
-    given: int  # what the design point has now (producer words; 0: none)
-    wait_cycles: int  # how long the edge's first word waits at the join
+    given: int  # what the design has now (0: no FIFO)
 
 
-@dataclass(frozen=True)
-class _Edge:
-    key: str
-    fork_out: int  # index of the fork stage whose output starts the edge
-    last: int  # index of the stage driving the consumer's port
-    consumer: int  # index of the consumer (kernel) stage
-    port: int
+def _driver(stages: tuple[Stage, ...], driver: dict[str, int], stream: str) -> tuple[int, int]:
+    """(index of the stage driving ``stream`` after any glue, index of the FIFO on the way or
+    -1); -1 for the top input."""
+    k, fifo = driver.get(stream, -1), -1
+    while k >= 0 and stages[k].kind in ("fifo", "dwc"):
+        if stages[k].kind == "fifo" and fifo < 0:
+            fifo = k
+        k = driver.get(stages[k].inputs[0], -1)
+    return k, fifo
 
 
-def _edges(design: Design) -> list[_Edge]:
-    """Edges from a fork to a consumer port, traced through the glue after the fork."""
-    stages = design.stages
-    reader = {i: (k, port) for k, s in enumerate(stages) for port, i in enumerate(s.inputs)}
-    out = []
-    for k, s in enumerate(stages):
-        if s.kind != "fork":
-            continue
-        for stream in s.outputs:
-            j, port = reader.get(stream, (-1, 0))
-            last = k
-            while j >= 0 and stages[j].kind in ("fifo", "dwc"):
-                last, (j, port) = j, reader.get(stages[j].outputs[0], (-1, 0))
-            if j < 0 or stages[j].kind == "fork":
-                continue  # the next fork of a chain, or the top output
-            node = design.graph.node(stages[j].node)
-            key = edge_name(s.node, node.name, port, len(node.inputs))
-            out.append(_Edge(key, k, last, j, port))
-    return out
+def _path(design: Design, sources: list[tuple[int, ...]], k: int, stop: int) -> list[str]:
+    """Kernel names from ``k`` back to ``stop`` along first inputs (for messages)."""
+    names = []
+    while k >= 0 and k != stop:
+        s = design.stages[k]
+        if s.kind == "kernel":
+            names.append(s.name)
+        k = sources[k][0] if sources[k] else -1
+    return names[::-1]
 
 
-def _arrivals(first: float, last: float, words: int, interval: int, frames: int = 2) -> np.ndarray:
-    spacing = 0.0 if words == 1 else (last - first) / (words - 1)
-    one = first + spacing * np.arange(words)
-    return np.concatenate([one + f * interval for f in range(frames)])
+def _ancestors(sources: list[tuple[int, ...]], k: int) -> set[int]:
+    seen: set[int] = set()
+    todo = [k]
+    while todo:
+        j = todo.pop()
+        for i in sources[j]:
+            if i >= 0 and i not in seen:
+                seen.add(i)
+                todo.append(i)
+    return seen
 
 
 def _need(
@@ -99,60 +99,120 @@ def _need(
     return max(found) if found else None
 
 
+def _minimum(
+    costs: tuple[StageCost, ...],
+    sources: list[tuple[int, ...]],
+    near: list[int],
+    p: int,
+    fork: int,
+    words: int,
+) -> int:
+    """Words input ``p``'s branch has delivered to the join (and the join cannot take yet)
+    once the fork has sent what the other inputs need for their first word: the most output
+    words k of the branch whose need is within that."""
+    needs = [_need(costs, sources, q, fork, 1) for i, q in enumerate(near) if i != p]
+    sent = max((n for n in needs if n is not None), default=0)
+    lo, hi = 0, words  # the most k with need(k) <= sent, by bisection (need grows with k)
+    while lo < hi:
+        k = (lo + hi + 1) // 2
+        need = _need(costs, sources, near[p], fork, k)
+        if need is not None and need <= sent:
+            lo = k
+        else:
+            hi = k - 1
+    return lo
+
+
+def _arrivals(first: float, last: float, words: int, interval: int, frames: int = 2) -> np.ndarray:
+    spacing = 0.0 if words == 1 else (last - first) / (words - 1)
+    one = first + spacing * np.arange(words)
+    return np.concatenate([one + f * interval for f in range(frames)])
+
+
 def size_fifos(design: Design) -> tuple[FifoSize, ...]:
-    """Depth and minimum of every edge out of a fork into a join (module docstring)."""
+    """Depth and minimum of the FIFO in front of every join input (module docstring)."""
+    stages = design.stages
     costs = stage_costs(design)
     sources = [c.sources if c.sources is not None else (k - 1,) for k, c in enumerate(costs)]
     est = follow(costs, design.stream_in.words)
-    interval = est.interval
     timing = [(s.first_out, s.last_out) for s in est.stages]
+    driver = {o: k for k, s in enumerate(stages) for o in s.outputs}
     out = []
-    for e in _edges(design):
-        consumer = costs[e.consumer]
-        ports = [s for s in sources[e.consumer]]
-        words = costs[e.last].words_out
-        mine = _arrivals(*timing[e.last], words, interval)
-        others = [
-            _arrivals(*timing[q], costs[q].words_out, interval)
-            for i, q in enumerate(ports)
-            if i != e.port and q >= 0
+    for j, join in enumerate(stages):
+        if join.kind != "kernel" or len(join.inputs) < 2:
+            continue
+        near = [sources[j][p] for p in range(len(join.inputs))]
+        words = [costs[q].words_out for q in near]
+        arrivals = [
+            _arrivals(*timing[q], w, est.interval) for q, w in zip(near, words, strict=True)
         ]
-        taken = np.maximum.reduce([mine[: len(o)] for o in others] + others) if others else mine
-        waiting = max(int(np.searchsorted(mine, t, side="right")) - k for k, t in enumerate(taken))
-        fork_words = costs[e.fork_out].words_out
-        scale = fork_words / words  # edge words (after a converter) -> producer words
-        minimum = 0
-        for i, q in enumerate(ports):
-            if i == e.port or q < 0:
-                continue
-            need = _need(costs, sources, q, e.fork_out, 1)
-            if need is not None:
-                minimum = max(minimum, need)
-        depth = max(2, math.ceil(waiting * scale) + 2, minimum + 2)
-        given = design.point.fifo(e.key, -1)
-        wait = int(max(0.0, max((o[0] for o in others), default=mine[0]) - mine[0]))
-        out.append(FifoSize(e.key, consumer.name, depth, max(2, minimum), given, wait))
+        taken = np.maximum.reduce([a[: min(len(b) for b in arrivals)] for a in arrivals])
+        common = set.intersection(*(_ancestors(sources, q) | {q} for q in near))
+        for p, stream in enumerate(join.inputs):
+            mine = arrivals[p]
+            waiting = max(
+                int(np.searchsorted(mine, t, side="right")) - k for k, t in enumerate(taken)
+            )
+            producer, fifo = _driver(stages, driver, stream)
+            fork = max((c for c in common if stages[c].kind == "fork"), default=-1)
+            minimum = _minimum(costs, sources, near, p, fork, words[p]) if fork >= 0 else 0
+            p_stage = stages[producer] if producer >= 0 else None
+            scale = (costs[producer].words_out if producer >= 0 else words[p]) / words[p]
+            node = design.graph.node(join.node)
+            port = f":{p}" if len(node.inputs) > 1 else ""
+            if p_stage is None or p_stage.kind == "fork":
+                owner = p_stage.node if p_stage is not None else design.graph.inputs[0].name
+                key, is_edge = edge_name(owner, node.name, p, len(node.inputs)), True
+            else:
+                key, is_edge = p_stage.node, False
+            given = 0 if fifo < 0 else int(dict(stages[fifo].rtl.parameters)["DEPTH"])
+            start = stages[fork].node if fork >= 0 else "input"
+            path = " -> ".join([start, *_path(design, sources, near[p], fork), node.name + port])
+            out.append(
+                FifoSize(
+                    key,
+                    is_edge,
+                    path,
+                    max(2, math.ceil((max(waiting, minimum) + 2) * scale)),
+                    max(2, math.ceil(minimum * scale)),
+                    math.ceil(given * scale),
+                )
+            )
     return tuple(out)
 
 
 def check_fifos(design: Design) -> None:
-    """Raise FoldingError for an edge whose given FIFO depth is below its minimum."""
+    """Raise FoldingError for a join input whose FIFO is below its minimum."""
     for f in size_fifos(design):
-        if 0 <= f.given < f.minimum:
+        if f.given < f.minimum:
             raise FoldingError(
-                f"{f.edge}: fifo depth must be >= {f.minimum} words (the other inputs of "
-                f"{f.join} need that many words from the fork before their first word arrives; "
-                f"{f.given} deadlocks), derived depth {f.depth}"
+                f"{f.key}: fifo depth must be >= {f.minimum} words on the path {f.path} (the "
+                f"join's other inputs need that many words from the fork before their first "
+                f"word arrives), not {f.given}; derived depth {f.depth}"
             )
 
 
 def with_sized_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
-    """``point`` with every fork edge's FIFO depth derived (edges it gives keep their depth)."""
+    """``point`` with the FIFO in front of every join input derived: a fork edge's depth (kept
+    when ``point`` gives one) or the branch's last node's ``fifo_depth`` (raised, never
+    lowered)."""
     edges = edge_names(graph)
-    if not edges:
-        return point
     given = dict(point.fifos)
     probe = replace(point, fifos=tuple((e, given.get(e, 2)) for e in edges))
-    sized = {f.edge: f.depth for f in size_fifos(stitch(graph, probe))}
-    fifos = tuple((e, given.get(e, sized.get(e, 2))) for e in edges)
-    return replace(point, fifos=fifos)
+    sizes = size_fifos(stitch(graph, probe))
+    if not sizes:
+        return point
+    derived = {f.key: f.depth for f in sizes if f.edge}
+    nodes = {f.key: f.depth for f in sizes if not f.edge}
+    named = {n for n, _ in point.nodes}
+
+    def default(edge: str) -> int:
+        producer = edge.split("->")[0]
+        return point.folding(producer).fifo_depth if producer in named else 2
+
+    fifos = tuple((e, given.get(e, derived.get(e, default(e)))) for e in edges)
+    folded = tuple(
+        (name, replace(f, fifo_depth=max(f.fifo_depth, nodes[name])) if name in nodes else f)
+        for name, f in point.nodes
+    )
+    return replace(point, nodes=folded, fifos=fifos)

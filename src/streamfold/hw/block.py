@@ -158,7 +158,8 @@ class Block(Generic[P]):
     params: Callable[[Graph, Node], P]
     foldings: Callable[[P], Iterator[NodeFolding]]
     check_folding: Callable[[str, P, NodeFolding], None]  # raises FoldingError
-    model: Callable[[P, npt.NDArray[Any]], npt.NDArray[Any]]  # (frames, in) -> (frames, out)
+    # (params, *inputs): each input (frames, in) in stream order -> (frames, out)
+    model: Callable[..., npt.NDArray[Any]]
     cycles: Callable[[P, NodeFolding], int]  # initiation interval: cycles per frame
     latency: Callable[[P, NodeFolding], int]  # first input word to first output word
     rtl: Callable[[P, NodeFolding, str], RtlInstance]  # (params, folding, instance name)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from streamfold.errors import IRError
+from streamfold.hw.add.block import ADD
 from streamfold.hw.block import Block
+from streamfold.hw.concat.block import CONCAT
 from streamfold.hw.globalpool.block import GLOBALPOOL
 from streamfold.hw.maxpool.block import MAXPOOL
 from streamfold.hw.mvau.block import MVAU
@@ -15,7 +17,7 @@ from streamfold.hw.thresholding.block import THRESHOLDING
 from streamfold.ir.graph import Node
 
 BLOCKS: dict[type, Block[Any]] = {
-    b.op_type: b for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL)
+    b.op_type: b for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL, ADD, CONCAT)
 }
 
 

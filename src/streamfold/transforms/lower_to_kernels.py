@@ -10,7 +10,10 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool and GlobalSumPool are kernels as they are.
+- MaxPool and GlobalSumPool are kernels as they are;
+- Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
+  chain of two-input joins (left to right; each partial Add typed by its exact range, each
+  partial Concat by its inputs' common type).
 Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
 (value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
 unchanged.
@@ -24,10 +27,14 @@ from dataclasses import replace
 import numpy as np
 
 from streamfold.errors import IRError
+from streamfold.ir.dtypes import narrowest
 from streamfold.ir.graph import Graph, Node, Value
+from streamfold.ir.intervals import join_interval
 from streamfold.ir.ops import (
     KERNEL_TYPES,
     STREAM_TYPES,
+    Add,
+    Concat,
     Conv,
     Flatten,
     IntArray,
@@ -39,7 +46,7 @@ from streamfold.ir.ops import (
     Thresholding,
     Vvau,
 )
-from streamfold.ir.shapes import output_shape
+from streamfold.ir.shapes import join_shape, output_shape
 from streamfold.ir.verify import verify
 
 
@@ -76,6 +83,8 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
         return _conv(graph, node, op, fused)
     if isinstance(op, MultiThreshold):
         return [replace(node, op=Thresholding(op.thresholds))]
+    if isinstance(op, Add | Concat):
+        return _two_input_joins(graph, node)
     supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
@@ -134,6 +143,41 @@ def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
     rows = w.transpose(0, *range(2, 2 + dims), 1).reshape(w.shape[0], -1)
     nodes.append(_mvau(graph, node, rows, windows.name, fused, per_pixel=True))
     return nodes
+
+
+def _two_input_joins(graph: Graph, node: Node) -> list[Node]:
+    """``node`` as a left-to-right chain of two-input joins; the last keeps its name/output."""
+    if len(node.inputs) == 2:
+        return [node]
+    op = node.op
+    nodes: list[Node] = []
+    left = graph.value(node.inputs[0])
+    for k, name in enumerate(node.inputs[1:], start=1):
+        right = graph.value(name)
+        if isinstance(op, Add):
+            part: Add | Concat = Add(
+                (op.factors[0], op.factors[k]) if k == 1 else (1, op.factors[k])
+            )
+        else:
+            part = Concat()
+        if k + 1 == len(node.inputs):
+            nodes.append(Node(node.name, part, (left.name, right.name), node.output))
+            break
+        out = _join_value(f"{node.name}_join{k}", part, left, right)
+        nodes.append(Node(out.name, part, (left.name, right.name), out))
+        left = out
+    return nodes
+
+
+def _join_value(name: str, op: Add | Concat, a: Value, b: Value) -> Value:
+    """A partial join's value: an Add's exact sum range, a Concat's common input type (as
+    ``infer_types`` types joins)."""
+    shape = join_shape(op, (a.shape, b.shape))
+    if isinstance(op, Concat) and a.dtype == b.dtype:
+        return Value(name, a.dtype, shape)
+    interval = join_interval(op, (a.dtype, b.dtype))
+    assert interval is not None
+    return Value(name, narrowest(*interval), shape)
 
 
 def _value(name: str, op: Pad | SlidingWindow, x: Value) -> Value:

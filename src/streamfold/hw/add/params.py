@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from streamfold.errors import IRError
 from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import Add
 
-MAX_FACTOR = 1 << 16
+MAX_FACTOR = 1 << 30  # a Verilog integer parameter; the RTL computes modulo 2**WI
 
 
 def kind(dtype: IntType) -> int:
@@ -82,3 +84,21 @@ def check_folding(name: str, params: AddParams, folding: NodeFolding) -> None:
 def shape_params(shape: tuple[int, ...]) -> tuple[int, int]:
     """(channels, pixels) of a channels-first value shape."""
     return shape[0], math.prod(shape[1:])
+
+
+def params_of(graph: Graph, node: Node) -> AddParams:
+    """The parameters of a two-input ``Add`` node (``lower_to_kernels`` splits wider ones)."""
+    op = node.op
+    if not isinstance(op, Add):
+        raise IRError(f"{node.name}: op must be Add, not {type(op).__name__}")
+    if len(node.inputs) != 2:
+        raise IRError(
+            f"{node.name}: the add block takes 2 inputs, not {len(node.inputs)} "
+            "(lower_to_kernels splits wider adds)"
+        )
+    x0, x1 = (graph.value(i) for i in node.inputs)
+    if x0.shape != x1.shape:
+        raise IRError(f"{node.name}: inputs must have one shape, not {x0.shape} and {x1.shape}")
+    channels, pixels = shape_params(x0.shape)
+    k0, k1 = op.factors
+    return AddParams(channels, pixels, x0.dtype, x1.dtype, k0, k1, node.output.dtype)

@@ -8,12 +8,15 @@ ranges (a bipolar input's -1 / +1 included), so every element passes unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import NodeFolding, divisors
 from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.graph import Graph, Node
+from streamfold.ir.ops import Concat
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,27 @@ def check_folding(name: str, params: ConcatParams, folding: NodeFolding) -> None
             f"{name}: simd={simd} must divide both inputs' channels "
             f"({params.channels0} and {params.channels1})"
         )
+
+
+def params_of(graph: Graph, node: Node) -> ConcatParams:
+    """The parameters of a two-input ``Concat`` node (``lower_to_kernels`` splits wider ones);
+    its output type must be the block's."""
+    if not isinstance(node.op, Concat):
+        raise IRError(f"{node.name}: op must be Concat, not {type(node.op).__name__}")
+    if len(node.inputs) != 2:
+        raise IRError(
+            f"{node.name}: the concat block takes 2 inputs, not {len(node.inputs)} "
+            "(lower_to_kernels splits wider concats)"
+        )
+    x0, x1 = (graph.value(i) for i in node.inputs)
+    if x0.shape[1:] != x1.shape[1:]:
+        raise IRError(
+            f"{node.name}: inputs must have one spatial shape, not {x0.shape} and {x1.shape}"
+        )
+    pixels = math.prod(x0.shape[1:])
+    params = ConcatParams(x0.shape[0], x1.shape[0], pixels, x0.dtype, x1.dtype)
+    if node.output.dtype != params.out_dtype:
+        raise IRError(
+            f"{node.name}: output type must be {params.out_dtype}, not {node.output.dtype}"
+        )
+    return params

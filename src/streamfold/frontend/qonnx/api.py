@@ -10,7 +10,8 @@ import numpy as np
 
 from streamfold.errors import FrontendError, StreamfoldError
 from streamfold.frontend.qonnx import numeric
-from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain
+from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain, unquantized_input
+from streamfold.frontend.qonnx.inputs import InputQuant, parse_input_quant
 from streamfold.frontend.qonnx.model import Array, OnnxModel, OnnxNode, load_model
 from streamfold.frontend.qonnx.values import Act, QConst, Tail
 from streamfold.ir.graph import Graph, Scale
@@ -20,14 +21,17 @@ from streamfold.transforms.infer_types import infer_types
 
 @dataclass(frozen=True)
 class HostProgram:
-    """The float ops from the model input up to the first quantizer, run in float32 NumPy."""
+    """The float ops from the model input up to the first quantizer, run in float32 NumPy
+    (or, for a declared input quantization, just that quantization)."""
 
     input_name: str
     nodes: tuple[OnnxNode, ...]
-    first: FirstQuant
+    first: FirstQuant | InputQuant
     constants: dict[str, Array]
 
     def codes(self, x: Array) -> Array:
+        if isinstance(self.first, InputQuant):
+            return self.first.codes(x)
         env: dict[str, Any] = dict(self.constants)
         env[self.input_name] = np.asarray(x, dtype=np.float32)
         for node in self.nodes:
@@ -63,6 +67,7 @@ class ImportedModel:
 
     graph: Graph
     host: HostProgram
+    input_shape: tuple[int, ...]
     tail: Tail | None = None
 
     def apply_tail(self, real: np.ndarray) -> np.ndarray:
@@ -70,24 +75,44 @@ class ImportedModel:
         return real if self.tail is None else self.tail.apply(real)
 
     def input_codes(self, x: np.ndarray) -> np.ndarray:
-        codes = self.host.codes(x)
-        return codes.reshape((codes.shape[0], *self.graph.inputs[0].shape))
+        """Graph input codes ``[batch, *graph input shape]`` of a batch in the ONNX input's
+        layout (``[batch, *input_shape[1:]]``); host steps run one sample at a time, as the
+        model (declared with batch 1) computes them."""
+        x = np.asarray(x)
+        per_sample = self.input_shape[1:]
+        if x.ndim != len(self.input_shape) or x.shape[1:] != per_sample:
+            raise FrontendError(
+                f"model input {self.host.input_name!r}: must have shape "
+                f"[batch, {', '.join(map(str, per_sample))}], not {list(x.shape)}"
+            )
+        shape = self.graph.inputs[0].shape
+        if not self.host.nodes:  # the first quantizer is elementwise: the whole batch at once
+            return self.host.codes(x).reshape((x.shape[0], *shape))
+        rows = [self.host.codes(x[i : i + 1]).reshape(shape) for i in range(x.shape[0])]
+        return np.stack(rows) if rows else np.zeros((0, *shape), np.int64)
 
 
-def import_qonnx(model: str | Path | bytes | Any) -> ImportedModel:
-    """Read a QONNX/ONNX model (path, bytes or ModelProto) into an ``ImportedModel``."""
+def import_qonnx(
+    model: str | Path | bytes | Any, input_quant: InputQuant | str | None = None
+) -> ImportedModel:
+    """Read a QONNX/ONNX model (path, bytes or ModelProto) into an ``ImportedModel``.
+
+    ``input_quant`` declares how a float model input (one no quantizer reads) is quantized:
+    an ``InputQuant`` or its text form (``parse_input_quant``: ``int8``, ``fixed<16,6>``,
+    ``bits=8,signed=1,scale=1/128``). Inputs are rounded half to even and clamped to the
+    code range. An input annotated with a ``finn_datatype`` (INT8, BIPOLAR, ...) needs none.
+    """
+    if isinstance(input_quant, str):
+        input_quant = parse_input_quant(input_quant)
     onnx_model = load_model(model)
-    walker = Walker(onnx_model)
+    walker = Walker(onnx_model, input_quant)
     walker.run()
     return _finish(onnx_model, walker)
 
 
 def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     if w.first is None or w.input_value is None:
-        raise FrontendError(
-            "model: the float input must reach a quantizer (Quant, BipolarQuant or "
-            "MultiThreshold) before any weights"
-        )
+        raise FrontendError(unquantized_input(m.input_name, "the output"))
     if len(m.outputs) != 1:
         raise FrontendError(f"model: must have one output, not {len(m.outputs)}")
     out = w.env.get(m.outputs[0])
@@ -109,4 +134,4 @@ def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     except StreamfoldError as e:
         raise FrontendError(f"model: the converted graph is not valid: {e}") from None
     host = HostProgram(m.input_name, tuple(w.host_nodes), w.first, m.constants)
-    return ImportedModel(graph, host, tail)
+    return ImportedModel(graph, host, m.input_shape, tail)

@@ -12,6 +12,7 @@ import numpy as np
 from streamfold.errors import FrontendError, StreamfoldError
 from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.dispatch import ACT_OPS, act_op
+from streamfold.frontend.qonnx.inputs import InputQuant, from_finn_datatype
 from streamfold.frontend.qonnx.model import (
     QONNX_DOMAINS,
     QONNX_OPS,
@@ -73,10 +74,11 @@ class Walker:
     """
 
     model: OnnxModel
+    input_quant: InputQuant | None = None
     env: dict[str, Env] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     host_nodes: list[OnnxNode] = field(default_factory=list)
-    first: FirstQuant | None = None
+    first: FirstQuant | InputQuant | None = None
     input_value: Value | None = None
     tails: dict[str, Tail] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
@@ -84,7 +86,11 @@ class Walker:
     def run(self) -> None:
         m = self.model
         self.env.update(m.constants)
-        self.env[m.input_name] = Host(np.zeros(m.input_shape, np.float32))
+        declared = self._declared()
+        if declared is None:
+            self.env[m.input_name] = Host(np.zeros(m.input_shape, np.float32))
+        else:
+            self.env[m.input_name] = self._declare(declared)
         for node in m.nodes:
             try:
                 self._step(node)
@@ -138,21 +144,55 @@ class Walker:
             (codes - args[2]) * args[1],
         )
 
+    # declared input quantization -----------------------------------------------------------
+    def _declared(self) -> InputQuant | None:
+        m = self.model
+        where = f"model input {m.input_name!r}"
+        annotated = None
+        if m.input_datatype is not None:
+            annotated = from_finn_datatype(m.input_datatype, where)
+        given = self.input_quant
+        if given is None:
+            return annotated
+        if annotated is not None and annotated != given:
+            raise FrontendError(
+                f"{where}: input_quant must agree with its finn_datatype annotation "
+                f"{m.input_datatype} ({annotated}), not {given}"
+            )
+        for node in m.nodes:
+            if m.input_name in node.inputs[:1] and node.op_type in _QUANTIZERS:
+                raise FrontendError(
+                    f"{where}: is quantized by {node.where} already; input_quant applies only "
+                    "to a float input that reaches the layers unquantized"
+                )
+        return given
+
+    def _declare(self, q: InputQuant) -> Act:
+        """The model input holds ``code * scale`` itself: its codes are the graph input."""
+        m = self.model
+        shape = m.input_shape
+        if len(shape) < 2 or shape[0] != 1:
+            raise FrontendError(
+                f"model input {m.input_name!r}: must be batched [1, C, ...], not {list(shape)}"
+            )
+        self.first = q
+        self.input_value = Value(_sanitize(m.input_name), q.dtype, tuple(shape[1:]))
+        self._names.add(self.input_value.name)
+        return Act(self.input_value, (q.scale,), (Fraction(0),))
+
     # host side ---------------------------------------------------------------------------
     def _host_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
         if node.op_type in _QUANTIZERS and isinstance(args[0], Host):
             return [self._start(node, args)]
         if node.op_type not in HOST_OPS:
-            raise FrontendError(
-                f"{node.where}: runs on the float input before its first quantizer; only "
-                f"preprocessing ops ({', '.join(HOST_OPS)}) may precede the input quantizer"
-            )
+            raise FrontendError(unquantized_input(self.model.input_name, node.where))
         self.host_nodes.append(node)
         return [Host(v) for v in numeric.evaluate(node, [plain(a) for a in args])]
 
     def _start(self, node: OnnxNode, args: list[Env | None]) -> Act:
         """The first quantizer: its integer codes become the graph input."""
         if self.first is not None:
+            assert isinstance(self.first, FirstQuant)  # a declared input has no Host tensors
             raise FrontendError(
                 f"{node.where}: only one quantizer may read the float input; "
                 f"{self.first.node.where} already does"
@@ -237,6 +277,14 @@ def _check_domain(node: OnnxNode) -> None:
         raise FrontendError(
             f"{node.where}: domain {node.domain!r} is not supported; supported ops: {ACT_OPS}"
         )
+
+
+def unquantized_input(name: str, reached: str) -> str:
+    return (
+        f"model input {name!r}: is float and reaches {reached} unquantized; declare its "
+        "quantization with --input-quant (API: import_qonnx(..., input_quant=...)), e.g. int8 "
+        "or fixed<16,6>"
+    )
 
 
 def plain(a: Env | None) -> Array:

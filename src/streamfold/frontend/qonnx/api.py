@@ -12,6 +12,7 @@ from streamfold.errors import FrontendError, StreamfoldError
 from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain, unquantized_input
 from streamfold.frontend.qonnx.inputs import InputQuant, parse_input_quant
+from streamfold.frontend.qonnx.layout import to_onnx_layout
 from streamfold.frontend.qonnx.model import Array, OnnxModel, OnnxNode, load_model
 from streamfold.frontend.qonnx.values import Act, QConst, Tail
 from streamfold.ir.graph import Graph, Scale
@@ -62,16 +63,21 @@ class ImportedModel:
 
     ``input_codes(x)`` turns float model inputs (batched, the ONNX input's layout) into the
     graph's input codes exactly as the qonnx executor computes them (float32). ``tail`` names
-    a final TopK/ArgMax that the graph leaves to the host (the graph outputs the logits).
+    a final Softmax/LogSoftmax/TopK/ArgMax that the graph leaves to the host (the graph outputs
+    the logits); ``output`` is the graph output's meaning (its ONNX layout).
     """
 
     graph: Graph
     host: HostProgram
     input_shape: tuple[int, ...]
     tail: Tail | None = None
+    output: Act | None = None
 
     def apply_tail(self, real: np.ndarray) -> np.ndarray:
-        """The model's final output from the graph's real (dequantized) outputs."""
+        """The model's final output from the graph's real (dequantized) outputs: moved into the
+        ONNX output's layout (where Transposes/Squeezes changed it), then the host tail."""
+        if self.output is not None and self.output.layout is not None:
+            real = to_onnx_layout(np.asarray(real), self.output.axes, self.output.onnx_shape)
         return real if self.tail is None else self.tail.apply(real)
 
     def input_codes(self, x: np.ndarray) -> np.ndarray:
@@ -134,4 +140,4 @@ def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     except StreamfoldError as e:
         raise FrontendError(f"model: the converted graph is not valid: {e}") from None
     host = HostProgram(m.input_name, tuple(w.host_nodes), w.first, m.constants)
-    return ImportedModel(graph, host, m.input_shape, tail)
+    return ImportedModel(graph, host, m.input_shape, tail, out)

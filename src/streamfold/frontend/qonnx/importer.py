@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from streamfold.errors import FrontendError, StreamfoldError
 from streamfold.frontend.qonnx import numeric
-from streamfold.frontend.qonnx.dispatch import ACT_OPS, act_op
+from streamfold.frontend.qonnx.dispatch import ACT_OPS, CHANNELS_LAST, act_op
 from streamfold.frontend.qonnx.inputs import InputQuant, from_finn_datatype
 from streamfold.frontend.qonnx.model import (
     QONNX_DOMAINS,
@@ -27,7 +27,6 @@ from streamfold.frontend.qonnx.values import (
     Host,
     QConst,
     Tail,
-    channel_values,
     weight_dtype,
 )
 from streamfold.ir.dtypes import IntType
@@ -82,6 +81,7 @@ class Walker:
     input_value: Value | None = None
     tails: dict[str, Tail] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
+    _transposed: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     def run(self) -> None:
         m = self.model
@@ -187,6 +187,10 @@ class Walker:
         if node.op_type not in HOST_OPS:
             raise FrontendError(unquantized_input(self.model.input_name, node.where))
         self.host_nodes.append(node)
+        if node.op_type == "Transpose":
+            rank = plain(args[0]).ndim
+            perm = tuple(node.attr_ints("perm", tuple(reversed(range(rank)))))
+            self._transposed[node.outputs[0]] = (node.inputs[0], perm)
         return [Host(v) for v in numeric.evaluate(node, [plain(a) for a in args])]
 
     def _start(self, node: OnnxNode, args: list[Env | None]) -> Act:
@@ -197,17 +201,35 @@ class Walker:
                 f"{node.where}: only one quantizer may read the float input; "
                 f"{self.first.node.where} already does"
             )
-        sample = plain(args[0])
+        consts = [const_arg(node, a) for a in args[1:]]
+        node, perm = self._before_transpose(node, consts)
+        sample = plain(self.env[node.inputs[0]])
         if sample.ndim < 2 or sample.shape[0] != 1:
             raise FrontendError(
                 f"{node.where}: input must be batched [1, C, ...], not {sample.shape}"
             )
-        consts = [const_arg(node, a) for a in args[1:]]
         dtype, mul, add = input_meaning(node, consts, sample.shape)
         self.first = FirstQuant(node)
         self.input_value = Value(_sanitize(node.outputs[0]), dtype, tuple(sample.shape[1:]))
         self._names.add(self.input_value.name)
-        return Act(self.input_value, mul, add)
+        act = Act(self.input_value, mul, add)
+        return act if perm is None else act.with_layout(tuple(act.axes[p] for p in perm))
+
+    def _before_transpose(
+        self, node: OnnxNode, consts: list[Any]
+    ) -> tuple[OnnxNode, tuple[int, ...] | None]:
+        """A Transpose right before the input quantizer (channels-last conversion puts one
+        there) moves after it: the graph input stays channels first."""
+        moved = self._transposed.get(node.inputs[0])
+        if moved is None:
+            return node, None
+        source, perm = moved
+        if perm[:1] != (0,) or any(np.asarray(plain(c)).size > 1 for c in consts if c is not None):
+            raise FrontendError(
+                f"{node.where}: after a Transpose of the float input, its parameters must be "
+                "one per tensor and the Transpose must keep the batch axis 0 first"
+            )
+        return replace(node, inputs=(source, *node.inputs[1:])), perm
 
     # activations ---------------------------------------------------------------------------
     def _act_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
@@ -219,8 +241,12 @@ class Walker:
                 f"{node.where}: only its first input may be computed from the model input; the "
                 "others must be constants"
             )
-        if node.inputs[0] in self.tails:
-            raise FrontendError(f"{node.where}: nothing may follow a TopK/ArgMax")
+        tail = self.tails.get(node.inputs[0])
+        if tail is not None and node.op_type not in ("TopK", "ArgMax", "Softmax", "LogSoftmax"):
+            raise FrontendError(
+                f"{node.where}: nothing may follow a {tail.op_type} (the host applies it to the "
+                "graph's output)"
+            )
         consts = [None if a is None else const_arg(node, a) for a in args[1:]]
         return act_op(self, node, act, consts)
 
@@ -234,7 +260,7 @@ class Walker:
             )
         if node.op_type != "Sub":
             return self._act_op(node, [act, args[0]])
-        c = channel_values(plain(const_arg(node, args[0])), act.onnx_shape, node.where, "constant")
+        c = act.constant(plain(const_arg(node, args[0])), node.where, "constant")
         return [act.affine((Fraction(-1),), c)]
 
     def emit(self, node: OnnxNode, op: Op, dtype: IntType, x: Value) -> Value:
@@ -266,16 +292,32 @@ def _layout_qconst(node: OnnxNode, q: QConst, rest: list[Array]) -> QConst:
     return QConst(apply(q.codes), apply(np.ascontiguousarray(scale)), q.dtype, apply(q.value))
 
 
+_UNSUPPORTED_QONNX = {  # QONNX/FINN custom ops, named for what they do
+    "FloatQuant": "float quantization",
+    "QuantAvgPool2d": "quantized average pooling",
+    "Im2Col": "FINN's lowered convolution windows",
+    "XnorPopcountMatMul": "FINN's binary matrix product",
+}
+
+
 def _check_domain(node: OnnxNode) -> None:
-    if node.op_type in QONNX_OPS:
+    op, where = node.op_type, node.where
+    if node.domain == CHANNELS_LAST:
+        return  # the channels-last ops are checked where they are converted
+    if op in QONNX_OPS:
         if node.domain not in QONNX_DOMAINS:
             raise FrontendError(
-                f"{node.where}: domain must be one of {', '.join(QONNX_DOMAINS)}, "
-                f"not {node.domain!r}"
+                f"{where}: domain must be one of {', '.join(QONNX_DOMAINS)}, not {node.domain!r}"
             )
+    elif node.domain in QONNX_DOMAINS:
+        what = _UNSUPPORTED_QONNX.get(op)
+        raise FrontendError(
+            f"{where}: op {op}{f' ({what})' if what else ''} is not supported; supported QONNX "
+            f"ops: {', '.join(QONNX_OPS)}"
+        )
     elif node.domain not in STANDARD_DOMAINS:
         raise FrontendError(
-            f"{node.where}: domain {node.domain!r} is not supported; supported ops: {ACT_OPS}"
+            f"{where}: domain {node.domain!r} is not supported; supported ops: {ACT_OPS}"
         )
 
 

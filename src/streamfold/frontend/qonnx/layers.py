@@ -10,7 +10,7 @@ import numpy as np
 from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx.model import Array, OnnxNode
 from streamfold.frontend.qonnx.quantize import Emit
-from streamfold.frontend.qonnx.values import Act, QConst, channel_values, exact
+from streamfold.frontend.qonnx.values import Act, QConst, exact
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.ops import Conv, Flatten, GlobalSumPool, IntArray, MatMul, MaxPool
 from streamfold.quant.exact import Fractions, expand_flatten, per_channel
@@ -165,20 +165,25 @@ def global_sum(act: Act, emit: Emit, *, divide: bool) -> Act:
     return Act(out, mul, add)
 
 
-def reduce_sum(node: OnnxNode, act: Act, axes: tuple[int, ...], emit: Emit) -> Act:
-    """ReduceSum over every spatial axis with keepdims=1 (what ``export_qonnx`` writes for a
-    global sum pool)."""
+def reduce(node: OnnxNode, act: Act, axes: tuple[int, ...], emit: Emit) -> Act:
+    """ReduceSum / ReduceMean over every spatial axis (``export_qonnx`` writes a global sum pool
+    as ReduceSum): a GlobalSumPool, the mean's 1/N on the scale; keepdims=0 adds a Flatten."""
     dims = len(act.value.shape) - 1
     spatial = tuple(range(2, 2 + dims))
     rank = dims + 2
-    if tuple(sorted(a % rank for a in axes)) != spatial or node.attr_int("keepdims", 1) != 1:
+    keep = node.attr_int("keepdims", 1)
+    if not axes and node.attr_int("noop_with_empty_axes", 0):
+        raise FrontendError(f"{node.where}: noop_with_empty_axes must be 0")
+    got = tuple(sorted({a % rank for a in axes})) if axes else tuple(range(rank))
+    if not dims or got != spatial or keep not in (0, 1):
         raise FrontendError(
-            f"{node.where}: ReduceSum must sum every spatial axis {list(spatial)} with "
-            f"keepdims=1, not axes {list(axes)}, keepdims {node.attr_int('keepdims', 1)}"
+            f"{node.where}: {node.op_type} must reduce every spatial axis {list(spatial)} with "
+            f"keepdims 0 or 1, not axes {list(axes)}, keepdims {keep}"
         )
     if act.clipped:
         raise FrontendError(f"{node.where}: input must be quantized after a Relu/Clip")
-    return global_sum(act, emit, divide=False)
+    out = global_sum(act, emit, divide=node.op_type == "ReduceMean")
+    return out if keep else reshape(node, out, (1, out.value.size), emit)
 
 
 def reshape(node: OnnxNode, act: Act, target: tuple[int, ...], emit: Emit) -> Act:
@@ -208,6 +213,6 @@ def batchnorm(node: OnnxNode, act: Act, params: list[Array]) -> Act:
     shape = act.onnx_shape
     bshape = (1, len(a)) + (1,) * (len(shape) - 2)
     return act.affine(
-        channel_values(np.reshape(a, bshape), shape, node.where, "BN multiplier"),
-        channel_values(np.reshape(c, bshape), shape, node.where, "BN offset"),
+        act.constant(np.reshape(a, bshape), node.where, "BN multiplier"),
+        act.constant(np.reshape(c, bshape), node.where, "BN offset"),
     )

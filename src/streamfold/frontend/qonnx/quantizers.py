@@ -89,15 +89,15 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
     def rng() -> tuple[int, int]:
         return w.value_range(act.value)
 
-    shape, where = act.onnx_shape, node.where
+    where = node.where
     if node.op_type == "BipolarQuant":
-        return bipolar(where, act, channel_values(consts[0], shape, where, "scale"), emit)
+        return bipolar(where, act, act.constant(consts[0], where, "scale"), emit)
     if node.op_type == "MultiThreshold":
         return _multithreshold(w, node, act, np.asarray(consts[0], np.float64))
     if node.op_type == "Trunc":
         return _trunc(node, act, consts, emit, rng)
     bits, signed, narrow, mode = quant_spec(node, [None, *consts])
-    scale = channel_values(consts[0], shape, where, "scale")
+    scale = act.constant(consts[0], where, "scale")
     if bits == 1 and signed:
         return bipolar(where, act, scale, emit)
     return quantize(
@@ -106,16 +106,16 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
 
 
 def _trunc(node: OnnxNode, act: Act, consts: list[Any], emit: Any, rng: Any) -> Act:
-    where, shape = node.where, act.onnx_shape
+    where = node.where
     if any(np.asarray(c).any() for c in consts[1:2]):
         raise FrontendError(f"{where}: zero point must be 0")
-    scale = channel_values(consts[0], shape, where, "scale")
+    scale = act.constant(consts[0], where, "scale")
     y = act.affine(tuple(1 / s for s in scale), (Fraction(0),))
     if act.clipped or any(v.denominator != 1 for v in y.mul + y.add):
         raise FrontendError(f"{where}: input must be integer multiples of its scale")
     mode = numeric.rounding_mode(node, "FLOOR")
     if numeric.trunc_version(node, len(consts) + 1) == 2:  # output scale and bit width; clamps
-        out_scale = channel_values(consts[3], shape, where, "output scale")
+        out_scale = act.constant(consts[3], where, "output scale")
         shift = round(np.log2(float(out_scale[0]) / float(scale[0])))
         bits = int(_scalar(node, consts[4], "output bit width"))
         qrange = numeric.int_range(
@@ -132,12 +132,19 @@ def _trunc(node: OnnxNode, act: Act, consts: list[Any], emit: Any, rng: Any) -> 
 
 def _multithreshold(w: Walker, node: OnnxNode, act: Act, t: Array) -> Act:
     where = node.where
-    if node.attr_str("data_layout", "") not in ("", "NCHW", "NC", "NCW"):
+    data_layout = node.attr_str("data_layout", "NCHW")
+    if data_layout not in ("NCHW", "NC", "NCW", "NHWC", "NWC"):
         raise FrontendError(
-            f"{where}: data_layout must be NCHW/NC, not {node.attrs['data_layout']!r}"
+            f"{where}: data_layout must be NCHW, NC, NCW, NHWC or NWC, not {data_layout!r}"
         )
     if t.ndim != 2 or t.shape[0] not in (1, act.channels) or not np.isfinite(t).all():
         raise FrontendError(f"{where}: thresholds must be finite [channels or 1, steps]")
+    axis = len(act.onnx_shape) - 1 if data_layout in ("NHWC", "NWC") else 1
+    if t.shape[0] > 1 and act.channel_axis != axis:
+        raise FrontendError(
+            f"{where}: its per-channel thresholds run along axis {axis} ({data_layout}), so the "
+            f"channels must be there, not on axis {act.channel_axis} of {list(act.onnx_shape)}"
+        )
     if act.clipped:
         raise FrontendError(f"{where}: its input must not have a pending Relu/Clip")
     x_lo, x_hi = w.value_range(act.value)

@@ -170,7 +170,8 @@ class Thresholding:
 
 @dataclass(frozen=True, slots=True)
 class Pad:
-    """Hardware kernel: pad every channel of ``[C, *spatial]`` with ``value``.
+    """Pad every channel of ``[C, *spatial]`` with ``value`` (an nn op and a kernel: the
+    importer puts one before a Conv whose input's real zero is a non-zero code).
 
     ``pads`` is (before, after) for each spatial axis in turn: ``(top, bottom, left, right)``
     in 2-D, ``(left, right)`` in 1-D.
@@ -220,7 +221,7 @@ OP_TYPES: tuple[type, ...] = (
     Pad,
     SlidingWindow,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
-STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool)
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""

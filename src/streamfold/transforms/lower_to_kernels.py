@@ -8,7 +8,7 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool and GlobalSumPool are kernels as they are.
+- MaxPool, GlobalSumPool and Pad are kernels as they are.
 Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
 (value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
 unchanged.

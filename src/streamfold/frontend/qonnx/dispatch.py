@@ -68,7 +68,7 @@ def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]
         case "Gemm":
             return [_gemm(node, act, integer_weights(node, consts[0]), consts[1:], emit)]
         case "Conv":
-            out = layers.conv(node, act, integer_weights(node, consts[0]), emit)
+            out = layers.conv(node, act, integer_weights(node, consts[0]), emit, w.value_type)
             return [_with_bias(node, out, consts[1] if len(consts) > 1 else None)]
         case "BatchNormalization":
             if len(consts) != 4 or any(c is None for c in consts):
@@ -81,7 +81,7 @@ def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]
         case "Clip":
             return [_clip(node, act, consts)]
         case "MaxPool":
-            return [layers.maxpool(node, act, emit)]
+            return [layers.maxpool(node, act, emit, w.value_type)]
         case "AveragePool" | "GlobalAveragePool":
             return [layers.avgpool(node, act, emit)]
         case "ReduceSum" | "ReduceMean":

@@ -273,10 +273,14 @@ class Walker:
         return out
 
     def value_range(self, value: Value) -> tuple[int, int]:
+        t = self.value_type(value)
+        return t.min, t.max
+
+    def value_type(self, value: Value) -> IntType:
+        """The exact type of ``value`` (accumulators are emitted with a placeholder type)."""
         assert self.input_value is not None
         g = Graph("nn", (self.input_value,), tuple(self.nodes), (value.name,))
-        t = infer_types(g).value(value.name).dtype
-        return t.min, t.max
+        return infer_types(g).value(value.name).dtype
 
 
 _LAYOUT_OPS = ("Transpose", "Reshape", "Identity", "Unsqueeze", "Squeeze", "Flatten")

@@ -124,6 +124,10 @@ def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     out = w.env.get(m.outputs[0])
     if not isinstance(out, Act):
         raise FrontendError(f"model output {m.outputs[0]!r}: must be computed from the input")
+    if out.slope is not None:
+        raise FrontendError(
+            f"model output {m.outputs[0]!r}: a LeakyRelu/PRelu must be followed by a quantizer"
+        )
     if out.clipped:
         raise FrontendError(
             f"model output {m.outputs[0]!r}: must be affine per channel; a Relu/Clip at the end "

@@ -78,6 +78,8 @@ def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]
             return [_arith(node, act, _value(consts[0]))]
         case "Relu":
             return [act.clip(Fraction(0), None)]
+        case "LeakyRelu" | "PRelu":
+            return [_leaky(node, act, consts)]
         case "Clip":
             return [_clip(node, act, consts)]
         case "MaxPool":
@@ -168,6 +170,27 @@ def _arith(node: OnnxNode, act: Act, c: Any) -> Act:
             raise FrontendError(f"{node.where}: divisor must be nonzero")
         return act.affine(tuple(1 / v for v in values), zero)
     return act.affine(one, tuple(-v for v in values))
+
+
+def _leaky(node: OnnxNode, act: Act, consts: list[Any]) -> Act:
+    """A pending LeakyRelu/PRelu: monotone, so the quantizer after it becomes exact thresholds
+    (the slope's float32 value, exactly; ONNX Runtime rounds slope * x to float32)."""
+    where = node.where
+    if act.clipped or act.slope is not None:
+        raise FrontendError(f"{where}: its input must not have a pending Relu/Clip/LeakyRelu")
+    if node.op_type == "LeakyRelu":
+        slope: tuple[Fraction, ...] = (Fraction(float(np.float32(node.attr_float("alpha", 0.01)))),)
+    elif not consts or consts[0] is None:
+        raise FrontendError(f"{where}: slope must be given")
+    else:
+        slope = act.constant(np.asarray(_value(consts[0]), np.float32), where, "slope")
+    if any(a < 0 for a in slope):
+        raise FrontendError(f"{where}: slope must be >= 0 (monotone), not {min(slope)}")
+    if all(a == 1 for a in slope):
+        return act
+    if all(a == 0 for a in slope):
+        return act.clip(Fraction(0), None)
+    return replace(act, slope=slope)
 
 
 def _clip(node: OnnxNode, act: Act, consts: list[Any]) -> Act:

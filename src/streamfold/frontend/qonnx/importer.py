@@ -233,6 +233,12 @@ class Walker:
 
     # activations ---------------------------------------------------------------------------
     def _act_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
+        leaky = any(isinstance(a, Act) and a.slope is not None for a in args)
+        if leaky and node.op_type not in ("Quant", "IntQuant", "BipolarQuant", "MultiThreshold"):
+            raise FrontendError(
+                f"{node.where}: a LeakyRelu/PRelu must be followed directly by a quantizer "
+                "(Quant, BipolarQuant or MultiThreshold)"
+            )
         if node.op_type in ("Add", "Mul", "Sub") and len(args) == 2 and isinstance(args[1], Act):
             return self._act_second(node, args)
         act = args[0]

@@ -11,7 +11,7 @@ import numpy as np
 from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.model import Array, OnnxNode
-from streamfold.frontend.qonnx.quantize import bipolar, count_thresholds, quantize
+from streamfold.frontend.qonnx.quantize import bipolar, leaky_thresholds, quantize
 from streamfold.frontend.qonnx.values import (
     Act,
     QConst,
@@ -95,6 +95,8 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
     if node.op_type == "MultiThreshold":
         return _multithreshold(w, node, act, np.asarray(consts[0], np.float64))
     if node.op_type == "Trunc":
+        if act.slope is not None:
+            raise FrontendError(f"{where}: a LeakyRelu/PRelu before a Trunc is not supported")
         return _trunc(node, act, consts, emit, rng)
     bits, signed, narrow, mode = quant_spec(node, [None, *consts])
     scale = act.constant(consts[0], where, "scale")
@@ -151,12 +153,13 @@ def _multithreshold(w: Walker, node: OnnxNode, act: Act, t: Array) -> Act:
     bits = max(1, t.shape[1].bit_length())
     scale = Fraction(node.attr_float("out_scale", 1.0))
     bias = Fraction(node.attr_float("out_bias", 0.0))
-    channels = max(t.shape[0], len(act.mul), len(act.add))
+    channels = max(t.shape[0], len(act.mul), len(act.add), len(act.slope or ()))
     rows, mul, add = [], [], []
     for c in range(channels):
         m, a = act.mul[c % len(act.mul)], act.add[c % len(act.add)]
         cuts = [(Fraction(float(v)), False) for v in t[c % t.shape[0]]]
-        row, flipped = count_thresholds(m, a, cuts, x_lo, x_hi)
+        slope = None if act.slope is None else act.slope[c % len(act.slope)]
+        row, flipped = leaky_thresholds(m, a, cuts, slope, x_lo, x_hi)
         rows.append(row + [x_hi + 1] * ((1 << bits) - 1 - len(row)))
         mul.append(-scale if flipped else scale)
         add.append(bias + scale * len(row) if flipped else bias)

@@ -46,7 +46,8 @@ class Act:
     """An activation: IR integer ``value`` whose real meaning is clip(code * mul + add, lo, hi).
 
     mul, add, lo, hi are per channel (axis 0 of the IR shape), one entry or one per channel;
-    lo/hi None mean unbounded (a pending Relu/Clip).
+    lo/hi None mean unbounded (a pending Relu/Clip). ``slope`` is a pending LeakyRelu/PRelu
+    after the clip (only a quantizer may read it: it becomes exact thresholds).
 
     ``layout`` says where the IR axes are in the ONNX tensor: per ONNX axis, the IR axis it
     holds, or -1 for a size-1 axis of ONNX only (the batch axis 0, an Unsqueeze). IR axes it
@@ -60,6 +61,7 @@ class Act:
     lo: Bound = (None,)
     hi: Bound = (None,)
     layout: tuple[int, ...] | None = None
+    slope: Fractions | None = None  # a pending LeakyRelu/PRelu: v if v >= 0 else slope * v
 
     @property
     def axes(self) -> tuple[int, ...]:

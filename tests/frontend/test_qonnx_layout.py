@@ -263,3 +263,22 @@ def test_a_reshape_that_mixes_axes_is_refused() -> None:
         r"or only add or remove size-1 axes, not \[1, 3, 4, 2\] to \[1, 3, 8\]$",
     ):
         import_qonnx(model)
+
+
+def test_host_transpose_moves_past_the_input_quantizer_only_when_right_before_it() -> None:
+    net = Net((1, 2, 3, 4))
+    h = net.node("Transpose", ["x"], perm=[0, 2, 3, 1])
+    h = net.node("Mul", [net.quant(h, 0.5, 4), net.const(np.float32([1, 2]).reshape(1, 1, 1, 2))])
+    h = net.node("Transpose", [h], perm=[0, 3, 1, 2])
+    w = np.random.default_rng(5).integers(-2, 3, (3, 2, 2, 2)).astype(np.float32)
+    _check(net.model(net.node("Conv", [h, net.const(w)], kernel_shape=[2, 2])), (1, 2, 3, 4))
+    net = Net((1, 2, 3, 4))
+    h = net.node("Transpose", ["x"], perm=[0, 2, 3, 1])
+    h = net.node("Mul", [h, net.const(np.float32(2))])
+    model = net.model(net.quant(h, 0.5, 4, name="q"))
+    with pytest.raises(
+        FrontendError,
+        match=r"^node 'q' \(Quant\): a Transpose of the float input must come right before its "
+        r"quantizer, with no other op between$",
+    ):
+        import_qonnx(model)

@@ -82,6 +82,7 @@ class Walker:
     tails: dict[str, Tail] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
     _transposed: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    _after_transpose: set[str] = field(default_factory=set)  # host tensors a Transpose feeds
 
     def run(self) -> None:
         m = self.model
@@ -190,7 +191,10 @@ class Walker:
         if node.op_type == "Transpose":
             rank = plain(args[0]).ndim
             perm = tuple(node.attr_ints("perm", tuple(reversed(range(rank)))))
-            self._transposed[node.outputs[0]] = (node.inputs[0], perm)
+            if perm != tuple(range(rank)):
+                self._transposed[node.outputs[0]] = (node.inputs[0], perm)
+        if node.inputs[0] in self._transposed or node.inputs[0] in self._after_transpose:
+            self._after_transpose.update(node.outputs)
         return [Host(v) for v in numeric.evaluate(node, [plain(a) for a in args])]
 
     def _start(self, node: OnnxNode, args: list[Env | None]) -> Act:
@@ -221,9 +225,18 @@ class Walker:
         """A Transpose right before the input quantizer (channels-last conversion puts one
         there) moves after it: the graph input stays channels first."""
         moved = self._transposed.get(node.inputs[0])
+        if moved is None and node.inputs[0] in self._after_transpose:
+            raise FrontendError(
+                f"{node.where}: a Transpose of the float input must come right before its "
+                "quantizer, with no other op between"
+            )
         if moved is None:
             return node, None
         source, perm = moved
+        if source in self._after_transpose:
+            raise FrontendError(
+                f"{node.where}: only one Transpose of the float input may come before its quantizer"
+            )
         if perm[:1] != (0,) or any(np.asarray(plain(c)).size > 1 for c in consts if c is not None):
             raise FrontendError(
                 f"{node.where}: after a Transpose of the float input, its parameters must be "

@@ -208,3 +208,16 @@ def test_cli_show_takes_input_quant(tmp_path: object, capsys: pytest.CaptureFixt
     assert "declare its quantization with --input-quant" in capsys.readouterr().err
     assert main(["show", str(path), "--input-quant", "fixed<8,4>"]) == 0
     assert re.search(r"\bi8\b", capsys.readouterr().out)
+
+
+def test_load_graph_takes_input_quant_for_onnx_files_only(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from streamfold.errors import StreamfoldError
+    from streamfold.flow import load_graph
+
+    path = Path(str(tmp_path)) / "m.onnx"
+    onnx.save(_float_input_net(), str(path))
+    assert load_graph(path, "uint4").inputs[0].dtype == IntType(4, False)
+    with pytest.raises(StreamfoldError, match=r"^builtin:cnv-w1a1: input_quant applies to \.onnx"):
+        load_graph("builtin:cnv-w1a1", "int8")

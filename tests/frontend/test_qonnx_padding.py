@@ -127,3 +127,12 @@ def test_unknown_auto_pad_is_refused() -> None:
         match=r"\(Conv\): auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, not 'SAME'$",
     ):
         import_qonnx(model)
+
+
+def test_nn_graph_with_pad_prints_and_parses_back() -> None:
+    from streamfold.ir.text import parse_graph, print_graph
+    from streamfold.ir.verify import verify
+
+    graph = import_qonnx(_conv_net(True, pads=[0, 1, 2, 0])).graph
+    assert graph.stage == "nn" and any(isinstance(n.op, Pad) for n in graph.nodes)
+    assert verify(parse_graph(print_graph(graph))) == graph

@@ -282,3 +282,17 @@ def test_host_transpose_moves_past_the_input_quantizer_only_when_right_before_it
         r"quantizer, with no other op between$",
     ):
         import_qonnx(model)
+
+
+def test_brevitas_flatten_through_shape_gather_concat_reshape() -> None:
+    net = Net((1, 2, 3, 3))
+    h = net.quant("x", 0.5, 4)
+    shape = net.node("Shape", [h])
+    batch = net.node("Gather", [shape, net.const(np.int64(0), np.int64)], axis=0)
+    batch = net.node("Unsqueeze", [batch], axes=[0])
+    target = net.node("Concat", [batch, net.const(np.int64([-1]), np.int64)], axis=0)
+    h = net.node("Reshape", [h, target])
+    w = np.random.default_rng(6).integers(-2, 3, (18, 4)).astype(np.float32)
+    model = net.model(net.node("MatMul", [h, net.const(w)]))
+    assert any(isinstance(n.op, Flatten) for n in import_qonnx(model).graph.nodes)
+    _check(model, (1, 2, 3, 3))

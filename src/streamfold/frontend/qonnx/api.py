@@ -64,20 +64,21 @@ class ImportedModel:
     ``input_codes(x)`` turns float model inputs (batched, the ONNX input's layout) into the
     graph's input codes exactly as the qonnx executor computes them (float32). ``tail`` names
     a final Softmax/LogSoftmax/TopK/ArgMax that the graph leaves to the host (the graph outputs
-    the logits); ``output`` is the graph output's meaning (its ONNX layout).
+    the logits); ``output_layout`` is the ``Act.layout`` of the ONNX output where it is not
+    ``[batch, *graph output shape]`` (after a Transpose or Unsqueeze).
     """
 
     graph: Graph
     host: HostProgram
     input_shape: tuple[int, ...]
     tail: Tail | None = None
-    output: Act | None = None
+    output_layout: tuple[int, ...] | None = None
 
     def apply_tail(self, real: np.ndarray) -> np.ndarray:
         """The model's final output from the graph's real (dequantized) outputs: moved into the
         ONNX output's layout (where Transposes/Squeezes changed it), then the host tail."""
-        if self.output is not None and self.output.layout is not None:
-            real = to_onnx_layout(np.asarray(real), self.output.axes, self.output.onnx_shape)
+        if self.output_layout is not None:
+            real = to_onnx_layout(np.asarray(real), self.output_layout)
         return real if self.tail is None else self.tail.apply(real)
 
     def input_codes(self, x: np.ndarray) -> np.ndarray:
@@ -144,4 +145,4 @@ def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     except StreamfoldError as e:
         raise FrontendError(f"model: the converted graph is not valid: {e}") from None
     host = HostProgram(m.input_name, tuple(w.host_nodes), w.first, m.constants)
-    return ImportedModel(graph, host, m.input_shape, tail, out)
+    return ImportedModel(graph, host, m.input_shape, tail, out.layout)

@@ -21,7 +21,7 @@ ACT_OPS = (
     "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
     "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, LeakyRelu, PRelu, MaxPool, "
     "AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, Reshape, Flatten, Squeeze, "
-    "Unsqueeze, Transpose, Identity, Dropout, Softmax, LogSoftmax, TopK, ArgMax"
+    "Unsqueeze, Transpose, Shape, Identity, Dropout, Softmax, LogSoftmax, TopK, ArgMax"
 )
 """The ONNX op types the importer converts on activations (QONNX's own and standard ones)."""
 CHANNELS_LAST = "qonnx.custom_op.channels_last"
@@ -36,6 +36,7 @@ _LAYOUT_FREE: tuple[str, ...] = (
     *_TAILS,
     "PRelu",
     "Transpose",
+    "Shape",
     "Identity",
     "Dropout",
 )
@@ -95,6 +96,10 @@ def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]
             return [layout.reshape_like(node, act, [_value(c) for c in consts], emit)]
         case "Transpose":
             return [layout.transpose(node, act)]
+        case "Shape":  # static: a model has batch 1 (Brevitas flattens via Shape/Gather/Reshape)
+            start = node.attr_int("start", 0)
+            end = node.attr_int("end") if "end" in node.attrs else None
+            return [np.array(act.onnx_shape[start:end], dtype=np.int64)]
         case "Identity" | "Dropout":
             return [act]
         case "Softmax" | "LogSoftmax" | "TopK" | "ArgMax":

@@ -109,9 +109,10 @@ def _transpose_weights(w: QConst | Array, perm: tuple[int, ...]) -> QConst | Arr
     )
 
 
-def to_onnx_layout(real: Array, act_axes: tuple[int, ...], onnx_shape: tuple[int, ...]) -> Array:
-    """Graph outputs ``[batch, *IR shape]`` in the ONNX output's layout ``[batch, ...]``."""
-    listed = [a for a in act_axes if a >= 0]
-    missing = [a for a in range(real.ndim - 1) if a not in listed]
+def to_onnx_layout(real: Array, axes: tuple[int, ...]) -> Array:
+    """Graph outputs ``[batch, *IR shape]`` in the ONNX layout ``axes`` (``Act.layout``)."""
+    ir = real.shape[1:]
+    listed = [a for a in axes if a >= 0]
+    missing = [a for a in range(len(ir)) if a not in listed]
     moved = np.transpose(real, [0, *(1 + a for a in listed + missing)])
-    return moved.reshape((real.shape[0], *onnx_shape[1:]))
+    return moved.reshape((real.shape[0], *(1 if a < 0 else ir[a] for a in axes[1:])))

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError, StreamfoldError
-from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain, unquantized_input
 from streamfold.frontend.qonnx.inputs import InputQuant, parse_input_quant
 from streamfold.frontend.qonnx.layout import to_onnx_layout

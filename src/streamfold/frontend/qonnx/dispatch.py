@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.layers as layers
+import streamfold.frontend.qonnx.layout as layout
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import layers, layout
 from streamfold.frontend.qonnx.model import OnnxNode
 from streamfold.frontend.qonnx.quantizers import integer_weights, quant_on_act
 from streamfold.frontend.qonnx.values import Act, QConst, Tail

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError, StreamfoldError
-from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.dispatch import ACT_OPS, CHANNELS_LAST, act_op
 from streamfold.frontend.qonnx.inputs import InputQuant, from_finn_datatype
 from streamfold.frontend.qonnx.model import (

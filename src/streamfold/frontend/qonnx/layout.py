@@ -13,8 +13,9 @@ from dataclasses import replace
 
 import numpy as np
 
+import streamfold.frontend.qonnx.layers as layers
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import layers, numeric
 from streamfold.frontend.qonnx.model import Array, OnnxNode
 from streamfold.frontend.qonnx.quantize import Emit
 from streamfold.frontend.qonnx.values import Act, QConst

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.model import Array, OnnxNode
 from streamfold.frontend.qonnx.quantize import bipolar, leaky_thresholds, quantize
 from streamfold.frontend.qonnx.values import (

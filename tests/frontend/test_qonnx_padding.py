@@ -136,3 +136,22 @@ def test_nn_graph_with_pad_prints_and_parses_back() -> None:
     graph = import_qonnx(_conv_net(True, pads=[0, 1, 2, 0])).graph
     assert graph.stage == "nn" and any(isinstance(n.op, Pad) for n in graph.nodes)
     assert verify(parse_graph(print_graph(graph))) == graph
+
+
+@pytest.mark.rtl
+def test_pad_with_the_zero_code_in_rtl(rtl_cache: object, tmp_path: object) -> None:
+    """Imported (Pad with code 8, asymmetric) -> kernels -> Verilator equals the exact model."""
+    from pathlib import Path
+
+    from streamfold.codegen.top import stitch, write_build
+    from streamfold.dse.design_point import folding_preset
+    from streamfold.sim.design import simulate_build
+
+    imported = import_qonnx(_conv_net(True, pads=[0, 1, 2, 0]))
+    graph = to_kernels(imported.graph)
+    assert [p.op.value for p in graph.nodes if isinstance(p.op, Pad)] == [8]
+    codes = imported.input_codes(_x(4))
+    out_dir = write_build(stitch(graph, folding_preset(graph, "folded")), Path(str(tmp_path)) / "b")
+    rtl, _ = simulate_build(out_dir, codes)
+    expected = run_single(graph, codes)
+    np.testing.assert_array_equal(rtl.reshape(expected.shape), expected)  # flat, channels first

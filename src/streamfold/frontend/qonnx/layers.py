@@ -123,6 +123,8 @@ def padding(
 ) -> tuple[int, ...]:
     """ONNX pads (all begins, then all ends) from ``pads`` or ``auto_pad``."""
     dims = len(spatial)
+    if len(stride) != dims or min(stride) < 1:
+        raise FrontendError(f"{node.where}: strides must be {dims} integers >= 1, not {stride}")
     auto = node.attr_str("auto_pad", "NOTSET") or "NOTSET"
     if auto == "NOTSET":
         pads = tuple(node.attr_ints("pads", (0,) * 2 * dims))

@@ -38,7 +38,7 @@ def _show(args: argparse.Namespace) -> int:
     from streamfold.flow import load_graph
     from streamfold.ir import print_graph
 
-    graph = load_graph(args.graph)  # .sfir, .onnx or builtin:NAME; errors say which
+    graph = load_graph(args.graph, args.input_quant)  # .sfir, .onnx or builtin:NAME
     print(print_graph(graph, values=args.values), end="")
     return 0
 
@@ -48,7 +48,9 @@ def _build(args: argparse.Namespace) -> int:
     from streamfold.hw.block import MemStyle
     from streamfold.report.text import build_report
 
-    result = build_design(Path(args.model), Path(args.out), args.folding, MemStyle(args.mem_style))
+    result = build_design(
+        Path(args.model), Path(args.out), args.folding, MemStyle(args.mem_style), args.input_quant
+    )
     print(build_report(result, args.clock_mhz))
     return 0
 
@@ -108,7 +110,7 @@ def _explore(args: argparse.Namespace) -> int:
     if plot_dir is not None and plot_dir.exists() and not plot_dir.is_dir():
         raise StreamfoldError(f"explore: --plot must name a directory, not the file {plot_dir}")
     model = str(args.model)
-    graph = to_kernels(load_graph(Path(model)))
+    graph = to_kernels(load_graph(Path(model), args.input_quant))
     dev = device(args.device)
     space = Space(graph, dev)
     chosen = None
@@ -191,6 +193,15 @@ def _graph_bits(graph: Any) -> tuple[int, int]:
     return max(sorted(bits), key=lambda b: bits[b])
 
 
+def _input_quant_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input-quant",
+        metavar="TEXT",
+        help="quantization of an .onnx model's float input: int8, uint4, fixed<16,6>, "
+        "ufixed<8,0> or bits=8,signed=1,scale=1/128 (rounds half to even, clamps)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamfold", description="Quantized networks to FPGA dataflow."
@@ -206,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a graph's text form (verified)")
     show.add_argument("graph", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME")
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
+    _input_quant_option(show)
     show.set_defaults(run=_show)
     build = sub.add_parser(
         "build", help="generate the dataflow RTL of a graph into a build directory"
@@ -223,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--mem-style", default="distributed", choices=["block", "distributed", "registers"]
     )
     build.add_argument("--clock-mhz", type=float, default=100.0, help="for the frames/s estimate")
+    _input_quant_option(build)
     build.set_defaults(run=_build)
     sim = sub.add_parser("sim", help="run a build: the exact reference, or Verilator with --rtl")
     sim.add_argument("build_dir")
@@ -264,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "--plot", metavar="DIR", help="write DIR/pareto.png and DIR/roofline.png (matplotlib)"
     )
+    _input_quant_option(explore)
     explore.set_defaults(run=_explore)
     synth = sub.add_parser(
         "synth", help="synthesise a build (Yosys); for ECP5 also place and route (nextpnr)"

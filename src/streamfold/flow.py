@@ -17,9 +17,14 @@ from streamfold.ir.verify import verify
 from streamfold.transforms import Lowering, lower_to_kernels, streamline
 
 
-def load_graph(path: Path | str) -> Graph:
+def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
     """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported) or a
-    built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``)."""
+    built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``).
+
+    ``input_quant`` declares the quantization of an .onnx model's float input (``int8``,
+    ``fixed<16,6>``, ...: ``streamfold.frontend.qonnx.parse_input_quant``)."""
+    if input_quant is not None and Path(path).suffix.lower() != ".onnx":
+        raise StreamfoldError(f"{path}: input_quant applies to .onnx models only")
     if str(path).startswith("builtin:"):
         from streamfold.zoo import reference_graph
 
@@ -32,7 +37,7 @@ def load_graph(path: Path | str) -> Graph:
     if path.suffix.lower() == ".onnx":
         from streamfold.frontend.qonnx import import_qonnx
 
-        return import_qonnx(path).graph
+        return import_qonnx(path, input_quant=input_quant).graph
     return verify(parse_graph(path.read_text()))
 
 
@@ -61,9 +66,13 @@ class BuildResult:
 
 
 def build_design(
-    model: Path, out_dir: Path, folding: str = "folded", mem_style: MemStyle = MemStyle.DISTRIBUTED
+    model: Path,
+    out_dir: Path,
+    folding: str = "folded",
+    mem_style: MemStyle = MemStyle.DISTRIBUTED,
+    input_quant: str | None = None,
 ) -> BuildResult:
-    graph = to_kernels(load_graph(model))
+    graph = to_kernels(load_graph(model, input_quant))
     design = stitch(graph, design_point(graph, folding, mem_style))
     write_build(design, out_dir)
     return BuildResult(design, estimate_pipeline(design), Path(out_dir))

@@ -111,5 +111,5 @@ def test_global_average_pool_imports_as_a_sum_pool(tmp_path: Path) -> None:
     assert imported.graph.scale(imported.graph.outputs[0]).mul == (Fraction(1, 20),)  # type: ignore[union-attr]
 
     onnx.save(model("ReduceSum", [2]), path)
-    with pytest.raises(FrontendError, match=r"ReduceSum must sum every spatial axis \[2, 3\]"):
+    with pytest.raises(FrontendError, match=r"ReduceSum must reduce every spatial axis \[2, 3\]"):
         import_qonnx(path)

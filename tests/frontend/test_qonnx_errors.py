@@ -93,8 +93,12 @@ def test_float_weights_and_float_layers_before_the_input_quantizer() -> None:
     )
     net = Net((1, 4))
     h = net.node("MatMul", ["x", net.const(np.eye(4, dtype=np.float32))], name="fc0")
-    with pytest.raises(FrontendError, match=r"^node 'fc0' \(MatMul\): runs on the float input"):
-        import_qonnx(net.model(net.quant(h, 1.0, 4)))
+    _raises(
+        net.model(net.quant(h, 1.0, 4)),
+        "model input 'x': is float and reaches node 'fc0' (MatMul) unquantized; declare its "
+        "quantization with --input-quant (API: import_qonnx(..., input_quant=...)), e.g. int8 "
+        "or fixed<16,6>",
+    )
 
 
 def test_unknown_domain_and_malformed_files(tmp_path: Path) -> None:

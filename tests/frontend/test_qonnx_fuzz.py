@@ -18,7 +18,10 @@ OPS = [
     "Tanh", "Softmax", "Sigmoid", "Mul", "Add", "MatMul", "Relu", "Quant", "BipolarQuant",
     "MultiThreshold", "Trunc", "Reshape", "Transpose", "Conv", "MaxPool", "Concat", "Gather",
     "Identity", "Flatten", "LSTM", "Clip", "Div", "Sub", "TopK", "BatchNormalization",
+    "LeakyRelu", "PRelu", "Squeeze", "Unsqueeze", "ReduceMean", "LogSoftmax", "FloatQuant",
+    "ArgMax",
 ]  # fmt: skip
+DOMAINS = ["", "com.example", "finn.custom_op.general", "qonnx.custom_op.channels_last"]
 SEEDS = [pytest.param(s, id=f"seed{s}") for s in range(4)]
 
 
@@ -26,7 +29,7 @@ def _bases() -> list[onnx.ModelProto]:
     return [mlp(), mlp(bn=True, mode="FLOOR"), cnn(), trunc_net(2), threshold_net()]
 
 
-def _import_or_frontend_error(model: object) -> None:
+def _import_or_frontend_error(model: onnx.ModelProto | bytes) -> None:
     with contextlib.suppress(FrontendError):
         import_qonnx(model)
 
@@ -61,6 +64,9 @@ def _mutate(model: onnx.ModelProto, rng: np.random.Generator) -> onnx.ModelProto
         case 3:
             nodes[i].attribute.append(helper.make_attribute("group", int(rng.integers(-2, 4))))
             nodes[i].attribute.append(helper.make_attribute("axis", int(rng.integers(-3, 4))))
+            pad = str(rng.choice(["SAME_UPPER", "SAME_LOWER", "VALID", "SAME", "NOTSET"]))
+            nodes[i].attribute.append(helper.make_attribute("auto_pad", pad))
+            nodes[i].attribute.append(helper.make_attribute("pads", [int(rng.integers(-1, 3))] * 4))
         case 4:
             k = int(rng.integers(0, len(m.graph.initializer)))
             t = m.graph.initializer[k]
@@ -68,7 +74,7 @@ def _mutate(model: onnx.ModelProto, rng: np.random.Generator) -> onnx.ModelProto
             values.ravel()[:] = rng.choice([0.0, -1.0, np.nan, np.inf, 1e30, 3.7], values.size)
             m.graph.initializer[k].CopyFrom(onnx.numpy_helper.from_array(values, t.name))
         case _:
-            nodes[i].domain = str(rng.choice(["", "com.example", "finn.custom_op.general"]))
+            nodes[i].domain = str(rng.choice(DOMAINS))
     return m
 
 
@@ -79,3 +85,19 @@ def test_mutated_graphs_and_unsupported_ops(seed: int) -> None:
         for _ in range(12):
             model = _mutate(base, rng)
             _import_or_frontend_error(model if rng.random() < 0.5 else _mutate(model, rng))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mutated_graphs_with_a_declared_input(seed: int) -> None:
+    """Without their input quantizer (the first node removed), under ``input_quant``."""
+    rng = np.random.default_rng(200 + seed)
+    for base in _bases():
+        stripped = copy.deepcopy(base)
+        first = stripped.graph.node[0]
+        for node in stripped.graph.node[1:]:
+            node.input[:] = ["x" if i == first.output[0] else i for i in node.input]
+        del stripped.graph.node[0]
+        for _ in range(6):
+            model = _mutate(stripped, rng) if rng.random() < 0.7 else stripped
+            with contextlib.suppress(FrontendError):
+                import_qonnx(model, input_quant=str(rng.choice(["int8", "fixed<8,3>", "bipolar"])))

@@ -199,19 +199,23 @@ def tiny(*ops: tuple[str, dict[str, Any]], in_bits: int = 5) -> onnx.ModelProto:
     return net.model(net.node("MatMul", [h, net.const(np.ones((1, 1), np.float32))]))
 
 
-def run_imported(model: onnx.ModelProto, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Real outputs of the imported nn graph and of its streamlined (threshold) form."""
+def run_imported(
+    model: onnx.ModelProto, x: np.ndarray, input_quant: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Real outputs (the model's, ``apply_tail``) of the imported nn graph and of its
+    streamlined (threshold) form."""
     from streamfold.frontend.qonnx import import_qonnx
     from streamfold.sim.exact import dequantize, run_single
     from streamfold.transforms import Lowering, streamline
 
-    imported = import_qonnx(model)
+    imported = import_qonnx(model, input_quant=input_quant)
     graph = imported.graph
     codes = imported.input_codes(x)
     scale = graph.scale(graph.outputs[0])
-    nn_out = dequantize(run_single(graph, codes), scale)
+    nn_out = imported.apply_tail(dequantize(run_single(graph, codes), scale))
     hw = streamline(graph, Lowering.THRESHOLDS)
-    return nn_out, dequantize(run_single(hw, codes), hw.scale(hw.outputs[0]))
+    hw_out = dequantize(run_single(hw, codes), hw.scale(hw.outputs[0]))
+    return nn_out, imported.apply_tail(hw_out)
 
 
 def conv1d() -> onnx.ModelProto:

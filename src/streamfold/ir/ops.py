@@ -206,7 +206,8 @@ class Thresholding:
 
 @dataclass(frozen=True, slots=True)
 class Pad:
-    """Hardware kernel: pad every channel of ``[C, *spatial]`` with ``value``.
+    """Pad every channel of ``[C, *spatial]`` with ``value`` (an nn op and a kernel: the
+    importer puts one before a Conv whose input's real zero is a non-zero code).
 
     ``pads`` is (before, after) for each spatial axis in turn: ``(top, bottom, left, right)``
     in 2-D, ``(left, right)`` in 1-D.
@@ -262,9 +263,9 @@ OP_TYPES: tuple[type, ...] = (
     Concat,
     Vvau,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, Pad, SlidingWindow, Vvau)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
-STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool)
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""
 MULTI_INPUT_TYPES: tuple[type, ...] = (Add, Concat)
 """Ops reading several values (a DAG's joins); every other op reads exactly one."""

@@ -10,7 +10,7 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool and GlobalSumPool are kernels as they are;
+- MaxPool, GlobalSumPool and Pad are kernels as they are;
 - Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
   chain of two-input joins (left to right; each partial Add typed by its exact range, each
   partial Concat by its inputs' common type).

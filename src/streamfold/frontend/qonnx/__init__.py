@@ -12,5 +12,6 @@ Anything the integer IR cannot express exactly raises ``FrontendError`` naming t
 from __future__ import annotations
 
 from streamfold.frontend.qonnx.api import ImportedModel, import_qonnx
+from streamfold.frontend.qonnx.inputs import InputQuant, parse_input_quant
 
-__all__ = ["ImportedModel", "import_qonnx"]
+__all__ = ["ImportedModel", "InputQuant", "import_qonnx", "parse_input_quant"]

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError, StreamfoldError
-from streamfold.frontend.qonnx import numeric
-from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain
+from streamfold.frontend.qonnx.importer import FirstQuant, Walker, plain, unquantized_input
+from streamfold.frontend.qonnx.inputs import InputQuant, parse_input_quant
+from streamfold.frontend.qonnx.layout import to_onnx_layout
 from streamfold.frontend.qonnx.model import Array, OnnxModel, OnnxNode, load_model
 from streamfold.frontend.qonnx.values import Act, QConst, Tail
 from streamfold.ir.graph import Graph, Scale
@@ -20,14 +22,17 @@ from streamfold.transforms.infer_types import infer_types
 
 @dataclass(frozen=True)
 class HostProgram:
-    """The float ops from the model input up to the first quantizer, run in float32 NumPy."""
+    """The float ops from the model input up to the first quantizer, run in float32 NumPy
+    (or, for a declared input quantization, just that quantization)."""
 
     input_name: str
     nodes: tuple[OnnxNode, ...]
-    first: FirstQuant
+    first: FirstQuant | InputQuant
     constants: dict[str, Array]
 
     def codes(self, x: Array) -> Array:
+        if isinstance(self.first, InputQuant):
+            return self.first.codes(x)
         env: dict[str, Any] = dict(self.constants)
         env[self.input_name] = np.asarray(x, dtype=np.float32)
         for node in self.nodes:
@@ -58,41 +63,72 @@ class ImportedModel:
 
     ``input_codes(x)`` turns float model inputs (batched, the ONNX input's layout) into the
     graph's input codes exactly as the qonnx executor computes them (float32). ``tail`` names
-    a final TopK/ArgMax that the graph leaves to the host (the graph outputs the logits).
+    a final Softmax/LogSoftmax/TopK/ArgMax that the graph leaves to the host (the graph outputs
+    the logits); ``output_layout`` is the ``Act.layout`` of the ONNX output where it is not
+    ``[batch, *graph output shape]`` (after a Transpose or Unsqueeze).
     """
 
     graph: Graph
     host: HostProgram
+    input_shape: tuple[int, ...]
     tail: Tail | None = None
+    output_layout: tuple[int, ...] | None = None
 
     def apply_tail(self, real: np.ndarray) -> np.ndarray:
-        """The model's final output from the graph's real (dequantized) outputs."""
+        """The model's final output from the graph's real (dequantized) outputs: moved into the
+        ONNX output's layout (where Transposes/Squeezes changed it), then the host tail."""
+        if self.output_layout is not None:
+            real = to_onnx_layout(np.asarray(real), self.output_layout)
         return real if self.tail is None else self.tail.apply(real)
 
     def input_codes(self, x: np.ndarray) -> np.ndarray:
-        codes = self.host.codes(x)
-        return codes.reshape((codes.shape[0], *self.graph.inputs[0].shape))
+        """Graph input codes ``[batch, *graph input shape]`` of a batch in the ONNX input's
+        layout (``[batch, *input_shape[1:]]``); host steps run one sample at a time, as the
+        model (declared with batch 1) computes them."""
+        x = np.asarray(x)
+        per_sample = self.input_shape[1:]
+        if x.ndim != len(self.input_shape) or x.shape[1:] != per_sample:
+            raise FrontendError(
+                f"model input {self.host.input_name!r}: must have shape "
+                f"[batch, {', '.join(map(str, per_sample))}], not {list(x.shape)}"
+            )
+        shape = self.graph.inputs[0].shape
+        if not self.host.nodes:  # the first quantizer is elementwise: the whole batch at once
+            return self.host.codes(x).reshape((x.shape[0], *shape))
+        rows = [self.host.codes(x[i : i + 1]).reshape(shape) for i in range(x.shape[0])]
+        return np.stack(rows) if rows else np.zeros((0, *shape), np.int64)
 
 
-def import_qonnx(model: str | Path | bytes | Any) -> ImportedModel:
-    """Read a QONNX/ONNX model (path, bytes or ModelProto) into an ``ImportedModel``."""
+def import_qonnx(
+    model: str | Path | bytes | Any, input_quant: InputQuant | str | None = None
+) -> ImportedModel:
+    """Read a QONNX/ONNX model (path, bytes or ModelProto) into an ``ImportedModel``.
+
+    ``input_quant`` declares how a float model input (one no quantizer reads) is quantized:
+    an ``InputQuant`` or its text form (``parse_input_quant``: ``int8``, ``fixed<16,6>``,
+    ``bits=8,signed=1,scale=1/128``). Inputs are rounded half to even and clamped to the
+    code range. An input annotated with a ``finn_datatype`` (INT8, BIPOLAR, ...) needs none.
+    """
+    if isinstance(input_quant, str):
+        input_quant = parse_input_quant(input_quant)
     onnx_model = load_model(model)
-    walker = Walker(onnx_model)
+    walker = Walker(onnx_model, input_quant)
     walker.run()
     return _finish(onnx_model, walker)
 
 
 def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     if w.first is None or w.input_value is None:
-        raise FrontendError(
-            "model: the float input must reach a quantizer (Quant, BipolarQuant or "
-            "MultiThreshold) before any weights"
-        )
+        raise FrontendError(unquantized_input(m.input_name, "the output"))
     if len(m.outputs) != 1:
         raise FrontendError(f"model: must have one output, not {len(m.outputs)}")
     out = w.env.get(m.outputs[0])
     if not isinstance(out, Act):
         raise FrontendError(f"model output {m.outputs[0]!r}: must be computed from the input")
+    if out.slope is not None:
+        raise FrontendError(
+            f"model output {m.outputs[0]!r}: a LeakyRelu/PRelu must be followed by a quantizer"
+        )
     if out.clipped:
         raise FrontendError(
             f"model output {m.outputs[0]!r}: must be affine per channel; a Relu/Clip at the end "
@@ -109,4 +145,4 @@ def _finish(m: OnnxModel, w: Walker) -> ImportedModel:
     except StreamfoldError as e:
         raise FrontendError(f"model: the converted graph is not valid: {e}") from None
     host = HostProgram(m.input_name, tuple(w.host_nodes), w.first, m.constants)
-    return ImportedModel(graph, host, tail)
+    return ImportedModel(graph, host, m.input_shape, tail, out.layout)

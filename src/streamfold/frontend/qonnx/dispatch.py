@@ -2,35 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.layers as layers
+import streamfold.frontend.qonnx.layout as layout
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import layers
 from streamfold.frontend.qonnx.model import OnnxNode
 from streamfold.frontend.qonnx.quantizers import integer_weights, quant_on_act
-from streamfold.frontend.qonnx.values import Act, QConst, Tail, channel_values
+from streamfold.frontend.qonnx.values import Act, QConst, Tail
 
 if TYPE_CHECKING:
     from streamfold.frontend.qonnx.importer import Env, Walker
 
 ACT_OPS = (
     "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
-    "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, MaxPool, AveragePool, "
-    "GlobalAveragePool, ReduceSum, Reshape, Flatten, Transpose, Identity, Dropout, TopK, ArgMax"
+    "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, LeakyRelu, PRelu, MaxPool, "
+    "AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, Reshape, Flatten, Squeeze, "
+    "Unsqueeze, Transpose, Shape, Identity, Dropout, Softmax, LogSoftmax, TopK, ArgMax"
 )
+"""The ONNX op types the importer converts on activations (QONNX's own and standard ones)."""
+CHANNELS_LAST = "qonnx.custom_op.channels_last"
+_ELEMENTWISE = ("Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold")
+_LAYOUT = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+_TAILS = ("Softmax", "LogSoftmax", "TopK", "ArgMax")
+_POINTWISE = ("BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "Clip", "LeakyRelu")
+_LAYOUT_FREE: tuple[str, ...] = (
+    *_ELEMENTWISE,
+    *_POINTWISE,
+    *_LAYOUT,
+    *_TAILS,
+    "PRelu",
+    "Transpose",
+    "Shape",
+    "Identity",
+    "Dropout",
+)
+"""Ops that take an activation in any layout; all others need it channels first."""
 
 
 def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:
+    if node.domain == CHANNELS_LAST:
+        out = layout.channels_last(node, act, consts, lambda a, c: _act_op(w, node, a, c)[0])
+        return [out]
+    if node.op_type not in _LAYOUT_FREE:
+        layout.require_channels_first(node, act)
+    return _act_op(w, node, act, consts)
+
+
+def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]:
     def emit(op: Any, dtype: Any, x: Any) -> Any:
         return w.emit(node, op, dtype, x)
 
-    op, where, shape = node.op_type, node.where, act.onnx_shape
+    op, where = node.op_type, node.where
     match op:
         case "Quant" | "IntQuant" | "BipolarQuant" | "Trunc" | "MultiThreshold":
-            return [quant_on_act(w, node, act, consts)]
+            return [replace(quant_on_act(w, node, act, consts), layout=act.layout)]
         case "MatMul":
             q = integer_weights(node, consts[0])
             if q.codes.ndim != 2:
@@ -40,7 +70,7 @@ def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:
         case "Gemm":
             return [_gemm(node, act, integer_weights(node, consts[0]), consts[1:], emit)]
         case "Conv":
-            out = layers.conv(node, act, integer_weights(node, consts[0]), emit)
+            out = layers.conv(node, act, integer_weights(node, consts[0]), emit, w.value_type)
             return [_with_bias(node, out, consts[1] if len(consts) > 1 else None)]
         case "BatchNormalization":
             if len(consts) != 4 or any(c is None for c in consts):
@@ -50,55 +80,60 @@ def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:
             return [_arith(node, act, _value(consts[0]))]
         case "Relu":
             return [act.clip(Fraction(0), None)]
+        case "LeakyRelu" | "PRelu":
+            return [_leaky(node, act, consts)]
         case "Clip":
             return [_clip(node, act, consts)]
         case "MaxPool":
-            return [layers.maxpool(node, act, emit)]
+            return [layers.maxpool(node, act, emit, w.value_type)]
         case "AveragePool" | "GlobalAveragePool":
             return [layers.avgpool(node, act, emit)]
-        case "ReduceSum":
-            axes = tuple(int(a) for a in np.asarray(_value(consts[0])).ravel()) if consts else ()
-            return [layers.reduce_sum(node, act, axes, emit)]
-        case "Reshape":
-            target = np.asarray(_value(consts[0])).astype(np.int64)
-            new = np.empty(shape, dtype=np.int8).reshape(
-                [shape[i] if s == 0 else int(s) for i, s in enumerate(target)]
-            )
-            return [layers.reshape(node, act, tuple(new.shape), emit)]
-        case "Flatten":
-            if node.attr_int("axis", 1) != 1:
-                raise FrontendError(f"{where}: axis must be 1, not {node.attr_int('axis')}")
-            return [layers.reshape(node, act, (1, act.value.size), emit)]
+        case "ReduceSum" | "ReduceMean":
+            axes = node.attr_ints("axes") if "axes" in node.attrs else ()
+            if consts and consts[0] is not None:
+                axes = [int(a) for a in np.asarray(_value(consts[0])).ravel()]
+            return [layers.reduce(node, act, tuple(axes), emit)]
+        case "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze":
+            return [layout.reshape_like(node, act, [_value(c) for c in consts], emit)]
         case "Transpose":
-            perm = node.attr_ints("perm", tuple(reversed(range(len(shape)))))
-            if perm != list(range(len(shape))):
-                raise FrontendError(f"{where}: perm must keep the activation layout, not {perm}")
-            return [act]
+            return [layout.transpose(node, act)]
+        case "Shape":  # static: a model has batch 1 (Brevitas flattens via Shape/Gather/Reshape)
+            start = node.attr_int("start", 0)
+            end = node.attr_int("end") if "end" in node.attrs else None
+            return [np.array(act.onnx_shape[start:end], dtype=np.int64)]
         case "Identity" | "Dropout":
             return [act]
-        case "TopK" | "ArgMax":
+        case "Softmax" | "LogSoftmax" | "TopK" | "ArgMax":
             for i, name in enumerate(node.outputs):
-                w.tails[name] = _tail(node, act, consts, indices=op == "ArgMax" or i == 1)
+                indices = op == "ArgMax" or (op == "TopK" and i == 1)
+                w.tails[name] = _tail(node, act, consts, indices, w.tails.get(node.inputs[0]))
             return [act for _ in node.outputs]
     raise FrontendError(f"{where}: op {op} is not supported on activations; supported: {ACT_OPS}")
 
 
-def _tail(node: OnnxNode, act: Act, consts: list[Any], indices: bool) -> Tail:
+def _tail(node: OnnxNode, act: Act, consts: list[Any], indices: bool, prior: Tail | None) -> Tail:
     where = node.where
+    if prior is not None and (prior.op_type in ("TopK", "ArgMax") or node.op_type in _TAILS[:2]):
+        raise FrontendError(
+            f"{where}: only a TopK/ArgMax may follow a Softmax/LogSoftmax, and nothing a "
+            f"{prior.op_type} (the host applies them to the graph's output)"
+        )
     if len(act.value.shape) != 1:
         raise FrontendError(f"{where}: input must be flat [1, classes], not {act.onnx_shape}")
     if node.attr_int("axis", -1) not in (-1, 1) or node.attr_int("select_last_index", 0):
         raise FrontendError(f"{where}: axis must be 1 and select_last_index 0")
+    if node.op_type in ("Softmax", "LogSoftmax"):
+        return Tail(node.op_type, act.channels, False)
     if node.op_type == "ArgMax":
         if not node.attr_int("keepdims", 1):
             raise FrontendError(f"{where}: keepdims must be 1")
-        return Tail("ArgMax", 1, True)
+        return Tail("ArgMax", 1, True, prior)
     if not node.attr_int("largest", 1) or not node.attr_int("sorted", 1):
         raise FrontendError(f"{where}: largest and sorted must be 1")
     k = int(np.asarray(_value(consts[0])).ravel()[0]) if consts else node.attr_int("k")
     if not 1 <= k <= act.channels:
         raise FrontendError(f"{where}: k must be in 1..{act.channels}, not {k}")
-    return Tail("TopK", k, indices)
+    return Tail("TopK", k, indices, prior)
 
 
 def _value(c: Any) -> Any:
@@ -126,12 +161,12 @@ def _with_bias(node: OnnxNode, act: Act, bias: Any) -> Act:
     b = np.asarray(_value(bias))
     if b.ndim == 1 and len(act.onnx_shape) > 2:
         b = b.reshape((1, -1) + (1,) * (len(act.onnx_shape) - 2))
-    return layers.add_bias(act, channel_values(b, act.onnx_shape, node.where, "bias"))
+    return layers.add_bias(act, act.constant(b, node.where, "bias"))
 
 
 def _arith(node: OnnxNode, act: Act, c: Any) -> Act:
     one, zero = (Fraction(1),), (Fraction(0),)
-    values = channel_values(np.asarray(c), act.onnx_shape, node.where, "constant operand")
+    values = act.constant(np.asarray(c), node.where, "constant operand")
     if node.op_type == "Mul":
         return act.affine(values, zero)
     if node.op_type == "Add":
@@ -141,6 +176,27 @@ def _arith(node: OnnxNode, act: Act, c: Any) -> Act:
             raise FrontendError(f"{node.where}: divisor must be nonzero")
         return act.affine(tuple(1 / v for v in values), zero)
     return act.affine(one, tuple(-v for v in values))
+
+
+def _leaky(node: OnnxNode, act: Act, consts: list[Any]) -> Act:
+    """A pending LeakyRelu/PRelu: monotone, so the quantizer after it becomes exact thresholds
+    (the slope's float32 value, exactly; ONNX Runtime rounds slope * x to float32)."""
+    where = node.where
+    if act.clipped or act.slope is not None:
+        raise FrontendError(f"{where}: its input must not have a pending Relu/Clip/LeakyRelu")
+    if node.op_type == "LeakyRelu":
+        slope: tuple[Fraction, ...] = (Fraction(float(np.float32(node.attr_float("alpha", 0.01)))),)
+    elif not consts or consts[0] is None:
+        raise FrontendError(f"{where}: slope must be given")
+    else:
+        slope = act.constant(np.asarray(_value(consts[0]), np.float32), where, "slope")
+    if any(a < 0 for a in slope):
+        raise FrontendError(f"{where}: slope must be >= 0 (monotone), not {min(slope)}")
+    if all(a == 1 for a in slope):
+        return act
+    if all(a == 0 for a in slope):
+        return act.clip(Fraction(0), None)
+    return replace(act, slope=slope)
 
 
 def _clip(node: OnnxNode, act: Act, consts: list[Any]) -> Act:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.branches as branches
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError, StreamfoldError
-from streamfold.frontend.qonnx import branches, numeric
-from streamfold.frontend.qonnx.dispatch import ACT_OPS, act_op
+from streamfold.frontend.qonnx.dispatch import ACT_OPS, CHANNELS_LAST, act_op
+from streamfold.frontend.qonnx.inputs import InputQuant, from_finn_datatype
 from streamfold.frontend.qonnx.model import (
     QONNX_DOMAINS,
     QONNX_OPS,
@@ -26,7 +28,6 @@ from streamfold.frontend.qonnx.values import (
     Host,
     QConst,
     Tail,
-    channel_values,
     weight_dtype,
 )
 from streamfold.ir.dtypes import IntType
@@ -73,18 +74,25 @@ class Walker:
     """
 
     model: OnnxModel
+    input_quant: InputQuant | None = None
     env: dict[str, Env] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     host_nodes: list[OnnxNode] = field(default_factory=list)
-    first: FirstQuant | None = None
+    first: FirstQuant | InputQuant | None = None
     input_value: Value | None = None
     tails: dict[str, Tail] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
+    _transposed: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    _after_transpose: set[str] = field(default_factory=set)  # host tensors a Transpose feeds
 
     def run(self) -> None:
         m = self.model
         self.env.update(m.constants)
-        self.env[m.input_name] = Host(np.zeros(m.input_shape, np.float32))
+        declared = self._declared()
+        if declared is None:
+            self.env[m.input_name] = Host(np.zeros(m.input_shape, np.float32))
+        else:
+            self.env[m.input_name] = self._declare(declared)
         for node in m.nodes:
             try:
                 self._step(node)
@@ -138,39 +146,113 @@ class Walker:
             (codes - args[2]) * args[1],
         )
 
+    # declared input quantization -----------------------------------------------------------
+    def _declared(self) -> InputQuant | None:
+        m = self.model
+        where = f"model input {m.input_name!r}"
+        annotated = None
+        if m.input_datatype is not None:
+            annotated = from_finn_datatype(m.input_datatype, where)
+        given = self.input_quant
+        if given is None:
+            return annotated
+        if annotated is not None and annotated != given:
+            raise FrontendError(
+                f"{where}: input_quant must agree with its finn_datatype annotation "
+                f"{m.input_datatype} ({annotated}), not {given}"
+            )
+        for node in m.nodes:
+            if m.input_name in node.inputs[:1] and node.op_type in _QUANTIZERS:
+                raise FrontendError(
+                    f"{where}: is quantized by {node.where} already; input_quant applies only "
+                    "to a float input that reaches the layers unquantized"
+                )
+        return given
+
+    def _declare(self, q: InputQuant) -> Act:
+        """The model input holds ``code * scale`` itself: its codes are the graph input."""
+        m = self.model
+        shape = m.input_shape
+        if len(shape) < 2 or shape[0] != 1:
+            raise FrontendError(
+                f"model input {m.input_name!r}: must be batched [1, C, ...], not {list(shape)}"
+            )
+        self.first = q
+        self.input_value = Value(_sanitize(m.input_name), q.dtype, tuple(shape[1:]))
+        self._names.add(self.input_value.name)
+        return Act(self.input_value, (q.scale,), (Fraction(0),))
+
     # host side ---------------------------------------------------------------------------
     def _host_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
         if node.op_type in _QUANTIZERS and isinstance(args[0], Host):
             return [self._start(node, args)]
         if node.op_type not in HOST_OPS:
-            raise FrontendError(
-                f"{node.where}: runs on the float input before its first quantizer; only "
-                f"preprocessing ops ({', '.join(HOST_OPS)}) may precede the input quantizer"
-            )
+            raise FrontendError(unquantized_input(self.model.input_name, node.where))
         self.host_nodes.append(node)
+        if node.op_type == "Transpose":
+            rank = plain(args[0]).ndim
+            perm = tuple(node.attr_ints("perm", tuple(reversed(range(rank)))))
+            if perm != tuple(range(rank)):
+                self._transposed[node.outputs[0]] = (node.inputs[0], perm)
+        if node.inputs[0] in self._transposed or node.inputs[0] in self._after_transpose:
+            self._after_transpose.update(node.outputs)
         return [Host(v) for v in numeric.evaluate(node, [plain(a) for a in args])]
 
     def _start(self, node: OnnxNode, args: list[Env | None]) -> Act:
         """The first quantizer: its integer codes become the graph input."""
         if self.first is not None:
+            assert isinstance(self.first, FirstQuant)  # a declared input has no Host tensors
             raise FrontendError(
                 f"{node.where}: only one quantizer may read the float input; "
                 f"{self.first.node.where} already does"
             )
-        sample = plain(args[0])
+        consts = [const_arg(node, a) for a in args[1:]]
+        node, perm = self._before_transpose(node, consts)
+        sample = plain(self.env[node.inputs[0]])
         if sample.ndim < 2 or sample.shape[0] != 1:
             raise FrontendError(
                 f"{node.where}: input must be batched [1, C, ...], not {sample.shape}"
             )
-        consts = [const_arg(node, a) for a in args[1:]]
         dtype, mul, add = input_meaning(node, consts, sample.shape)
         self.first = FirstQuant(node)
         self.input_value = Value(_sanitize(node.outputs[0]), dtype, tuple(sample.shape[1:]))
         self._names.add(self.input_value.name)
-        return Act(self.input_value, mul, add)
+        act = Act(self.input_value, mul, add)
+        return act if perm is None else act.with_layout(tuple(act.axes[p] for p in perm))
+
+    def _before_transpose(
+        self, node: OnnxNode, consts: list[Any]
+    ) -> tuple[OnnxNode, tuple[int, ...] | None]:
+        """A Transpose right before the input quantizer (channels-last conversion puts one
+        there) moves after it: the graph input stays channels first."""
+        moved = self._transposed.get(node.inputs[0])
+        if moved is None and node.inputs[0] in self._after_transpose:
+            raise FrontendError(
+                f"{node.where}: a Transpose of the float input must come right before its "
+                "quantizer, with no other op between"
+            )
+        if moved is None:
+            return node, None
+        source, perm = moved
+        if source in self._after_transpose:
+            raise FrontendError(
+                f"{node.where}: only one Transpose of the float input may come before its quantizer"
+            )
+        if perm[:1] != (0,) or any(np.asarray(plain(c)).size > 1 for c in consts if c is not None):
+            raise FrontendError(
+                f"{node.where}: after a Transpose of the float input, its parameters must be "
+                "one per tensor and the Transpose must keep the batch axis 0 first"
+            )
+        return replace(node, inputs=(source, *node.inputs[1:])), perm
 
     # activations ---------------------------------------------------------------------------
     def _act_op(self, node: OnnxNode, args: list[Env | None]) -> list[Env]:
+        leaky = any(isinstance(a, Act) and a.slope is not None for a in args)
+        if leaky and node.op_type not in ("Quant", "IntQuant", "BipolarQuant", "MultiThreshold"):
+            raise FrontendError(
+                f"{node.where}: a LeakyRelu/PRelu must be followed directly by a quantizer "
+                "(Quant, BipolarQuant or MultiThreshold)"
+            )
         if node.op_type == "Concat":
             return [branches.concat_acts(self, node, args)]
         if node.op_type in ("Add", "Mul", "Sub") and len(args) == 2 and isinstance(args[1], Act):
@@ -181,8 +263,12 @@ class Walker:
                 f"{node.where}: only its first input may be computed from the model input; the "
                 "others must be constants"
             )
-        if node.inputs[0] in self.tails:
-            raise FrontendError(f"{node.where}: nothing may follow a TopK/ArgMax")
+        tail = self.tails.get(node.inputs[0])
+        if tail is not None and node.op_type not in ("TopK", "ArgMax", "Softmax", "LogSoftmax"):
+            raise FrontendError(
+                f"{node.where}: nothing may follow a {tail.op_type} (the host applies it to the "
+                "graph's output)"
+            )
         consts = [None if a is None else const_arg(node, a) for a in args[1:]]
         return act_op(self, node, act, consts)
 
@@ -198,7 +284,7 @@ class Walker:
             )
         if node.op_type != "Sub":
             return self._act_op(node, [act, args[0]])
-        c = channel_values(plain(const_arg(node, args[0])), act.onnx_shape, node.where, "constant")
+        c = act.constant(plain(const_arg(node, args[0])), node.where, "constant")
         return [act.affine((Fraction(-1),), c)]
 
     def emit(self, node: OnnxNode, op: Op, dtype: IntType, x: Value) -> Value:
@@ -215,10 +301,14 @@ class Walker:
         return name
 
     def value_range(self, value: Value) -> tuple[int, int]:
+        t = self.value_type(value)
+        return t.min, t.max
+
+    def value_type(self, value: Value) -> IntType:
+        """The exact type of ``value`` (accumulators are emitted with a placeholder type)."""
         assert self.input_value is not None
         g = Graph("nn", (self.input_value,), tuple(self.nodes), (value.name,))
-        t = infer_types(g).value(value.name).dtype
-        return t.min, t.max
+        return infer_types(g).value(value.name).dtype
 
 
 _LAYOUT_OPS = ("Transpose", "Reshape", "Identity", "Unsqueeze", "Squeeze", "Flatten")
@@ -234,17 +324,41 @@ def _layout_qconst(node: OnnxNode, q: QConst, rest: list[Array]) -> QConst:
     return QConst(apply(q.codes), apply(np.ascontiguousarray(scale)), q.dtype, apply(q.value))
 
 
+_UNSUPPORTED_QONNX = {  # QONNX/FINN custom ops, named for what they do
+    "FloatQuant": "float quantization",
+    "QuantAvgPool2d": "quantized average pooling",
+    "Im2Col": "FINN's lowered convolution windows",
+    "XnorPopcountMatMul": "FINN's binary matrix product",
+}
+
+
 def _check_domain(node: OnnxNode) -> None:
-    if node.op_type in QONNX_OPS:
+    op, where = node.op_type, node.where
+    if node.domain == CHANNELS_LAST:
+        return  # the channels-last ops are checked where they are converted
+    if op in QONNX_OPS:
         if node.domain not in QONNX_DOMAINS:
             raise FrontendError(
-                f"{node.where}: domain must be one of {', '.join(QONNX_DOMAINS)}, "
-                f"not {node.domain!r}"
+                f"{where}: domain must be one of {', '.join(QONNX_DOMAINS)}, not {node.domain!r}"
             )
+    elif node.domain in QONNX_DOMAINS:
+        what = _UNSUPPORTED_QONNX.get(op)
+        raise FrontendError(
+            f"{where}: op {op}{f' ({what})' if what else ''} is not supported; supported QONNX "
+            f"ops: {', '.join(QONNX_OPS)}"
+        )
     elif node.domain not in STANDARD_DOMAINS:
         raise FrontendError(
-            f"{node.where}: domain {node.domain!r} is not supported; supported ops: {ACT_OPS}"
+            f"{where}: domain {node.domain!r} is not supported; supported ops: {ACT_OPS}"
         )
+
+
+def unquantized_input(name: str, reached: str) -> str:
+    return (
+        f"model input {name!r}: is float and reaches {reached} unquantized; declare its "
+        "quantization with --input-quant (API: import_qonnx(..., input_quant=...)), e.g. int8 "
+        "or fixed<16,6>"
+    )
 
 
 def plain(a: Env | None) -> Array:

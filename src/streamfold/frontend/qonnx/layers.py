@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -10,9 +11,10 @@ import numpy as np
 from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx.model import Array, OnnxNode
 from streamfold.frontend.qonnx.quantize import Emit
-from streamfold.frontend.qonnx.values import Act, QConst, channel_values, exact
+from streamfold.frontend.qonnx.values import Act, QConst, exact
 from streamfold.ir.dtypes import IntType, narrowest
-from streamfold.ir.ops import Conv, Flatten, GlobalSumPool, IntArray, MatMul, MaxPool
+from streamfold.ir.graph import Value
+from streamfold.ir.ops import Conv, Flatten, GlobalSumPool, IntArray, MatMul, MaxPool, Pad
 from streamfold.quant.exact import Fractions, expand_flatten, per_channel
 
 ACC = IntType(64, True)  # placeholder; infer_types computes the real accumulator types
@@ -87,7 +89,12 @@ def add_bias(act: Act, bias: Fractions) -> Act:
     return act.affine((Fraction(1),), bias)
 
 
-def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit) -> Act:
+TypeOf = Callable[[Value], IntType]
+
+
+def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit, type_of: TypeOf) -> Act:
+    """Conv; padding where the input's real 0 is not code 0 (or pads are asymmetric) becomes a
+    Pad with the code of real 0 before an unpadded Conv."""
     where = node.where
     dims = w.codes.ndim - 2
     if dims not in (1, 2) or len(act.value.shape) != dims + 1:
@@ -99,23 +106,22 @@ def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit) -> Act:
             f"{where}: group must divide {out_c} output channels and give "
             f"{act.channels} input channels for weights {list(w.codes.shape)}, not {groups}"
         )
-    if node.attr_str("auto_pad", "NOTSET") not in ("NOTSET", ""):
-        raise FrontendError(
-            f"{where}: auto_pad must be NOTSET, not {node.attr_str('auto_pad', '')}"
-        )
     if any(d != 1 for d in node.attr_ints("dilations", (1,) * dims)):
         raise FrontendError(f"{where}: dilations must be 1")
     stride = tuple(node.attr_ints("strides", (1,) * dims))
-    pads = node.attr_ints("pads", (0,) * 2 * dims)
-    if pads[:dims] != pads[dims:]:
-        raise FrontendError(f"{where}: pads must be symmetric, not {pads}")
+    pads = padding(node, act.value.shape[1:], tuple(w.codes.shape[2:]), stride)
     dense = ungroup(w.codes, groups)  # per-channel input scales and offsets apply densely
     m, codes, wtype = _integer_input(where, act, dense, w.dtype)
-    if any(pads) and any(a != 0 for a in act.add):
-        raise FrontendError(f"{where}: a zero-padded input must have zero offset")
+    x, symmetric = act.value, (0,) * dims
+    if any(pads):
+        zero = _zero_code(where, act, type_of(act.value))
+        if zero == 0 and pads[:dims] == pads[dims:]:
+            symmetric = pads[:dims]
+        else:
+            x = pad(act, pads, zero, emit)
     scale = out_scale(w, 0, where)
-    op = Conv(IntArray(regroup(codes, groups)), wtype, stride, tuple(pads[:dims]), groups)
-    out = emit(op, ACC, act.value)
+    op = Conv(IntArray(regroup(codes, groups)), wtype, stride, symmetric, groups)
+    out = emit(op, ACC, x)
     return Act(out, tuple(m * s for s in scale), _bias_from_offset(dense, act.add, scale))
 
 
@@ -140,29 +146,94 @@ def regroup(dense: Array, groups: int) -> Array:
     return np.concatenate(blocks, axis=0)
 
 
-def _window(node: OnnxNode, dims: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    where = node.where
+def padding(
+    node: OnnxNode, spatial: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...]
+) -> tuple[int, ...]:
+    """ONNX pads (all begins, then all ends) from ``pads`` or ``auto_pad``."""
+    dims = len(spatial)
+    if len(stride) != dims or min(stride) < 1:
+        raise FrontendError(f"{node.where}: strides must be {dims} integers >= 1, not {stride}")
+    auto = node.attr_str("auto_pad", "NOTSET") or "NOTSET"
+    if auto == "NOTSET":
+        pads = tuple(node.attr_ints("pads", (0,) * 2 * dims))
+        if len(pads) != 2 * dims or min(pads) < 0:
+            raise FrontendError(f"{node.where}: pads must be {2 * dims} integers >= 0, not {pads}")
+        return pads
+    if auto == "VALID":
+        return (0,) * 2 * dims
+    if auto not in ("SAME_UPPER", "SAME_LOWER"):
+        raise FrontendError(
+            f"{node.where}: auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, not {auto!r}"
+        )
+    totals = [
+        max(0, (-(-n // s) - 1) * s + k - n)
+        for n, k, s in zip(spatial, kernel, stride, strict=True)
+    ]
+    small = tuple(t // 2 for t in totals)
+    large = tuple(t - t // 2 for t in totals)
+    return small + large if auto == "SAME_UPPER" else large + small
+
+
+def _zero_code(where: str, act: Act, dtype: IntType) -> int:
+    """The code whose real value is 0 in every channel: what zero padding pads with."""
+    codes = {-a / m for m, a in zip(*_both(act.mul, act.add), strict=True) if m != 0}
+    code = codes.pop() if len(codes) == 1 else None
+    if code is None or code.denominator != 1 or not dtype.holds(int(code)):
+        raise FrontendError(
+            f"{where}: zero padding needs a code for real 0 in its input, but the input means "
+            f"{dtype} code * {_text(act.mul)} + {_text(act.add)}: real 0 is no code of it"
+        )
+    return int(code)
+
+
+def _both(a: Fractions, b: Fractions) -> tuple[Fractions, Fractions]:
+    n = max(len(a), len(b))
+    return per_channel(a, n), per_channel(b, n)
+
+
+def _text(v: Fractions) -> str:
+    return str(v[0]) if len(v) == 1 else f"[{', '.join(map(str, v))}]"
+
+
+def pad(act: Act, pads: tuple[int, ...], value: int, emit: Emit) -> Value:
+    """An IR Pad node (``(before, after)`` per spatial axis) for ONNX ``pads``."""
+    dims = len(pads) // 2
+    pairs = tuple(p for i in range(dims) for p in (pads[i], pads[dims + i]))
+    return emit(Pad(pairs, value), act.value.dtype, act.value)
+
+
+def _window(
+    node: OnnxNode, spatial: tuple[int, ...], *, padded: bool = False
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """kernel, strides and ONNX pads of a pooling window (pads only where ``padded``)."""
+    where, dims = node.where, len(spatial)
     kernel = tuple(node.attr_ints("kernel_shape"))
     if len(kernel) != dims:
         raise FrontendError(f"{where}: kernel_shape must have {dims} entries, not {list(kernel)}")
-    if any(node.attr_ints("pads", (0,) * 2 * dims)) or node.attr_int("ceil_mode", 0):
+    stride = tuple(node.attr_ints("strides", (1,) * dims))
+    pads = padding(node, spatial, kernel, stride)
+    if (any(pads) and not padded) or node.attr_int("ceil_mode", 0):
         raise FrontendError(f"{where}: pads must be 0 and ceil_mode 0")
-    if node.attr_str("auto_pad", "NOTSET") not in ("NOTSET", "VALID", ""):
-        raise FrontendError(f"{where}: auto_pad must be NOTSET or VALID")
+    if any(p >= k for p, k in zip(pads, kernel * 2, strict=True)):
+        raise FrontendError(f"{where}: pads must be smaller than the kernel {list(kernel)}")
     if any(d != 1 for d in node.attr_ints("dilations", (1,) * dims)):
         raise FrontendError(f"{where}: dilations must be 1")
     if node.attr_int("storage_order", 0):
         raise FrontendError(f"{where}: storage_order must be 0")
-    return kernel, tuple(node.attr_ints("strides", (1,) * dims))
+    return kernel, stride, pads
 
 
-def maxpool(node: OnnxNode, act: Act, emit: Emit) -> Act:
+def maxpool(node: OnnxNode, act: Act, emit: Emit, type_of: TypeOf) -> Act:
+    """MaxPool; its padding (ONNX pads with -inf) pads with the input type's lowest code."""
     if len(node.outputs) > 1 and node.outputs[1]:
         raise FrontendError(f"{node.where}: the Indices output is not supported")
-    kernel, stride = _window(node, len(act.value.shape) - 1)
+    kernel, stride, pads = _window(node, act.value.shape[1:], padded=True)
     if any(m <= 0 for m in act.mul):
         raise FrontendError(f"{node.where}: its input scale must be positive to pool integer codes")
-    out = emit(MaxPool(kernel, stride), act.value.dtype, act.value)
+    x = act.value
+    if any(pads):
+        x = pad(act, pads, type_of(act.value).min, emit)
+    out = emit(MaxPool(kernel, stride), act.value.dtype, x)
     return Act(out, act.mul, act.add, act.lo, act.hi)
 
 
@@ -174,7 +245,7 @@ def avgpool(node: OnnxNode, act: Act, emit: Emit) -> Act:
         raise FrontendError(f"{node.where}: input must be quantized after a Relu/Clip")
     if node.op_type == "GlobalAveragePool":
         return global_sum(act, emit, divide=True)
-    kernel, stride = _window(node, dims)
+    kernel, stride, _ = _window(node, act.value.shape[1:])
     c = act.channels
     w = np.zeros((c, c, *kernel), dtype=np.int64)
     w[np.arange(c), np.arange(c)] = 1
@@ -192,20 +263,25 @@ def global_sum(act: Act, emit: Emit, *, divide: bool) -> Act:
     return Act(out, mul, add)
 
 
-def reduce_sum(node: OnnxNode, act: Act, axes: tuple[int, ...], emit: Emit) -> Act:
-    """ReduceSum over every spatial axis with keepdims=1 (what ``export_qonnx`` writes for a
-    global sum pool)."""
+def reduce(node: OnnxNode, act: Act, axes: tuple[int, ...], emit: Emit) -> Act:
+    """ReduceSum / ReduceMean over every spatial axis (``export_qonnx`` writes a global sum pool
+    as ReduceSum): a GlobalSumPool, the mean's 1/N on the scale; keepdims=0 adds a Flatten."""
     dims = len(act.value.shape) - 1
     spatial = tuple(range(2, 2 + dims))
     rank = dims + 2
-    if tuple(sorted(a % rank for a in axes)) != spatial or node.attr_int("keepdims", 1) != 1:
+    keep = node.attr_int("keepdims", 1)
+    if not axes and node.attr_int("noop_with_empty_axes", 0):
+        raise FrontendError(f"{node.where}: noop_with_empty_axes must be 0")
+    got = tuple(sorted({a % rank for a in axes})) if axes else tuple(range(rank))
+    if not dims or got != spatial or keep not in (0, 1):
         raise FrontendError(
-            f"{node.where}: ReduceSum must sum every spatial axis {list(spatial)} with "
-            f"keepdims=1, not axes {list(axes)}, keepdims {node.attr_int('keepdims', 1)}"
+            f"{node.where}: {node.op_type} must reduce every spatial axis {list(spatial)} with "
+            f"keepdims 0 or 1, not axes {list(axes)}, keepdims {keep}"
         )
     if act.clipped:
         raise FrontendError(f"{node.where}: input must be quantized after a Relu/Clip")
-    return global_sum(act, emit, divide=False)
+    out = global_sum(act, emit, divide=node.op_type == "ReduceMean")
+    return out if keep else reshape(node, out, (1, out.value.size), emit)
 
 
 def reshape(node: OnnxNode, act: Act, target: tuple[int, ...], emit: Emit) -> Act:
@@ -235,6 +311,6 @@ def batchnorm(node: OnnxNode, act: Act, params: list[Array]) -> Act:
     shape = act.onnx_shape
     bshape = (1, len(a)) + (1,) * (len(shape) - 2)
     return act.affine(
-        channel_values(np.reshape(a, bshape), shape, node.where, "BN multiplier"),
-        channel_values(np.reshape(c, bshape), shape, node.where, "BN offset"),
+        act.constant(np.reshape(a, bshape), node.where, "BN multiplier"),
+        act.constant(np.reshape(c, bshape), node.where, "BN offset"),
     )

@@ -78,6 +78,7 @@ class OnnxModel:
     input_name: str
     input_shape: tuple[int, ...]
     outputs: tuple[str, ...]
+    input_datatype: str | None = None  # the input's ``finn_datatype`` annotation, if any
 
 
 def load_model(model: Any) -> OnnxModel:
@@ -138,9 +139,20 @@ def _read(proto: Any) -> OnnxModel:
         )
     if not g.output:
         raise FrontendError("model: must have at least one output")
-    return OnnxModel(
-        tuple(nodes), constants, inputs[0].name, shape, tuple(o.name for o in g.output)
-    )
+    outputs = tuple(o.name for o in g.output)
+    datatype = _finn_datatype(g, inputs[0].name)
+    return OnnxModel(tuple(nodes), constants, inputs[0].name, shape, outputs, datatype)
+
+
+def _finn_datatype(g: Any, name: str) -> str | None:
+    """The ``finn_datatype`` quantization annotation of tensor ``name`` (qonnx's first match)."""
+    for ann in g.quantization_annotation:
+        if ann.tensor_name == name:
+            for kv in ann.quant_parameter_tensor_names:
+                if kv.key == "finn_datatype":
+                    return str(kv.value)
+            return None
+    return None
 
 
 def _constant_value(node: OnnxNode) -> Array:

@@ -99,7 +99,7 @@ def evaluate(node: OnnxNode, args: list[Array | None]) -> list[Array]:
             f"{node.where}: cannot be evaluated on constants; supported: {', '.join(_EVAL)}"
         )
     out = fn(node, args)
-    return out if isinstance(out, list) else [out]
+    return [np.asarray(o) for o in out] if isinstance(out, list) else [np.asarray(out)]
 
 
 def _arg(args: list[Array | None], i: int) -> Array:

@@ -97,7 +97,7 @@ def quantize(
     lo, hi = _range(where, y, qrange, mode)
     if hi <= lo:
         raise FrontendError(f"{where}: output range must hold two values, not [{lo}, {hi}]")
-    if mode in ("ROUND", "HALF_EVEN"):
+    if mode in ("ROUND", "HALF_EVEN") and act.slope is None:
         t = _type_with_range(lo, hi)
         if t is not None:
             out = emit(Requantize(y.mul, y.add), t, act.value)
@@ -111,6 +111,9 @@ def bipolar(where: str, act: Act, scale: Fractions, emit: Emit) -> Act:
         raise FrontendError(f"{where}: scale must be positive, not {min(scale)}")
     if act.clipped:
         raise FrontendError(f"{where}: a Relu/Clip before a bipolar quantizer is not supported")
+    if act.slope is not None and any(a == 0 for a in act.slope):
+        raise FrontendError(f"{where}: a PRelu slope of 0 before a bipolar quantizer")
+    # a positive slope keeps every sign: the bipolar result is that of its input
     out = emit(Requantize(act.mul, act.add), BIPOLAR, act.value)
     return Act(out, scale, (Fraction(0),))
 
@@ -183,10 +186,44 @@ def _thresholds(
     cuts = [_cut(v, mode) for v in range(lo + 1, hi + 1)]
     n = max(len(y.mul), len(y.add), len(out_mul))
     rows, mul, add = [], [], []
-    for m, a, om in zip(*(per_channel(v, n) for v in (y.mul, y.add, out_mul)), strict=True):
-        row, flipped = count_thresholds(m, a, cuts, x_lo, x_hi)
+    n = max(n, len(y.slope or ()))
+    slopes = per_channel(y.slope, n) if y.slope is not None else (None,) * n
+    channels = zip(*(per_channel(v, n) for v in (y.mul, y.add, out_mul)), slopes, strict=True)
+    for m, a, om, slope in channels:
+        row, flipped = leaky_thresholds(m, a, cuts, slope, x_lo, x_hi)
         rows.append(row + [x_hi + 1] * ((1 << bits) - 1 - len(row)))  # pad unused levels
         mul.append(-om if flipped else om)
         add.append(hi * om if flipped else lo * om)
     out = emit(MultiThreshold(IntArray(rows)), IntType(bits, False), y.value)
     return Act(out, tuple(mul), tuple(add))
+
+
+def leaky_cut(c: Fraction, strict: bool, slope: Fraction) -> tuple[Fraction, bool] | None:
+    """f(y) >= c (> where strict) as y >= c' (> where strict'), for the LeakyRelu
+    f(y) = y if y >= 0 else slope * y with slope >= 0; None where it always holds."""
+    if c > 0 or (c == 0 and (strict or slope > 0)):
+        return c, strict
+    if slope == 0:
+        return None  # f(y) >= 0 > c (or >= c = 0) everywhere
+    return c / slope, strict
+
+
+def leaky_thresholds(
+    m: Fraction,
+    a: Fraction,
+    cuts: list[tuple[Fraction, bool]],
+    slope: Fraction | None,
+    x_lo: int,
+    x_hi: int,
+) -> tuple[list[int], bool]:
+    """``count_thresholds`` of cuts on f(x * m + a); f the identity where ``slope`` is None.
+
+    A cut that always holds gets threshold x_lo (counted), or x_hi + 1 where the count is
+    flipped (then the caller counts the cuts that do not hold)."""
+    if slope is None:
+        return count_thresholds(m, a, cuts, x_lo, x_hi)
+    warped = [leaky_cut(c, strict, slope) for c, strict in cuts]
+    real = [w for w in warped if w is not None]
+    row, flipped = count_thresholds(m, a, real, x_lo, x_hi)
+    always = len(warped) - len(real)
+    return (sorted(row + [x_hi + 1] * always) if flipped else [x_lo] * always + row), flipped

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import streamfold.frontend.qonnx.numeric as numeric
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import numeric
 from streamfold.frontend.qonnx.model import Array, OnnxNode
-from streamfold.frontend.qonnx.quantize import bipolar, count_thresholds, quantize
+from streamfold.frontend.qonnx.quantize import bipolar, leaky_thresholds, quantize
 from streamfold.frontend.qonnx.values import (
     Act,
     QConst,
@@ -89,15 +89,17 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
     def rng() -> tuple[int, int]:
         return w.value_range(act.value)
 
-    shape, where = act.onnx_shape, node.where
+    where = node.where
     if node.op_type == "BipolarQuant":
-        return bipolar(where, act, channel_values(consts[0], shape, where, "scale"), emit)
+        return bipolar(where, act, act.constant(consts[0], where, "scale"), emit)
     if node.op_type == "MultiThreshold":
         return _multithreshold(w, node, act, np.asarray(consts[0], np.float64))
     if node.op_type == "Trunc":
+        if act.slope is not None:
+            raise FrontendError(f"{where}: a LeakyRelu/PRelu before a Trunc is not supported")
         return _trunc(node, act, consts, emit, rng)
     bits, signed, narrow, mode = quant_spec(node, [None, *consts])
-    scale = channel_values(consts[0], shape, where, "scale")
+    scale = act.constant(consts[0], where, "scale")
     if bits == 1 and signed:
         return bipolar(where, act, scale, emit)
     return quantize(
@@ -106,16 +108,16 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
 
 
 def _trunc(node: OnnxNode, act: Act, consts: list[Any], emit: Any, rng: Any) -> Act:
-    where, shape = node.where, act.onnx_shape
+    where = node.where
     if any(np.asarray(c).any() for c in consts[1:2]):
         raise FrontendError(f"{where}: zero point must be 0")
-    scale = channel_values(consts[0], shape, where, "scale")
+    scale = act.constant(consts[0], where, "scale")
     y = act.affine(tuple(1 / s for s in scale), (Fraction(0),))
     if act.clipped or any(v.denominator != 1 for v in y.mul + y.add):
         raise FrontendError(f"{where}: input must be integer multiples of its scale")
     mode = numeric.rounding_mode(node, "FLOOR")
     if numeric.trunc_version(node, len(consts) + 1) == 2:  # output scale and bit width; clamps
-        out_scale = channel_values(consts[3], shape, where, "output scale")
+        out_scale = act.constant(consts[3], where, "output scale")
         shift = round(np.log2(float(out_scale[0]) / float(scale[0])))
         bits = int(_scalar(node, consts[4], "output bit width"))
         qrange = numeric.int_range(
@@ -132,24 +134,32 @@ def _trunc(node: OnnxNode, act: Act, consts: list[Any], emit: Any, rng: Any) -> 
 
 def _multithreshold(w: Walker, node: OnnxNode, act: Act, t: Array) -> Act:
     where = node.where
-    if node.attr_str("data_layout", "") not in ("", "NCHW", "NC", "NCW"):
+    data_layout = node.attr_str("data_layout", "NCHW")
+    if data_layout not in ("NCHW", "NC", "NCW", "NHWC", "NWC"):
         raise FrontendError(
-            f"{where}: data_layout must be NCHW/NC, not {node.attrs['data_layout']!r}"
+            f"{where}: data_layout must be NCHW, NC, NCW, NHWC or NWC, not {data_layout!r}"
         )
     if t.ndim != 2 or t.shape[0] not in (1, act.channels) or not np.isfinite(t).all():
         raise FrontendError(f"{where}: thresholds must be finite [channels or 1, steps]")
+    axis = len(act.onnx_shape) - 1 if data_layout in ("NHWC", "NWC") else 1
+    if t.shape[0] > 1 and act.channel_axis != axis:
+        raise FrontendError(
+            f"{where}: its per-channel thresholds run along axis {axis} ({data_layout}), so the "
+            f"channels must be there, not on axis {act.channel_axis} of {list(act.onnx_shape)}"
+        )
     if act.clipped:
         raise FrontendError(f"{where}: its input must not have a pending Relu/Clip")
     x_lo, x_hi = w.value_range(act.value)
     bits = max(1, t.shape[1].bit_length())
     scale = Fraction(node.attr_float("out_scale", 1.0))
     bias = Fraction(node.attr_float("out_bias", 0.0))
-    channels = max(t.shape[0], len(act.mul), len(act.add))
+    channels = max(t.shape[0], len(act.mul), len(act.add), len(act.slope or ()))
     rows, mul, add = [], [], []
     for c in range(channels):
         m, a = act.mul[c % len(act.mul)], act.add[c % len(act.add)]
         cuts = [(Fraction(float(v)), False) for v in t[c % t.shape[0]]]
-        row, flipped = count_thresholds(m, a, cuts, x_lo, x_hi)
+        slope = None if act.slope is None else act.slope[c % len(act.slope)]
+        row, flipped = leaky_thresholds(m, a, cuts, slope, x_lo, x_hi)
         rows.append(row + [x_hi + 1] * ((1 << bits) - 1 - len(row)))
         mul.append(-scale if flipped else scale)
         add.append(bias + scale * len(row) if flipped else bias)

@@ -45,8 +45,14 @@ class Host:
 class Act:
     """An activation: IR integer ``value`` whose real meaning is clip(code * mul + add, lo, hi).
 
-    mul, add, lo, hi are per channel (axis 1 of the ONNX tensor, axis 0 of the IR shape), one
-    entry or one per channel; lo/hi None mean unbounded (a pending Relu/Clip).
+    mul, add, lo, hi are per channel (axis 0 of the IR shape), one entry or one per channel;
+    lo/hi None mean unbounded (a pending Relu/Clip). ``slope`` is a pending LeakyRelu/PRelu
+    after the clip (only a quantizer may read it: it becomes exact thresholds).
+
+    ``layout`` says where the IR axes are in the ONNX tensor: per ONNX axis, the IR axis it
+    holds, or -1 for a size-1 axis of ONNX only (the batch axis 0, an Unsqueeze). IR axes it
+    does not list have size 1 (a Squeeze). None is the canonical ``[1, *IR shape]`` layout;
+    Transposes and size-1 reshapes only change the layout, never the IR value.
     """
 
     value: Value
@@ -54,10 +60,33 @@ class Act:
     add: Fractions
     lo: Bound = (None,)
     hi: Bound = (None,)
+    layout: tuple[int, ...] | None = None
+    slope: Fractions | None = None  # a pending LeakyRelu/PRelu: v if v >= 0 else slope * v
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return (-1, *range(len(self.value.shape))) if self.layout is None else self.layout
+
+    @property
+    def canonical(self) -> bool:
+        return self.axes == (-1, *range(len(self.value.shape)))
 
     @property
     def onnx_shape(self) -> tuple[int, ...]:
-        return (1, *self.value.shape)
+        return tuple(1 if a < 0 else self.value.shape[a] for a in self.axes)
+
+    @property
+    def channel_axis(self) -> int | None:
+        """The ONNX axis holding the IR channels (None: squeezed away, one channel)."""
+        return self.axes.index(0) if 0 in self.axes else None
+
+    def constant(self, c: Array, where: str, what: str) -> Fractions:
+        """A constant operand of this activation, one exact value per channel (or one)."""
+        return channel_values(c, self.onnx_shape, where, what, self.channel_axis)
+
+    def with_layout(self, axes: tuple[int, ...]) -> Act:
+        canonical = axes == (-1, *range(len(self.value.shape)))
+        return replace(self, layout=None if canonical else axes)
 
     @property
     def channels(self) -> int:
@@ -114,8 +143,11 @@ def exact(value: float, where: str, what: str) -> Fraction:
     return Fraction(float(value))
 
 
-def channel_values(c: Array, act_shape: tuple[int, ...], where: str, what: str) -> Fractions:
-    """A constant broadcast against an activation, as one exact value per channel (or one)."""
+def channel_values(
+    c: Array, act_shape: tuple[int, ...], where: str, what: str, axis: int | None = 1
+) -> Fractions:
+    """A constant broadcast against an activation, as one exact value per channel (ONNX axis
+    ``axis``; None: one channel) or one for all."""
     c = np.asarray(c)
     try:
         full = np.broadcast_to(c, np.broadcast_shapes(c.shape, act_shape))
@@ -127,9 +159,12 @@ def channel_values(c: Array, act_shape: tuple[int, ...], where: str, what: str) 
         raise FrontendError(
             f"{where}: {what} must not change the shape {list(act_shape)}, not {list(full.shape)}"
         )
-    per = np.moveaxis(full, 1, 0).reshape(act_shape[1], -1) if full.ndim > 1 else full[None]
+    if axis is None or full.ndim <= axis:
+        per = full.reshape(1, -1)
+    else:
+        per = np.moveaxis(full, axis, 0).reshape(act_shape[axis], -1)
     if not (per == per[:, :1]).all():
-        raise FrontendError(f"{where}: {what} must be constant within each channel (axis 1)")
+        raise FrontendError(f"{where}: {what} must be constant within each channel (axis {axis})")
     col = per[:, 0]
     values = tuple(exact(float(v), where, what) for v in col)
     return values[:1] if all(v == values[0] for v in values) else values
@@ -158,16 +193,26 @@ def integer_const(c: Array, where: str) -> QConst:
 
 @dataclass(frozen=True)
 class Tail:
-    """A final TopK/ArgMax over the channel axis: the graph stops before it, the host applies it.
+    """A final Softmax/LogSoftmax/TopK/ArgMax over the channel axis: the graph stops before it
+    and outputs the logits; the host applies it (after ``prior``, a Softmax before a TopK).
 
-    ``k`` largest entries (ArgMax: k = 1), their indices or their values; ties resolve to the
-    lower index, as NumPy's stable sort and ONNX Runtime do.
+    Softmax and LogSoftmax compute in float32 as ONNX Runtime does (subtract the maximum,
+    exponentiate, sum). TopK keeps the ``k`` largest entries (ArgMax: k = 1), their indices or
+    their values; ties resolve to the lower index, as NumPy's stable sort and ONNX Runtime do.
     """
 
     op_type: str
     k: int
     indices: bool
+    prior: Tail | None = None
 
     def apply(self, real: Array) -> Array:
-        order = np.argsort(-np.asarray(real), axis=1, kind="stable")[:, : self.k]
-        return order if self.indices else np.take_along_axis(np.asarray(real), order, 1)
+        x = np.asarray(real if self.prior is None else self.prior.apply(real))
+        if self.op_type in ("Softmax", "LogSoftmax"):
+            shifted = x.astype(np.float32) - x.astype(np.float32).max(axis=1, keepdims=True)
+            total = np.exp(shifted).sum(axis=1, keepdims=True, dtype=np.float32)
+            if self.op_type == "LogSoftmax":
+                return np.asarray(shifted - np.log(total))
+            return np.asarray(np.exp(shifted) / total)
+        order = np.argsort(-x, axis=1, kind="stable")[:, : self.k]
+        return order if self.indices else np.asarray(np.take_along_axis(x, order, 1))

@@ -16,11 +16,14 @@ from streamfold.frontend.qonnx.values import Act, QConst, Tail, channel_values
 if TYPE_CHECKING:
     from streamfold.frontend.qonnx.importer import Env, Walker
 
-ACT_OPS = (
-    "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
-    "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, MaxPool, AveragePool, "
-    "GlobalAveragePool, ReduceSum, Reshape, Flatten, Transpose, Identity, Dropout, TopK, ArgMax"
-)
+# The op types ``act_op`` converts on an activation (docs/supported_ops.md is generated from it).
+ACT_OP_TYPES = (
+    "Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold", "MatMul", "Gemm", "Conv",
+    "BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "Clip", "MaxPool", "AveragePool",
+    "GlobalAveragePool", "ReduceSum", "Reshape", "Flatten", "Transpose", "Identity", "Dropout",
+    "TopK", "ArgMax",
+)  # fmt: skip
+ACT_OPS = ", ".join(ACT_OP_TYPES)
 
 
 def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:

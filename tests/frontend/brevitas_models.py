@@ -1,5 +1,6 @@
 """The Brevitas corpus: small seeded networks exported to QONNX by the real Brevitas (no tests
-here; tests/frontend/test_brevitas_corpus.py and bench/brevitas_corpus.py use them).
+here; tests/frontend/test_brevitas_corpus.py and bench/brevitas_corpus.py use them), and
+the comparisons both make.
 
 TFC is Brevitas's own ``brevitas_examples.bnn_pynq`` FC built from its ``tfc_*.ini`` (784-64-
 64-64-10). CNV is FINN's CNV topology as ``brevitas_examples.bnn_pynq.models.CNV`` writes it
@@ -10,6 +11,8 @@ Weights are uniform in [-1, 1) and BatchNorm statistics random, all from one see
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +22,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from streamfold.frontend.qonnx import ImportedModel
+from streamfold.sim.exact import dequantize, run_single
+
 EXPORTERS = ("torchscript", "dynamo")
 CNV_DIVISOR = 8
 CNV_OUT_CH_POOL = ((64, False), (64, True), (128, False), (128, True), (256, False), (256, False))
 SEED = 0
+FRAMES = 3
 
 
 @dataclass(frozen=True)
@@ -225,8 +232,8 @@ def export(model: CorpusModel, exporter: str, path: Path) -> Path:
     torch.manual_seed(SEED)
     net = model.make()
     x = torch.from_numpy(model.sample(1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # and the dynamo exporter's progress lines
         export_qonnx(net, x, export_path=str(path), dynamo=exporter == "dynamo")
     if model.annotation is not None:
         _annotate(path, model.annotation)
@@ -249,3 +256,56 @@ def cleaned(path: Path, out: Path) -> Path:
 
     cleanup(str(path), out_file=str(out))
     return out
+
+
+def qonnx_execute(path: Path, x: np.ndarray) -> np.ndarray:
+    """qonnx's executor, one frame at a time (the file's batch is 1)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    wrapper = ModelWrapper(str(path))
+    inp, out = wrapper.graph.input[0].name, wrapper.graph.output[0].name
+    return np.concatenate([execute_onnx(wrapper, {inp: row[None]})[out] for row in x])
+
+
+def input_codes(imported: ImportedModel, x: np.ndarray) -> np.ndarray:
+    """One frame at a time: the exports reshape to batch 1 (``x.view(1, -1)`` is traced with
+    the export's batch), which ``input_codes`` on a whole batch does not yet undo (issue 11)."""
+    return np.concatenate([imported.input_codes(row[None]) for row in x])
+
+
+def assert_matches_qonnx(imported: ImportedModel, model: CorpusModel, reference: Path) -> None:
+    """Output codes identical to qonnx's logits read back through the output scale; logits
+    equal within float32 rounding."""
+    x = model.sample(FRAMES)
+    ref = qonnx_execute(reference, x).reshape(FRAMES, -1).astype(np.float64)
+    graph = imported.graph
+    codes = run_single(graph, input_codes(imported, x)).reshape(FRAMES, -1)
+    scale = graph.scale(graph.outputs[0])
+    assert scale is not None
+    mul = np.array([float(m) for m in scale.mul])
+    add = np.array([float(a) for a in scale.add])
+    ref_codes = (ref - add) / mul
+    assert np.abs(ref_codes - np.rint(ref_codes)).max() < 1e-3  # qonnx's logits are codes too
+    np.testing.assert_array_equal(codes, np.rint(ref_codes).astype(np.int64))
+    ours = dequantize(codes, scale).reshape(FRAMES, -1).astype(np.float64)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * float(np.abs(ref).max()))
+
+
+def rtl_outputs(
+    imported: ImportedModel, model: CorpusModel, out_dir: Path, stall: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(nn graph, kernel graph, Verilator) output codes on FRAMES seeded frames; the build
+    uses the ``balanced`` folding, the simulation ``stall`` random stalls on both streams."""
+    from streamfold.codegen.top import stitch, write_build
+    from streamfold.dse.design_point import folding_preset
+    from streamfold.flow import to_kernels
+    from streamfold.sim.design import simulate_build
+
+    kernels = to_kernels(imported.graph)
+    build = write_build(stitch(kernels, folding_preset(kernels, "balanced")), out_dir)
+    codes = input_codes(imported, model.sample(FRAMES, seed=2))
+    expected = run_single(imported.graph, codes).reshape(FRAMES, -1)
+    kernel_out = run_single(kernels, codes).reshape(FRAMES, -1)
+    got, _ = simulate_build(build, codes, stall_in=stall, stall_out=stall, seed=1)
+    return expected, kernel_out, got

@@ -116,3 +116,16 @@ def test_pytorch_style_names_build_lint_and_run_bit_exact(rtl_cache: Path, tmp_p
     cmd = [str(tool.executable), "--lint-only", "-Wall", "--top-module", TOP, *sources]
     proc = subprocess.run(cmd, env=dict(tool.env), cwd=out / "rtl", capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_emitter_refuses_keywords_and_duplicate_names() -> None:
+    from streamfold.codegen.verilog import Direction, Module, Port, Wire, emit
+    from streamfold.errors import IRError
+
+    clk = Port("clk", Direction.INPUT)
+    with pytest.raises(IRError, match=r"^verilog: identifier must not be a keyword, not 'reg'$"):
+        emit(Module("sf_top", (clk,), (Wire("reg"),)))
+    with pytest.raises(
+        IRError, match=r"^verilog: module sf_top: names must be unique, not 'clk' twice$"
+    ):
+        emit(Module("sf_top", (clk,), (Wire("clk"),)))

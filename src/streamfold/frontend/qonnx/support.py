@@ -74,8 +74,13 @@ def supported_ops_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for s in op_support():
-        cells = (f"`{s.op}`", _domains(s.domains), yes[s.on_activations])
-        cells += (yes[s.before_input_quant], yes[s.on_constants])
+        cells = (
+            f"`{s.op}`",
+            _domains(s.domains),
+            yes[s.on_activations],
+            yes[s.before_input_quant],
+            yes[s.on_constants],
+        )
         rows.append("| " + " | ".join(cells) + " |")
     rows += [
         "",

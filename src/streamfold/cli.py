@@ -43,6 +43,16 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from streamfold.flow import check_model
+
+    report = check_model(args.model)
+    print(report.table(failing_only=args.failing))
+    print()
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _build(args: argparse.Namespace) -> int:
     from streamfold.flow import build_design
     from streamfold.hw.block import MemStyle
@@ -219,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     _input_quant_option(show)
     show.set_defaults(run=_show)
+    check = sub.add_parser(
+        "check", help="list per node whether a model converts and why not (exit 1 if not)"
+    )
+    check.add_argument("model", help="QONNX model (.onnx), graph text file (.sfir) or builtin:NAME")
+    check.add_argument("--failing", action="store_true", help="list only the failing nodes")
+    check.set_defaults(run=_check)
     build = sub.add_parser(
         "build", help="generate the dataflow RTL of a graph into a build directory"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamfold.codegen.top import Design, stitch, write_build
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
@@ -15,6 +16,9 @@ from streamfold.ir.ops import Requantize
 from streamfold.ir.text import parse_graph
 from streamfold.ir.verify import verify
 from streamfold.transforms import Lowering, lower_to_kernels, streamline
+
+if TYPE_CHECKING:
+    from streamfold.frontend.qonnx.check import CheckReport
 
 
 def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
@@ -39,6 +43,28 @@ def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
 
         return import_qonnx(path, input_quant=input_quant).graph
     return verify(parse_graph(path.read_text()))
+
+
+def check_model(path: Path | str, input_quant: str | None = None) -> CheckReport:
+    """Which nodes of a model convert (``streamfold check``): an ONNX file node by node, every
+    unsupported node named; a graph text file or builtin as a whole (verified, lowered)."""
+    from streamfold.frontend.qonnx.check import MODEL_ROW, CheckReport, NodeCheck, Status
+
+    if _is_onnx(path):
+        from streamfold.frontend.qonnx.check import check_onnx
+
+        return check_onnx(Path(path), str(path), input_quant)
+    graph = load_graph(path, input_quant)
+    rows = [NodeCheck(n.name, type(n.op).__name__, Status.CONVERTS) for n in graph.nodes]
+    try:
+        to_kernels(graph)
+    except StreamfoldError as e:
+        rows.append(NodeCheck(MODEL_ROW, "", Status.UNSUPPORTED, str(e)))
+    return CheckReport(str(path), tuple(rows))
+
+
+def _is_onnx(path: Path | str) -> bool:
+    return not str(path).startswith("builtin:") and Path(path).suffix.lower() == ".onnx"
 
 
 def to_kernels(graph: Graph) -> Graph:
@@ -72,6 +98,10 @@ def build_design(
     mem_style: MemStyle = MemStyle.DISTRIBUTED,
     input_quant: str | None = None,
 ) -> BuildResult:
+    if _is_onnx(model) and Path(model).is_file():
+        report = check_model(model, input_quant)  # names every unsupported node
+        if not report.ok:
+            raise report.error()
     graph = to_kernels(load_graph(model, input_quant))
     design = stitch(graph, design_point(graph, folding, mem_style))
     write_build(design, out_dir)

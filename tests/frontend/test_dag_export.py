@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dag_nets import NETS, PRECISIONS, SHAPE, digits, trained
-from streamfold.errors import FrontendError, IRError
+from streamfold.errors import FrontendError
 from streamfold.frontend.torch_fx import export_module, input_codes
 from streamfold.ir.text import parse_graph, print_graph
 from streamfold.quant import QuantAdd, QuantConv2d, QuantInput, Requantizer, exact_of

@@ -11,6 +11,28 @@ from dataclasses import dataclass
 from enum import Enum
 
 from streamfold.errors import IRError
+from streamfold.hw.names import (
+    KEYWORDS,
+    MAX_IDENT,
+    is_identifier,
+    legal_identifiers,
+    verilog_name,
+)
+
+__all__ = [
+    "KEYWORDS",
+    "MAX_IDENT",
+    "Assign",
+    "Direction",
+    "Instance",
+    "Module",
+    "Port",
+    "Wire",
+    "emit",
+    "is_identifier",
+    "legal_identifiers",
+    "verilog_name",
+]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -60,7 +82,22 @@ class Module:
 def _check_ident(name: str) -> str:
     if not _IDENT.fullmatch(name):
         raise IRError(f"verilog: identifier must match [A-Za-z_][A-Za-z0-9_]*, not {name!r}")
+    if name in KEYWORDS:
+        raise IRError(f"verilog: identifier must not be a keyword, not {name!r}")
     return name
+
+
+def _check_unique(module: Module) -> None:
+    """Ports, wires and instances share the module's name space."""
+    names = [p.name for p in module.ports] + [w.name for w in module.wires]
+    names += [i.name for i in module.instances]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise IRError(
+                f"verilog: module {module.name}: names must be unique, not {name!r} twice"
+            )
+        seen.add(name)
 
 
 def _range(width: int) -> str:
@@ -78,6 +115,7 @@ def _value(v: int | str) -> str:
 
 
 def emit(module: Module) -> str:
+    _check_unique(module)
     lines = [f"// {h}" for h in module.header]
     lines.append("`default_nettype none")
     ports = ",\n".join(

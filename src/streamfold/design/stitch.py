@@ -21,6 +21,7 @@ from streamfold.errors import IRError
 from streamfold.hw.block import RtlInstance, StreamFormat
 from streamfold.hw.fork.rtl import fork_instance
 from streamfold.hw.glue import glue
+from streamfold.hw.names import legal_identifiers
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
 from streamfold.ir.verify import verify
@@ -43,6 +44,10 @@ class Stage:
     rtl: RtlInstance
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
+    # its legal, unique Verilog identifier (``hw.names``): instance ``u_<ident>``, output
+    # streams ``<ident>_out`` (a fork's ``<ident>_out0/1``), memory images ``<ident>_*.hex``;
+    # ``name`` keeps the graph's names for reports
+    ident: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,8 @@ class _Builder:
     def __init__(self, graph: Graph, point: DesignPoint) -> None:
         self.graph, self.point = graph, point
         self.stages: list[Stage] = []
-        self.kernels = {n.name: _kernel(graph, point, n.name) for n in graph.nodes}
+        idents = legal_identifiers(n.name for n in graph.nodes)
+        self.kernels = {n.name: _kernel(graph, point, n.name, idents[n.name]) for n in graph.nodes}
         self.inputs: dict[str, list[str]] = {n.name: [""] * len(n.inputs) for n in graph.nodes}
 
     def sinks(self, value: str, producer: str) -> list[_Sink]:
@@ -165,15 +171,38 @@ def stitch(graph: Graph, point: DesignPoint) -> Design:
     for name, at in kernel_at.items():
         k = stages[at]
         stages[at] = Stage(k.name, k.kind, k.node, k.rtl, tuple(b.inputs[name]), k.outputs)
-    return Design(graph, point, tuple(stages))
+    return Design(graph, point, _legal_names(graph, stages))
 
 
-def _kernel(graph: Graph, point: DesignPoint, name: str) -> Stage:
+def _legal_names(graph: Graph, stages: list[Stage]) -> tuple[Stage, ...]:
+    """Each stage with its identifier, and every stream renamed after its driver's: kernels
+    first (their identifiers name their memory images already), then forks and glue."""
+    names = [n.name for n in graph.nodes] + [s.name for s in stages if s.kind != "kernel"]
+    idents = legal_identifiers(names)
+    wire = {TOP_IN: TOP_IN, TOP_OUT: TOP_OUT}
+    for s in stages:
+        for o in s.outputs:
+            if o not in wire:
+                wire[o] = idents[s.name] + o[len(s.name) :]
+    return tuple(
+        Stage(
+            s.name,
+            s.kind,
+            s.node,
+            s.rtl,
+            tuple(wire[i] for i in s.inputs),
+            tuple(wire[o] for o in s.outputs),
+            idents[s.name],
+        )
+        for s in stages
+    )
+
+
+def _kernel(graph: Graph, point: DesignPoint, name: str, ident: str) -> Stage:
     node = graph.node(name)
     block = block_of(node)
-    return Stage(
-        name, "kernel", name, block.rtl(block.params(graph, node), point.folding(name), name)
-    )
+    rtl = block.rtl(block.params(graph, node), point.folding(name), ident)
+    return Stage(name, "kernel", name, rtl, ident=ident)
 
 
 def _check_io(graph: Graph) -> None:

@@ -162,7 +162,9 @@ class Block(Generic[P]):
     model: Callable[..., npt.NDArray[Any]]
     cycles: Callable[[P, NodeFolding], int]  # initiation interval: cycles per frame
     latency: Callable[[P, NodeFolding], int]  # first input word to first output word
-    rtl: Callable[[P, NodeFolding, str], RtlInstance]  # (params, folding, instance name)
+    # (params, folding, name): ``name`` is a legal Verilog identifier (codegen.verilog
+    # .legal_identifiers) that prefixes the instance's memory image files
+    rtl: Callable[[P, NodeFolding, str], RtlInstance]
     # Input words the first output word needs (the whole input vector of a matrix-vector
     # product, a window's worth for a sliding window); None: just the first (elementwise).
     # ``latency`` counts from the first input word, these arriving one per cycle. Used by the

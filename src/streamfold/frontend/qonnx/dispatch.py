@@ -18,13 +18,16 @@ from streamfold.frontend.qonnx.values import Act, QConst, Tail
 if TYPE_CHECKING:
     from streamfold.frontend.qonnx.importer import Env, Walker
 
-ACT_OPS = (
-    "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
-    "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, LeakyRelu, PRelu, MaxPool, "
-    "AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, Reshape, Flatten, Squeeze, "
-    "Unsqueeze, Transpose, Shape, Identity, Dropout, Softmax, LogSoftmax, TopK, ArgMax"
-)
-"""The ONNX op types the importer converts on activations (QONNX's own and standard ones)."""
+# The op types the importer converts on activations, QONNX's own and standard ones
+# (docs/supported_ops.md is generated from it): ``act_op``'s, and Concat (frontend.qonnx.branches).
+ACT_OP_TYPES = (
+    "Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold", "MatMul", "Gemm", "Conv",
+    "BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "Clip", "LeakyRelu", "PRelu",
+    "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceSum", "ReduceMean", "Reshape",
+    "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Shape", "Identity", "Dropout", "Softmax",
+    "LogSoftmax", "TopK", "ArgMax", "Concat",
+)  # fmt: skip
+ACT_OPS = ", ".join(ACT_OP_TYPES)
 CHANNELS_LAST = "qonnx.custom_op.channels_last"
 _ELEMENTWISE = ("Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold")
 _LAYOUT = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")

@@ -86,6 +86,11 @@ class Walker:
     _after_transpose: set[str] = field(default_factory=set)  # host tensors a Transpose feeds
 
     def run(self) -> None:
+        self.start()
+        for node in self.model.nodes:
+            self.step(node)
+
+    def start(self) -> None:
         m = self.model
         self.env.update(m.constants)
         declared = self._declared()
@@ -93,17 +98,20 @@ class Walker:
             self.env[m.input_name] = Host(np.zeros(m.input_shape, np.float32))
         else:
             self.env[m.input_name] = self._declare(declared)
-        for node in m.nodes:
-            try:
-                self._step(node)
-            except FrontendError as e:
-                if str(e).startswith(("node ", "model")):
-                    raise
-                raise FrontendError(f"{node.where}: {e}") from None
-            except StreamfoldError as e:
-                raise FrontendError(f"{node.where}: {e}") from None
-            except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as e:
-                raise FrontendError(f"{node.where}: cannot be imported ({e})") from None
+
+    def step(self, node: OnnxNode) -> None:
+        """Convert one node (after ``start`` and its inputs' producers); a failure is a
+        FrontendError naming the node (``check`` walks on past it)."""
+        try:
+            self._step(node)
+        except FrontendError as e:
+            if str(e).startswith(("node ", "model")):
+                raise
+            raise FrontendError(f"{node.where}: {e}") from None
+        except StreamfoldError as e:
+            raise FrontendError(f"{node.where}: {e}") from None
+        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as e:
+            raise FrontendError(f"{node.where}: cannot be imported ({e})") from None
 
     def _step(self, node: OnnxNode) -> None:
         _check_domain(node)

@@ -38,7 +38,7 @@ DEFAULT = {
 
 def _cases(test: str) -> list[object]:
     cases: list[object] = []
-    for name, model in MODELS.items():
+    for name in MODELS:
         for exporter in ("torchscript", "dynamo"):
             marks: list[pytest.MarkDecorator] = []
             if (name, exporter, test) not in DEFAULT:

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import StreamfoldError
+from streamfold.codegen.build_dir import read_manifest
 from streamfold.hw.block import StreamFormat
 from streamfold.ir.dtypes import IntType
 from streamfold.sim.rtl import RtlRun, build, run
 from streamfold.sim.stream import from_stream_order, pack, to_stream_order, unpack
 
-MANIFEST = "manifest.json"
-
 
 def load_manifest(build_dir: Path) -> dict[str, Any]:
-    path = Path(build_dir) / MANIFEST
-    if not path.is_file():
-        raise StreamfoldError(
-            f"{build_dir}: must be a build directory with {MANIFEST} (run streamfold build)"
-        )
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    """The verified manifest: every file it lists present and unmodified (else BuildDirError)."""
+    return read_manifest(build_dir)
 
 
 def stream_format(raw: dict[str, Any]) -> StreamFormat:

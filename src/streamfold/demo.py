@@ -72,7 +72,7 @@ def run_demo(
     out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = True, rtl: bool = True
 ) -> DemoResult:
     validate.integer("demo: epochs", epochs, 1, validate.MAX_EPOCHS)
-    validate.seed("demo", seed)
+    validate.seed("demo: seed", seed)
     validate.output_dir("demo: out_dir", Path(out_dir))
     check_target(Path(out_dir) / "hw")  # before training, not after
     torch.manual_seed(seed)

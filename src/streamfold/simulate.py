@@ -60,7 +60,7 @@ def simulate_dir(
         raise SimulationError(
             f"sim: stall must be 0 without rtl (the exact reference has no streams), not {stall:g}"
         )
-    validate.seed("sim", seed)
+    validate.seed("sim: seed", seed)
     if inputs is None:
         validate.integer("sim: frames", frames, 1, validate.MAX_FRAMES)
     else:
@@ -132,7 +132,7 @@ def _load_codes(path: Path) -> npt.NDArray[Any]:
     try:
         x = np.load(path, allow_pickle=False)
     except Exception as e:  # NumPy raises many kinds for a damaged file
-        reason = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise SimulationError(
             f"sim: input {path} must be a .npy file of integer codes, and is not ({reason})"
         ) from None

@@ -47,11 +47,11 @@ def integer(where: str, value: object, lo: int, hi: int) -> int:
 
 
 def clock_mhz(where: str, value: object) -> float:
-    return real(f"{where}: clock_mhz", value, 0.0, MAX_CLOCK_MHZ)
+    return real(where, value, 0.0, MAX_CLOCK_MHZ)
 
 
 def seed(where: str, value: object) -> int:
-    return integer(f"{where}: seed", value, 0, MAX_SEED)
+    return integer(where, value, 0, MAX_SEED)
 
 
 def output_file(where: str, path: Path) -> Path:

@@ -188,7 +188,7 @@ def _check_replaceable(out_dir: Path, where: str) -> None:
             f"{where}: must be empty or a streamfold build directory (no {MANIFEST} there)"
         )
     try:
-        listed = set(_manifest_json(out_dir)["files"])
+        listed = {*_manifest_json(out_dir)["files"], MANIFEST}
     except (BuildDirError, KeyError, TypeError):
         raise BuildDirError(
             f"{where}: its {MANIFEST} must be a streamfold manifest, and is not; "

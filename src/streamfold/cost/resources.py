@@ -377,7 +377,7 @@ def estimate_build(build_dir: Path, device_name: str, clock_mhz: float) -> Desig
     from streamfold.validate import clock_mhz as check_clock
 
     build_dir = Path(build_dir)
-    check_clock("estimate", clock_mhz)
+    check_clock("estimate: clock_mhz", clock_mhz)
     dev = device(device_name)
     load_manifest(build_dir)  # a complete, unmodified build directory, or a clear error
     graph = verify(parse_graph((build_dir / "graph.hw.sfir").read_text()))

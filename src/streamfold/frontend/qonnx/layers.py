@@ -100,6 +100,10 @@ def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit) -> Act:
         )
     if any(d != 1 for d in node.attr_ints("dilations", (1,) * dims)):
         raise FrontendError(f"{where}: dilations must be 1")
+    if (k := tuple(node.attr_ints("kernel_shape", w.codes.shape[2:]))) != w.codes.shape[2:]:
+        raise FrontendError(
+            f"{where}: kernel_shape must be {list(w.codes.shape[2:])}, not {list(k)}"
+        )
     stride = tuple(node.attr_ints("strides", (1,) * dims))
     pads = node.attr_ints("pads", (0,) * 2 * dims)
     if pads[:dims] != pads[dims:]:

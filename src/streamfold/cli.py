@@ -255,7 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-rtl", action="store_true", help="skip the Verilator check")
     demo.set_defaults(run=_demo)
     show = sub.add_parser("show", help="print a graph's text form (verified)")
-    show.add_argument("graph", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME")
+    show.add_argument(
+        "graph",
+        help="graph text file (.sfir), QONNX model (.onnx), build directory or builtin:NAME",
+    )
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     show.set_defaults(run=_show)
     build = sub.add_parser(

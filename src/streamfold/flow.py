@@ -18,13 +18,19 @@ from streamfold.transforms import Lowering, lower_to_kernels, streamline
 
 
 def load_graph(path: Path | str) -> Graph:
-    """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported) or a
-    built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``)."""
+    """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported), a build
+    directory (its graph.hw.sfir, after checking the directory) or a built-in network with
+    random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``)."""
     if str(path).startswith("builtin:"):
         from streamfold.zoo import reference_graph
 
         return reference_graph(str(path).removeprefix("builtin:"))
     path = Path(path)
+    if path.is_dir():  # a build directory: its graph, once every file is verified
+        from streamfold.codegen.build_dir import read_manifest
+
+        read_manifest(path)
+        path = path / "graph.hw.sfir"
     if not path.is_file():
         raise StreamfoldError(
             f"{path}: must be a graph text file (.sfir), a QONNX file (.onnx) or builtin:NAME"

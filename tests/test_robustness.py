@@ -196,7 +196,7 @@ def test_explore_fps_zero_and_fps_without_its_goal(
     model_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     err = fails(capsys, ["explore", str(model_file), "--goal", "min-resources", "--fps", "0"])
-    assert err == "explore: --fps: must be a finite number in (0, 1e+12], not 0"
+    assert err == "explore: --fps: must be a finite number in [1e-06, 1e+12], not 0"
     err = fails(capsys, ["explore", str(model_file), "--fps", "100"])
     assert err == "explore: --fps must be given only with --goal min-resources, not with max-fps"
 

@@ -171,8 +171,8 @@ def _check_explore(args: argparse.Namespace, goal: Any) -> None:
             f"explore: --fps must be given only with --goal min-resources, not with {goal.value}"
         )
     if args.fps is not None:
-        validate.real("explore: --fps", args.fps, 0.0, 1e12)
-    validate.real("explore: --lut-cap", args.lut_cap, 0.0, 1.0)
+        validate.fps("explore: --fps", args.fps)
+    validate.lut_cap("explore: --lut-cap", args.lut_cap)
     validate.clock_mhz("explore: --clock-mhz", args.clock_mhz)
     if args.out:
         validate.output_file("explore: -o", Path(args.out))

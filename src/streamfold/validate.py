@@ -18,7 +18,8 @@ MAX_CLOCK_MHZ = 2000.0  # far above any FPGA fabric clock
 MAX_SEED = (1 << 32) - 1  # NumPy, PyTorch and Verilator's +verilator+seed all take it
 MAX_FRAMES = 1_000_000
 MAX_EPOCHS = 10_000
-MAX_STALL = 0.9  # the simulation takes ~1/(1-p)^2 times longer; 0.9 is already 100x
+MAX_STALL = 0.9
+MIN_FPS, MAX_FPS = 1e-6, 1e12  # the simulation takes ~1/(1-p)^2 times longer; 0.9 is already 100x
 
 
 class ArgumentError(StreamfoldError):
@@ -48,6 +49,15 @@ def integer(where: str, value: object, lo: int, hi: int) -> int:
 
 def clock_mhz(where: str, value: object) -> float:
     return real(where, value, 0.0, MAX_CLOCK_MHZ)
+
+
+def fps(where: str, value: object) -> float:
+    """Frames/s: from one frame a million seconds (a cycle budget that still fits an int) up."""
+    return real(where, value, MIN_FPS, MAX_FPS, lo_open=False)
+
+
+def lut_cap(where: str, value: object) -> float:
+    return real(where, value, 0.0, 1.0)
 
 
 def seed(where: str, value: object) -> int:

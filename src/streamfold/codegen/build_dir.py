@@ -229,6 +229,11 @@ def read_manifest(build_dir: Path) -> dict[str, Any]:
     """The manifest of a complete, unmodified build directory (else BuildDirError naming the
     file that is missing, damaged or edited)."""
     build_dir = Path(build_dir)
+    if _STAGING.fullmatch(build_dir.resolve().name):
+        raise BuildDirError(
+            f"{build_dir}: must be a build directory, not the staging folder of an interrupted "
+            "build (streamfold build removes it)"
+        )
     if not (build_dir / MANIFEST).is_file():
         raise BuildDirError(
             f"{build_dir}: must be a build directory with {MANIFEST} (run streamfold build)"

@@ -2,8 +2,10 @@
 replaces a previous build, never leaves a directory any command accepts other than a complete
 build, and never loses the previous good build.
 
-The child process slows each file write, rename and removal by a few milliseconds so that
-random kill times land inside the transaction, not only in Python's start-up. Both replacement
+The child process says when it starts writing the build directory, and slows each file write,
+rename and removal by 10 ms; the kill comes at a random time from that moment to a little past
+the end of the writing (measured by one run that is not killed), so that the kills land inside
+the transaction and not in Python's start-up. Both replacement
 strategies are killed: the atomic exchange (Linux ``renameat2``) and the rename-aside fallback.
 """
 
@@ -30,13 +32,24 @@ CHILD = """
 import os, shutil, sys, time
 from pathlib import Path
 import streamfold.codegen.build_dir as bd
+import streamfold.codegen.top as top
 from streamfold.cli import main
 
 def slow(f):
     def g(*a, **k):
-        time.sleep(0.004)
+        time.sleep(0.01)
         return f(*a, **k)
     return g
+
+def announced(f):
+    def g(*a, **k):
+        print("writing", flush=True)
+        out = f(*a, **k)
+        print("done", flush=True)
+        return out
+    return g
+
+top.write_files = announced(top.write_files)
 
 Path.write_bytes = slow(Path.write_bytes)
 os.rename = slow(os.rename)
@@ -86,21 +99,41 @@ def _accepted(path: Path) -> bool:
     return True
 
 
+def _child(strategy: str, model: Path, target: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    argv = [sys.executable, "-c", CHILD, strategy, "build", str(model), "-o", str(target)]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+
+def _writing_seconds(strategy: str, model: Path, target: Path) -> float:
+    """How long the child takes to write (and replace) a build, measured once, unkilled."""
+    _build(model, target)  # something to replace
+    child = _child(strategy, model, target)
+    assert child.stdout is not None
+    while child.stdout.readline() != b"writing\n":
+        pass
+    start = time.monotonic()
+    assert b"done\n" in child.stdout.readlines()
+    seconds = time.monotonic() - start
+    assert child.wait(timeout=60) == 0
+    return seconds
+
+
 def kill_once(rng: random.Random, strategy: str, models: tuple[Path, Path], tmp: Path) -> str:
     old_model, new_model = models
     target = tmp / "hw"
     old = _build(old_model, target)
     new = _build(new_model, tmp / "reference")
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    argv = [sys.executable, "-c", CHILD, strategy, "build", str(new_model), "-o", str(target)]
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    writing = _writing_seconds(strategy, new_model, tmp / "timing")
+    child = _child(strategy, new_model, target)
     assert child.stdout is not None and child.stdout.readline() == b"ready\n"
-    time.sleep(rng.uniform(0.0, 0.5))
+    assert child.stdout.readline() == b"writing\n"
+    time.sleep(rng.uniform(0.0, 1.2 * writing))
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
     # every directory that looks like a build is either the old build or the new one, complete
     for path in tmp.iterdir():
-        if path.name != "reference" and _accepted(path):
+        if path.name not in ("reference", "timing") and _accepted(path):
             assert path == target and _snapshot(path) in (old, new), path
     state = "absent"
     if target.exists():

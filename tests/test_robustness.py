@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def test_sim_input_file_is_checked(
     path, message = _bad_inputs(tmp_path)[case]
     err = fails(capsys, ["sim", str(good_build), "--input", str(path)])
     assert err.startswith("sim: ")
-    assert pytest.importorskip("re").search(message, err), err
+    assert re.search(message, err), err
 
 
 def test_sim_valid_input_still_runs(
@@ -149,7 +150,7 @@ def test_sim_options_are_checked(
     good_build: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
     err = fails(capsys, ["sim", str(good_build), *extra])
-    assert pytest.importorskip("re").search(message, err), err
+    assert re.search(message, err), err
 
 
 def test_frames_that_do_not_parse_are_a_usage_error(
@@ -506,3 +507,12 @@ def test_binary_graph_file_is_refused(
         path.write_bytes("graph nn\ninput \xe9: u4[3]\n".encode("latin-1"))
     err = fails(capsys, ["show", str(path)])
     assert err.startswith(f"{path}: must be a graph text file (.sfir) in UTF-8, not binary data")
+
+
+@pytest.mark.parametrize("stall", [1.0, float("nan"), -0.1])
+def test_simulate_build_api_checks_stalls(good_build: Path, stall: float) -> None:
+    from streamfold.sim.design import simulate_build
+    from streamfold.validate import ArgumentError
+
+    with pytest.raises(ArgumentError, match=r"^simulate_build: stall_in: must be a finite number"):
+        simulate_build(good_build, np.zeros((1, 36), np.int64), stall_in=stall)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from streamfold import validate
 from streamfold.codegen.build_dir import read_manifest
 from streamfold.hw.block import StreamFormat
 from streamfold.ir.dtypes import IntType
@@ -38,6 +39,9 @@ def simulate_build(
     ``frames`` hold graph input values, ``(frames, *shape)`` or flattened channels-first; the
     outputs come back flattened channels-first, ``(frames, elements)``: the layout of the
     reference executor. Streams carry feature maps channels-last (``sim.stream``)."""
+    for name, p in (("stall_in", stall_in), ("stall_out", stall_out)):
+        validate.real(f"simulate_build: {name}", p, 0.0, validate.MAX_STALL, lo_open=False)
+    validate.seed("simulate_build: seed", seed)
     build_dir = Path(build_dir)
     manifest = load_manifest(build_dir)
     fmt_in, fmt_out = stream_format(manifest["stream_in"]), stream_format(manifest["stream_out"])

@@ -516,3 +516,35 @@ def test_simulate_build_api_checks_stalls(good_build: Path, stall: float) -> Non
 
     with pytest.raises(ArgumentError, match=r"^simulate_build: stall_in: must be a finite number"):
         simulate_build(good_build, np.zeros((1, 36), np.int64), stall_in=stall)
+
+
+def test_options_that_would_be_ignored_are_errors(
+    model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point = tmp_path / "p.json"
+    point.write_text(json.dumps({"nodes": {"quantlinear1": {}, "quantlinear4": {}}}))
+    argv = ["build", str(model_file), "-o", str(tmp_path / "hw"), "--folding", str(point)]
+    err = fails(capsys, [*argv, "--mem-style", "block"])
+    assert err.startswith("build: --mem-style must be left out with a design point file")
+    err = fails(capsys, ["explore", str(model_file), "--goal", "pareto", "--lut-cap", "0.5"])
+    assert err.startswith("explore: --lut-cap must be left out with --goal pareto")
+
+
+def test_absurd_fifo_depth_is_refused(
+    model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point = tmp_path / "p.json"
+    nodes = {"quantlinear1": {"fifo_depth": 10**12}, "quantlinear4": {}}
+    point.write_text(json.dumps({"nodes": nodes}))
+    err = fails(
+        capsys, ["build", str(model_file), "-o", str(tmp_path / "hw"), "--folding", str(point)]
+    )
+    assert err == "quantlinear1: fifo_depth must be at most 1,048,576 words, not 1,000,000,000,000"
+
+
+def test_output_listed_twice_is_refused(model_file: Path) -> None:
+    text = model_file.read_text().replace(
+        "output quantlinear4", "output quantlinear4\noutput quantlinear4", 1
+    )
+    with pytest.raises(IRError, match=r"^text line \d+: output 'quantlinear4' must be listed once"):
+        parse_graph(text)

@@ -65,7 +65,14 @@ def _build(args: argparse.Namespace) -> int:
     from streamfold.report.text import build_report
 
     validate.clock_mhz("build: --clock-mhz", args.clock_mhz)
-    result = build_design(Path(args.model), Path(args.out), args.folding, MemStyle(args.mem_style))
+    from_file = args.folding.endswith(".json") or Path(args.folding).is_file()
+    if args.mem_style is not None and from_file:
+        raise validate.ArgumentError(
+            f"build: --mem-style must be left out with a design point file (it gives each "
+            f"node's mem_style), not given with --folding {args.folding}"
+        )
+    mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
+    result = build_design(Path(args.model), Path(args.out), args.folding, mem_style)
     print(build_report(result, args.clock_mhz))
     return 0
 
@@ -162,7 +169,7 @@ def _explore(args: argparse.Namespace) -> int:
 
 def _check_explore(args: argparse.Namespace, goal: Any) -> None:
     """Every explore option, before the search (which may take minutes)."""
-    from streamfold.dse.search import Goal
+    from streamfold.dse.search import DEFAULT_LUT_CAP, Goal
 
     if goal is Goal.MIN_RESOURCES and args.fps is None:
         raise StreamfoldError("explore: --goal min-resources must be given --fps F, and is not")
@@ -172,6 +179,13 @@ def _check_explore(args: argparse.Namespace, goal: Any) -> None:
         )
     if args.fps is not None:
         validate.fps("explore: --fps", args.fps)
+    if goal is Goal.PARETO and args.lut_cap is not None:
+        raise validate.ArgumentError(
+            "explore: --lut-cap must be left out with --goal pareto (the front spans the "
+            "whole device), not given"
+        )
+    if args.lut_cap is None:
+        args.lut_cap = DEFAULT_LUT_CAP
     validate.lut_cap("explore: --lut-cap", args.lut_cap)
     validate.clock_mhz("explore: --clock-mhz", args.clock_mhz)
     if args.out:
@@ -274,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="folded | balanced | cycles=N | a design point JSON file (default: folded)",
     )
     build.add_argument(
-        "--mem-style", default="distributed", choices=["block", "distributed", "registers"]
+        "--mem-style",
+        choices=["block", "distributed", "registers"],
+        help="for the presets (default distributed)",
     )
     build.add_argument("--clock-mhz", type=float, default=100.0, help="for the frames/s estimate")
     build.set_defaults(run=_build)
@@ -313,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--fps", type=float, help="frames/s to reach (min-resources)")
     explore.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100)")
     explore.add_argument(
-        "--lut-cap", type=float, default=0.7, help="share of the device's LUTs (default 0.7)"
+        "--lut-cap",
+        type=float,
+        help="max-fps, min-resources: share of the device's LUTs (default 0.7)",
     )
     explore.add_argument(
         "-o", "--out", help="design point JSON to write (pareto: one file per front point)"

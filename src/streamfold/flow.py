@@ -8,7 +8,7 @@ from pathlib import Path
 from streamfold.codegen.top import Design, stitch, write_build
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
 from streamfold.dse.design_point import DesignPoint, folding_preset
-from streamfold.errors import StreamfoldError
+from streamfold.errors import FoldingError, StreamfoldError
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import MultiThreshold, Mvau, Requantize, Thresholding
@@ -46,6 +46,8 @@ def load_graph(path: Path | str) -> Graph:
 # output already needs 4,095 comparisons and stored thresholds per channel; 16 bits would need
 # 65,535 (minutes of build time, megabytes of memory image per layer).
 MAX_THRESHOLD_BITS = 12
+# A FIFO deeper than this is a typo: 2^20 words fill any device of the database many times.
+MAX_FIFO_DEPTH = 1 << 20
 # A graph text file larger than this is not a network any device of the database can hold.
 MAX_TEXT_BYTES = 256 << 20
 
@@ -109,7 +111,14 @@ def design_point(graph: Graph, folding: str, mem_style: MemStyle) -> DesignPoint
     if folding.endswith(".json") or path.is_file():
         if not path.is_file():
             raise StreamfoldError(f"{path}: the folding file must exist")
-        return DesignPoint.from_json(read_text(path, "design point file (.json)"))
+        point = DesignPoint.from_json(read_text(path, "design point file (.json)"))
+        for name, f in point.nodes:
+            if f.fifo_depth > MAX_FIFO_DEPTH:
+                raise FoldingError(
+                    f"{name}: fifo_depth must be at most {MAX_FIFO_DEPTH:,} words, "
+                    f"not {f.fifo_depth:,}"
+                )
+        return point
     return folding_preset(graph, folding, mem_style)
 
 

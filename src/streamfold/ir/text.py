@@ -138,6 +138,8 @@ def parse_graph(text: str) -> Graph:
             args = tuple(a.strip() for a in m[3].split(",") if a.strip())
             pending = (m[1], _OPS_BY_NAME[m[2]], args, _parse_value(m[4], where), {})
         elif m := _OUTPUT.match(line):
+            if m[1] in outputs:
+                raise IRError(f"{where}: output {m[1]!r} must be listed once, not twice")
             outputs.append(m[1])
             if m[2] is not None:
                 scales.append((m[1], Scale(_parse_fracs(m[2], where), _parse_fracs(m[3], where))))

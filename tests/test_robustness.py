@@ -548,3 +548,11 @@ def test_output_listed_twice_is_refused(model_file: Path) -> None:
     )
     with pytest.raises(IRError, match=r"^text line \d+: output 'quantlinear4' must be listed once"):
         parse_graph(text)
+
+
+def test_a_foreign_manifest_above_the_target_is_not_a_build(
+    model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "manifest.json").write_text('{"name": "a web app", "icons": []}')
+    assert main(["build", str(model_file), "-o", str(tmp_path / "hw")]) == 0
+    read_manifest(tmp_path / "hw")

@@ -170,13 +170,24 @@ def check_target(out_dir: Path) -> None:
             "replacing it would delete the directory you are in"
         )
     for above in target.parents:
-        if (above / MANIFEST).is_file():
+        if _is_build(above):
             raise BuildDirError(f"{where}: must not lie inside the build directory {above}")
     for p in target.parents:  # a regular file where a folder must be
         if p.exists() and not p.is_dir():
             raise BuildDirError(f"{where}: {p} must be a directory, not a file")
     if out_dir.is_dir():
         _check_replaceable(out_dir, where)
+
+
+def _is_build(folder: Path) -> bool:
+    """Whether ``folder`` holds a streamfold manifest (not, say, a web app's manifest.json)."""
+    if not (folder / MANIFEST).is_file():
+        return False
+    try:
+        data = _manifest_json(folder)
+    except BuildDirError:
+        return False
+    return "streamfold" in data and isinstance(data.get("files"), dict)
 
 
 def _check_replaceable(out_dir: Path, where: str) -> None:

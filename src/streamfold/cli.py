@@ -54,19 +54,18 @@ def _show(args: argparse.Namespace) -> int:
     from streamfold.flow import load_graph
     from streamfold.ir import print_graph
 
-    graph = load_graph(args.graph)  # .sfir, .onnx or builtin:NAME; errors say which
+    graph = load_graph(args.graph)  # .sfir, .onnx, build dir or builtin:NAME; errors say which
     print(print_graph(graph, values=args.values), end="")
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
-    from streamfold.flow import build_design
+    from streamfold.flow import build_design, is_point_file
     from streamfold.hw.block import MemStyle
     from streamfold.report.text import build_report
 
     validate.clock_mhz("build: --clock-mhz", args.clock_mhz)
-    from_file = args.folding.endswith(".json") or Path(args.folding).is_file()
-    if args.mem_style is not None and from_file:
+    if args.mem_style is not None and is_point_file(args.folding):
         raise validate.ArgumentError(
             f"build: --mem-style must be left out with a design point file (it gives each "
             f"node's mem_style), not given with --folding {args.folding}"

@@ -105,10 +105,15 @@ def to_kernels(graph: Graph) -> Graph:
     return lower_to_kernels(graph)
 
 
+def is_point_file(folding: str) -> bool:
+    """Whether ``--folding`` names a design point file (rather than a preset)."""
+    return folding.endswith(".json") or Path(folding).is_file()
+
+
 def design_point(graph: Graph, folding: str, mem_style: MemStyle) -> DesignPoint:
     """``folding`` is a preset (folded, balanced, cycles=N) or a DesignPoint JSON file."""
     path = Path(folding)
-    if folding.endswith(".json") or path.is_file():
+    if is_point_file(folding):
         if not path.is_file():
             raise StreamfoldError(f"{path}: the folding file must exist")
         point = DesignPoint.from_json(read_text(path, "design point file (.json)"))

@@ -1,22 +1,38 @@
 """The ``streamfold`` command: thin argument parsing over library calls.
 
-Exit codes: 0 success, 1 a StreamfoldError (one line on stderr, no traceback), 2 usage.
+Every failure is one line on stderr, never a traceback (``streamfold --debug ...`` shows one).
+Exit codes:
+
+- 0: success;
+- 1: an error: bad input, an option value out of range, a damaged build directory, a file that
+  cannot be written, a tool that failed (``streamfold: error: ...``);
+- 2: a usage error: an unknown command or option, a missing argument, a value that does not
+  parse as its type (``streamfold: usage: ...``), as argparse does;
+- 3: an internal error, a bug in streamfold (``streamfold: internal error: ...``; please report
+  it with the output of ``--debug``);
+- 130: interrupted (Ctrl-C); 141: stdout was closed early (``... | head``), quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from streamfold import validate
 from streamfold.errors import StreamfoldError
+
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 3, 130, 141
 
 
 def _demo(args: argparse.Namespace) -> int:
     from streamfold.demo import report, run_demo
 
+    validate.integer("demo: --epochs", args.epochs, 1, validate.MAX_EPOCHS)
+    validate.seed("demo: --seed", args.seed)
     result = run_demo(
         Path(args.out),
         epochs=args.epochs,
@@ -38,7 +54,7 @@ def _show(args: argparse.Namespace) -> int:
     from streamfold.flow import load_graph
     from streamfold.ir import print_graph
 
-    graph = load_graph(args.graph, args.input_quant)  # .sfir, .onnx or builtin:NAME
+    graph = load_graph(args.graph, args.input_quant)  # .sfir, .onnx, build dir or builtin:NAME
     print(print_graph(graph, values=args.values), end="")
     return 0
 
@@ -46,7 +62,7 @@ def _show(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from streamfold.flow import check_model
 
-    report = check_model(args.model)
+    report = check_model(args.model, args.input_quant)
     print(report.table(failing_only=args.failing))
     print()
     print(report.summary())
@@ -54,12 +70,19 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from streamfold.flow import build_design
+    from streamfold.flow import build_design, is_point_file
     from streamfold.hw.block import MemStyle
     from streamfold.report.text import build_report
 
+    validate.clock_mhz("build: --clock-mhz", args.clock_mhz)
+    if args.mem_style is not None and is_point_file(args.folding):
+        raise validate.ArgumentError(
+            f"build: --mem-style must be left out with a design point file (it gives each "
+            f"node's mem_style), not given with --folding {args.folding}"
+        )
+    mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
     result = build_design(
-        Path(args.model), Path(args.out), args.folding, MemStyle(args.mem_style), args.input_quant
+        Path(args.model), Path(args.out), args.folding, mem_style, args.input_quant
     )
     print(build_report(result, args.clock_mhz))
     return 0
@@ -69,9 +92,18 @@ def _sim(args: argparse.Namespace) -> int:
     from streamfold.report.text import sim_report
     from streamfold.simulate import simulate_dir
 
+    if args.input and args.frames is not None:
+        raise validate.ArgumentError(
+            "sim: --frames must not be given with --input (the file sets the frame count)"
+        )
+    if args.stall and not args.rtl:
+        raise validate.ArgumentError(
+            f"sim: --stall must be given with --rtl (the exact reference has no streams), "
+            f"not alone (--stall {args.stall:g})"
+        )
     result = simulate_dir(
         Path(args.build_dir),
-        frames=args.frames,
+        frames=100 if args.frames is None else args.frames,
         rtl=args.rtl,
         stall=args.stall,
         seed=args.seed,
@@ -86,9 +118,8 @@ def _synth(args: argparse.Namespace) -> int:
     from streamfold.cost.devices import device
     from streamfold.synth.implement import implement_build, implementation_report
 
-    impl = implement_build(
-        Path(args.build_dir), device(args.target), bitstream=args.bitstream, dsp=args.dsp
-    )
+    dev = device(args.target)
+    impl = implement_build(Path(args.build_dir), dev, bitstream=args.bitstream, dsp=args.dsp)
     print(implementation_report(impl))
     return 0
 
@@ -98,8 +129,12 @@ def _estimate(args: argparse.Namespace) -> int:
 
     from streamfold.cost.design_cost import estimate_build, estimate_table
 
+    validate.clock_mhz("estimate: --clock-mhz", args.clock_mhz)
     est = estimate_build(Path(args.build_dir), args.device, args.clock_mhz)
-    print(json.dumps(est.to_json(), indent=2) if args.json else estimate_table(est))
+    # allow_nan=False: a NaN or infinity would make the output invalid JSON
+    print(
+        json.dumps(est.to_json(), indent=2, allow_nan=False) if args.json else estimate_table(est)
+    )
     return 0
 
 
@@ -110,15 +145,8 @@ def _explore(args: argparse.Namespace) -> int:
     from streamfold.flow import load_graph, to_kernels
 
     goal = Goal(args.goal)
-    if goal is Goal.MIN_RESOURCES and args.fps is None:
-        raise StreamfoldError("explore: --goal min-resources must be given --fps F, and is not")
-    if not 0 < args.lut_cap <= 1:
-        raise StreamfoldError(f"explore: --lut-cap must be in (0, 1], not {args.lut_cap:g}")
-    if args.clock_mhz <= 0:
-        raise StreamfoldError(f"explore: --clock-mhz must be > 0, not {args.clock_mhz:g}")
+    _check_explore(args, goal)
     plot_dir = Path(args.plot) if args.plot else None
-    if plot_dir is not None and plot_dir.exists() and not plot_dir.is_dir():
-        raise StreamfoldError(f"explore: --plot must name a directory, not the file {plot_dir}")
     model = str(args.model)
     graph = to_kernels(load_graph(Path(model), args.input_quant))
     dev = device(args.device)
@@ -148,6 +176,33 @@ def _explore(args: argparse.Namespace) -> int:
     if plot_dir is not None:
         _explore_plots(plot_dir, model, graph, space, args.clock_mhz, chosen, front)
     return 0
+
+
+def _check_explore(args: argparse.Namespace, goal: Any) -> None:
+    """Every explore option, before the search (which may take minutes)."""
+    from streamfold.dse.search import DEFAULT_LUT_CAP, Goal
+
+    if goal is Goal.MIN_RESOURCES and args.fps is None:
+        raise StreamfoldError("explore: --goal min-resources must be given --fps F, and is not")
+    if goal is not Goal.MIN_RESOURCES and args.fps is not None:
+        raise validate.ArgumentError(
+            f"explore: --fps must be given only with --goal min-resources, not with {goal.value}"
+        )
+    if args.fps is not None:
+        validate.fps("explore: --fps", args.fps)
+    if goal is Goal.PARETO and args.lut_cap is not None:
+        raise validate.ArgumentError(
+            "explore: --lut-cap must be left out with --goal pareto (the front spans the "
+            "whole device), not given"
+        )
+    if args.lut_cap is None:
+        args.lut_cap = DEFAULT_LUT_CAP
+    validate.lut_cap("explore: --lut-cap", args.lut_cap)
+    validate.clock_mhz("explore: --clock-mhz", args.clock_mhz)
+    if args.out:
+        validate.output_file("explore: -o", Path(args.out))
+    if args.plot:
+        validate.output_dir("explore: --plot", Path(args.plot))
 
 
 def _explore_plots(
@@ -212,10 +267,19 @@ def _input_quant_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (exit 2) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        print(
+            f"streamfold: usage: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr
+        )
+        sys.exit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="streamfold", description="Quantized networks to FPGA dataflow."
-    )
+    p = _Parser(prog="streamfold", description="Quantized networks to FPGA dataflow.")
+    p.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train, export, streamline and check an MLP on 8x8 digits")
     demo.add_argument("-o", "--out", default="build/demo", help="output directory (build/demo)")
@@ -225,7 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-rtl", action="store_true", help="skip the Verilator check")
     demo.set_defaults(run=_demo)
     show = sub.add_parser("show", help="print a graph's text form (verified)")
-    show.add_argument("graph", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME")
+    show.add_argument(
+        "graph",
+        help="graph text file (.sfir), QONNX model (.onnx), build directory or builtin:NAME",
+    )
     show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
     _input_quant_option(show)
     show.set_defaults(run=_show)
@@ -234,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("model", help="QONNX model (.onnx), graph text file (.sfir) or builtin:NAME")
     check.add_argument("--failing", action="store_true", help="list only the failing nodes")
+    _input_quant_option(check)
     check.set_defaults(run=_check)
     build = sub.add_parser(
         "build", help="generate the dataflow RTL of a graph into a build directory"
@@ -248,17 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="folded | balanced | cycles=N | a design point JSON file (default: folded)",
     )
     build.add_argument(
-        "--mem-style", default="distributed", choices=["block", "distributed", "registers"]
+        "--mem-style",
+        choices=["block", "distributed", "registers"],
+        help="for the presets (default distributed)",
     )
     build.add_argument("--clock-mhz", type=float, default=100.0, help="for the frames/s estimate")
     _input_quant_option(build)
     build.set_defaults(run=_build)
     sim = sub.add_parser("sim", help="run a build: the exact reference, or Verilator with --rtl")
     sim.add_argument("build_dir")
-    sim.add_argument("--frames", type=int, default=100)
+    sim.add_argument("--frames", type=int, help="random frames to run (default 100)")
     sim.add_argument("--rtl", action="store_true", help="simulate the generated RTL in Verilator")
     sim.add_argument(
-        "--stall", type=float, default=0.0, help="random stall probability, both sides"
+        "--stall",
+        type=float,
+        default=0.0,
+        help=f"with --rtl: random stall probability, both sides, in [0, {validate.MAX_STALL}]",
     )
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--input", help=".npy file of input codes (frames, ...); default: random")
@@ -285,7 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--fps", type=float, help="frames/s to reach (min-resources)")
     explore.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100)")
     explore.add_argument(
-        "--lut-cap", type=float, default=0.7, help="share of the device's LUTs (default 0.7)"
+        "--lut-cap",
+        type=float,
+        help="max-fps, min-resources: share of the device's LUTs (default 0.7)",
     )
     explore.add_argument(
         "-o", "--out", help="design point JSON to write (pareto: one file per front point)"
@@ -303,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--bitstream", action="store_true", help="ECP5: also write top.bit")
     synth.add_argument("--dsp", action="store_true", help="let Yosys map multipliers to DSPs")
     synth.set_defaults(run=_synth)
+    for command in sub.choices.values():  # also accepted after the command
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return p
 
 
@@ -310,10 +387,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except StreamfoldError as e:
-        print(f"streamfold: error: {e}", file=sys.stderr)
-        return 1
+        sys.stdout.flush()  # a closed pipe shows here, inside the boundary
+    except BaseException as e:  # the boundary: every failure becomes one line and an exit code
+        if args.debug and not isinstance(e, BrokenPipeError | SystemExit):
+            raise
+        return _failure(e)
     return code
+
+
+def _failure(e: BaseException) -> int:
+    """Map an exception to one line on stderr and an exit code (see the module docstring)."""
+    if isinstance(e, BrokenPipeError):
+        # the reader went away (``| head``): say nothing, and keep Python's final flush quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
+    if isinstance(e, SystemExit):
+        return e.code if isinstance(e.code, int) else EXIT_ERROR
+    if isinstance(e, KeyboardInterrupt):
+        _say("streamfold: interrupted")
+        return EXIT_INTERRUPTED
+    if isinstance(e, StreamfoldError):
+        _say(f"streamfold: error: {e}")
+        return EXIT_ERROR
+    if isinstance(e, OSError):
+        where = f"{e.filename}: " if e.filename else ""
+        _say(f"streamfold: error: {where}{e.strerror or type(e).__name__}")
+        return EXIT_ERROR
+    if isinstance(e, MemoryError):
+        _say("streamfold: error: out of memory")
+        return EXIT_ERROR
+    _say(
+        f"streamfold: internal error: {type(e).__name__}: {e} "
+        "(a bug in streamfold; rerun with --debug for the traceback and please report it)"
+    )
+    return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    """One line on stderr, however long or multi-line the message (long ones are cut)."""
+    flat = " | ".join(part.rstrip() for part in line.splitlines() if part.strip())
+    if len(flat) > 1000:
+        flat = flat[:900] + " ... " + flat[-80:]
+    print(flat, file=sys.stderr)
 
 
 if __name__ == "__main__":

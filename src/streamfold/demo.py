@@ -16,6 +16,8 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from streamfold import validate
+from streamfold.codegen.build_dir import check_target
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.estimate import estimate_pipeline
 from streamfold.data import load_digits_split
@@ -69,6 +71,10 @@ def float_mlp() -> nn.Sequential:
 def run_demo(
     out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = True, rtl: bool = True
 ) -> DemoResult:
+    validate.integer("demo: epochs", epochs, 1, validate.MAX_EPOCHS)
+    validate.seed("demo: seed", seed)
+    validate.output_dir("demo: out_dir", Path(out_dir))
+    check_target(Path(out_dir) / "hw")  # before training, not after
     torch.manual_seed(seed)
     train, test = load_digits_split(seed=seed)
     config = TrainConfig(epochs=epochs, batch_size=64, lr=0.01, seed=seed, progress=progress)

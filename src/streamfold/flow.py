@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from streamfold.codegen.top import Design, stitch, write_build
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
 from streamfold.dse.design_point import DesignPoint, folding_preset
-from streamfold.errors import StreamfoldError
+from streamfold.errors import FoldingError, StreamfoldError
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
-from streamfold.ir.ops import Requantize
+from streamfold.ir.ops import MultiThreshold, Mvau, Requantize, Thresholding
 from streamfold.ir.text import parse_graph
 from streamfold.ir.verify import verify
 from streamfold.transforms import Lowering, lower_to_kernels, streamline
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 
 def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
-    """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported) or a
-    built-in network with random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``).
+    """A verified graph from a text file (.sfir), a QONNX/ONNX model (.onnx, imported), a build
+    directory (its graph.hw.sfir, after checking the directory) or a built-in network with
+    random weights (``builtin:cnv-w1a1``, see ``streamfold.zoo``).
 
     ``input_quant`` declares the quantization of an .onnx model's float input (``int8``,
     ``fixed<16,6>``, ...: ``streamfold.frontend.qonnx.parse_input_quant``)."""
@@ -34,6 +35,11 @@ def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
 
         return reference_graph(str(path).removeprefix("builtin:"))
     path = Path(path)
+    if path.is_dir():  # a build directory: its graph, once every file is verified
+        from streamfold.codegen.build_dir import read_manifest
+
+        read_manifest(path)
+        path = path / "graph.hw.sfir"
     if not path.is_file():
         raise StreamfoldError(
             f"{path}: must be a graph text file (.sfir), a QONNX file (.onnx) or builtin:NAME"
@@ -42,7 +48,62 @@ def load_graph(path: Path | str, input_quant: str | None = None) -> Graph:
         from streamfold.frontend.qonnx import import_qonnx
 
         return import_qonnx(path, input_quant=input_quant).graph
-    return verify(parse_graph(path.read_text()))
+    return verify(parse_graph(read_text(path, "graph text file (.sfir)")))
+
+
+# Thresholds are the only activation the hardware has (no multiply-shift block yet): a 12-bit
+# output already needs 4,095 comparisons and stored thresholds per channel; 16 bits would need
+# 65,535 (minutes of build time, megabytes of memory image per layer).
+MAX_THRESHOLD_BITS = 12
+# A FIFO deeper than this is a typo: 2^20 words fill any device of the database many times.
+MAX_FIFO_DEPTH = 1 << 20
+# A graph text file larger than this is not a network any device of the database can hold.
+MAX_TEXT_BYTES = 256 << 20
+
+
+def read_text(path: Path, kind: str) -> str:
+    """The UTF-8 text of ``path``, or a clear error for binary files (.npy, .onnx, ...)."""
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise StreamfoldError(
+            f"{path}: a {kind} must be at most {MAX_TEXT_BYTES >> 20} MiB, not {size >> 20} MiB"
+        )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise StreamfoldError(
+            f"{path}: must be a {kind} in UTF-8, not binary data (byte {e.start} is "
+            f"0x{data[e.start]:02x}; is it an .npy or .onnx file?)"
+        ) from None
+    if "\x00" in text:
+        raise StreamfoldError(f"{path}: must be a {kind}, not binary data (it holds NUL bytes)")
+    return text
+
+
+def check_activation_widths(graph: Graph) -> None:
+    """Refuse activations too wide to serve as thresholds, before any lowering work."""
+    for node in graph.nodes:
+        bits = _threshold_bits(node.op, node.output.dtype.bits)
+        if bits is not None and bits > MAX_THRESHOLD_BITS:
+            raise StreamfoldError(
+                f"node {node.name}: activation width must be at most {MAX_THRESHOLD_BITS} bits "
+                f"for hardware thresholds ({(1 << MAX_THRESHOLD_BITS) - 1:,} per channel), not "
+                f"{bits} bits ({(1 << bits) - 1:,} per channel); the multiply-shift hardware "
+                "block that would serve it does not exist yet"
+            )
+
+
+def _threshold_bits(op: object, out_bits: int) -> int | None:
+    if isinstance(op, Requantize):
+        return out_bits
+    if isinstance(op, MultiThreshold | Thresholding) or (
+        isinstance(op, Mvau) and op.thresholds is not None
+    ):
+        thresholds = op.thresholds
+        assert thresholds is not None
+        return max(1, int(thresholds.shape[-1]).bit_length())
+    return None
 
 
 def check_model(path: Path | str, input_quant: str | None = None) -> CheckReport:
@@ -69,18 +130,31 @@ def _is_onnx(path: Path | str) -> bool:
 
 def to_kernels(graph: Graph) -> Graph:
     """Any verified graph -> hardware kernels (Requantize lowered to thresholds)."""
+    check_activation_widths(graph)
     if any(True for _ in graph.ops_of(Requantize)):
         graph = streamline(graph, Lowering.THRESHOLDS)
     return lower_to_kernels(graph)
 
 
+def is_point_file(folding: str) -> bool:
+    """Whether ``--folding`` names a design point file (rather than a preset)."""
+    return folding.endswith(".json") or Path(folding).is_file()
+
+
 def design_point(graph: Graph, folding: str, mem_style: MemStyle) -> DesignPoint:
     """``folding`` is a preset (folded, balanced, cycles=N) or a DesignPoint JSON file."""
     path = Path(folding)
-    if folding.endswith(".json") or path.is_file():
+    if is_point_file(folding):
         if not path.is_file():
             raise StreamfoldError(f"{path}: the folding file must exist")
-        return DesignPoint.from_json(path.read_text())
+        point = DesignPoint.from_json(read_text(path, "design point file (.json)"))
+        for name, f in point.nodes:
+            if f.fifo_depth > MAX_FIFO_DEPTH:
+                raise FoldingError(
+                    f"{name}: fifo_depth must be at most {MAX_FIFO_DEPTH:,} words, "
+                    f"not {f.fifo_depth:,}"
+                )
+        return point
     return folding_preset(graph, folding, mem_style)
 
 
@@ -98,6 +172,9 @@ def build_design(
     mem_style: MemStyle = MemStyle.DISTRIBUTED,
     input_quant: str | None = None,
 ) -> BuildResult:
+    from streamfold.codegen.build_dir import check_target
+
+    check_target(Path(out_dir))  # before any work
     if _is_onnx(model) and Path(model).is_file():
         report = check_model(model, input_quant)  # names every unsupported node
         if not report.ok:

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import SimulationError, StreamfoldError
+from streamfold import validate
+from streamfold.errors import SimulationError
 from streamfold.ir.graph import Graph
 from streamfold.ir.text import parse_graph
 from streamfold.sim.exact import run_single
@@ -50,8 +51,20 @@ def simulate_dir(
     inputs: Path | None = None,
     progress: bool = True,
 ) -> SimResult:
+    """Run ``build_dir`` on ``frames`` seeded random frames, or on the codes in ``inputs``
+    (a .npy file); with ``rtl`` also in Verilator under random ``stall`` on both sides."""
     from streamfold.sim.design import load_manifest
 
+    validate.real("sim: stall", stall, 0.0, validate.MAX_STALL, lo_open=False)
+    if stall and not rtl:
+        raise SimulationError(
+            f"sim: stall must be 0 without rtl (the exact reference has no streams), not {stall:g}"
+        )
+    validate.seed("sim: seed", seed)
+    if inputs is None:
+        validate.integer("sim: frames", frames, 1, validate.MAX_FRAMES)
+    else:
+        validate.input_file("sim: input", inputs)
     manifest = load_manifest(build_dir)
     graph = parse_graph((Path(build_dir) / "graph.hw.sfir").read_text())
     x = _inputs(graph, frames, seed, inputs)
@@ -93,16 +106,58 @@ def simulate_dir(
 
 def _inputs(graph: Graph, frames: int, seed: int, path: Path | None) -> npt.NDArray[np.int64]:
     if path is None:
-        if frames < 1:
-            raise StreamfoldError(f"sim: --frames must be >= 1, not {frames}")
         return random_inputs(graph, frames, seed)
-    if not path.is_file():
-        raise StreamfoldError(f"sim: input file {path} must exist")
-    x: npt.NDArray[Any] = np.load(path)
-    if not np.issubdtype(x.dtype, np.integer):
-        raise StreamfoldError(f"sim: {path} must hold integer input codes, not {x.dtype}")
+    x = _load_codes(path)
+    value = graph.inputs[0]
+    size = int(np.prod(value.shape))
+    if x.ndim < 1 or not 1 <= len(x) <= validate.MAX_FRAMES:
+        raise SimulationError(
+            f"sim: {path} must hold 1..{validate.MAX_FRAMES:,} frames, not shape {list(x.shape)}"
+        )
+    if tuple(x.shape[1:]) not in (tuple(value.shape), (size,)):
+        raise SimulationError(
+            f"sim: {path} must hold frames of shape {list(value.shape)} (or [{size}]), "
+            f"not {list(x.shape[1:])}"
+        )
+    _check_range(path, x, value.dtype)
     codes: npt.NDArray[np.int64] = x.astype(np.int64)
-    return codes
+    return codes.reshape(len(x), *value.shape)
+
+
+def _load_codes(path: Path) -> npt.NDArray[Any]:
+    if path.suffix.lower() != ".npy":
+        raise SimulationError(
+            f"sim: input {path} must be a .npy file (numpy.save), not {path.suffix!r}"
+        )
+    try:
+        x = np.load(path, allow_pickle=False)
+    except Exception as e:  # NumPy raises many kinds for a damaged file
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise SimulationError(
+            f"sim: input {path} must be a .npy file of integer codes, and is not ({reason})"
+        ) from None
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.integer):
+        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise SimulationError(f"sim: {path} must hold integer input codes, not {kind}")
+    return x
+
+
+def _check_range(path: Path, x: npt.NDArray[Any], dtype: Any) -> None:
+    """Every code must lie in the input type: compared as Python integers, so that a uint64
+    code above 2**63 is not wrapped to a negative number."""
+    if x.size == 0:
+        return
+    lo, hi = int(x.min()), int(x.max())
+    if dtype.bipolar:
+        bad = [v for v in (lo, hi) if v not in (-1, 1)] or ([0] if bool(np.any(x == 0)) else [])
+        if bad:
+            raise SimulationError(f"sim: {path} codes must be -1 or +1 (bipolar), not {bad[0]}")
+        return
+    if lo < dtype.min or hi > dtype.max:
+        got = lo if lo < dtype.min else hi
+        raise SimulationError(
+            f"sim: {path} codes must lie in {dtype.min}..{dtype.max} ({dtype}), not {got}"
+        )
 
 
 def _compare(rtl: npt.NDArray[np.int64], ref: npt.NDArray[np.int64]) -> None:

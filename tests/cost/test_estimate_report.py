@@ -86,4 +86,4 @@ def test_errors_name_what_is_wrong(
     err = _error(capsys, ["estimate", str(build_dir), "--device", "xc7k999"])
     assert "device: name must be one of" in err and "not 'xc7k999'" in err
     err = _error(capsys, ["estimate", str(build_dir), "--clock-mhz", "0"])
-    assert "estimate: clock_mhz must be > 0, not 0" in err
+    assert "estimate: --clock-mhz: must be a finite number in (0, 2000], not 0" in err

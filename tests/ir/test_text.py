@@ -141,7 +141,9 @@ def _edit(old: str, new: str) -> str:
     "text, message",
     [
         pytest.param(
-            "input x: u4[3]\n", r"^text line 1: must start with 'graph <stage>'$", id="no-header"
+            "input x: u4[3]\n",
+            r"^text line 1: must start with 'graph <stage>', not 'input x: u4\[3\]'$",
+            id="no-header",
         ),
         pytest.param(
             _edit("MatMul(x)", "Gemm(x)"),

@@ -8,25 +8,25 @@ use it together with ``write_build``.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 from streamfold import __version__
+from streamfold.codegen.build_dir import MANIFEST, manifest_bytes, sha256, write_files
 from streamfold.codegen.verilog import Direction, Instance, Module, Port, Wire, emit
 from streamfold.cost.estimate import estimate_pipeline
 from streamfold.design import Design, internal_streams, stitch
-from streamfold.errors import StreamfoldError
+from streamfold.errors import ResourceError
 from streamfold.hw.block import StreamFormat
 from streamfold.ir.text import print_graph
 
 __all__ = ["MANIFEST", "TOP", "Design", "design_files", "stitch", "top_module", "write_build"]
 
 TOP = "sf_top"
-MANIFEST = "manifest.json"
+# The largest memory image a build writes: far above any network that fits a device of the
+# database (CNV-W1A1's largest is 64 KiB), far below one that takes minutes to generate.
+MAX_IMAGE_BYTES = 16 << 20
 
 
 def top_module(design: Design) -> Module:
@@ -76,15 +76,16 @@ def design_files(design: Design) -> dict[str, bytes]:
         for src in stage.rtl.sources:
             files[f"rtl/{src.name}"] = src.read_bytes()
         for name, content in stage.rtl.memories:
+            if len(content) > MAX_IMAGE_BYTES:
+                raise ResourceError(
+                    f"node {stage.node}: memory image {name} must be at most "
+                    f"{MAX_IMAGE_BYTES >> 20} MiB, not {len(content) / (1 << 20):.1f} MiB"
+                )
             files[f"rtl/{name}"] = content.encode()
     files["graph.hw.sfir"] = print_graph(design.graph).encode()
     files["design_point.json"] = design.point.to_json().encode()
     files[MANIFEST] = _manifest(design, files)
     return dict(sorted(files.items()))
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _format_json(fmt: StreamFormat) -> dict[str, Any]:
@@ -104,16 +105,16 @@ def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
         "output_shape": list(design.graph.value(design.graph.outputs[0]).shape),
         "design_point": json.loads(design.point.to_json()),
         "inputs": {
-            "graph_sha256": _sha(files["graph.hw.sfir"]),
-            "design_point_sha256": _sha(files["design_point.json"]),
+            "graph_sha256": sha256(files["graph.hw.sfir"]),
+            "design_point_sha256": sha256(files["design_point.json"]),
         },
         "predicted": est.to_json(),
         "internal_streams": list(internal_streams(design)),
         "sources": sorted(name for name in files if name.endswith((".v", ".sv"))),
         "memories": sorted(name for name in files if name.endswith(".hex")),
-        "files": {name: _sha(data) for name, data in sorted(files.items())},
+        "files": {name: sha256(data) for name, data in sorted(files.items())},
     }
-    return (json.dumps(body, indent=2) + "\n").encode()
+    return manifest_bytes(body)
 
 
 def _tools() -> dict[str, str | None]:
@@ -129,26 +130,8 @@ def _tools() -> dict[str, str | None]:
 
 
 def write_build(design: Design, out_dir: Path) -> Path:
-    """Write the build directory atomically: a temporary sibling renamed into place.
+    """Write the build directory as one transaction (``codegen.build_dir.write_files``).
 
     An existing ``out_dir`` is replaced only if it is a streamfold build directory.
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not (out_dir / MANIFEST).is_file():
-        raise StreamfoldError(
-            f"build: {out_dir} must be empty or a streamfold build directory (no {MANIFEST} there)"
-        )
-    files = design_files(design)
-    tmp = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        for rel, data in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+    return write_files(design_files(design), Path(out_dir))

@@ -148,12 +148,12 @@ def estimate_design(design: Design, dev: Device, clock_mhz: float) -> DesignEsti
 def estimate_build(build_dir: Path, device_name: str, clock_mhz: float) -> DesignEstimate:
     """The estimate of a build directory (``streamfold build``): its graph and design point."""
     from streamfold.sim.design import load_manifest  # sim sits above cost: import here
+    from streamfold.validate import clock_mhz as check_clock
 
     build_dir = Path(build_dir)
-    load_manifest(build_dir)  # a build directory, or a clear error
+    check_clock("estimate: clock_mhz", clock_mhz)
     dev = device(device_name)
-    if clock_mhz <= 0:
-        raise StreamfoldError(f"estimate: clock_mhz must be > 0, not {clock_mhz:g}")
+    load_manifest(build_dir)  # a complete, unmodified build directory, or a clear error
     graph = verify(parse_graph((build_dir / "graph.hw.sfir").read_text()))
     point = DesignPoint.from_json((build_dir / "design_point.json").read_text())
     return estimate_design(stitch(graph, point), dev, clock_mhz)

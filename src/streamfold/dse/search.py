@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from streamfold import validate
 from streamfold.cost.design_cost import (
     DesignEstimate,
     LayerEstimate,
@@ -454,6 +455,11 @@ def _fits_or_raise(space: Space, clock_mhz: float, lut_cap: float) -> Choice:
     return slowest
 
 
+def _check_goal(where: str, clock_mhz: float, lut_cap: float) -> None:
+    validate.clock_mhz(f"{where}: clock_mhz", clock_mhz)
+    validate.lut_cap(f"{where}: lut_cap", lut_cap)
+
+
 def max_fps(
     graph: Graph,
     dev: Device,
@@ -467,6 +473,7 @@ def max_fps(
     A binary search over the candidate intervals on the kernels' resources (cached, and a
     lower bound of the whole design's) finds the fastest interval whose kernels fit; from
     there whole designs are estimated, slower and slower, until one fits."""
+    _check_goal("max_fps", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
     intervals = space.intervals()
     lo, hi = 0, len(intervals) - 1
@@ -515,6 +522,8 @@ def min_resources(
     space: Space | None = None,
 ) -> Choice:
     """The fewest LUTs reaching ``fps`` frames/s at ``clock_mhz``."""
+    validate.fps("min_resources: fps", fps)
+    _check_goal("min_resources", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
     target = int(clock_mhz * 1e6 // fps) if fps > 0 else 0
     intervals = [t for t in space.intervals() if t <= target]

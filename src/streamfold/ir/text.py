@@ -18,6 +18,7 @@ does not parse back.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from fractions import Fraction
 from typing import Any
@@ -77,6 +78,21 @@ def _format(v: Any, values: bool) -> str:
     raise IRError(f"text: no format for {type(v).__name__}")  # pragma: no cover
 
 
+# Bounds on what a text file may declare, far beyond any network a device can hold: a wider
+# type or a larger value is a typo or a damaged file, and would only exhaust memory later.
+MAX_TYPE_BITS = 256
+MAX_ELEMENTS = 1 << 28
+EXCERPT_CHARS = 80
+
+
+def excerpt(line: str) -> str:
+    """``line`` quoted, long rows elided to about EXCERPT_CHARS characters."""
+    text = line.strip()
+    if len(text) > EXCERPT_CHARS:
+        text = f"{text[: EXCERPT_CHARS - 25]} ... {text[-20:]}"
+    return repr(text)
+
+
 _VALUE = re.compile(r"\s*([\w.]+):\s*(\w+)\[([\d,\s]*)\]\s*$")
 _NODE = re.compile(r"node ([\w.]+): (\w+)\(([\w.,\s]*)\) -> (.*)$")
 _ATTR = re.compile(r"  (\w+) = (.*)$")
@@ -90,9 +106,13 @@ def parse_graph(text: str) -> Graph:
         for n, ln in enumerate(text.splitlines(), start=1)
         if ln.strip() and not ln.lstrip().startswith("#")
     ]
-    if not lines or not lines[0][1].startswith("graph "):
-        raise IRError(f"text line {lines[0][0] if lines else 1}: must start with 'graph <stage>'")
-    stage = lines[0][1].split(maxsplit=1)[1].strip()
+    head = lines[0][1].split() if lines else []
+    if len(head) != 2 or head[0] != "graph":
+        got = f", not {excerpt(lines[0][1])}" if lines else ", not an empty file"
+        raise IRError(
+            f"text line {lines[0][0] if lines else 1}: must start with 'graph <stage>'{got}"
+        )
+    stage = head[1]
     inputs: list[Value] = []
     nodes: list[Node] = []
     outputs: list[str] = []
@@ -109,6 +129,11 @@ def parse_graph(text: str) -> Graph:
     for lineno, line in lines[1:]:
         where = f"text line {lineno}"
         if (m := _ATTR.match(line)) and pending is not None:
+            if m[1] in pending[4]:
+                raise IRError(
+                    f"{where}: attribute {m[1]!r} of node {pending[0]} must be given once, "
+                    f"not twice: {excerpt(line)}"
+                )
             pending[4][m[1]] = m[2]
             continue
         flush()
@@ -120,11 +145,13 @@ def parse_graph(text: str) -> Graph:
             args = tuple(a.strip() for a in m[3].split(",") if a.strip())
             pending = (m[1], _OPS_BY_NAME[m[2]], args, _parse_value(m[4], where), {})
         elif m := _OUTPUT.match(line):
+            if m[1] in outputs:
+                raise IRError(f"{where}: output {m[1]!r} must be listed once, not twice")
             outputs.append(m[1])
             if m[2] is not None:
                 scales.append((m[1], Scale(_parse_fracs(m[2], where), _parse_fracs(m[3], where))))
         else:
-            raise IRError(f"{where}: cannot parse {line.strip()!r}")
+            raise IRError(f"{where}: cannot parse {excerpt(line)}")
     flush()
     return Graph(stage, tuple(inputs), tuple(nodes), tuple(outputs), tuple(scales))
 
@@ -132,12 +159,32 @@ def parse_graph(text: str) -> Graph:
 def _parse_value(text: str, where: str) -> Value:
     m = _VALUE.match(text)
     if m is None:
-        raise IRError(f"{where}: value must look like 'name: u8[1, 28, 28]', not {text.strip()!r}")
-    shape = tuple(int(s) for s in m[3].split(",") if s.strip())
+        raise IRError(f"{where}: value must look like 'name: u8[1, 28, 28]', not {excerpt(text)}")
+    shape = _parse_shape(m[3], where)
+    return Value(m[1], _parse_type(m[2], where), shape)
+
+
+def _parse_type(text: str, where: str) -> IntType:
     try:
-        return Value(m[1], IntType.parse(m[2]), shape)
+        t = IntType.parse(text)
     except IRError as e:
         raise IRError(f"{where}: {e}") from None
+    if t.bits > MAX_TYPE_BITS:
+        raise IRError(f"{where}: type width must be at most {MAX_TYPE_BITS} bits, not {text}")
+    return t
+
+
+def _parse_shape(text: str, where: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise IRError(f"{where}: shape must be integers, not [{text[:40]}]") from None
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise IRError(
+            f"{where}: shape {list(shape)} must have at most {MAX_ELEMENTS:,} elements, "
+            f"not {math.prod(shape):,}"
+        )
+    return shape
 
 
 def _parse_fracs(text: str, where: str) -> tuple[Fraction, ...]:
@@ -147,7 +194,11 @@ def _parse_fracs(text: str, where: str) -> tuple[Fraction, ...]:
     try:
         return tuple(Fraction(s.strip()) for s in body[1:-1].split(",") if s.strip())
     except ValueError as e:
-        raise IRError(f"{where}: {e}") from None
+        raise IRError(f"{where}: {str(e)[:EXCERPT_CHARS]}") from None
+    except ZeroDivisionError:
+        raise IRError(
+            f"{where}: fractions must have non-zero denominators, not {excerpt(text)}"
+        ) from None
 
 
 def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
@@ -159,7 +210,10 @@ def _build_op(node: str, op_type: type, attrs: dict[str, str]) -> Op:
     kwargs = {
         name: _parse_attr(str(fields[name].type), attrs[name], f"{where}.{name}") for name in attrs
     }
-    op: Op = op_type(**kwargs)
+    try:
+        op: Op = op_type(**kwargs)
+    except (ValueError, TypeError) as e:
+        raise IRError(f"{where}: {str(e)[:EXCERPT_CHARS]}") from None
     return op
 
 
@@ -171,14 +225,11 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
         if kind == "IntArray":
             return _parse_array(text, where)
         if kind == "IntType":
-            try:
-                return IntType.parse(text)
-            except IRError as e:
-                raise IRError(f"{where}: {e}") from None
+            return _parse_type(text, where)
         if kind == "tuple[Fraction, ...]":
             return _parse_fracs(text, where)
         if kind == "int":
-            return int(text)
+            return int(text[:EXCERPT_CHARS])
         if kind == "bool":
             if text not in ("True", "False"):
                 raise ValueError(f"must be True or False, not {text!r}")
@@ -186,7 +237,7 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
         if kind == "tuple[int, ...]":
             return tuple(int(s) for s in text.strip("()").split(",") if s.strip())
     except ValueError as e:
-        raise IRError(f"{where}: {e}") from None
+        raise IRError(f"{where}: {str(e)[:EXCERPT_CHARS]}") from None
     raise IRError(f"{where}: no parser for attribute type {kind}")  # pragma: no cover
 
 
@@ -196,10 +247,10 @@ def _parse_array(text: str, where: str) -> IntArray:
         raise IRError(f"{where}: array must be '[dims] v v ...' with values, not {text[:40]!r}")
     import numpy as np
 
-    shape = tuple(int(s) for s in m[1].split(",") if s.strip())
+    shape = _parse_shape(m[1], where)
     flat = [int(s) for s in m[2].split()]
-    if len(flat) != int(np.prod(shape)):
+    if len(flat) != math.prod(shape):
         raise IRError(
-            f"{where}: array {list(shape)} must have {int(np.prod(shape))} values, not {len(flat)}"
+            f"{where}: array {list(shape)} must have {math.prod(shape)} values, not {len(flat)}"
         )
     return IntArray(np.array(flat, dtype=object).reshape(shape))

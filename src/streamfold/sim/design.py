@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.errors import StreamfoldError
+from streamfold import validate
+from streamfold.codegen.build_dir import read_manifest
 from streamfold.hw.block import StreamFormat
 from streamfold.ir.dtypes import IntType
 from streamfold.sim.rtl import RtlRun, build, run
 from streamfold.sim.stream import from_stream_order, pack, to_stream_order, unpack
 
-MANIFEST = "manifest.json"
-
 
 def load_manifest(build_dir: Path) -> dict[str, Any]:
-    path = Path(build_dir) / MANIFEST
-    if not path.is_file():
-        raise StreamfoldError(
-            f"{build_dir}: must be a build directory with {MANIFEST} (run streamfold build)"
-        )
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    """The verified manifest: every file it lists present and unmodified (else BuildDirError)."""
+    return read_manifest(build_dir)
 
 
 def stream_format(raw: dict[str, Any]) -> StreamFormat:
@@ -46,6 +39,9 @@ def simulate_build(
     ``frames`` hold graph input values, ``(frames, *shape)`` or flattened channels-first; the
     outputs come back flattened channels-first, ``(frames, elements)``: the layout of the
     reference executor. Streams carry feature maps channels-last (``sim.stream``)."""
+    for name, p in (("stall_in", stall_in), ("stall_out", stall_out)):
+        validate.real(f"simulate_build: {name}", p, 0.0, validate.MAX_STALL, lo_open=False)
+    validate.seed("simulate_build: seed", seed)
     build_dir = Path(build_dir)
     manifest = load_manifest(build_dir)
     fmt_in, fmt_out = stream_format(manifest["stream_in"]), stream_format(manifest["stream_out"])

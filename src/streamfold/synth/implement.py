@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streamfold.cost.devices import Device, Family
+from streamfold.errors import ToolError
 from streamfold.synth.nextpnr import PnrResult, place_and_route
 from streamfold.synth.resources import check_fits, utilisation
 from streamfold.synth.yosys import SynthResult, synthesize_build
@@ -31,6 +32,11 @@ def implement_build(
     for ECP5, nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir``
     (default ``<build_dir>/synth/<family>``)."""
     ecp5 = dev.family is Family.ECP5
+    if bitstream and not ecp5:
+        raise ToolError(
+            f"synth: bitstream must be requested for an ECP5 target (nextpnr + ecppack), "
+            f"not {dev.name} ({dev.family.value}: use the vendor's tools)"
+        )
     synth = synthesize_build(build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5)
     check_fits(synth.resources, dev, f"{Path(build_dir).name} on {dev.name}")
     pnr = None

@@ -108,6 +108,10 @@ def conv(node: OnnxNode, act: Act, w: QConst, emit: Emit, type_of: TypeOf) -> Ac
         )
     if any(d != 1 for d in node.attr_ints("dilations", (1,) * dims)):
         raise FrontendError(f"{where}: dilations must be 1")
+    if (k := tuple(node.attr_ints("kernel_shape", w.codes.shape[2:]))) != w.codes.shape[2:]:
+        raise FrontendError(
+            f"{where}: kernel_shape must be {list(w.codes.shape[2:])}, not {list(k)}"
+        )
     stride = tuple(node.attr_ints("strides", (1,) * dims))
     pads = padding(node, act.value.shape[1:], tuple(w.codes.shape[2:]), stride)
     dense = ungroup(w.codes, groups)  # per-channel input scales and offsets apply densely

@@ -6,16 +6,19 @@ from typing import Any
 
 from streamfold.errors import IRError
 from streamfold.hw.block import Block
+from streamfold.hw.depthtospace.block import DEPTHTOSPACE
 from streamfold.hw.globalpool.block import GLOBALPOOL
 from streamfold.hw.maxpool.block import MAXPOOL
 from streamfold.hw.mvau.block import MVAU
 from streamfold.hw.pad.block import PAD
 from streamfold.hw.swg.block import SWG
 from streamfold.hw.thresholding.block import THRESHOLDING
+from streamfold.hw.upsample.block import UPSAMPLE
 from streamfold.ir.graph import Node
 
 BLOCKS: dict[type, Block[Any]] = {
-    b.op_type: b for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL)
+    b.op_type: b
+    for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL, UPSAMPLE, DEPTHTOSPACE)
 }
 
 

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.ops import (
     Conv,
+    DepthToSpace,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -23,6 +24,7 @@ from streamfold.ir.ops import (
     Op,
     Pad,
     SlidingWindow,
+    Upsample,
 )
 
 
@@ -55,7 +57,7 @@ def output_interval(
             pad = any(p > 0 for p in op.padding)
             lo, hi = (min(x.min, 0), max(x.max, 0)) if pad else (x.min, x.max)
             return dot_interval(op.weight.array, lo, hi)
-        case MaxPool() | Flatten() | SlidingWindow():
+        case MaxPool() | Flatten() | SlidingWindow() | Upsample() | DepthToSpace():
             return x.min, x.max
         case Pad():
             return min(x.min, op.value), max(x.max, op.value)

@@ -18,6 +18,7 @@ does not parse back.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from fractions import Fraction
 from typing import Any
@@ -25,9 +26,10 @@ from typing import Any
 from streamfold.errors import IRError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale, Value
-from streamfold.ir.ops import OP_TYPES, IntArray, Op
+from streamfold.ir.ops import OP_TYPES, DepthToSpaceMode, IntArray, Op
 
 _OPS_BY_NAME = {t.__name__: t for t in OP_TYPES}
+_ENUMS: dict[str, type[enum.Enum]] = {t.__name__: t for t in (DepthToSpaceMode,)}
 
 
 def print_graph(graph: Graph, *, values: bool = True) -> str:
@@ -63,6 +65,8 @@ def _format(v: Any, values: bool) -> str:
         return f"{dims} {body}"
     if isinstance(v, IntType | bool | int):
         return str(v)
+    if isinstance(v, enum.Enum):
+        return str(v.value)
     if isinstance(v, tuple) and v and isinstance(v[0], Fraction):
         return _fracs(v)
     if isinstance(v, tuple):
@@ -177,6 +181,8 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
             return text == "True"
         if kind == "tuple[int, ...]":
             return tuple(int(s) for s in text.strip("()").split(",") if s.strip())
+        if kind in _ENUMS:
+            return _ENUMS[kind](text)
     except ValueError as e:
         raise IRError(f"{where}: {e}") from None
     raise IRError(f"{where}: no parser for attribute type {kind}")  # pragma: no cover

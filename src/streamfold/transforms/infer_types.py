@@ -8,14 +8,14 @@ from streamfold.errors import IRError
 from streamfold.ir.dtypes import narrowest
 from streamfold.ir.graph import Graph, Node, Value
 from streamfold.ir.intervals import output_interval
-from streamfold.ir.ops import Flatten, MaxPool, Pad, SlidingWindow
+from streamfold.ir.ops import DepthToSpace, Flatten, MaxPool, Pad, SlidingWindow, Upsample
 
 
 def infer_types(graph: Graph) -> Graph:
     """Recompute MatMul/Conv output types from actual weights and input types (interval analysis).
 
-    MaxPool, Flatten and SlidingWindow pass their input type through, and so does Pad when the
-    type holds its value; ops with a declared output type
+    MaxPool, Flatten, SlidingWindow, Upsample and DepthToSpace pass their input type through,
+    and so does Pad when the type holds its value; ops with a declared output type
     (Requantize, MultiThreshold, MulShift) keep it. Ensures: verify() accepts every output type,
     and each accumulator is minimal for its weights.
     """
@@ -29,7 +29,7 @@ def infer_types(graph: Graph) -> Graph:
         if x is None:
             raise IRError(f"node {node.name}: input {node.inputs[0]!r} must be defined before use")
         dtype = node.output.dtype
-        if isinstance(node.op, MaxPool | Flatten | SlidingWindow) or (
+        if isinstance(node.op, MaxPool | Flatten | SlidingWindow | Upsample | DepthToSpace) or (
             isinstance(node.op, Pad) and x.holds(node.op.value)
         ):
             dtype = x

@@ -8,7 +8,7 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool and GlobalSumPool are kernels as they are.
+- MaxPool, GlobalSumPool, Upsample and DepthToSpace are kernels as they are.
 Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
 (value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
 unchanged.
@@ -70,8 +70,8 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
     supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
-        f"ops with one are {supported}, MaxPool and GlobalSumPool (lower Requantize to "
-        "thresholds)"
+        f"ops with one are {supported}, MaxPool, GlobalSumPool, Upsample and DepthToSpace "
+        "(lower Requantize to thresholds)"
     )
 
 

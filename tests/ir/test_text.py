@@ -146,7 +146,8 @@ def _edit(old: str, new: str) -> str:
         pytest.param(
             _edit("MatMul(x)", "Gemm(x)"),
             r"^text line 3: op must be one of MatMul, Conv, MaxPool, GlobalSumPool, Upsample, "
-            r"DepthToSpace, Flatten, Requantize, MultiThreshold, MulShift, Mvau, Thresholding, Pad, SlidingWindow, "
+            r"DepthToSpace, Flatten, Requantize, MultiThreshold, MulShift, Mvau, Thresholding, "
+            r"Pad, SlidingWindow, "
             r"not 'Gemm'$",
             id="unknown-op",
         ),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from streamfold.errors import FrontendError
-from streamfold.frontend.qonnx import layers
+from streamfold.frontend.qonnx import layers, resize
 from streamfold.frontend.qonnx.model import OnnxNode
 from streamfold.frontend.qonnx.quantizers import integer_weights, quant_on_act
 from streamfold.frontend.qonnx.values import Act, QConst, Tail, channel_values
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 ACT_OPS = (
     "Quant, IntQuant, BipolarQuant, Trunc, MultiThreshold, MatMul, Gemm, Conv, "
     "BatchNormalization, Add, Sub, Mul, Div, Relu, Clip, MaxPool, AveragePool, "
+    "Resize, Upsample, DepthToSpace, "
     "GlobalAveragePool, ReduceSum, Reshape, Flatten, Transpose, Identity, Dropout, TopK, ArgMax"
 )
 
@@ -76,6 +77,12 @@ def act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Env]:
             return [act]
         case "Identity" | "Dropout":
             return [act]
+        case "Resize":
+            return [resize.resize(node, act, consts, emit)]
+        case "Upsample":
+            return [resize.upsample(node, act, consts, emit)]
+        case "DepthToSpace":
+            return [resize.depth_to_space(node, act, emit)]
         case "TopK" | "ArgMax":
             for i, name in enumerate(node.outputs):
                 w.tails[name] = _tail(node, act, consts, indices=op == "ArgMax" or i == 1)

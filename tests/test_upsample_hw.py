@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from torch import nn
 
 from cnn_nets import calibrated, check_in_rtl
@@ -60,6 +62,43 @@ def test_export_makes_upsample_and_depth_to_space_nodes() -> None:
     calibrated(model, (2, 5, 6), seed=1)
     ops = [n.op for n in export(model, (2, 5, 6)).nodes]
     assert Upsample((2, 2)) in ops and DepthToSpace(2, DepthToSpaceMode.CRD) in ops
+
+
+NETS = [
+    pytest.param(upsample2d_net, (2, 5, 6), id="2d"),
+    pytest.param(upsample1d_net, (1, 12), id="1d"),
+]
+
+
+@pytest.mark.parametrize(("make", "shape"), NETS)
+def test_qonnx_export_runs_exactly_and_reimports(make, shape, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """QAT model -> QONNX (Resize, DepthToSpace) -> the qonnx executor (onnxruntime) gives
+    PyTorch's logits bit for bit; re-imported and lowered to kernels, the same logits."""
+    pytest.importorskip("qonnx")
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    from streamfold.flow import to_kernels
+    from streamfold.frontend.export_qonnx import INPUT, OUTPUT, export_qonnx
+    from streamfold.frontend.qonnx import import_qonnx
+    from streamfold.sim.exact import dequantize, run_single
+
+    model = make()
+    x = calibrated(model, shape, seed=2)[:FRAMES]
+    with torch.no_grad():
+        floats = model(x).numpy()
+    path = tmp_path / "model.onnx"
+    proto = export_qonnx(model, shape, path, batch_size=FRAMES, float64_output_scale=True)
+    assert {"Resize"} <= {n.op_type for n in proto.graph.node}
+    out = execute_onnx(ModelWrapper(proto), {INPUT: x.numpy()})[OUTPUT]
+    np.testing.assert_array_equal(out, floats)
+    export_qonnx(model, shape, tmp_path / "one.onnx")  # the importer reads batch size 1
+    imported = import_qonnx(tmp_path / "one.onnx")
+    kernels = to_kernels(imported.graph)
+    assert any(isinstance(n.op, Upsample) for n in kernels.nodes)
+    codes = run_single(kernels, imported.input_codes(x.numpy()))
+    logits = dequantize(codes, kernels.scale(kernels.outputs[0]))
+    np.testing.assert_allclose(logits, floats, rtol=2.0**-20)  # float32 file constants
 
 
 @pytest.mark.rtl

@@ -19,6 +19,8 @@ Requantizer                 ``MultiThreshold`` on the integer accumulator with t
                             multiplier that cannot be absorbed into its weights gets a ``Mul`` by
                             -1 first
 MaxPool1d/2d, Flatten       ``MaxPool``, ``Flatten(axis=1)``
+Upsample (nearest)          ``Resize`` (nearest, asymmetric, floor) with integer ``scales``
+PixelShuffle                ``DepthToSpace`` (CRD; a DCR DepthToSpace node exports as DCR)
 AdaptiveAvgPool(1)          ``ReduceSum`` over the spatial axes (keepdims): the exact integer
                             sum; the 1/N is folded like a scale
 Dropout, Identity           nothing
@@ -57,6 +59,7 @@ from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import (
     Conv,
+    DepthToSpace,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -64,6 +67,7 @@ from streamfold.ir.ops import (
     MulShift,
     MultiThreshold,
     Requantize,
+    Upsample,
 )
 from streamfold.quant.requantizer import QuantInput
 from streamfold.transforms.infer_types import infer_types
@@ -280,6 +284,13 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             )
         case Flatten():
             b.node("Flatten", [x], out.shape, out.name, axis=1)
+        case Upsample():
+            scales = b.const(f"{node.name}_scales", np.array([1, 1, *op.scale], np.float32))
+            b.node("Resize", [x, "", scales], out.shape, out.name, mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")  # fmt: skip
+        case DepthToSpace():
+            b.node("DepthToSpace", [x], out.shape, out.name, blocksize=op.block_size,
+                   mode=op.mode.value)  # fmt: skip
         case GlobalSumPool():
             axes = b.const(f"{node.name}_axes", np.arange(2, 1 + len(out.shape), dtype=np.int64))
             b.node("ReduceSum", [x, axes], out.shape, out.name, keepdims=1)
@@ -291,9 +302,9 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             _emit_requantize(b, graph, node, _as_requantize(op))
         case _:
             raise FrontendError(
-                f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Flatten, "
-                f"Requantize, MultiThreshold or MulShift to export as QONNX, "
-                f"not {type(op).__name__}"
+                f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Upsample, "
+                f"DepthToSpace, Flatten, Requantize, MultiThreshold or MulShift to export as "
+                f"QONNX, not {type(op).__name__}"
             )
 
 

@@ -57,6 +57,7 @@ def latency(params: UpsampleParams, folding: NodeFolding) -> int:
 FIFO_DEPTH = 4
 FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
 RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+RAM32M_WORDS = 32  # RAM32M: 32 x 6 in 4 LUTs
 
 
 def bits_for(n: int) -> int:
@@ -66,16 +67,22 @@ def bits_for(n: int) -> int:
 
 def buffer_memories(depth: int, width: int, style: MemStyle) -> tuple[Memory, ...]:
     """A ``depth`` x ``width`` buffer with ram_style ``style`` (registered read). In LUT RAM
-    deeper than 64 words, Yosys takes the cheaper of RAM64M banks and RAM128X1D (see
-    hw.swg.cost.lutram_bank_words): as banks of 64 words, or one memory."""
+    deeper than 64 words, Yosys takes the cheapest of RAM64M banks (64 x 3 in 4 LUTs), RAM32M
+    banks (32 x 6) and RAM128X1D (128 x 1): observed in the calibration runs, 96 x 32 became
+    3 x 6 RAM32M, not 2 x 11 RAM64M (see also hw.swg.cost.lutram_bank_words)."""
     if style is MemStyle.BLOCK:
         return (Memory(depth, width, MemKind.BLOCK),)
     if style is MemStyle.REGISTERS:
         return (Memory(depth, width, MemKind.FLIPFLOPS),)
-    banks = math.ceil(depth / RAM64M_WORDS)
-    if depth > RAM64M_WORDS and banks * math.ceil(width / 3) < math.ceil(depth / 128) * width:
-        return (Memory(RAM64M_WORDS, width, MemKind.LUTRAM),) * banks
-    return (Memory(depth, width, MemKind.LUTRAM),)
+    if depth <= RAM64M_WORDS:
+        return (Memory(depth, width, MemKind.LUTRAM),)
+    options = [  # (LUTs, words per bank); on a tie the first
+        (math.ceil(depth / RAM64M_WORDS) * math.ceil(width / 3), RAM64M_WORDS),
+        (math.ceil(depth / 128) * width, depth),
+        (math.ceil(depth / RAM32M_WORDS) * math.ceil(width / 6), RAM32M_WORDS),
+    ]
+    bank = min(options, key=lambda o: o[0])[1]
+    return (Memory(bank, width, MemKind.LUTRAM),) * math.ceil(depth / bank)
 
 
 def buffer_lut_features(

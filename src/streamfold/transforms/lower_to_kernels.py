@@ -8,7 +8,9 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool, GlobalSumPool, Upsample and DepthToSpace are kernels as they are.
+- MaxPool, GlobalSumPool, Upsample and DepthToSpace are kernels as they are (a CRD
+  DepthToSpace right after a convolution becomes DCR, the convolution's rows permuted:
+  ``crd_to_dcr``).
 Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
 (value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
 unchanged.
@@ -38,6 +40,7 @@ from streamfold.ir.ops import (
 )
 from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
+from streamfold.transforms.crd_to_dcr import crd_to_dcr
 
 
 def lower_to_kernels(graph: Graph) -> Graph:
@@ -50,7 +53,7 @@ def lower_to_kernels(graph: Graph) -> Graph:
         if node.name in fused or node.output.name in flattened:
             continue
         nodes.extend(_lower(graph, node, fused, flattened))
-    return verify(replace(graph, nodes=tuple(nodes), stage="hw"), "hw")
+    return verify(crd_to_dcr(replace(graph, nodes=tuple(nodes), stage="hw")), "hw")
 
 
 def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str]) -> list[Node]:

@@ -113,3 +113,38 @@ def test_upsampling_net_rtl_matches_pytorch_and_reference(make, shape, folding, 
     model = make()
     x = calibrated(model, shape, seed=5)[:FRAMES]
     check_in_rtl(model, x, shape, folding, tmp_path / "build", latency_rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (nn.Upsample(scale_factor=2, mode="bilinear"), r"mode='bilinear' scale_factor=2.0"),
+        (nn.Upsample(scale_factor=1.5), r"mode='nearest' scale_factor=1.5"),
+    ],
+)
+def test_export_refuses_other_upsampling(layer: nn.Module, message: str) -> None:
+    from streamfold.errors import FrontendError
+
+    model = nn.Sequential(QuantInput(4, scale=1 / 15), layer)
+    with pytest.raises(
+        FrontendError,
+        match=r"^layer 1 \(Upsample\): must be nearest with integer scale factors for input "
+        rf"\[4, 5\], not {message} size=None$",
+    ):
+        export(model, (2, 4, 5))
+
+
+def test_export_of_size_given_upsampling_and_pixel_shuffle_of_the_input() -> None:
+    model = nn.Sequential(
+        QuantInput(4, scale=1 / 15), nn.Upsample(size=(8, 15)), nn.PixelShuffle(2)
+    )
+    g = export(model, (4, 4, 5))
+    assert [n.op for n in g.nodes] == [Upsample((2, 3)), DepthToSpace(2, DepthToSpaceMode.CRD)]
+    x = torch.rand(3, 4, 4, 5)
+    model.eval()
+    with torch.no_grad():
+        expected = model(x).exact.codes.numpy()
+    from streamfold.frontend.torch import input_codes
+    from streamfold.sim.exact import run_single
+
+    np.testing.assert_array_equal(run_single(g, input_codes(model, x.numpy())), expected)

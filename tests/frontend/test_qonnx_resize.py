@@ -239,3 +239,29 @@ def test_refused_depth_to_space_scales_that_differ() -> None:
         "node 'd2s' (DepthToSpace): the input channels [0, 1, 2, 3] that become output channel 0 "
         "must share one mul, not 1/2, 1/4",
     )
+
+
+def test_axes_attribute_opset_18_matches_onnxruntime() -> None:
+    shape = (1, 2, 2, 3)
+    net = Net(shape)
+    h = net.quant("x", 0.5, 5)
+    scales = net.const(np.float32([2, 3]))
+    out = net.node("Resize", [h, "", scales], name="up", axes=[2, 3],
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")  # fmt: skip
+    model = net.model(out, opset=18)
+    x = _x(shape)
+    got, g = _imported(model, x)
+    np.testing.assert_array_equal(got, qonnx_execute(model, x))
+    assert any(n.op == Upsample((2, 3)) for n in g.nodes)
+
+
+def test_refused_keep_aspect_ratio_policy() -> None:
+    net = Net((1, 2, 2, 2))
+    h = net.quant("x", 0.5, 5)
+    sizes = net.const(np.int64([4, 4]), np.int64)
+    out = net.node("Resize", [h, "", "", sizes], name="up", axes=[2, 3],
+                   keep_aspect_ratio_policy="not_larger")  # fmt: skip
+    _raises(
+        net.model(out, opset=18),
+        "node 'up' (Resize): keep_aspect_ratio_policy must be stretch, not 'not_larger'",
+    )

@@ -35,6 +35,8 @@ from streamfold.cost import design_cost
 from streamfold.cost import resources as res
 from streamfold.cost.devices import Family
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.depthtospace.params import DepthToSpaceParams
+from streamfold.hw.depthtospace.rtl import instance as depthtospace_instance
 from streamfold.hw.dwc.rtl import dwc_instance
 from streamfold.hw.fifo.rtl import fifo_instance
 from streamfold.hw.globalpool.params import GlobalPoolParams
@@ -49,9 +51,11 @@ from streamfold.hw.swg.params import SwgParams
 from streamfold.hw.swg.rtl import instance as swg_instance
 from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.thresholding.rtl import instance as thresholding_instance
+from streamfold.hw.upsample.params import UpsampleParams
+from streamfold.hw.upsample.rtl import instance as upsample_instance
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.intervals import dot_interval
-from streamfold.ir.ops import IntArray
+from streamfold.ir.ops import DepthToSpaceMode, IntArray
 
 CALIBRATION = res.CALIBRATION_FILE
 SEED = 0
@@ -238,6 +242,51 @@ class GlobalPoolConfig:
         return globalpool_instance(*self.build(), "cal")
 
 
+@dataclass(frozen=True)
+class UpsampleConfig:
+    channels: int
+    h: int  # 0: 1-D
+    w: int
+    f: int  # factor on each axis
+    x: str
+    simd: int
+    mem_style: str
+
+    block = "upsample"
+
+    def build(self) -> tuple[UpsampleParams, NodeFolding]:
+        dims = _dims(self.h, self.w)
+        params = UpsampleParams(self.channels, dims, (self.f,) * len(dims), IntType.parse(self.x))
+        return params, NodeFolding(1, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return upsample_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class DepthToSpaceConfig:
+    channels: int  # output channels
+    h: int
+    w: int
+    b: int
+    mode: str
+    x: str
+    simd: int
+    mem_style: str
+
+    block = "depthtospace"
+
+    def build(self) -> tuple[DepthToSpaceParams, NodeFolding]:
+        params = DepthToSpaceParams(
+            self.channels, (self.h, self.w), self.b, DepthToSpaceMode(self.mode),
+            IntType.parse(self.x),
+        )  # fmt: skip
+        return params, NodeFolding(1, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return depthtospace_instance(*self.build(), "cal")
+
+
 Config = (
     MvauConfig
     | ThresholdingConfig
@@ -247,6 +296,8 @@ Config = (
     | PadConfig
     | MaxPoolConfig
     | GlobalPoolConfig
+    | UpsampleConfig
+    | DepthToSpaceConfig
 )
 D, B, R = "distributed", "block", "registers"
 
@@ -415,6 +466,42 @@ def globalpool_grid() -> tuple[list[Config], list[Config]]:
     return cal, held
 
 
+def upsample_grid() -> tuple[list[Config], list[Config]]:
+    u = UpsampleConfig
+    cal: list[Config] = [
+        u(4, 8, 8, 2, "u2", 1, D),
+        u(16, 16, 16, 2, "u4", 4, D),
+        u(64, 8, 8, 2, "bipolar", 16, D),
+        u(32, 16, 32, 2, "i8", 8, B),
+        u(8, 0, 64, 3, "u4", 8, D),
+        u(8, 8, 8, 2, "u2", 2, R),
+    ]
+    held: list[Config] = [
+        u(16, 12, 12, 2, "u4", 8, D),
+        u(8, 0, 48, 2, "i8", 4, D),
+        u(64, 16, 16, 2, "u2", 16, B),
+    ]
+    return cal, held
+
+
+def depthtospace_grid() -> tuple[list[Config], list[Config]]:
+    d = DepthToSpaceConfig
+    cal: list[Config] = [
+        d(4, 8, 8, 2, "DCR", "u2", 1, D),
+        d(16, 8, 8, 2, "DCR", "u4", 4, D),
+        d(8, 8, 8, 2, "CRD", "u4", 1, D),
+        d(16, 8, 16, 2, "DCR", "i8", 8, B),
+        d(4, 4, 4, 3, "CRD", "u2", 1, D),
+        d(2, 4, 4, 2, "DCR", "u2", 2, R),
+    ]
+    held: list[Config] = [
+        d(8, 6, 6, 2, "DCR", "u4", 4, D),
+        d(4, 8, 8, 2, "CRD", "i8", 1, D),
+        d(32, 8, 8, 2, "DCR", "u2", 16, B),
+    ]
+    return cal, held
+
+
 GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "mvau": mvau_grid,
     "thresholding": thresholding_grid,
@@ -424,6 +511,8 @@ GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "pad": pad_grid,
     "maxpool": maxpool_grid,
     "globalpool": globalpool_grid,
+    "upsample": upsample_grid,
+    "depthtospace": depthtospace_grid,
 }
 
 
@@ -479,7 +568,8 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
         tp, f = config.build()
         t = thresholding_cost
         return t.lut_features(tp, f, family), t.ff_features(tp, f, family), t.memories(tp, f)
-    if isinstance(config, SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig):
+    if isinstance(config, SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig
+                  | UpsampleConfig | DepthToSpaceConfig):  # fmt: skip
         return _describe_stream(config, family)
     cost = fifo_cost if isinstance(config, FifoConfig) else dwc_cost
     inst = config.instance()
@@ -487,7 +577,13 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
 
 
 def _describe_stream(
-    config: SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig, family: Family
+    config: SwgConfig
+    | PadConfig
+    | MaxPoolConfig
+    | GlobalPoolConfig
+    | UpsampleConfig
+    | DepthToSpaceConfig,
+    family: Family,
 ) -> tuple[res.Features, res.Features, Any]:
     """(LUT features, FF features, memories) of a streaming CNN block's configuration."""
     import importlib

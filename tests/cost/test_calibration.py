@@ -39,6 +39,8 @@ TOLERANCE_PCT = {
     "pad": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "maxpool": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "globalpool": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "upsample": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "depthtospace": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
 }
 TFC_LUT_TOLERANCE_PCT = 10.0
 

@@ -171,4 +171,4 @@ def test_cli_plot_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     taken.write_text("")
     assert main(["explore", "builtin:cnv-w1a1", "--plot", str(taken)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--plot must name a directory" in err[0]
+    assert len(err) == 1 and f"--plot: {taken} must be a directory, not a file" in err[0]

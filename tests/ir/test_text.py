@@ -147,9 +147,9 @@ def _edit(old: str, new: str) -> str:
         ),
         pytest.param(
             _edit("MatMul(x)", "Gemm(x)"),
-            r"^text line 3: op must be one of MatMul, Conv, MaxPool, GlobalSumPool, Flatten, "
-            r"Requantize, MultiThreshold, MulShift, Mvau, Thresholding, Pad, SlidingWindow, Add, "
-            r"Concat, Vvau, not 'Gemm'$",
+            r"^text line 3: op must be one of MatMul, Conv, MaxPool, GlobalSumPool, Upsample, "
+            r"DepthToSpace, Flatten, Requantize, MultiThreshold, MulShift, Mvau, Thresholding, "
+            r"Pad, SlidingWindow, Add, Concat, Vvau, not 'Gemm'$",
             id="unknown-op",
         ),
         pytest.param(

@@ -79,8 +79,8 @@ def test_accepts_bipolar_weights_and_output_scales():
 def test_requantize_is_illegal_at_stage_hw():
     message = (
         r"^node act \(Requantize, stage hw\): op must be one of "
-        r"MatMul, Conv, MaxPool, GlobalSumPool, Flatten, MultiThreshold, MulShift, Mvau, "
-        r"Thresholding, Pad, SlidingWindow, Add, Concat, Vvau$"
+        r"MatMul, Conv, MaxPool, GlobalSumPool, Upsample, DepthToSpace, Flatten, MultiThreshold, "
+        r"MulShift, Mvau, Thresholding, Pad, SlidingWindow, Add, Concat, Vvau$"
     )
     with pytest.raises(IRError, match=message):
         verify(parse_graph(NN), "hw")

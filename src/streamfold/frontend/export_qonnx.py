@@ -23,6 +23,8 @@ Requantizer                 ``MultiThreshold`` on the integer accumulator with t
                             multiplier that cannot be absorbed into its weights gets a ``Mul`` by
                             -1 first
 MaxPool1d/2d, Flatten       ``MaxPool``, ``Flatten(axis=1)``
+Upsample (nearest)          ``Resize`` (nearest, asymmetric, floor) with integer ``scales``
+PixelShuffle                ``DepthToSpace`` (CRD; a DCR DepthToSpace node exports as DCR)
 AdaptiveAvgPool(1)          ``ReduceSum`` over the spatial axes (keepdims): the exact integer
                             sum; the 1/N is folded like a scale
 Dropout, Identity           nothing
@@ -63,6 +65,7 @@ from streamfold.ir.ops import (
     Add,
     Concat,
     Conv,
+    DepthToSpace,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -70,6 +73,7 @@ from streamfold.ir.ops import (
     MulShift,
     MultiThreshold,
     Requantize,
+    Upsample,
 )
 from streamfold.transforms.infer_types import infer_types
 from streamfold.transforms.lower_requantize import (
@@ -295,6 +299,13 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             )
         case Flatten():
             b.node("Flatten", [x], out.shape, out.name, axis=1)
+        case Upsample():
+            scales = b.const(f"{node.name}_scales", np.array([1, 1, *op.scale], np.float32))
+            b.node("Resize", [x, "", scales], out.shape, out.name, mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")  # fmt: skip
+        case DepthToSpace():
+            b.node("DepthToSpace", [x], out.shape, out.name, blocksize=op.block_size,
+                   mode=op.mode.value)  # fmt: skip
         case GlobalSumPool():
             axes = b.const(f"{node.name}_axes", np.arange(2, 1 + len(out.shape), dtype=np.int64))
             b.node("ReduceSum", [x, axes], out.shape, out.name, keepdims=1)
@@ -306,9 +317,9 @@ def _emit(b: _Builder, graph: Graph, node: Node) -> None:
             _emit_requantize(b, graph, node, _as_requantize(op))
         case _:
             raise FrontendError(
-                f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Flatten, "
-                f"Add, Concat, Requantize, MultiThreshold or MulShift to export as QONNX, "
-                f"not {type(op).__name__}"
+                f"node {node.name}: op must be MatMul, Conv, MaxPool, GlobalSumPool, Upsample, "
+                f"DepthToSpace, Flatten, Add, Concat, Requantize, MultiThreshold or MulShift to "
+                f"export as QONNX, not {type(op).__name__}"
             )
 
 

@@ -22,6 +22,8 @@ from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale, Value
 from streamfold.ir.ops import (
     Conv,
+    DepthToSpace,
+    DepthToSpaceMode,
     Flatten,
     GlobalSumPool,
     IntArray,
@@ -29,6 +31,7 @@ from streamfold.ir.ops import (
     MaxPool,
     Op,
     Requantize,
+    Upsample,
 )
 from streamfold.ir.shapes import output_shape
 from streamfold.ir.verify import verify
@@ -40,6 +43,7 @@ from streamfold.quant.exact import (
     fold_batchnorm,
 )
 from streamfold.quant.layers import QuantConv1d, QuantConv2d, QuantLinear
+from streamfold.quant.qtensor import integer_factors, shuffled_scale
 from streamfold.quant.requantizer import QuantInput, Requantizer
 from streamfold.transforms.infer_types import infer_types
 
@@ -47,7 +51,8 @@ _PASS_THROUGH = (nn.Dropout, nn.Identity)
 _FLOAT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ReLU, nn.Hardtanh, nn.Sigmoid, nn.Tanh)
 SUPPORTED = (
     "QuantInput, QuantLinear, QuantConv1d, QuantConv2d, BatchNorm1d, BatchNorm2d, Requantizer, "
-    "Flatten, MaxPool1d, MaxPool2d, AdaptiveAvgPool1d(1), AdaptiveAvgPool2d(1), Dropout, Identity"
+    "Flatten, MaxPool1d, MaxPool2d, AdaptiveAvgPool1d(1), AdaptiveAvgPool2d(1), "
+    "Upsample(nearest, integer scale_factor), PixelShuffle, Dropout, Identity"
 )
 _ACC = IntType(64, True)  # placeholder; infer_types computes the real accumulator types
 
@@ -184,6 +189,10 @@ def _export_layer(
                 )
             n = math.prod(state.value.shape[1:])
             return emit(GlobalSumPool(), _ACC, tuple(m / n for m in state.mul), state.add)
+        case nn.Upsample():
+            return _upsample(where, layer, state, emit)
+        case nn.PixelShuffle():
+            return _pixel_shuffle(where, layer, state, emit)
         case _ if isinstance(layer, _PASS_THROUGH):
             return state
         case _ if isinstance(layer, _FLOAT_LAYERS):
@@ -251,6 +260,28 @@ def _maxpool(where: str, layer: nn.MaxPool1d | nn.MaxPool2d, state: _State, emit
     if any(m <= 0 for m in state.mul):
         raise FrontendError(f"{where}: its input scale must be positive to pool integer codes")
     return emit(MaxPool(kernel, stride), state.value.dtype, state.mul, state.add)
+
+
+def _upsample(where: str, layer: nn.Upsample, state: _State, emit: Emit) -> _State:
+    spatial = state.value.shape[1:]
+    factors = integer_factors(spatial, layer.size, layer.scale_factor, layer.mode)
+    if factors is None or layer.align_corners:
+        raise FrontendError(
+            f"{where}: must be nearest with integer scale factors for input {list(spatial)}, "
+            f"not mode={layer.mode!r} scale_factor={layer.scale_factor} size={layer.size}"
+        )
+    return emit(Upsample(factors), state.value.dtype, state.mul, state.add)
+
+
+def _pixel_shuffle(where: str, layer: nn.PixelShuffle, state: _State, emit: Emit) -> _State:
+    """PixelShuffle is DepthToSpace in CRD mode."""
+    r, channels = layer.upscale_factor, state.value.shape[0]
+    mul, add = (shuffled_scale(v, channels, r) for v in (state.mul, state.add))
+    if mul is None or add is None:
+        raise FrontendError(
+            f"{where}: each group of {r * r} input channels it merges must share one scale"
+        )
+    return emit(DepthToSpace(r, DepthToSpaceMode.CRD), state.value.dtype, mul, add)
 
 
 def _ntuple(v: int | Sequence[int], n: int) -> tuple[int, ...]:

@@ -8,16 +8,30 @@ from streamfold.errors import IRError
 from streamfold.hw.add.block import ADD
 from streamfold.hw.block import Block
 from streamfold.hw.concat.block import CONCAT
+from streamfold.hw.depthtospace.block import DEPTHTOSPACE
 from streamfold.hw.globalpool.block import GLOBALPOOL
 from streamfold.hw.maxpool.block import MAXPOOL
 from streamfold.hw.mvau.block import MVAU
 from streamfold.hw.pad.block import PAD
 from streamfold.hw.swg.block import SWG
 from streamfold.hw.thresholding.block import THRESHOLDING
+from streamfold.hw.upsample.block import UPSAMPLE
 from streamfold.ir.graph import Node
 
 BLOCKS: dict[type, Block[Any]] = {
-    b.op_type: b for b in (MVAU, THRESHOLDING, PAD, SWG, MAXPOOL, GLOBALPOOL, ADD, CONCAT)
+    b.op_type: b
+    for b in (
+        MVAU,
+        THRESHOLDING,
+        PAD,
+        SWG,
+        MAXPOOL,
+        GLOBALPOOL,
+        UPSAMPLE,
+        DEPTHTOSPACE,
+        ADD,
+        CONCAT,
+    )
 }
 
 

@@ -6,6 +6,8 @@ from streamfold.ir.ops import (
     KERNEL_TYPES,
     OP_TYPES,
     Conv,
+    DepthToSpace,
+    DepthToSpaceMode,
     Flatten,
     IntArray,
     MatMul,
@@ -16,6 +18,7 @@ from streamfold.ir.ops import (
     Op,
     Requantize,
     Thresholding,
+    Upsample,
 )
 from streamfold.ir.text import parse_graph, print_graph
 from streamfold.ir.verify import verify
@@ -25,6 +28,8 @@ __all__ = [
     "KERNEL_TYPES",
     "OP_TYPES",
     "Conv",
+    "DepthToSpace",
+    "DepthToSpaceMode",
     "Flatten",
     "Graph",
     "IntArray",
@@ -39,6 +44,7 @@ __all__ = [
     "Requantize",
     "Scale",
     "Thresholding",
+    "Upsample",
     "Value",
     "narrowest",
     "parse_graph",

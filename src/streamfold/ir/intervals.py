@@ -17,6 +17,7 @@ from streamfold.ir.ops import (
     Add,
     Concat,
     Conv,
+    DepthToSpace,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -25,6 +26,7 @@ from streamfold.ir.ops import (
     Op,
     Pad,
     SlidingWindow,
+    Upsample,
     Vvau,
 )
 
@@ -58,7 +60,7 @@ def output_interval(
             pad = any(p > 0 for p in op.padding)
             lo, hi = (min(x.min, 0), max(x.max, 0)) if pad else (x.min, x.max)
             return dot_interval(op.weight.array, lo, hi)
-        case MaxPool() | Flatten() | SlidingWindow():
+        case MaxPool() | Flatten() | SlidingWindow() | Upsample() | DepthToSpace():
             return x.min, x.max
         case Pad():
             return min(x.min, op.value), max(x.max, op.value)

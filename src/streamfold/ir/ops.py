@@ -7,6 +7,7 @@ Each op's meaning is defined by ``streamfold.sim.exact``, the reference every ba
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -105,6 +106,32 @@ class GlobalSumPool:
     A global *average* pool is this sum with ``1 / positions`` carried by the scale, so the
     integer graph stays exact.
     """
+
+
+@dataclass(frozen=True, slots=True)
+class Upsample:
+    """Nearest-neighbour upsampling by an integer factor per spatial axis (``scale``, one per
+    axis, each >= 1): ``[C, *spatial]`` to ``[C, *(d * f)]``, ``y[c, i, j] = x[c, i // f_h,
+    j // f_w]`` (ONNX Resize nearest with integer scales, PyTorch's nn.Upsample nearest)."""
+
+    scale: tuple[int, ...]
+
+
+class DepthToSpaceMode(enum.Enum):
+    """Channel order of a DepthToSpace input (ONNX's ``mode``)."""
+
+    DCR = "DCR"  # depth-column-row: input channel (i * b + j) * C + c
+    CRD = "CRD"  # column-row-depth: input channel c * b * b + i * b + j (PyTorch PixelShuffle)
+
+
+@dataclass(frozen=True, slots=True)
+class DepthToSpace:
+    """``[C * b * b, H, W]`` to ``[C, H * b, W * b]`` with ``b = block_size`` (ONNX
+    DepthToSpace): ``y[c, h * b + i, w * b + j] = x[k, h, w]`` with ``k = (i * b + j) * C + c``
+    in DCR mode and ``k = c * b * b + i * b + j`` in CRD mode."""
+
+    block_size: int
+    mode: DepthToSpaceMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +261,8 @@ Op = (
     | Conv
     | MaxPool
     | GlobalSumPool
+    | Upsample
+    | DepthToSpace
     | Flatten
     | Requantize
     | MultiThreshold
@@ -251,6 +280,8 @@ OP_TYPES: tuple[type, ...] = (
     Conv,
     MaxPool,
     GlobalSumPool,
+    Upsample,
+    DepthToSpace,
     Flatten,
     Requantize,
     MultiThreshold,
@@ -265,7 +296,7 @@ OP_TYPES: tuple[type, ...] = (
 )
 KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
-STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad)
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""
 MULTI_INPUT_TYPES: tuple[type, ...] = (Add, Concat)
 """Ops reading several values (a DAG's joins); every other op reads exactly one."""

@@ -9,6 +9,7 @@ from streamfold.ir.ops import (
     Add,
     Concat,
     Conv,
+    DepthToSpace,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -21,6 +22,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Upsample,
     Vvau,
 )
 
@@ -134,6 +136,21 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             return (shape[0], *_windows("MaxPool", shape, op.kernel_size, op.stride))
         case Flatten():
             return (math.prod(shape),)
+        case Upsample():
+            dims = len(shape) - 1
+            if dims not in (1, 2) or len(op.scale) != dims or min(op.scale) < 1:
+                raise IRError(
+                    f"Upsample: scale must be {dims} integers >= 1 for input {shape}, "
+                    f"not {op.scale}"
+                )
+            return (shape[0], *(d * f for d, f in zip(shape[1:], op.scale, strict=True)))
+        case DepthToSpace():
+            b = op.block_size
+            if b < 1:
+                raise IRError(f"DepthToSpace: block_size must be >= 1, not {b}")
+            if len(shape) != 3 or shape[0] % (b * b):
+                raise IRError(f"DepthToSpace: input must be [C * {b * b}, H, W], not {shape}")
+            return (shape[0] // (b * b), shape[1] * b, shape[2] * b)
         case GlobalSumPool():
             if len(shape) < 2:
                 raise IRError(f"GlobalSumPool: input must be [C, <spatial>], not {shape}")

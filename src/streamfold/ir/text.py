@@ -18,6 +18,7 @@ does not parse back.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import re
 from fractions import Fraction
@@ -26,12 +27,13 @@ from typing import Any
 from streamfold.errors import IRError
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node, Scale, Value
-from streamfold.ir.ops import OP_TYPES, IntArray, Op
+from streamfold.ir.ops import OP_TYPES, DepthToSpaceMode, IntArray, Op
 
 _OPS_BY_NAME = {t.__name__: t for t in OP_TYPES}
 # Fields added after graphs were first written down: printed only when not at their default
 # (so older texts and tests stay valid), and filled with the default when a text omits them.
 _OMITTED_AT_DEFAULT = {("Conv", "groups")}
+_ENUMS: dict[str, type[enum.Enum]] = {t.__name__: t for t in (DepthToSpaceMode,)}
 
 
 def print_graph(graph: Graph, *, values: bool = True) -> str:
@@ -71,6 +73,8 @@ def _format(v: Any, values: bool) -> str:
         return f"{dims} {body}"
     if isinstance(v, IntType | bool | int):
         return str(v)
+    if isinstance(v, enum.Enum):
+        return str(v.value)
     if isinstance(v, tuple) and v and isinstance(v[0], Fraction):
         return _fracs(v)
     if isinstance(v, tuple):
@@ -236,6 +240,8 @@ def _parse_attr(kind: str, text: str, where: str) -> Any:
             return text == "True"
         if kind == "tuple[int, ...]":
             return tuple(int(s) for s in text.strip("()").split(",") if s.strip())
+        if kind in _ENUMS:
+            return _ENUMS[kind](text)
     except ValueError as e:
         raise IRError(f"{where}: {str(e)[:EXCERPT_CHARS]}") from None
     raise IRError(f"{where}: no parser for attribute type {kind}")  # pragma: no cover

@@ -4,8 +4,9 @@ In eval mode, streamfold's layers return a ``QTensor``: an ordinary float tensor
 ``dequantize`` of the exact meaning) that also carries ``exact``: the int64 codes and the
 per-channel rational ``mul``/``add``. The next streamfold layer computes from ``exact``, never
 from the floats, which is why the eval forward equals the integer graph bit for bit. PyTorch's
-own BatchNorm, Flatten, MaxPool, Dropout, global average pooling and channel concatenation
-(``torch.cat(..., dim=1)``) keep the exact meaning
+own BatchNorm, Flatten, MaxPool, Dropout, global average pooling, channel concatenation
+(``torch.cat(..., dim=1)``), nearest upsampling by integer factors and PixelShuffle keep the
+exact meaning
 (handlers below); any other operation returns a plain tensor. In training mode nothing here is used.
 """
 
@@ -155,6 +156,64 @@ def _cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Any:
     return QTensor.make(ExactValue(torch.cat([e.codes for e in values], dim=1), mul, add))
 
 
+def integer_factors(
+    spatial: tuple[int, ...], size: Any, scale_factor: Any, mode: str
+) -> tuple[int, ...] | None:
+    """The per-axis integer factors of a nearest ``F.interpolate`` (``nearest`` and
+    ``nearest-exact`` both repeat each pixel ``f`` times for an integer ``f``), or None."""
+    dims = len(spatial)
+    if mode not in ("nearest", "nearest-exact"):
+        return None
+    if scale_factor is not None:
+        fs = scale_factor if isinstance(scale_factor, tuple | list) else (scale_factor,) * dims
+        factors = [float(f) for f in fs]
+    elif size is not None:
+        sizes = size if isinstance(size, tuple | list) else (size,) * dims
+        factors = [s / n for s, n in zip(sizes, spatial, strict=True)]
+    else:
+        return None
+    if len(factors) != dims or any(f != int(f) or f < 1 for f in factors):
+        return None
+    return tuple(int(f) for f in factors)
+
+
+def _interpolate(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+    ex = exact_of(x)
+    if ex is None:
+        return NotImplemented
+    factors = integer_factors(tuple(ex.codes.shape[2:]), size, scale_factor, mode)
+    if factors is None:
+        return NotImplemented
+    codes = ex.codes
+    for axis, f in enumerate(factors, start=2):
+        codes = codes.repeat_interleave(f, dim=axis)
+    return QTensor.make(ExactValue(codes, ex.mul, ex.add))
+
+
+def shuffled_scale(values: Fractions, channels: int, r: int) -> Fractions | None:
+    """Per-channel values after a PixelShuffle of ``channels`` by ``r`` (output channel c merges
+    input channels c*r*r .. c*r*r + r*r - 1): None unless those agree."""
+    if len(values) == 1:
+        return values
+    out = [values[c * r * r] for c in range(channels // (r * r))]
+    for c, v in enumerate(out):
+        if any(values[c * r * r + k] != v for k in range(r * r)):
+            return None
+    return tuple(out)
+
+
+def _pixel_shuffle(x: Any, upscale_factor: int) -> Any:
+    ex = exact_of(x)
+    if ex is None or ex.codes.dim() != 4:
+        return NotImplemented
+    channels = ex.codes.shape[1]
+    mul, add = (shuffled_scale(v, channels, upscale_factor) for v in (ex.mul, ex.add))
+    if mul is None or add is None:
+        return NotImplemented
+    return QTensor.make(ExactValue(F.pixel_shuffle(ex.codes, upscale_factor), mul, add))
+
+
 def _dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
     return x if not training and exact_of(x) is not None else NotImplemented
 
@@ -169,4 +228,6 @@ _HANDLERS: dict[Any, Callable[..., Any]] = {
     F.adaptive_avg_pool2d: _global_avg_pool(2),
     F.dropout: _dropout,
     torch.cat: _cat,
+    F.interpolate: _interpolate,
+    F.pixel_shuffle: _pixel_shuffle,
 }

@@ -23,6 +23,8 @@ from streamfold.ir.ops import (
     Add,
     Concat,
     Conv,
+    DepthToSpace,
+    DepthToSpaceMode,
     Flatten,
     GlobalSumPool,
     MatMul,
@@ -34,6 +36,7 @@ from streamfold.ir.ops import (
     Requantize,
     SlidingWindow,
     Thresholding,
+    Upsample,
     Vvau,
 )
 
@@ -144,6 +147,12 @@ def _execute(node: Node, args: list[Array]) -> Array:
             axes = tuple(range(2, x.ndim))
             total: Array = x.sum(axis=axes, keepdims=True, dtype=np.int64)
             return total
+        case Upsample():
+            for axis, f in enumerate(op.scale, start=2):
+                x = np.repeat(x, f, axis=axis)
+            return x
+        case DepthToSpace():
+            return _depth_to_space(x, op.block_size, op.mode)
         case Pad():
             pads = ((0, 0), (0, 0), *zip(op.pads[0::2], op.pads[1::2], strict=True))
             padded: Array = np.pad(x, pads, constant_values=op.value)
@@ -200,6 +209,17 @@ def _mvau(x: Array, w: Array, per_pixel: bool) -> Array:
         acc = _matmul(channels_last.reshape(-1, w.shape[1]), w)
         return np.moveaxis(acc.reshape(*channels_last.shape[:-1], w.shape[0]), -1, 1)
     return _matmul(channels_last.reshape(x.shape[0], -1), w)
+
+
+def _depth_to_space(x: Array, b: int, mode: DepthToSpaceMode) -> Array:
+    """ONNX DepthToSpace on [N, C * b * b, H, W]: its reshape-transpose-reshape definition."""
+    n, cbb, h, w = x.shape
+    c = cbb // (b * b)
+    if mode is DepthToSpaceMode.DCR:
+        moved = x.reshape(n, b, b, c, h, w).transpose(0, 3, 4, 1, 5, 2)
+    else:
+        moved = x.reshape(n, c, b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return np.ascontiguousarray(moved).reshape(n, c, h * b, w * b)
 
 
 def _sliding_window(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:

@@ -8,17 +8,25 @@ from streamfold.errors import IRError
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Value
 from streamfold.ir.intervals import join_interval, output_interval
-from streamfold.ir.ops import Concat, Flatten, MaxPool, Pad, SlidingWindow
+from streamfold.ir.ops import (
+    Concat,
+    DepthToSpace,
+    Flatten,
+    MaxPool,
+    Pad,
+    SlidingWindow,
+    Upsample,
+)
 
 
 def infer_types(graph: Graph) -> Graph:
     """Recompute MatMul/Conv output types from actual weights and input types (interval analysis).
 
     Add gets the exact range of its weighted sum; Concat its inputs' common type (else the
-    narrowest holding them all). MaxPool, Flatten and SlidingWindow pass their input type
-    through, and so does Pad when the type holds its value; ops with a declared output type
-    (Requantize, MultiThreshold, MulShift) keep it. Ensures: verify() accepts every output type,
-    and each accumulator is minimal for its weights.
+    narrowest holding them all). MaxPool, Flatten, SlidingWindow, Upsample and DepthToSpace pass
+    their input type through, and so does Pad when the type holds its value; ops with a
+    declared output type (Requantize, MultiThreshold, MulShift) keep it. Ensures: verify()
+    accepts every output type, and each accumulator is minimal for its weights.
     """
     types = {v.name: v.dtype for v in graph.inputs}
     shapes = {v.name: v.shape for v in graph.inputs} | {
@@ -35,7 +43,7 @@ def infer_types(graph: Graph) -> Graph:
         if x is None:
             raise IRError(f"node {node.name}: input {node.inputs[0]!r} must be defined before use")
         dtype = node.output.dtype
-        if isinstance(node.op, MaxPool | Flatten | SlidingWindow) or (
+        if isinstance(node.op, MaxPool | Flatten | SlidingWindow | Upsample | DepthToSpace) or (
             isinstance(node.op, Pad) and x.holds(node.op.value)
         ):
             dtype = x

@@ -10,7 +10,9 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool, GlobalSumPool and Pad are kernels as they are;
+- MaxPool, GlobalSumPool, Pad, Upsample and DepthToSpace are kernels as they are (a CRD
+  DepthToSpace right after a convolution becomes DCR, the convolution's rows permuted:
+  ``crd_to_dcr``);
 - Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
   chain of two-input joins (left to right; each partial Add typed by its exact range, each
   partial Concat by its inputs' common type).
@@ -48,6 +50,7 @@ from streamfold.ir.ops import (
 )
 from streamfold.ir.shapes import join_shape, output_shape
 from streamfold.ir.verify import verify
+from streamfold.transforms.crd_to_dcr import crd_to_dcr
 
 
 def lower_to_kernels(graph: Graph) -> Graph:
@@ -60,7 +63,7 @@ def lower_to_kernels(graph: Graph) -> Graph:
         if node.name in fused or node.output.name in flattened:
             continue
         nodes.extend(_lower(graph, node, fused, flattened))
-    return verify(replace(graph, nodes=tuple(nodes), stage="hw"), "hw")
+    return verify(crd_to_dcr(replace(graph, nodes=tuple(nodes), stage="hw")), "hw")
 
 
 def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str]) -> list[Node]:
@@ -88,8 +91,8 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
     supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
-        f"ops with one are {supported}, MaxPool and GlobalSumPool (lower Requantize to "
-        "thresholds)"
+        f"ops with one are {supported}, MaxPool, GlobalSumPool, Upsample and DepthToSpace "
+        "(lower Requantize to thresholds)"
     )
 
 

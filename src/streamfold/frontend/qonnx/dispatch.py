@@ -10,6 +10,7 @@ import numpy as np
 
 import streamfold.frontend.qonnx.layers as layers
 import streamfold.frontend.qonnx.layout as layout
+import streamfold.frontend.qonnx.resize as resize
 from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx.model import OnnxNode
 from streamfold.frontend.qonnx.quantizers import integer_weights, quant_on_act
@@ -25,7 +26,7 @@ ACT_OP_TYPES = (
     "BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "Clip", "LeakyRelu", "PRelu",
     "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceSum", "ReduceMean", "Reshape",
     "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Shape", "Identity", "Dropout", "Softmax",
-    "LogSoftmax", "TopK", "ArgMax", "Concat",
+    "LogSoftmax", "TopK", "ArgMax", "Concat", "Resize", "Upsample", "DepthToSpace",
 )  # fmt: skip
 ACT_OPS = ", ".join(ACT_OP_TYPES)
 CHANNELS_LAST = "qonnx.custom_op.channels_last"
@@ -106,6 +107,12 @@ def _act_op(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> list[Any]
             return [np.array(act.onnx_shape[start:end], dtype=np.int64)]
         case "Identity" | "Dropout":
             return [act]
+        case "Resize":
+            return [resize.resize(node, act, consts, emit)]
+        case "Upsample":
+            return [resize.upsample(node, act, consts, emit)]
+        case "DepthToSpace":
+            return [resize.depth_to_space(node, act, emit)]
         case "Softmax" | "LogSoftmax" | "TopK" | "ArgMax":
             for i, name in enumerate(node.outputs):
                 indices = op == "ArgMax" or (op == "TopK" and i == 1)

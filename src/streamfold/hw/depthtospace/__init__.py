@@ -1,0 +1,1 @@
+"""DepthToSpace (ONNX; PyTorch's PixelShuffle in CRD mode): channel blocks become pixel blocks."""

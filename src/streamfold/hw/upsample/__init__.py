@@ -1,0 +1,1 @@
+"""Nearest-neighbour upsampling by integer factors (FINN's UpsampleNearestNeighbour)."""

@@ -4,6 +4,7 @@ three-way check they go through: PyTorch == exact reference == Verilator."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -130,7 +131,7 @@ def random_cnn(rng: np.random.Generator) -> tuple[nn.Sequential, tuple[int, ...]
 
 
 def check_in_rtl(
-    model: nn.Sequential,
+    model: nn.Module,
     x: torch.Tensor,
     shape: tuple[int, ...],
     folding: str,
@@ -139,27 +140,33 @@ def check_in_rtl(
     stall: float = 0.25,
     seed: int = 3,
     latency_rel: float | None = None,
-) -> None:
+) -> Path:
     """PyTorch eval codes == the kernel graph's == the generated RTL's, with ``stall`` random
     stalls on both streams and without; measured cycles per frame within 2 % of predicted
-    (and latency within ``latency_rel`` when given)."""
+    (and latency within ``latency_rel`` when given). A model with its own forward (a DAG) is
+    exported through torch.fx and gets the FIFO depths ``cost.fifo_sizing`` derives. Returns
+    the build directory."""
     import pytest
 
     from streamfold.codegen.top import stitch, write_build
     from streamfold.cost.estimate import estimate_pipeline
+    from streamfold.cost.fifo_sizing import with_sized_fifos
     from streamfold.dse.design_point import folding_preset
     from streamfold.flow import to_kernels
-    from streamfold.frontend.torch import export, input_codes
+    from streamfold.frontend import torch as sequential
+    from streamfold.frontend import torch_fx
     from streamfold.sim.design import simulate_build
     from streamfold.sim.exact import run_single
 
+    front: Any = sequential if isinstance(model, nn.Sequential) else torch_fx
+
     with torch.no_grad():
         expected = model(x).exact.codes.numpy()
-    graph = to_kernels(export(model, shape))
-    codes = input_codes(model, x.numpy())
+    graph = to_kernels(front.export(model, shape) if front is sequential else front.export_module(model, shape))
+    codes = front.input_codes(model, x.numpy())
     reference = run_single(graph, codes)
     assert np.array_equal(reference, expected)
-    design = stitch(graph, folding_preset(graph, folding))
+    design = stitch(graph, with_sized_fifos(graph, folding_preset(graph, folding)))
     est = estimate_pipeline(design)
     build = write_build(design, out_dir)
     frames = reference.reshape(len(x), -1)
@@ -170,3 +177,4 @@ def check_in_rtl(
     assert run.cycles_per_frame == pytest.approx(est.interval, rel=0.02)
     if latency_rel is not None:
         assert run.latency == pytest.approx(est.latency, rel=latency_rel)
+    return build

@@ -162,7 +162,9 @@ def check_in_rtl(
 
     with torch.no_grad():
         expected = model(x).exact.codes.numpy()
-    graph = to_kernels(front.export(model, shape) if front is sequential else front.export_module(model, shape))
+    graph = to_kernels(
+        front.export(model, shape) if front is sequential else front.export_module(model, shape)
+    )
     codes = front.input_codes(model, x.numpy())
     reference = run_single(graph, codes)
     assert np.array_equal(reference, expected)

@@ -182,9 +182,13 @@ class Step:
     signed: bool = False
 
 
-def random_plan(seed: int, steps: int = 6) -> tuple[tuple[int, int, int], list[Step]]:
+def random_plan(
+    seed: int, steps: int = 6, groupings: tuple[str, ...] = ("dense", "depthwise", "grouped")
+) -> tuple[tuple[int, int, int], list[Step]]:
     """A seeded random DAG over an input ``(C, H, W)``: convolutions (dense, depthwise,
-    grouped; strided), residual adds of equally shaped tensors, concatenations, max pools."""
+    grouped, among ``groupings``; strided), residual adds of equally shaped tensors,
+    concatenations, max pools. The random draws do not depend on ``groupings``: a convolution
+    whose grouping is left out becomes dense."""
     rng = np.random.default_rng(seed)
     shape = (int(rng.choice([1, 2])), 6, 6)
     shapes = [(int(rng.choice([2, 4])), 6, 6)]  # tensor 0: the stem's output
@@ -195,6 +199,8 @@ def random_plan(seed: int, steps: int = 6) -> tuple[tuple[int, int, int], list[S
         c, h, w = shapes[i]
         if kind == "conv":
             groups = int(rng.choice([1, c, 2 if c % 2 == 0 else 1]))
+            kind_of = "dense" if groups == 1 else "depthwise" if groups == c else "grouped"
+            groups = groups if kind_of in groupings else 1
             out = c if groups == c else groups * int(rng.choice([1, 2]))
             stride = int(rng.choice([1, 2])) if h >= 4 else 1
             kernel = int(rng.choice([1, 3]))
@@ -268,9 +274,11 @@ class RandomDag(nn.Module):
         return self.fc(torch.flatten(self.pool(tensors[-1]), 1))
 
 
-def random_dag(seed: int) -> tuple[nn.Module, tuple[int, int, int]]:
+def random_dag(
+    seed: int, groupings: tuple[str, ...] = ("dense", "depthwise", "grouped")
+) -> tuple[nn.Module, tuple[int, int, int]]:
     """A seeded random DAG after a few training steps on random data, in eval mode."""
-    shape, plan = random_plan(seed)
+    shape, plan = random_plan(seed, groupings=groupings)
     torch.manual_seed(seed)
     model = RandomDag(shape, plan)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)

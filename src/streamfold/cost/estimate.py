@@ -16,8 +16,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from streamfold.design import Design, Stage
 from streamfold.hw.block import RtlInstance
@@ -87,6 +90,27 @@ class StageCost:
     # Indices (into the sequence given to ``follow``) of the stages feeding this one, one per
     # input port; None: the previous stage (a chain), () the top input.
     sources: tuple[int, ...] | None = None
+    # Per input port, the input word each output word of a frame needs last (-1: none, a
+    # padding word); None: the linear default (the first output word needs ``needed`` words,
+    # the last all of them, evenly between). ``Block.needs`` gives them where the order of a
+    # block's words is not linear (padding, sliding windows).
+    needs: tuple[npt.NDArray[np.int64], ...] | None = field(default=None, compare=False)
+
+
+def kernel_stage(
+    name: str,
+    block: Any,
+    params: Any,
+    folding: Any,
+    words: tuple[int, int],
+    sources: tuple[int, ...] | None = None,
+) -> StageCost:
+    """A kernel's StageCost (``words``: per frame in and out)."""
+    cycles, latency, needed, delay = kernel_cost(block, params, folding)
+    needs = None if block.needs is None else (block.needs(params, folding),)
+    return StageCost(
+        name, "kernel", cycles, latency, needed, delay, *words, block.paced, sources, needs
+    )
 
 
 def kernel_cost(block: Any, params: Any, folding: Any) -> tuple[int, int, int, int]:
@@ -113,29 +137,46 @@ def glue_cost(name: str, kind: str, rtl: RtlInstance) -> StageCost:
 
 
 def follow(costs: Iterable[StageCost], words_in: int) -> PipelineEstimate:
-    """Frame 0 through the stages in topological order (module docstring); the source offers
-    one word per cycle. A stage with several inputs (a join) starts from the latest of them:
-    its first input word is there when every input's first word is, its last likewise."""
-    top = (0.0, float(words_in - 1))
-    timing: list[tuple[float, float]] = []
+    """Frame 0 through the stages in topological order (module docstring), word by word: the
+    source offers one word per cycle; output word j of a stage comes ``delay`` after the
+    input words it needs (``StageCost.needs``; of every input of a join) and, for a ``paced``
+    stage, ``cycles / words_out`` after word j - 1 (else one cycle); the first no sooner than
+    ``latency`` after the first input word (after reset, for a stage whose first words need
+    no input: padding)."""
+    top = np.arange(words_in, dtype=np.float64)
+    times: list[npt.NDArray[np.float64]] = []
     stages = []
     for k, c in enumerate(costs):
         sources = (k - 1,) if c.sources is None else c.sources
-        ins = [top if i < 0 else timing[i] for i in sources] or [top]
-        first, last = max(t[0] for t in ins), max(t[1] for t in ins)
-        n_in = c.words_in
-
-        def arrival(i: int, first: float = first, last: float = last, n_in: int = n_in) -> float:
-            return first if n_in == 1 else first + i * (last - first) / (n_in - 1)
-
-        out_first = max(arrival(c.needed - 1) + c.delay, first + c.latency)
+        ins = [top if i < 0 else times[i] for i in sources] or [top]
+        needs = c.needs if c.needs is not None else tuple(_linear(c, len(t)) for t in ins)
+        ready = np.full(c.words_out, -np.inf)
+        for t, need in zip(ins, needs, strict=True):
+            have = need >= 0
+            ready[have] = np.maximum(ready[have], t[need[have]])
+        start = max(t[0] for t in ins) if ready[0] > -np.inf else 0.0
         spacing = c.cycles / c.words_out if c.paced else 1.0
-        out_last = max(out_first + (c.words_out - 1) * spacing, arrival(n_in - 1) + c.delay)
+        step = spacing * np.arange(c.words_out)
+        earliest = ready + c.delay
+        earliest[0] = max(earliest[0], start + c.latency)
+        out = np.maximum.accumulate(earliest - step) + step
+        times.append(out)
         stages.append(
-            StageEstimate(c.name, c.kind, c.cycles, c.latency, c.needed, out_first, out_last)
+            StageEstimate(
+                c.name, c.kind, c.cycles, c.latency, c.needed, float(out[0]), float(out[-1])
+            )
         )
-        timing.append((out_first, out_last))
     return PipelineEstimate(tuple(stages))
+
+
+def _linear(c: StageCost, words_in: int) -> npt.NDArray[np.int64]:
+    """The default needs: the first output word needs ``needed`` input words, the last all of
+    them, the others evenly between."""
+    first = min(c.needed, words_in) - 1
+    if c.words_out == 1:
+        return np.array([words_in - 1], dtype=np.int64)
+    j = np.arange(c.words_out)
+    return first + (j * (words_in - 1 - first)) // (c.words_out - 1)
 
 
 def _cost(design: Design, stage: Stage, sources: tuple[int, ...]) -> StageCost:
@@ -143,21 +184,9 @@ def _cost(design: Design, stage: Stage, sources: tuple[int, ...]) -> StageCost:
         return replace(glue_cost(stage.name, stage.kind, stage.rtl), sources=sources)
     node = design.graph.node(stage.node)
     block = block_of(node)
-    folding = design.point.folding(node.name)
-    cycles, latency, needed, delay = kernel_cost(block, block.params(design.graph, node), folding)
-    words_in, words_out = stage.rtl.stream_in.words, stage.rtl.stream_out.words
-    return StageCost(
-        stage.name,
-        "kernel",
-        cycles,
-        latency,
-        needed,
-        delay,
-        words_in,
-        words_out,
-        block.paced,
-        sources,
-    )
+    params = block.params(design.graph, node)
+    words = (stage.rtl.stream_in.words, stage.rtl.stream_out.words)
+    return kernel_stage(stage.name, block, params, design.point.folding(node.name), words, sources)
 
 
 def stage_sources(design: Design) -> tuple[tuple[int, ...], ...]:

@@ -12,10 +12,12 @@ from a fork (a shortcut), the FIFO of that fork edge (``DesignPoint.fifos``).
 
 For each input ``p`` of a join:
 
-- **depth**: words arrive evenly between their first and last arrival of a frame (the pipeline
-  model of ``cost.estimate``, frames an interval apart) and the join takes word k when every
-  input has its word k; the depth is the most words waiting on ``p`` at once over two frames,
-  plus two (one word of slack on each side of the FIFO).
+- **depth**: in steady state every stream moves at the pipeline's pace (its words per frame
+  per interval) from its first word's time in the pipeline model of ``cost.estimate``; the
+  join takes word k when every input has its word k; the depth is the most words waiting on
+  ``p`` at once over two frames, or the minimum below when that is more, plus two (one word
+  of slack on each side of the FIFO). A faster branch's frame-0 burst is not buffered whole:
+  backpressure paces it, which costs no throughput while the branch holds the minimum.
 - **minimum**: the words that the other inputs' branches need from their common fork before
   their first word reaches the join (counted back through each stage's ``needed`` input words
   and its words in per word out), in ``p``'s words; a depth below it deadlocks the design.
@@ -123,10 +125,10 @@ def _minimum(
     return lo
 
 
-def _arrivals(first: float, last: float, words: int, interval: int, frames: int = 2) -> np.ndarray:
-    spacing = 0.0 if words == 1 else (last - first) / (words - 1)
-    one = first + spacing * np.arange(words)
-    return np.concatenate([one + f * interval for f in range(frames)])
+def _arrivals(first: float, words: int, interval: int, frames: int = 2) -> np.ndarray:
+    """Word arrival times in steady state: from the frame's first word, at the pipeline's pace
+    (``words`` per ``interval``), frames an interval apart."""
+    return first + (interval / words) * np.arange(frames * words)
 
 
 def size_fifos(design: Design) -> tuple[FifoSize, ...]:
@@ -144,7 +146,7 @@ def size_fifos(design: Design) -> tuple[FifoSize, ...]:
         near = [sources[j][p] for p in range(len(join.inputs))]
         words = [costs[q].words_out for q in near]
         arrivals = [
-            _arrivals(*timing[q], w, est.interval) for q, w in zip(near, words, strict=True)
+            _arrivals(timing[q][0], w, est.interval) for q, w in zip(near, words, strict=True)
         ]
         taken = np.maximum.reduce([a[: min(len(b) for b in arrivals)] for a in arrivals])
         common = set.intersection(*(_ancestors(sources, q) | {q} for q in near))

@@ -46,7 +46,7 @@ from streamfold.cost.design_cost import (
     estimate_design,
 )
 from streamfold.cost.devices import Device
-from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_cost
+from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_stage
 from streamfold.design import stitch
 from streamfold.dse.design_point import DesignPoint, check_fifo_depth, with_fifos
 from streamfold.errors import FoldingError, ResourceError
@@ -325,20 +325,10 @@ class Space:
         for k, node in enumerate(nodes):
             folding = point.folding(node.name)
             fmt_in, out = formats[k]
-            cycles, latency, needed, delay = kernel_cost(node.block, node.params, folding)
-            costs.append(
-                StageCost(
-                    node.name,
-                    "kernel",
-                    cycles,
-                    latency,
-                    needed,
-                    delay,
-                    fmt_in.words,
-                    out.words,
-                    node.block.paced,
-                )
-            )
+            words = (fmt_in.words, out.words)
+            kernel = kernel_stage(node.name, node.block, node.params, folding, words)
+            costs.append(kernel)
+            cycles = kernel.cycles
             used = self.resources(node, folding)
             last = k + 1 == len(nodes)
             elems = out.elems if last else formats[k + 1][0].elems

@@ -177,5 +177,9 @@ class Block(Generic[P]):
     # a matrix-vector unit); False when they leave as fast as their inputs allow (a pooled
     # sum leaves in a burst once the frame is in).
     paced: bool = False
+    # Per output word of a frame, the input word it needs last (-1: none, e.g. padding); None:
+    # evenly from ``needed`` words for the first to all for the last. Used by the latency
+    # model where a block's word order is not linear (padding, sliding windows).
+    needs: Callable[[P, NodeFolding], npt.NDArray[np.int64]] | None = None
     # Elements per output word (the stream format's ``elems``, without building the RTL).
     out_elems: Callable[[P, NodeFolding], int] = lanes

@@ -16,6 +16,7 @@
 - Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
   chain of two-input joins (left to right; each partial Add typed by its exact range, each
   partial Concat by its inputs' common type).
+Nodes no graph output depends on are dropped first.
 Requires: an integer-only graph (``streamline`` first). Ensures: same outputs for every input
 (value names and shapes of the graph outputs unchanged); every node is a kernel; output scales
 unchanged.
@@ -55,7 +56,7 @@ from streamfold.transforms.crd_to_dcr import crd_to_dcr
 
 def lower_to_kernels(graph: Graph) -> Graph:
     verify(graph, "hw")
-    graph = _sink_flattens(graph)
+    graph = _sink_flattens(_without_dead_nodes(graph))
     nodes: list[Node] = []
     fused: set[str] = set()
     flattened = _flattened(graph)
@@ -146,6 +147,18 @@ def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
     rows = w.transpose(0, *range(2, 2 + dims), 1).reshape(w.shape[0], -1)
     nodes.append(_mvau(graph, node, rows, windows.name, fused, per_pixel=True))
     return nodes
+
+
+def _without_dead_nodes(graph: Graph) -> Graph:
+    """Only the nodes the graph outputs depend on (hardware has no place for a stream nobody
+    reads: a branch of a DAG that never rejoins is dropped, exactly)."""
+    live = set(graph.outputs)
+    keep: list[Node] = []
+    for node in reversed(graph.nodes):
+        if node.output.name in live:
+            keep.append(node)
+            live.update(node.inputs)
+    return replace(graph, nodes=tuple(reversed(keep)))
 
 
 def _two_input_joins(graph: Graph, node: Node) -> list[Node]:

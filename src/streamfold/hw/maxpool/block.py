@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.maxpool import cost
 from streamfold.hw.maxpool.model import maxpool
 from streamfold.hw.maxpool.params import MaxPoolParams, check_folding, foldings, params_of
 from streamfold.hw.maxpool.rtl import instance
+from streamfold.hw.swg.params import word_needs
 from streamfold.ir.ops import MaxPool
+
+
+def needs(params: MaxPoolParams, folding: NodeFolding) -> Any:
+    """Each output word needs its window's last pixel (its channel group)."""
+    return word_needs(params.swg, folding, whole_window=True)
 
 
 def needed(params: MaxPoolParams, folding: NodeFolding) -> int:
@@ -25,4 +33,5 @@ MAXPOOL: Block[MaxPoolParams] = Block(
     latency=cost.latency,
     rtl=instance,
     needed=needed,
+    needs=needs,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamfold.hw.block import Block
 from streamfold.hw.pad import cost
 from streamfold.hw.pad.model import pad
-from streamfold.hw.pad.params import PadParams, check_folding, foldings, params_of
+from streamfold.hw.pad.params import PadParams, check_folding, foldings, params_of, word_needs
 from streamfold.hw.pad.rtl import instance
 from streamfold.ir.ops import Pad
 
@@ -18,4 +18,5 @@ PAD: Block[PadParams] = Block(
     cycles=cost.cycles,
     latency=cost.latency,
     rtl=instance,
+    needs=word_needs,
 )

@@ -18,6 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from streamfold.errors import IRError
 from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
@@ -112,3 +115,16 @@ def params_of(graph: Graph, node: Node) -> PadParams:
         raise IRError(f"{node.name}: output type must be the input's {x.dtype}")
     pairs = tuple(zip(op.pads[0::2], op.pads[1::2], strict=True))
     return PadParams(x.shape[0], x.shape[1:], pairs, x.dtype, op.value)
+
+
+def word_needs(params: PadParams, folding: NodeFolding) -> Any:
+    """Per output word, the input word it copies; -1 for a padding word (it needs no input:
+    the top rows and left columns leave before the first input word arrives)."""
+    (h, w), ((top, _), (left, _)) = params.in_hw, params.padding_hw
+    oh, ow = params.out_hw
+    groups = params.channels // folding.simd
+    y, x = np.meshgrid(np.arange(oh) - top, np.arange(ow) - left, indexing="ij")
+    real = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+    pixel = np.where(real, y * w + x, -1).reshape(-1, 1)
+    words = np.where(pixel >= 0, pixel * groups + np.arange(groups)[None, :], -1)
+    return words.reshape(-1).astype(np.int64)

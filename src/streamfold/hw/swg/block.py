@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.swg import cost
 from streamfold.hw.swg.model import swg
-from streamfold.hw.swg.params import SwgParams, check_folding, foldings, params_of
+from streamfold.hw.swg.params import SwgParams, check_folding, foldings, params_of, word_needs
 from streamfold.hw.swg.rtl import instance
 from streamfold.ir.ops import SlidingWindow
 
@@ -36,4 +36,5 @@ SWG: Block[SwgParams] = Block(
     rtl=instance,
     needed=needed,
     delay=delay,
+    needs=word_needs,
 )

@@ -24,6 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, channel_foldings, check_channel_lanes
@@ -125,3 +128,24 @@ def params_of(graph: Graph, node: Node) -> SwgParams:
         raise IRError(f"{node.name}: op must be SlidingWindow, not {type(op).__name__}")
     x = graph.value(node.inputs[0])
     return SwgParams(x.shape[0], x.shape[1:], op.kernel_size, op.stride, x.dtype)
+
+
+def word_needs(params: SwgParams, folding: NodeFolding, whole_window: bool = False) -> Any:
+    """Per output word (window position by window position, ``(k_h, k_w, c)`` order), the
+    input word it reads: SIMD channels of one input pixel. ``whole_window``: one output word
+    per window and channel group (pooling), needing the window's last pixel."""
+    (_, w), (kh, kw), (sh, sw) = params.in_hw, params.kernel_hw, params.stride_hw
+    oh, ow = params.out_hw
+    groups = params.channels // folding.simd
+    oy, ox = np.meshgrid(np.arange(oh), np.arange(ow), indexing="ij")
+    ox = (ox // params.mmv) * params.mmv + params.mmv - 1  # a word's last pixel
+    if whole_window:
+        ky, kx = np.array([kh - 1]), np.array([kw - 1])
+    else:
+        ky, kx = (a.ravel() for a in np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij"))
+    y = oy.reshape(-1, 1) * sh + ky.reshape(1, -1)
+    x = np.minimum(ox.reshape(-1, 1) * sw + kx.reshape(1, -1), w - 1)
+    pixel = (y * w + x)[:, :, None] * groups + np.arange(groups)[None, None, :]
+    if params.mmv > 1:
+        pixel = pixel.reshape(oh, ow // params.mmv, params.mmv, -1)[:, :, -1]
+    return pixel.reshape(-1).astype(np.int64)

@@ -348,7 +348,7 @@ GENERATORS: dict[str, Callable[[random.Random, World, Path], tuple[list[str], bo
 def _reference(argv: list[str]) -> str | None:
     """The library's own output for a valid ``show`` or ``estimate`` (the CLI must match it)."""
     from streamfold.cli import build_parser
-    from streamfold.cost.resources import estimate_build, estimate_table
+    from streamfold.cost.design_cost import estimate_build, estimate_table
     from streamfold.flow import load_graph
     from streamfold.ir import print_graph as pg
 

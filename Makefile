@@ -42,6 +42,7 @@ format: $(STAMP)
 bench: $(STAMP) fashion-mnist
 	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
 	$(BIN)/python bench/cnv_rtl.py --frames 3
+	$(BIN)/python bench/fifo_sizing.py
 	$(BIN)/python bench/explore_speed.py
 	$(BIN)/python bench/qonnx_speed.py --data $(MNIST)
 	$(BIN)/python -m pytest -q -m slow

@@ -65,7 +65,7 @@ def random_values(rng: np.random.Generator, dtype: IntType, shape: tuple[int, ..
 def windows_of(images: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
     """Stream-order windows (frames, pixels * K * C) of images (frames, C, H, W), stride 1:
     per output pixel (row-major), positions (k_y, k_x) row-major, channels fastest."""
-    frames, channels, h, w = images.shape
+    _, channels, h, w = images.shape
     kh, kw = kernel
     out = [
         images[:, c, oy + ky, ox + kx]

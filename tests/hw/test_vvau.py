@@ -408,3 +408,19 @@ def test_rtl_random_sweep(rtl_cache: Path) -> None:
         f"{SWEEP_CONFIGS - len(failures)} passed, {time.monotonic() - start:.0f} s"
     )
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------------- resources (calibrated)
+def test_resources_follow_the_memory_style(rng: np.random.Generator) -> None:
+    """Weights in block RAM only with the block style; more PE lanes cost more LUTs. (Yosys
+    agreement: the held-out check in tests/cost/test_calibration.py.)"""
+    from streamfold.cost.devices import Family
+
+    x7 = Family.XILINX7
+    g = vvau_graph(random_values(rng, i4, (8, 9)), i4, u4, (4, 4))
+    dw1_params = params_of(g, g.nodes[0])
+    narrow = cost.resources(dw1_params, NodeFolding(pe=1, simd=1), x7)
+    wide = cost.resources(dw1_params, NodeFolding(pe=8, simd=1), x7)
+    block = cost.resources(dw1_params, NodeFolding(pe=8, simd=1, mem_style=BLOCK), x7)
+    assert narrow.bram == wide.bram == 0 and block.bram > 0
+    assert 0 < narrow.lut < wide.lut and narrow.ff < wide.ff

@@ -24,6 +24,9 @@ from streamfold.synth.resources import Resources
 # register (thresholds compared) 1, output FIFO write 1. The first output word completes with
 # the first step of the last kernel fold, (SF - 1) * NF steps after the first.
 PIPELINE_CYCLES = 5
+# Shift registers of at least this many stages without reset become SRL16E LUTs (Yosys
+# synth_xilinx: shregmap -minlen 3), as in hw/mvau/cost.py.
+SRL_MIN_STAGES = 3
 
 
 def folds(params: VvauParams, folding: NodeFolding) -> tuple[int, int]:
@@ -129,10 +132,12 @@ def lut_features(params: VvauParams, folding: NodeFolding, family: Family) -> di
     rom = 0
     if folding.mem_style is not MemStyle.BLOCK:
         rom = w_cols * rom_luts(nf * sf) + t_cols * rom_luts(nf)
+    constant = nf * sf == 1  # one weight word: the products are by constants
     return {
         "const": 1.0,
         "control_bits": _control_bits(params, folding),
-        "product_bits": pe * simd * product,
+        "product_bits": 0 if constant else pe * simd * product,
+        "const_product_bits": pe * simd * product if constant else 0,
         "adder_bits": pe * (adders + acc),
         "compare_bits": pe * n * max(acc + 1, t_bits),
         "rom_luts": rom,
@@ -141,18 +146,20 @@ def lut_features(params: VvauParams, folding: NodeFolding, family: Family) -> di
 
 def ff_features(params: VvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
     """Register bits of sf_vvau.v (memories built from flip-flops included)."""
-    nf, _ = folds(params, folding)
     pe, simd = folding.pe, folding.simd
     stages = 2 + tree_levels(simd)
     _, tree = _tree_bits(params, folding)
     acc = params.acc_dtype.bits
     w_cols, _, t_cols, _, _ = _rom_columns(params, folding)
-    regs = _control_bits(params, folding) + stages * (3 + _counter_bits(nf)) + 2
+    regs = _control_bits(params, folding) + stages + 2  # + valid_p, done_q, out_valid
+    if stages < SRL_MIN_STAGES:
+        regs += stages * _control_chains(params, folding)
     regs += pe * simd * params.in_dtype.bits  # x1
     regs += pe * simd * _product_bits(params) + pe * tree  # products and tree
     regs += pe * acc + pe * params.out_dtype.bits  # res_q, out_q
     if folding.mem_style is not MemStyle.BLOCK:
         regs += w_cols + t_cols
+    regs -= pe * sum(length * bits for length, bits in _pass_chains(params, folding))  # SRLs
     for mem in _buffers(params, folding):
         if mem.kind is MemKind.FLIPFLOPS:
             regs += mem.depth_words * mem.width_bits
@@ -160,15 +167,52 @@ def ff_features(params: VvauParams, folding: NodeFolding, family: Family) -> dic
 
 
 def _buffers(params: VvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
-    """The output FIFO and the accumulator memory; Yosys chooses their style."""
+    """The output FIFO and the accumulator memory; Yosys chooses their style (one word of
+    accumulators is registers: measured, bench/calibrate.py vvau points with PE = channels)."""
     nf, _ = folds(params, folding)
     fifo = auto_memory(fifo_depth(params, folding), folding.pe * params.out_dtype.bits)
-    return (fifo, auto_memory(nf, folding.pe * params.acc_dtype.bits))
+    width = folding.pe * params.acc_dtype.bits
+    acc = Memory(1, width, MemKind.FLIPFLOPS) if nf == 1 else auto_memory(nf, width)
+    return (fifo, acc)
+
+
+def _control_chains(params: VvauParams, folding: NodeFolding) -> int:
+    """Control shift registers of CP stages without reset: first_p and last_p (used with
+    several kernel folds) and the nf_p bits (used with several channel folds)."""
+    nf, sf = folds(params, folding)
+    return (2 if sf > 1 else 0) + _counter_bits(nf)
+
+
+def _pass_chains(params: VvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
+    """(registers, bits) of each delay chain in one PE's adder tree that becomes a shift
+    register (as hw/mvau/cost.py: with SIMD not a power of two, the last node of a level with
+    an odd node count passes through). Width: the product's real bits plus one (measured on
+    the calibration point 8,9,u4,i4,u4,8,9,registers: 9 SRL16E per PE)."""
+    levels = tree_levels(folding.simd)
+    bits = min(_product_bits(params) + 1, params.acc_dtype.bits)
+    chains, run = [], 0
+    for level in range(1, levels + 2):
+        nodes = (folding.simd + (1 << (level - 1)) - 1) >> (level - 1)
+        if level <= levels and nodes % 2:
+            run += 1
+            continue
+        if run + 1 >= SRL_MIN_STAGES:
+            start = level - 1 - run
+            chains.append((run + 1, min(bits + start, params.acc_dtype.bits)))
+        run = 0
+    return chains
 
 
 def memories(params: VvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
-    """The buffers, and weights and thresholds in block RAM with ``MemStyle.BLOCK``."""
+    """The buffers, control and tree shift registers, and weights and thresholds in block RAM
+    with ``MemStyle.BLOCK``."""
     out = list(_buffers(params, folding))
+    stages = 2 + tree_levels(folding.simd)
+    chains = _control_chains(params, folding)
+    if stages >= SRL_MIN_STAGES and chains:
+        out.append(Memory(stages, chains, MemKind.SRL))
+    for length, bits in _pass_chains(params, folding):
+        out.append(Memory(length, folding.pe * bits, MemKind.SRL))
     if folding.mem_style is MemStyle.BLOCK:
         nf, sf = folds(params, folding)
         _, w_all, _, t_all, _ = _rom_columns(params, folding)

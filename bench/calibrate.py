@@ -53,6 +53,8 @@ from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.thresholding.rtl import instance as thresholding_instance
 from streamfold.hw.upsample.params import UpsampleParams
 from streamfold.hw.upsample.rtl import instance as upsample_instance
+from streamfold.hw.vvau.params import VvauParams
+from streamfold.hw.vvau.rtl import instance as vvau_instance
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.intervals import dot_interval
 from streamfold.ir.ops import DepthToSpaceMode, IntArray
@@ -96,6 +98,41 @@ class MvauConfig:
 
     def instance(self) -> RtlInstance:
         return mvau_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class VvauConfig:
+    channels: int
+    kernel: int  # positions k_h * k_w
+    x: str  # IntType text: u2, i4, bipolar
+    w: str
+    out: str  # thresholded output type, or "acc" for the accumulator
+    pe: int
+    simd: int
+    mem_style: str
+
+    block = "vvau"
+
+    def build(self) -> tuple[VvauParams, NodeFolding]:
+        rng = np.random.default_rng(SEED)
+        x, w = IntType.parse(self.x), IntType.parse(self.w)
+        shape = (self.channels, self.kernel)
+        weight = rng.choice([-1, 1], shape) if w.bipolar else rng.integers(w.min, w.max + 1, shape)
+        lo, hi = dot_interval(weight, x.min, x.max)
+        acc = narrowest(lo, hi)
+        thresholds = None
+        out = acc
+        if self.out != "acc":
+            out = IntType.parse(self.out)
+            t = np.sort(rng.integers(lo, hi + 1, (self.channels, out.levels - 1)), axis=1)
+            thresholds = IntArray(t)
+        params = VvauParams(
+            self.channels, self.kernel, x, w, acc, out, IntArray(weight), thresholds
+        )
+        return params, NodeFolding(self.pe, self.simd, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return vvau_instance(*self.build(), "cal")
 
 
 @dataclass(frozen=True)
@@ -289,6 +326,7 @@ class DepthToSpaceConfig:
 
 Config = (
     MvauConfig
+    | VvauConfig
     | ThresholdingConfig
     | FifoConfig
     | DwcConfig
@@ -341,6 +379,31 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(784, 32, "u8", "bipolar", "bipolar", 2, 28, D),
         m(64, 64, "bipolar", "bipolar", "bipolar", 1, 16, D),
         m(512, 32, "u2", "i2", "u2", 1, 8, D),
+    ]
+    return cal, held
+
+
+def vvau_grid() -> tuple[list[Config], list[Config]]:
+    """(calibration, held-out): depthwise 3x3 layers of MobileNet-like widths, both foldings
+    (PE channels; SIMD positions with PE = channels), thresholded and not, each memory style.
+    Few and small: each point is one Yosys run."""
+    v = VvauConfig
+    cal: list[Config] = [
+        v(16, 9, "u2", "i2", "u2", 1, 1, D),
+        v(16, 9, "u2", "i2", "u2", 4, 1, D),
+        v(16, 9, "u2", "i2", "u2", 16, 3, D),
+        v(16, 9, "u4", "i4", "u4", 8, 1, B),
+        v(32, 9, "u4", "i4", "acc", 8, 1, D),
+        v(8, 9, "u4", "i4", "u4", 8, 9, R),
+        v(32, 9, "bipolar", "bipolar", "bipolar", 4, 1, D),
+        v(16, 9, "u8", "i2", "u2", 2, 1, D),
+        v(8, 9, "u8", "bipolar", "acc", 8, 3, D),
+        v(16, 9, "i4", "i4", "acc", 16, 3, D),
+    ]
+    held: list[Config] = [
+        v(16, 9, "u4", "i4", "u4", 4, 1, D),
+        v(32, 9, "u2", "i2", "u2", 8, 1, D),
+        v(8, 9, "u2", "i2", "u2", 8, 3, D),
     ]
     return cal, held
 
@@ -504,6 +567,7 @@ def depthtospace_grid() -> tuple[list[Config], list[Config]]:
 
 GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "mvau": mvau_grid,
+    "vvau": vvau_grid,
     "thresholding": thresholding_grid,
     "fifo": fifo_grid,
     "dwc": dwc_grid,
@@ -569,7 +633,7 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
         t = thresholding_cost
         return t.lut_features(tp, f, family), t.ff_features(tp, f, family), t.memories(tp, f)
     if isinstance(config, SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig
-                  | UpsampleConfig | DepthToSpaceConfig):  # fmt: skip
+                  | UpsampleConfig | DepthToSpaceConfig | VvauConfig):  # fmt: skip
         return _describe_stream(config, family)
     cost = fifo_cost if isinstance(config, FifoConfig) else dwc_cost
     inst = config.instance()
@@ -577,7 +641,8 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
 
 
 def _describe_stream(
-    config: SwgConfig
+    config: VvauConfig
+    | SwgConfig
     | PadConfig
     | MaxPoolConfig
     | GlobalPoolConfig

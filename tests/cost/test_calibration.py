@@ -32,6 +32,7 @@ HELD_OUT = 3  # the first held-out configurations of each block's grid are re-sy
 # Target: LUT and FF MAPE <= 10 %; the width converter's LUTs miss it (see the docs).
 TOLERANCE_PCT = {
     "mvau": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "vvau": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "thresholding": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "fifo": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "dwc": {"lut": (25.0, 35.0), "ff": (10.0, 20.0)},

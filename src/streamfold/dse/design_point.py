@@ -3,7 +3,9 @@
 Presets (``folding_preset``):
 - ``folded``: PE = SIMD = 1 everywhere (smallest, slowest);
 - ``cycles=N``: per node, the least parallel legal folding reaching N cycles per frame
-  (SIMD raised before PE, as FINN's SetFolding does);
+  (SIMD raised before PE, as FINN's SetFolding does; a depthwise VVAU widens SIMD only
+  with PE = channels, the one legal pairing); a sliding window then takes its consumer's
+  input width (``window_simd``);
 - ``balanced``: ``cycles=`` the fastest fully-folded node's cycles, so no node is the
   bottleneck by more than folding granularity.
 FIFO depths default to two input vectors of a matrix-vector consumer (one frame for a fully
@@ -23,7 +25,7 @@ from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph, Node
-from streamfold.ir.ops import MaxPool, Mvau, SlidingWindow
+from streamfold.ir.ops import MaxPool, Mvau, SlidingWindow, Vvau
 
 __all__ = [
     "DesignPoint",
@@ -87,16 +89,33 @@ def for_cycles(
 
 
 def window_simd(graph: Graph, node: Node, chosen: Mapping[str, NodeFolding]) -> int | None:
-    """The SIMD of the matrix-vector unit a sliding window ``node`` feeds, when it divides the
-    window's input channels (the window can then match it: no width converter between them,
-    as FINN sets a ConvolutionInputGenerator's SIMD from its MVAU); else None."""
+    """The SIMD a sliding window ``node`` takes from the unit it feeds (as FINN sets a
+    ConvolutionInputGenerator's SIMD from its MVAU or VVAU), when it divides the window's input
+    channels; else None.
+
+    A matrix-vector unit: its SIMD (no width converter between them). A vector-vector unit
+    (depthwise): its PE, which always divides the channels. Its input word is PE channels of one
+    kernel position (SIMD 1: the same width, no converter) or, with SIMD > 1 and PE = channels,
+    SIMD whole positions (a converter widens the window's words; ``hw.vvau.params``)."""
     consumers = graph.consumers(node.output.name)
     if not isinstance(node.op, SlidingWindow) or len(consumers) != 1:
         return None
-    if not isinstance(consumers[0].op, Mvau):
+    consumer = consumers[0]
+    if isinstance(consumer.op, Vvau):
+        return chosen[consumer.name].pe
+    if not isinstance(consumer.op, Mvau):
         return None
-    simd = chosen[consumers[0].name].simd
+    simd = chosen[consumer.name].simd
     return simd if graph.value(node.inputs[0]).shape[0] % simd == 0 else None
+
+
+def _in_elems(op: object, folding: NodeFolding) -> int | None:
+    """Elements per input word of a matrix-vector (SIMD) or vector-vector (PE * SIMD) unit."""
+    if isinstance(op, Mvau):
+        return folding.simd
+    if isinstance(op, Vvau):
+        return folding.pe * folding.simd
+    return None
 
 
 def _cycles(graph: Graph, point: DesignPoint, name: str) -> int:
@@ -115,7 +134,8 @@ def with_fifos(
     ahead. Into a sliding window or max pool, and from a sliding window into its per-pixel
     matrix-vector unit when their words are the same width, there is none: the window buffer
     and the blocks' own output FIFOs decouple them (measured: CNV runs at its predicted
-    interval, tests/test_cnv_hw.py). A window narrower than its unit's SIMD fills each vector
+    interval, tests/test_cnv_hw.py); the same holds for a window into an equally wide
+    depthwise vector-vector unit. A window narrower than its unit's SIMD fills each vector
     through a width converter, so it gets a FIFO of two vectors to deliver them in a burst
     (without it CNV ran 35 % slower). Elsewhere it holds two input vectors of a matrix-vector
     consumer, or two pixels.
@@ -131,7 +151,9 @@ def with_fifos(
         consumers = graph.consumers(node.output.name)
         consumer = consumers[0].op if len(consumers) == 1 else None
         channels = node.output.shape[0]
-        same_width = isinstance(consumer, Mvau) and point.folding(consumers[0].name).simd == elems
+        same_width = (
+            consumer is not None and _in_elems(consumer, point.folding(consumers[0].name)) == elems
+        )
         if isinstance(consumer, SlidingWindow | MaxPool) or (
             isinstance(node.op, SlidingWindow) and same_width
         ):

@@ -16,7 +16,9 @@ Reproduced from Xilinx/finn ``src/finn/transformation/fpgadataflow/set_folding.p
   channels, as in a first layer of 3 channels) it is folded on its own like every streaming
   node: its lanes (SIMD) raised through the divisors of its channels until its cycles are
   strictly below the target, as FINN does for ConvolutionInputGenerator, pooling and padding.
-Not reproduced: VVAU (depthwise convolution), absent from our graphs.
+- a depthwise VVAU raises PE through the divisors of its channels until its cycles are
+  strictly below the target, then, with PE = channels, SIMD through the divisors of its kernel
+  positions (FINN's ``depthwise_op_exceptions``); its sliding window takes the VVAU's PE.
 FIFO depths follow the preset rule (``design_point``), as for every other strategy.
 """
 
@@ -30,6 +32,7 @@ from streamfold.dse.design_point import DesignPoint, window_simd, with_fifos
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
+from streamfold.ir.ops import Vvau
 
 MVAU_WWIDTH_MAX = 36  # FINN's default weight-stream width limit per PE (bits)
 
@@ -48,6 +51,8 @@ def _fold_node(
     simds = sorted({f.simd for f in legal})
     pes = sorted({f.pe for f in legal})
     folding = NodeFolding(mem_style=mem_style)
+    if isinstance(graph.node(name).op, Vvau):
+        return _fold_vvau(block, params, folding, pes, simds, target)
     weight_bits = getattr(getattr(params, "weight_dtype", None), "bits", 0)
     if len(simds) > 1:
         for simd in simds:
@@ -60,6 +65,21 @@ def _fold_node(
                 break
     for pe in pes:
         folding = replace(folding, pe=pe)
+        if block.cycles(params, folding) < target:
+            break
+    return folding
+
+
+def _fold_vvau(
+    block: Any, params: Any, folding: NodeFolding, pes: list[int], simds: list[int], target: int
+) -> NodeFolding:
+    """PE up to the channels first, then SIMD (legal only with PE = channels)."""
+    for pe in pes:
+        folding = replace(folding, pe=pe)
+        if block.cycles(params, folding) < target:
+            return folding
+    for simd in simds:
+        folding = replace(folding, simd=simd)
         if block.cycles(params, folding) < target:
             break
     return folding

@@ -16,12 +16,14 @@ from streamfold.hw.pad.block import PAD
 from streamfold.hw.swg.block import SWG
 from streamfold.hw.thresholding.block import THRESHOLDING
 from streamfold.hw.upsample.block import UPSAMPLE
+from streamfold.hw.vvau.block import VVAU
 from streamfold.ir.graph import Node
 
 BLOCKS: dict[type, Block[Any]] = {
     b.op_type: b
     for b in (
         MVAU,
+        VVAU,
         THRESHOLDING,
         PAD,
         SWG,

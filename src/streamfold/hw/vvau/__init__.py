@@ -1,0 +1,1 @@
+"""VVAU: the vector-vector-activation unit (depthwise convolution per pixel)."""

@@ -1,0 +1,37 @@
+"""VVAU: the Block record of the vector-vector-activation unit (Vvau nodes)."""
+
+from __future__ import annotations
+
+from streamfold.hw.block import Block, NodeFolding
+from streamfold.hw.vvau import cost
+from streamfold.hw.vvau.model import vvau
+from streamfold.hw.vvau.params import VvauParams, check_folding, foldings, params_of
+from streamfold.hw.vvau.rtl import instance
+from streamfold.ir.ops import Vvau
+
+
+def needed(params: VvauParams, folding: NodeFolding) -> int:
+    """The first output word needs the first pixel's words up to its last kernel fold's first
+    channel fold."""
+    nf, sf = params.channels // folding.pe, params.kernel // folding.simd
+    return (sf - 1) * nf + 1
+
+
+def out_elems(params: VvauParams, folding: NodeFolding) -> int:
+    """One output per PE lane."""
+    return folding.pe
+
+
+VVAU: Block[VvauParams] = Block(
+    op_type=Vvau,
+    params=params_of,
+    foldings=foldings,
+    check_folding=check_folding,
+    model=vvau,
+    cycles=cost.cycles,
+    latency=cost.latency,
+    rtl=instance,
+    needed=needed,
+    out_elems=out_elems,
+    paced=True,
+)

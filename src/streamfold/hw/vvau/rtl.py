@@ -1,0 +1,86 @@
+"""The sf_vvau instance for a node: parameters and memory images.
+
+Images (layout also in the header of sf_vvau.v), one word per line in hexadecimal:
+- ``{name}_weights.hex``: SF * NF words of PE * SIMD weights; word sf * NF + nf holds at element
+  p * SIMD + s the weight of channel nf * PE + p at kernel position sf * SIMD + s (bipolar:
+  bit 1 = +1).
+- ``{name}_thresholds.hex`` (with thresholds only): NF words of PE * n thresholds; word nf holds
+  at element p * n + k threshold k of channel nf * PE + p, clamped to the accumulator's range
+  and stored in ``threshold_dtype`` (a per-tensor row is repeated for every channel).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.thresholding.image import hex_image, threshold_image
+from streamfold.hw.vvau.params import VvauParams, check_folding
+
+SOURCE = Path(__file__).with_name("sf_vvau.v")
+
+
+def weight_words(params: VvauParams, folding: NodeFolding) -> npt.NDArray[np.int64]:
+    """The weight image as [SF * NF, PE * SIMD] element values (layout in the docstring)."""
+    nf, sf = params.channels // folding.pe, params.kernel // folding.simd
+    w = params.weight.array.astype(np.int64)
+    if params.weight_dtype.bipolar:
+        w = (w + 1) // 2
+    words = w.reshape(nf, folding.pe, sf, folding.simd).transpose(2, 0, 1, 3)
+    out: npt.NDArray[np.int64] = words.reshape(sf * nf, folding.pe * folding.simd)
+    return out
+
+
+def weight_image(params: VvauParams, folding: NodeFolding) -> str:
+    """The weight memory image for ``folding``."""
+    return hex_image(weight_words(params, folding), params.weight_dtype.bits)
+
+
+def instance(params: VvauParams, folding: NodeFolding, name: str) -> RtlInstance:
+    """An sf_vvau instance named ``name`` with images ``{name}_weights.hex`` (+ thresholds)."""
+    check_folding(name, params, folding)
+    x, w, acc, out = params.in_dtype, params.weight_dtype, params.acc_dtype, params.out_dtype
+    weight_file = f"{name}_weights.hex"
+    memories = [(weight_file, weight_image(params, folding))]
+    thresh_file, t_bits = "", 1
+    if params.thresholds is not None:
+        thresh_file = f"{name}_thresholds.hex"
+        t_dtype, image = threshold_image(
+            params.thresholds.array, params.channels, folding.pe, acc.min, acc.max
+        )
+        memories.append((thresh_file, image))
+        t_bits = t_dtype.bits
+    thresholded = params.thresholds is not None and not out.bipolar
+    parameters: tuple[tuple[str, int | str], ...] = (
+        ("C", params.channels),
+        ("K", params.kernel),
+        ("PE", folding.pe),
+        ("SIMD", folding.simd),
+        ("IN_BITS", x.bits),
+        ("IN_SIGNED", int(x.signed)),
+        ("IN_BIPOLAR", int(x.bipolar)),
+        ("W_BITS", w.bits),
+        ("W_SIGNED", int(w.signed)),
+        ("W_BIPOLAR", int(w.bipolar)),
+        ("ACC_BITS", acc.bits),
+        ("ACC_SIGNED", int(acc.signed)),
+        ("N_THRESH", params.n_thresholds),
+        ("T_BITS", t_bits),
+        ("OUT_BITS", out.bits),
+        ("OUT_MIN", out.min if thresholded else 0),
+        ("OUT_BIPOLAR", int(out.bipolar)),
+        ("MEM_STYLE", folding.mem_style.value),
+        ("WEIGHT_FILE", weight_file),
+        ("THRESH_FILE", thresh_file),
+    )
+    return RtlInstance(
+        module="sf_vvau",
+        sources=(SOURCE,),
+        parameters=parameters,
+        memories=tuple(memories),
+        stream_in=StreamFormat(x, folding.pe * folding.simd, params.pixels * params.in_features),
+        stream_out=StreamFormat(out, folding.pe, params.pixels * params.channels),
+    )

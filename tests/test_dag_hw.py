@@ -85,7 +85,7 @@ RANDOM_SEEDS = [*range(4)] + [pytest.param(s, marks=pytest.mark.slow) for s in r
 
 
 # Convolutions with a hardware block today (a grouped one that is not depthwise has none).
-HARDWARE = ("dense",)
+HARDWARE = ("dense", "depthwise")
 
 
 @pytest.mark.rtl

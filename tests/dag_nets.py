@@ -183,12 +183,16 @@ class Step:
 
 
 def random_plan(
-    seed: int, steps: int = 6, groupings: tuple[str, ...] = ("dense", "depthwise", "grouped")
+    seed: int,
+    steps: int = 6,
+    groupings: tuple[str, ...] = ("dense", "depthwise", "grouped"),
+    bipolar: bool = True,
 ) -> tuple[tuple[int, int, int], list[Step]]:
     """A seeded random DAG over an input ``(C, H, W)``: convolutions (dense, depthwise,
     grouped, among ``groupings``; strided), residual adds of equally shaped tensors,
     concatenations, max pools. The random draws do not depend on ``groupings``: a convolution
-    whose grouping is left out becomes dense."""
+    whose grouping is left out becomes dense; without ``bipolar`` a 1-bit activation is
+    unsigned (binary) rather than bipolar (hardware zero-pads, and bipolar has no 0)."""
     rng = np.random.default_rng(seed)
     shape = (int(rng.choice([1, 2])), 6, 6)
     shapes = [(int(rng.choice([2, 4])), 6, 6)]  # tensor 0: the stem's output
@@ -205,11 +209,13 @@ def random_plan(
             stride = int(rng.choice([1, 2])) if h >= 4 else 1
             kernel = int(rng.choice([1, 3]))
             bits, signed = int(rng.integers(1, 5)), bool(rng.integers(2))
+            signed = signed and (bipolar or bits > 1)
             plan.append(Step("conv", (i,), out, kernel, stride, groups, bits, signed))
             shapes.append((out, (h - 1) // stride + 1, (w - 1) // stride + 1))
             continue
         if kind == "add":  # a residual branch: a 3x3 convolution of i, added back to i
             bits, signed = int(rng.integers(1, 5)), bool(rng.integers(2))
+            signed = signed and (bipolar or bits > 1)
             plan.append(Step("conv", (i,), c, 3, 1, 1, bits, signed))
             plan.append(Step("add", (i, len(shapes)), bits=int(rng.integers(2, 5))))
             shapes += [(c, h, w), (c, h, w)]
@@ -275,10 +281,12 @@ class RandomDag(nn.Module):
 
 
 def random_dag(
-    seed: int, groupings: tuple[str, ...] = ("dense", "depthwise", "grouped")
+    seed: int,
+    groupings: tuple[str, ...] = ("dense", "depthwise", "grouped"),
+    bipolar: bool = True,
 ) -> tuple[nn.Module, tuple[int, int, int]]:
     """A seeded random DAG after a few training steps on random data, in eval mode."""
-    shape, plan = random_plan(seed, groupings=groupings)
+    shape, plan = random_plan(seed, groupings=groupings, bipolar=bipolar)
     torch.manual_seed(seed)
     model = RandomDag(shape, plan)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)

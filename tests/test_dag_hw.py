@@ -91,6 +91,6 @@ HARDWARE = ("dense", "depthwise")
 @pytest.mark.rtl
 @pytest.mark.parametrize("seed", RANDOM_SEEDS)
 def test_random_dag_bit_exact_at_predicted_rate(tmp_path, rtl_cache, seed):
-    model, shape = random_dag(seed, HARDWARE)
+    model, shape = random_dag(seed, HARDWARE, bipolar=False)
     x = torch.from_numpy(np.random.default_rng(seed).random((3, *shape)).astype(np.float32))
     check_in_rtl(model, x, shape, "folded", tmp_path / "b", stall=0.2)

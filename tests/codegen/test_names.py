@@ -19,6 +19,7 @@ from torch import nn
 from cnn_nets import calibrated
 from streamfold.codegen.top import TOP, stitch, write_build
 from streamfold.codegen.verilog import KEYWORDS, MAX_IDENT, is_identifier, legal_identifiers
+from streamfold.cost.fifo_sizing import with_sized_fifos
 from streamfold.dse.design_point import folding_preset
 from streamfold.flow import to_kernels
 from streamfold.frontend.torch import export, input_codes
@@ -145,10 +146,7 @@ def _conv(cin: int, cout: int, k: int, signed: bool = False) -> nn.Sequential:
 
 class _Branchy(nn.Module):
     """The newer kernels: Upsample, a fork into two branches joined by Concat, a residual Add
-    around a 1x1 convolution (another fork), DepthToSpace, then pooled FC. Input [2, 3, 3].
-
-    (Around a 3x3 convolution the residual deadlocks in Verilator today: the skip FIFO is
-    sized too small; reported on issue 12.)"""
+    around a 3x3 convolution (another fork), DepthToSpace, then pooled FC. Input [2, 3, 3]."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -158,7 +156,7 @@ class _Branchy(nn.Module):
         self.narrow, self.wide = _conv(4, 4, 1), _conv(4, 4, 3, signed=True)
         self.cat = QuantConcat()
         self.mixed = Requantizer(2)
-        self.res = _conv(8, 8, 1, signed=True)
+        self.res = _conv(8, 8, 3, signed=True)
         self.add = QuantAdd(2)
         self.shuffle = nn.PixelShuffle(2)
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -188,10 +186,11 @@ def test_pytorch_style_names_build_on_joins_forks_and_upsampling(
     graph = _renamed(to_kernels(export_module(model, shape)), MORE_UGLY)
     kinds = {type(n.op) for n in graph.nodes}
     assert {Upsample, DepthToSpace, Add, Concat, Mvau, SlidingWindow, Pad} <= kinds
-    design = stitch(graph, folding_preset(graph, "balanced"))
+    point = with_sized_fifos(graph, folding_preset(graph, "balanced"))  # joins need them
+    design = stitch(graph, point)
     assert "fork" in {s.kind for s in design.stages}
     out = write_build(design, tmp_path / "a")
-    again = write_build(stitch(graph, folding_preset(graph, "balanced")), tmp_path / "b")
+    again = write_build(stitch(graph, point), tmp_path / "b")
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         assert path.read_bytes() == (again / path.relative_to(out)).read_bytes(), path
     manifest = json.loads((out / "manifest.json").read_text())

@@ -266,19 +266,13 @@ def qonnx_execute(path: Path, x: np.ndarray) -> np.ndarray:
     return np.concatenate([execute_onnx(wrapper, {inp: row[None]})[out] for row in x])
 
 
-def input_codes(imported: ImportedModel, x: np.ndarray) -> np.ndarray:
-    """One frame at a time: the exports reshape to batch 1 (``x.view(1, -1)`` is traced with
-    the export's batch), which ``input_codes`` on a whole batch does not yet undo (issue 11)."""
-    return np.concatenate([imported.input_codes(row[None]) for row in x])
-
-
 def assert_matches_qonnx(imported: ImportedModel, model: CorpusModel, reference: Path) -> None:
     """Output codes identical to qonnx's logits read back through the output scale; logits
     equal within float32 rounding."""
     x = model.sample(FRAMES)
     ref = qonnx_execute(reference, x).reshape(FRAMES, -1).astype(np.float64)
     graph = imported.graph
-    codes = run_single(graph, input_codes(imported, x)).reshape(FRAMES, -1)
+    codes = run_single(graph, imported.input_codes(x)).reshape(FRAMES, -1)
     scale = graph.scale(graph.outputs[0])
     assert scale is not None
     mul = np.array([float(m) for m in scale.mul])
@@ -302,7 +296,7 @@ def rtl_outputs(
 
     kernels = to_kernels(imported.graph)
     build = write_build(stitch(kernels, folding_preset(kernels, "balanced")), out_dir)
-    codes = input_codes(imported, model.sample(FRAMES, seed=2))
+    codes = imported.input_codes(model.sample(FRAMES, seed=2))
     expected = run_single(imported.graph, codes).reshape(FRAMES, -1)
     kernel_out = run_single(kernels, codes).reshape(FRAMES, -1)
     got, _ = simulate_build(build, codes, stall_in=stall, stall_out=stall, seed=1)

@@ -5,8 +5,15 @@ exact reference bit for bit.
 
 Exports are made here, in a temporary directory, by the installed Brevitas 0.13 (TorchScript
 exporter, and ``dynamo=True``: torch.export + onnxscript). The default suite keeps TFC-W1A1
-(both exporters, import and Verilator) and CNV-W1A1 (TorchScript, import); the rest is marked
-slow (a dynamo export of CNV alone takes 30-50 s, CNV in Verilator ~90 s).
+(both exporters, import, batch and Verilator), CNV-W1A1 (TorchScript, import and batch),
+same-pad (TorchScript, import and Verilator) and INT8-input (TorchScript import, dynamo in
+Verilator); the rest is marked slow (a dynamo export of CNV alone takes 15-30 s, CNV in
+Verilator ~90 s).
+
+    python -m pytest tests/frontend/test_brevitas_corpus.py -m "slow or not slow"
+
+runs all of it (7 models x 2 exporters: import, check and Verilator; 2.5 minutes on 2 cores
+with a warm Verilator cache).
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 from brevitas_models import MODELS, assert_matches_qonnx, cleaned, export, rtl_outputs
 
 from streamfold.cli import main
+from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx import import_qonnx
 from streamfold.frontend.qonnx.check import check_onnx
 
@@ -29,6 +38,9 @@ DEFAULT = {
     ("TFC-W1A1", "dynamo", "import"),
     ("TFC-W1A1", "dynamo", "rtl"),
     ("CNV-W1A1", "torchscript", "import"),
+    ("TFC-W1A1", "torchscript", "batch"),
+    ("TFC-W1A1", "dynamo", "batch"),
+    ("CNV-W1A1", "torchscript", "batch"),
     ("same-pad", "torchscript", "import"),
     ("same-pad", "torchscript", "rtl"),
     ("INT8-input", "torchscript", "import"),
@@ -36,9 +48,9 @@ DEFAULT = {
 }
 
 
-def _cases(test: str) -> list[object]:
+def _cases(test: str, models: tuple[str, ...] = tuple(MODELS)) -> list[object]:
     cases: list[object] = []
-    for name in MODELS:
+    for name in models:
         for exporter in ("torchscript", "dynamo"):
             marks: list[pytest.MarkDecorator] = []
             if (name, exporter, test) not in DEFAULT:
@@ -63,7 +75,9 @@ def exported(corpus_dir: Path, name: str, exporter: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(("name", "exporter"), _cases("import"))
-def test_import_matches_qonnx(corpus_dir: Path, name: str, exporter: str) -> None:
+def test_import_matches_qonnx(
+    corpus_dir: Path, capsys: pytest.CaptureFixture[str], name: str, exporter: str
+) -> None:
     raw, clean = exported(corpus_dir, name, exporter)
     for path in (raw, clean):
         report = check_onnx(path)
@@ -71,7 +85,15 @@ def test_import_matches_qonnx(corpus_dir: Path, name: str, exporter: str) -> Non
         assert report.imported is not None
         assert_matches_qonnx(report.imported, MODELS[name], clean)
     assert import_qonnx(raw).graph.nodes  # the plain entry point agrees with check
-    assert main(["check", str(raw)]) == 0  # prints the table
+    capsys.readouterr()
+    assert main(["check", str(raw)]) == 0
+    table, summary = capsys.readouterr().out.rstrip("\n").split("\n\n")
+    lines = table.splitlines()
+    assert lines[0].split() == ["node", "op", "converts", "why", "not"]
+    nodes = [n for n in onnx.load(str(raw)).graph.node if n.op_type != "Constant"]
+    assert [line.split()[:2] for line in lines[1:]] == [[n.name, n.op_type] for n in nodes]
+    assert summary == f"{raw}: {len(nodes)} of {len(nodes)} nodes convert, 0 unsupported; " \
+        "the model converts"  # fmt: skip
 
 
 @pytest.mark.rtl
@@ -83,3 +105,21 @@ def test_rtl_matches_reference(
     expected, kernel_out, got = rtl_outputs(import_qonnx(raw), MODELS[name], tmp_path / "b")
     np.testing.assert_array_equal(kernel_out, expected)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(("name", "exporter"), _cases("batch", ("TFC-W1A1", "CNV-W1A1")))
+def test_input_codes_of_a_batch(corpus_dir: Path, name: str, exporter: str) -> None:
+    """The exports trace ``x.view(x.shape[0], -1)`` with batch 1 (a constant Reshape to
+    ``[1, -1]``): ``input_codes`` on several frames equals it frame by frame, and a batch in
+    the wrong shape is refused naming the expected one."""
+    raw, _ = exported(corpus_dir, name, exporter)
+    imported = import_qonnx(raw)
+    x = MODELS[name].sample(5, seed=3)
+    codes = imported.input_codes(x)
+    assert codes.shape == (5, *imported.graph.inputs[0].shape)
+    frames = np.concatenate([imported.input_codes(row[None]) for row in x])
+    np.testing.assert_array_equal(codes, frames)
+    assert len(np.unique(codes.reshape(5, -1), axis=0)) == 5  # the frames differ
+    shape = ", ".join(map(str, MODELS[name].input_shape))
+    with pytest.raises(FrontendError, match=rf"must have shape \[batch, {shape}\], not \[5, "):
+        imported.input_codes(x.reshape(5, -1, 2))

@@ -147,19 +147,20 @@ def cnn(pool: str = "GlobalAveragePool") -> onnx.ModelProto:
     return net.model(net.node("Div", [h, net.const(np.float32(4.0))]))
 
 
-def trunc_net(version: int) -> onnx.ModelProto:
-    """MatMul accumulator -> Trunc (v1: 8 -> 4 bits; v2: output scale 16x, 4-bit signed)."""
+def trunc_net(version: int, scale: Any = 0.5, out_scale: Any = 4.0) -> onnx.ModelProto:
+    """MatMul accumulator (scale 0.5) -> Trunc (v1: 8 -> 4 bits; v2: output scale 8x, 4-bit
+    signed); ``scale`` and ``out_scale`` may be per channel (3)."""
     net = Net((1, 4))
     h = net.quant("x", 1.0, 4, signed=True)
     w = np.array([[3, -2, 1], [1, 1, -3], [2, 0, 1], [-1, 3, 2]], np.float32)
     h = net.node("MatMul", [h, net.quant(net.const(w * 0.5), 0.5, 3)])
-    s, z = net.const(0.5), net.const(0.0)
+    s, z = net.const(scale), net.const(0.0)
     if version == 1:
         h = net.node(
             "Trunc", [h, s, z, net.const(8.0), net.const(4.0)], QONNX, rounding_mode="FLOOR"
         )
     else:
-        ins = [h, s, z, net.const(8.0), net.const(4.0), net.const(4.0)]
+        ins = [h, s, z, net.const(8.0), net.const(out_scale), net.const(4.0)]
         h = net.node("Trunc", ins, QONNX, rounding_mode="ROUND", signed=1, narrow=0)
     return net.model(
         net.node("MatMul", [h, net.const(np.eye(3, dtype=np.float32))]), qonnx_opset=version

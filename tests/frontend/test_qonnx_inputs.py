@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 from test_qonnx_helpers import Net, qonnx_execute, run_imported
 
+from streamfold.cli import main
 from streamfold.errors import FrontendError
 from streamfold.frontend.qonnx import InputQuant, import_qonnx, parse_input_quant
+from streamfold.ir import parse_graph
 from streamfold.ir.dtypes import BIPOLAR, IntType
+from streamfold.sim.exact import dequantize, run_single
 
 
 def _annotate(model: onnx.ModelProto, datatype: str, tensor: str = "x") -> onnx.ModelProto:
@@ -198,10 +202,6 @@ def test_input_codes_name_the_expected_shape() -> None:
 
 
 def test_cli_show_takes_input_quant(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-    from pathlib import Path
-
-    from streamfold.cli import main
-
     path = Path(str(tmp_path)) / "float_input.onnx"
     onnx.save(_float_input_net(), str(path))
     assert main(["show", str(path)]) == 1
@@ -211,8 +211,6 @@ def test_cli_show_takes_input_quant(tmp_path: object, capsys: pytest.CaptureFixt
 
 
 def test_load_graph_takes_input_quant_for_onnx_files_only(tmp_path: object) -> None:
-    from pathlib import Path
-
     from streamfold.errors import StreamfoldError
     from streamfold.flow import load_graph
 
@@ -221,3 +219,65 @@ def test_load_graph_takes_input_quant_for_onnx_files_only(tmp_path: object) -> N
     assert load_graph(path, "uint4").inputs[0].dtype == IntType(4, False)
     with pytest.raises(StreamfoldError, match=r"^builtin:cnv-w1a1: input_quant applies to \.onnx"):
         load_graph("builtin:cnv-w1a1", "int8")
+
+
+# build and explore of a float-input model from the command line --------------------------------
+@pytest.fixture
+def float_model(tmp_path: Path) -> Path:
+    path = tmp_path / "float_input.onnx"
+    onnx.save(_float_input_net(), str(path))
+    return path
+
+
+@pytest.mark.parametrize("command", ["build", "explore"])
+def test_cli_without_input_quant_names_the_option(
+    float_model: Path, tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main([command, str(float_model), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "declare its quantization with --input-quant" in err
+    assert not out.exists()
+
+
+def test_cli_build_takes_input_quant(
+    float_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The build computes the model on the declared grid: its kernel graph, on the codes
+    ``input_codes`` makes of inputs on that grid, gives qonnx's outputs exactly."""
+    out = tmp_path / "hw"
+    assert main(["build", str(float_model), "-o", str(out), "--input-quant", "fixed<8,4>"]) == 0
+    assert "frames/s" in capsys.readouterr().out
+    graph = parse_graph((out / "graph.hw.sfir").read_text())
+    assert graph.inputs[0].dtype == IntType(8, True)
+    x = (np.random.default_rng(9).integers(-128, 128, (12, 5)) / 16).astype(np.float32)
+    codes = import_qonnx(float_model, input_quant="fixed<8,4>").input_codes(x)
+    np.testing.assert_array_equal(codes, x * 16)
+    real = dequantize(run_single(graph, codes), graph.scale(graph.outputs[0]))
+    np.testing.assert_array_equal(real, qonnx_execute(onnx.load(str(float_model)), x))
+    assert main(["sim", str(out), "--frames", "4", "-q"]) == 0
+
+
+@pytest.mark.slow  # a Verilator build (~20 s)
+@pytest.mark.rtl
+def test_cli_build_with_input_quant_runs_in_verilator(
+    float_model: Path, tmp_path: Path, rtl_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "hw"
+    assert main(["build", str(float_model), "-o", str(out), "--input-quant", "int8"]) == 0
+    assert main(["sim", str(out), "--rtl", "--frames", "8", "--stall", "0.25", "-q"]) == 0
+    assert "outputs equal the reference bit for bit" in capsys.readouterr().out
+
+
+def test_cli_explore_takes_input_quant(
+    float_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    point = tmp_path / "point.json"
+    argv = ["explore", str(float_model), "--input-quant", "uint4", "-o", str(point)]
+    assert main(argv) == 0
+    assert "wrote" in capsys.readouterr().out
+    out = tmp_path / "hw"
+    argv = ["build", str(float_model), "-o", str(out), "--input-quant", "uint4"]
+    assert main([*argv, "--folding", str(point)]) == 0
+    assert parse_graph((out / "graph.hw.sfir").read_text()).inputs[0].dtype == IntType(4, False)

@@ -161,6 +161,11 @@ CASES = [
     pytest.param(conv1d, (1, 3, 10), id="conv1d-bn"),
     pytest.param(lambda: trunc_net(1), (1, 4), id="trunc-v1"),
     pytest.param(lambda: trunc_net(2), (1, 4), id="trunc-v2"),
+    pytest.param(  # per-channel ratios 8, 16 and 6 (qonnx rounds it to 8 in log2)
+        lambda: trunc_net(2, np.float32([0.5, 0.25, 0.5]), np.float32([4, 4, 3])),
+        (1, 4),
+        id="trunc-v2-per-channel",
+    ),
     pytest.param(lambda: threshold_net(), (1, 4), id="multithreshold"),
     pytest.param(
         lambda: tiny(("Mul", {"c": -0.75}), ("Quant", {"scale": 0.5, "bits": 3, "mode": "FLOOR"})),

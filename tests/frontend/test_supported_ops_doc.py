@@ -23,6 +23,10 @@ def test_table_follows_the_importer() -> None:
     assert rows["Concat"].on_constants and rows["Concat"].on_activations  # channel joins
     assert rows["Reshape"].before_input_quant and not rows["MatMul"].before_input_quant
     assert "Tanh" not in rows
+    assert "qonnx.custom_op.channels_last" in rows["Conv"].domains
+    assert "qonnx.custom_op.channels_last" not in rows["MatMul"].domains
+    assert "FloatQuant" not in rows
+    assert "`FloatQuant` (float quantization)" in supported_ops_markdown()
 
 
 def test_check_mode_exit_codes(tmp_path: Path) -> None:

@@ -332,7 +332,7 @@ def _layout_qconst(node: OnnxNode, q: QConst, rest: list[Array]) -> QConst:
     return QConst(apply(q.codes), apply(np.ascontiguousarray(scale)), q.dtype, apply(q.value))
 
 
-_UNSUPPORTED_QONNX = {  # QONNX/FINN custom ops, named for what they do
+UNSUPPORTED_QONNX = {  # QONNX/FINN custom ops refused by name, for what they do
     "FloatQuant": "float quantization",
     "QuantAvgPool2d": "quantized average pooling",
     "Im2Col": "FINN's lowered convolution windows",
@@ -350,7 +350,7 @@ def _check_domain(node: OnnxNode) -> None:
                 f"{where}: domain must be one of {', '.join(QONNX_DOMAINS)}, not {node.domain!r}"
             )
     elif node.domain in QONNX_DOMAINS:
-        what = _UNSUPPORTED_QONNX.get(op)
+        what = UNSUPPORTED_QONNX.get(op)
         raise FrontendError(
             f"{where}: op {op}{f' ({what})' if what else ''} is not supported; supported QONNX "
             f"ops: {', '.join(QONNX_OPS)}"

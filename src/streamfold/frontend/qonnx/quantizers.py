@@ -22,6 +22,7 @@ from streamfold.frontend.qonnx.values import (
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Value
 from streamfold.ir.ops import IntArray, MultiThreshold, Op
+from streamfold.quant.exact import Fractions, per_channel
 
 if TYPE_CHECKING:
     from streamfold.frontend.qonnx.importer import Walker
@@ -107,23 +108,33 @@ def quant_on_act(w: Walker, node: OnnxNode, act: Act, consts: list[Any]) -> Act:
     )
 
 
+def _positive(values: Fractions, where: str, what: str) -> Fractions:
+    if any(v <= 0 for v in values):
+        got = ", ".join(str(v) for v in values)
+        raise FrontendError(f"{where}: {what} must be positive, not {got}")
+    return values
+
+
 def _trunc(node: OnnxNode, act: Act, consts: list[Any], emit: Any, rng: Any) -> Act:
     where = node.where
     if any(np.asarray(c).any() for c in consts[1:2]):
         raise FrontendError(f"{where}: zero point must be 0")
-    scale = act.constant(consts[0], where, "scale")
+    scale = _positive(act.constant(consts[0], where, "scale"), where, "scale")
     y = act.affine(tuple(1 / s for s in scale), (Fraction(0),))
     if act.clipped or any(v.denominator != 1 for v in y.mul + y.add):
         raise FrontendError(f"{where}: input must be integer multiples of its scale")
     mode = numeric.rounding_mode(node, "FLOOR")
     if numeric.trunc_version(node, len(consts) + 1) == 2:  # output scale and bit width; clamps
         out_scale = act.constant(consts[3], where, "output scale")
-        shift = round(np.log2(float(out_scale[0]) / float(scale[0])))
+        _positive(out_scale, where, "output scale")
         bits = int(_scalar(node, consts[4], "output bit width"))
         qrange = numeric.int_range(
             bits, bool(node.attr_int("signed", 1)), bool(node.attr_int("narrow", 0))
         )
-        div = tuple(s * Fraction(2) ** shift for s in scale)
+        n = max(len(scale), len(out_scale))
+        pairs = zip(per_channel(scale, n), per_channel(out_scale, n), strict=True)
+        # qonnx: trunc_scale = 2 ** round(log2(output_scale / scale)), per element
+        div = tuple(s * Fraction(2) ** round(np.log2(float(o / s))) for s, o in pairs)
         return quantize(where, act, div, qrange, mode, out_scale, emit, rng)
     shift = int(
         _scalar(node, consts[2], "input bit width") - _scalar(node, consts[3], "output bit width")

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streamfold.frontend.qonnx import numeric
-from streamfold.frontend.qonnx.dispatch import ACT_OP_TYPES
-from streamfold.frontend.qonnx.importer import HOST_OPS
+from streamfold.frontend.qonnx.dispatch import ACT_OP_TYPES, CHANNELS_LAST
+from streamfold.frontend.qonnx.importer import HOST_OPS, UNSUPPORTED_QONNX
+from streamfold.frontend.qonnx.layout import CHANNELS_LAST_OPS
 from streamfold.frontend.qonnx.model import QONNX_DOMAINS, QONNX_OPS, STANDARD_DOMAINS
 
 DOC = Path("docs") / "supported_ops.md"
@@ -41,13 +42,19 @@ def op_support() -> tuple[OpSupport, ...]:
     return tuple(
         OpSupport(
             op,
-            QONNX_DOMAINS if op in QONNX_OPS else STANDARD_DOMAINS,
+            _op_domains(op),
             op in ACT_OP_TYPES,
             op in HOST_OPS or op in QONNX_OPS,
             op in evaluable,
         )
         for op in ops
     )
+
+
+def _op_domains(op: str) -> tuple[str, ...]:
+    if op in QONNX_OPS:
+        return QONNX_DOMAINS
+    return (*STANDARD_DOMAINS, CHANNELS_LAST) if op in CHANNELS_LAST_OPS else STANDARD_DOMAINS
 
 
 def _domains(domains: tuple[str, ...]) -> str:
@@ -82,10 +89,11 @@ def supported_ops_markdown() -> str:
             yes[s.on_constants],
         )
         rows.append("| " + " | ".join(cells) + " |")
+    refused = ", ".join(f"`{op}` ({what})" for op, what in sorted(UNSUPPORTED_QONNX.items()))
     rows += [
         "",
         "Any other op, or one of these in another domain, is refused with a `FrontendError`",
-        "naming the node.",
+        f"naming the node; these QONNX/FINN custom ops are refused by name: {refused}.",
     ]
     return "\n".join(rows) + "\n"
 

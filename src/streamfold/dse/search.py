@@ -2,13 +2,18 @@
 
 Only the blocks' legal-folding enumerations and the cost models are used (no tools in the loop).
 
-Algorithm. A chain's initiation interval is the slowest stage's cycles, so for a candidate
-interval T (one of the distinct cycle counts of all legal foldings of all nodes) each node can
-be chosen independently: the cheapest legal folding (by estimated LUTs, then BRAM, then FFs)
-whose cycles are at most T, over every memory style the block offers. The per-node costs are
-the kernels' own estimates; every design that is returned is re-estimated whole (kernels,
-width converters and FIFOs, ``cost.design_cost.estimate_design``), and that whole estimate is
-what is checked against the device and reported.
+Algorithm. A pipeline's initiation interval, a chain's or a DAG's (forks and joins), is the
+slowest stage's cycles on any path, so for a candidate interval T (one of the distinct cycle
+counts of all legal foldings of all nodes) each node can be chosen independently: the cheapest
+legal folding (by estimated LUTs, then BRAM, then FFs) whose cycles are at most T, over every
+memory style the block offers. The per-node costs are the kernels' own estimates; every design
+that is returned is re-estimated whole (kernels, forks, width converters and FIFOs,
+``cost.design_cost.estimate_design``), and that whole estimate is what is checked against the
+device and reported. Where the graph branches, the FIFO depths of the fork edges are derived
+for the chosen folding (``design_point.with_fork_fifos``, from ``cost.fifo_sizing``), so their
+cost is in the estimate; a join (add, concat) has one SIMD for both inputs and is chosen like
+pooling (fewest lanes), its inputs reaching it through width converters where the producers
+differ, which the whole-design refinement (``Space.refine``) weighs.
 
 - ``min-resources``: T = the largest candidate interval reaching the frames/s at the clock.
 - ``max-fps``: the smallest T whose design fits (binary search over the candidates: the

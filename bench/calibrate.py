@@ -34,11 +34,16 @@ import numpy as np
 from streamfold.cost import design_cost
 from streamfold.cost import resources as res
 from streamfold.cost.devices import Family
+from streamfold.hw.add.params import AddParams
+from streamfold.hw.add.rtl import instance as add_instance
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.concat.params import ConcatParams
+from streamfold.hw.concat.rtl import instance as concat_instance
 from streamfold.hw.depthtospace.params import DepthToSpaceParams
 from streamfold.hw.depthtospace.rtl import instance as depthtospace_instance
 from streamfold.hw.dwc.rtl import dwc_instance
 from streamfold.hw.fifo.rtl import fifo_instance
+from streamfold.hw.fork.rtl import fork_instance
 from streamfold.hw.globalpool.params import GlobalPoolParams
 from streamfold.hw.globalpool.rtl import instance as globalpool_instance
 from streamfold.hw.maxpool.params import MaxPoolParams
@@ -180,6 +185,53 @@ class DwcConfig:
         return dwc_instance(
             StreamFormat(IntType(self.elem_bits, False), self.in_elems, vector), self.out_elems
         )
+
+
+@dataclass(frozen=True)
+class ForkConfig:
+    width: int
+
+    block = "fork"
+
+    def instance(self) -> RtlInstance:
+        return fork_instance(StreamFormat(IntType(self.width, False), 1, 64))
+
+
+@dataclass(frozen=True)
+class AddConfig:
+    channels: int
+    x0: str
+    k0: int
+    x1: str
+    k1: int
+    simd: int
+
+    block = "add"
+
+    def build(self) -> tuple[AddParams, NodeFolding]:
+        x0, x1 = IntType.parse(self.x0), IntType.parse(self.x1)
+        return AddParams(self.channels, 16, x0, x1, self.k0, self.k1), NodeFolding(1, self.simd)
+
+    def instance(self) -> RtlInstance:
+        return add_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class ConcatConfig:
+    channels0: int
+    channels1: int
+    x0: str
+    x1: str
+    simd: int
+
+    block = "concat"
+
+    def build(self) -> tuple[ConcatParams, NodeFolding]:
+        x0, x1 = IntType.parse(self.x0), IntType.parse(self.x1)
+        return ConcatParams(self.channels0, self.channels1, 16, x0, x1), NodeFolding(1, self.simd)
+
+    def instance(self) -> RtlInstance:
+        return concat_instance(*self.build(), "cal")
 
 
 def _dims(h: int, w: int) -> tuple[int, ...]:
@@ -336,6 +388,9 @@ Config = (
     | GlobalPoolConfig
     | UpsampleConfig
     | DepthToSpaceConfig
+    | ForkConfig
+    | AddConfig
+    | ConcatConfig
 )
 D, B, R = "distributed", "block", "registers"
 
@@ -565,6 +620,47 @@ def depthtospace_grid() -> tuple[list[Config], list[Config]]:
     return cal, held
 
 
+def fork_grid() -> tuple[list[Config], list[Config]]:
+    f = ForkConfig
+    cal: list[Config] = [f(w) for w in (1, 4, 16, 64)]
+    held: list[Config] = [f(8), f(32), f(128)]
+    return cal, held
+
+
+def add_grid() -> tuple[list[Config], list[Config]]:
+    a = AddConfig
+    cal: list[Config] = [
+        a(16, "u2", 1, "u2", 1, 1),
+        a(16, "u4", 1, "u4", 1, 4),
+        a(16, "i4", 3, "u2", 1, 8),
+        a(32, "u2", 1, "i8", 5, 4),
+        a(64, "u4", 7, "u4", 2, 16),
+    ]
+    held: list[Config] = [
+        a(16, "u2", 1, "u2", 1, 8),
+        a(32, "u4", 3, "u4", 1, 4),
+        a(24, "i4", 1, "i4", 1, 6),
+    ]
+    return cal, held
+
+
+def concat_grid() -> tuple[list[Config], list[Config]]:
+    c = ConcatConfig
+    cal: list[Config] = [
+        c(8, 8, "u2", "u2", 1),
+        c(16, 16, "u4", "u4", 4),
+        c(32, 16, "u2", "u4", 8),
+        c(64, 64, "i8", "i8", 16),
+        c(16, 48, "u2", "u2", 2),
+    ]
+    held: list[Config] = [
+        c(16, 16, "u2", "u2", 4),
+        c(24, 8, "u4", "u4", 8),
+        c(32, 32, "u4", "i4", 2),
+    ]
+    return cal, held
+
+
 GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "mvau": mvau_grid,
     "vvau": vvau_grid,
@@ -577,6 +673,9 @@ GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "globalpool": globalpool_grid,
     "upsample": upsample_grid,
     "depthtospace": depthtospace_grid,
+    "fork": fork_grid,
+    "add": add_grid,
+    "concat": concat_grid,
 }
 
 
@@ -635,9 +734,29 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
     if isinstance(config, SwgConfig | PadConfig | MaxPoolConfig | GlobalPoolConfig
                   | UpsampleConfig | DepthToSpaceConfig | VvauConfig):  # fmt: skip
         return _describe_stream(config, family)
+    if isinstance(config, ForkConfig | AddConfig | ConcatConfig):
+        return _describe_join(config)
     cost = fifo_cost if isinstance(config, FifoConfig) else dwc_cost
     inst = config.instance()
     return cost.lut_features(inst), cost.ff_features(inst), cost.memories(inst)
+
+
+def _describe_join(
+    config: ForkConfig | AddConfig | ConcatConfig,
+) -> tuple[res.Features, res.Features, Any]:
+    """(LUT features, FF features, no memories) of a fork, add or concat configuration."""
+    from streamfold.hw.add import cost as add_cost
+    from streamfold.hw.concat import cost as concat_cost
+    from streamfold.hw.fork import cost as fork_cost
+
+    if isinstance(config, ForkConfig):
+        inst = config.instance()
+        return fork_cost.lut_features(inst), fork_cost.ff_features(inst), ()
+    if isinstance(config, AddConfig):
+        ap, f = config.build()
+        return add_cost.lut_features(ap, f), add_cost.ff_features(ap, f), ()
+    cp, f = config.build()
+    return concat_cost.lut_features(cp, f), concat_cost.ff_features(cp, f), ()
 
 
 def _describe_stream(

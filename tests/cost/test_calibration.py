@@ -42,6 +42,9 @@ TOLERANCE_PCT = {
     "globalpool": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "upsample": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
     "depthtospace": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "fork": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "add": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
+    "concat": {"lut": (10.0, 20.0), "ff": (10.0, 20.0)},
 }
 TFC_LUT_TOLERANCE_PCT = 10.0
 

@@ -136,9 +136,12 @@ def estimate_design(design: Design, dev: Device, clock_mhz: float) -> DesignEsti
     pipeline = estimate_pipeline(design)
     cycles = {s.name: s.cycles for s in pipeline.stages}
     layers = []
+    first, x = design.graph.nodes[0].name, design.graph.inputs[0].name
     for node in design.graph.nodes:
         used = Resources()
-        for stage in (s for s in design.stages if s.node == node.name):
+        # the graph input's glue (forks where several nodes read it) counts in the first layer
+        owners = {node.name, x} if node.name == first else {node.name}
+        for stage in (s for s in design.stages if s.node in owners):
             used = used + stage_resources(design, stage, dev.family)
         folding = design.point.folding(node.name)
         layers.append(LayerEstimate(node.name, folding, cycles[node.name], used))

@@ -2,13 +2,18 @@
 
 Only the blocks' legal-folding enumerations and the cost models are used (no tools in the loop).
 
-Algorithm. A chain's initiation interval is the slowest stage's cycles, so for a candidate
-interval T (one of the distinct cycle counts of all legal foldings of all nodes) each node can
-be chosen independently: the cheapest legal folding (by estimated LUTs, then BRAM, then FFs)
-whose cycles are at most T, over every memory style the block offers. The per-node costs are
-the kernels' own estimates; every design that is returned is re-estimated whole (kernels,
-width converters and FIFOs, ``cost.design_cost.estimate_design``), and that whole estimate is
-what is checked against the device and reported.
+Algorithm. A pipeline's initiation interval, a chain's or a DAG's (forks and joins), is the
+slowest stage's cycles on any path, so for a candidate interval T (one of the distinct cycle
+counts of all legal foldings of all nodes) each node can be chosen independently: the cheapest
+legal folding (by estimated LUTs, then BRAM, then FFs) whose cycles are at most T, over every
+memory style the block offers. The per-node costs are the kernels' own estimates; every design
+that is returned is re-estimated whole (kernels, forks, width converters and FIFOs,
+``cost.design_cost.estimate_design``), and that whole estimate is what is checked against the
+device and reported. Where the graph branches, the FIFO depths of the fork edges are derived
+for the chosen folding (``design_point.with_fork_fifos``, from ``cost.fifo_sizing``), so their
+cost is in the estimate; a join (add, concat) has one SIMD for both inputs and is chosen like
+pooling (fewest lanes), its inputs reaching it through width converters where the producers
+differ, which the whole-design refinement (``Space.refine``) weighs.
 
 - ``min-resources``: T = the largest candidate interval reaching the frames/s at the clock.
 - ``max-fps``: the smallest T whose design fits (binary search over the candidates: the
@@ -39,24 +44,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamfold import validate
-from streamfold.cost.design_cost import (
-    DesignEstimate,
-    LayerEstimate,
-    block_cost_module,
-    estimate_design,
-)
+from streamfold.cost.design_cost import DesignEstimate, block_cost_module, estimate_design
 from streamfold.cost.devices import Device
-from streamfold.cost.estimate import StageCost, follow, glue_cost, kernel_stage
 from streamfold.design import stitch
-from streamfold.dse.design_point import DesignPoint, check_fifo_depth, with_fifos
+from streamfold.design.point import edge_names
+from streamfold.dse.design_point import (
+    DesignPoint,
+    check_fifo_depth,
+    with_fifos,
+    with_fork_fifos,
+)
+from streamfold.dse.fast_estimate import Kernel, estimate_point
 from streamfold.errors import FoldingError, ResourceError
 from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
-from streamfold.hw.dwc import cost as dwc_cost
-from streamfold.hw.fifo import cost as fifo_cost
-from streamfold.hw.glue import glue
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
+from streamfold.ir.graph import Node as GraphNode
 from streamfold.ir.ops import Mvau, SlidingWindow, Thresholding
 from streamfold.synth.resources import Resources, Utilisation, utilisation
 
@@ -79,6 +83,20 @@ class _Node:
     options: tuple[tuple[NodeFolding, int], ...]  # (folding, cycles), slowest first
     compute: bool  # weights or thresholds: chosen by resources; else by fewest lanes
     window: _Node | None = None  # the sliding window feeding this node, folded with it
+
+
+def _windows(graph: Graph) -> dict[str, str]:
+    """Matrix-vector unit -> the sliding window feeding it alone, chosen with it."""
+    out = {}
+    for node in graph.nodes:
+        producer = graph.producer(node.inputs[0]) if isinstance(node.op, Mvau) else None
+        if (
+            producer is not None
+            and isinstance(producer.op, SlidingWindow)
+            and len(graph.consumers(producer.output.name)) == 1
+        ):
+            out[node.name] = producer.name
+    return out
 
 
 # (LUT, BRAM, FF, lanes): the order in which equally fast foldings are preferred
@@ -106,38 +124,43 @@ class Space:
     _chosen: dict[tuple[str, int, int], tuple[NodeFolding, ...]] = field(
         init=False, default_factory=dict
     )
-    _formats: dict[tuple[str, NodeFolding], tuple[StreamFormat, StreamFormat]] = field(
+    _formats: dict[tuple[str, NodeFolding], tuple[tuple[StreamFormat, ...], StreamFormat]] = field(
         init=False, default_factory=dict
     )
     _by_name: dict[str, _Node] = field(init=False, default_factory=dict)
+    _edges: tuple[str, ...] = field(init=False, default=())  # edges with their own FIFO depth
 
     def __post_init__(self) -> None:
+        windows = _windows(self.graph)
+        absorbed = set(windows.values())
+        built = {n.name: self._node(n) for n in self.graph.nodes}
         nodes: list[_Node] = []
         for node in self.graph.nodes:
-            block = block_of(node)
-            params = block.params(self.graph, node)
-            legal = (f for f in block.foldings(params) if f.mem_style in self.styles)
-            opts = [(f, int(block.cycles(params, f))) for f in legal]
-            if not opts:
-                styles = ", ".join(sorted(m.value for m in self.styles))
-                raise FoldingError(f"{node.name}: has no legal folding with memory style {styles}")
-            opts.sort(key=lambda o: (-o[1], o[0].pe * o[0].simd, o[0].pe))
-            compute = isinstance(node.op, (Mvau, Thresholding))
-            window = None
-            previous = nodes[-1] if nodes else None
-            if (
-                isinstance(node.op, Mvau)
-                and previous is not None
-                and previous.block.op_type is SlidingWindow
-                and node.inputs == (self.graph.node(previous.name).output.name,)
-            ):
-                window = nodes.pop()
-                opts = [(f, max(c, self._window_cycles(window, f, c))) for f, c in opts]
+            if node.name in absorbed:
+                continue
+            unit = built[node.name]
+            if node.name in windows:
+                window = built[windows[node.name]]
+                opts = [(f, max(c, self._window_cycles(window, f, c))) for f, c in unit.options]
                 opts.sort(key=lambda o: (-o[1], o[0].pe * o[0].simd, o[0].pe))
-            nodes.append(_Node(node.name, block, params, tuple(opts), compute, window))
+                unit = replace(unit, options=tuple(opts), window=window)
+            nodes.append(unit)
         self.nodes = tuple(nodes)
         self._by_name = {n.name: n for n in nodes}
         self._by_name.update({n.window.name: n.window for n in nodes if n.window is not None})
+        self._edges = edge_names(self.graph)
+
+    def _node(self, node: GraphNode) -> _Node:
+        block = block_of(node)
+        params = block.params(self.graph, node)
+        legal = (f for f in block.foldings(params) if f.mem_style in self.styles)
+        opts = [(f, int(block.cycles(params, f))) for f in legal]
+        if not opts:
+            styles = ", ".join(sorted(m.value for m in self.styles))
+            raise FoldingError(f"{node.name}: has no legal folding with memory style {styles}")
+        opts.sort(key=lambda o: (-o[1], o[0].pe * o[0].simd, o[0].pe))
+        compute = isinstance(node.op, (Mvau, Thresholding))
+        return _Node(node.name, block, params, tuple(opts), compute)
 
     # ---------------------------------------------------------------- per-node costs
     def resources(self, node: _Node, folding: NodeFolding) -> Resources:
@@ -239,7 +262,13 @@ class Space:
         """The cheapest design point at ``interval``, with FIFO depths by the preset rule."""
         if price is None:
             price = self.price(interval)
-        return with_fifos(self.graph, DesignPoint(self.choose(interval, price)), self.params)
+        return self.fifos(DesignPoint(self.choose(interval, price)))
+
+    def fifos(self, point: DesignPoint) -> DesignPoint:
+        """``point`` with FIFO depths: by the preset rule (``with_fifos``), and where the graph
+        branches on every fork edge (``with_fork_fifos``: in front of joins derived from the
+        cycle model)."""
+        return with_fork_fifos(self.graph, with_fifos(self.graph, point, self.params))
 
     def refine(
         self, interval: int, clock_mhz: float, price: int | None = None, rounds: int = 2
@@ -247,8 +276,9 @@ class Space:
         """``point(interval)`` improved on whole-design resources: the per-node choice cannot
         see the width converters and FIFOs between nodes, so each node in turn tries its
         ``REFINE_OPTIONS`` cheapest foldings meeting ``interval`` and keeps the one that makes
-        the whole design (kernels, converters, FIFOs; LUTs + price x BRAM) cheapest, without
-        slowing it past ``interval``; up to ``rounds`` passes."""
+        the whole design (kernels, converters, forks, FIFOs; LUTs + price x BRAM) cheapest,
+        without slowing it past ``interval``; up to ``rounds`` passes. Trials take FIFO depths
+        by the preset rule; the result's join FIFOs are then sized (``fifos``)."""
         if price is None:
             price = self.price(interval)
         chosen = dict(self.choose(interval, price))
@@ -277,8 +307,7 @@ class Space:
                         chosen, best, improved = trial, c, True
             if not improved:
                 break
-        point = DesignPoint(tuple((n, chosen[n]) for n in order))
-        return with_fifos(self.graph, point, self.params)
+        return self.fifos(DesignPoint(tuple((n, chosen[n]) for n in order)))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -288,6 +317,13 @@ class Space:
     # ---------------------------------------------------------------- whole designs
     def check(self, point: DesignPoint) -> None:
         """``design_point.check_design`` with the space's parameters."""
+        for edge, _ in point.fifos:
+            if edge not in self._edges:
+                known = ", ".join(self._edges) or "none: no value has several consumers"
+                raise FoldingError(
+                    f"{edge}: the design point gives a FIFO depth for an edge the graph does "
+                    f"not have; edges with their own depth: {known}"
+                )
         for name, _ in point.nodes:
             if name not in self._by_name:
                 raise FoldingError(f"{name}: the design point names a node the graph does not have")
@@ -297,48 +333,37 @@ class Space:
             node.block.check_folding(node.name, node.params, folding)
             check_fifo_depth(node.name, folding)
 
-    def _formats_of(self, node: _Node, folding: NodeFolding) -> tuple[StreamFormat, StreamFormat]:
+    def _formats_of(
+        self, node: _Node, folding: NodeFolding
+    ) -> tuple[tuple[StreamFormat, ...], StreamFormat]:
         """The kernel's input and output stream formats, as its RTL instance gives them."""
         key = (node.name, replace(folding, fifo_depth=2))
         if key not in self._formats:
             p = node.params
             if isinstance(p, MvauParams):  # sf_mvau's instance, without its weight images
                 self._formats[key] = (
-                    StreamFormat(p.in_dtype, folding.simd, p.pixels * p.in_features),
+                    (StreamFormat(p.in_dtype, folding.simd, p.pixels * p.in_features),),
                     StreamFormat(p.out_dtype, folding.pe, p.pixels * p.out_features),
                 )
             else:
                 inst = node.block.rtl(p, folding, node.name)
-                self._formats[key] = (inst.stream_in, inst.stream_out)
+                self._formats[key] = (inst.streams_in, inst.stream_out)
         return self._formats[key]
+
+    def _kernel(self, point: DesignPoint, name: str) -> Kernel:
+        node = self._by_name[name]
+        folding = point.folding(name)
+        streams_in, out = self._formats_of(node, folding)
+        return Kernel(node.block, node.params, streams_in, out, self.resources(node, folding))
 
     def estimate(self, point: DesignPoint, clock_mhz: float) -> DesignEstimate:
         """``estimate_design(stitch(graph, point), ...)`` from the space's cached parameters
-        and resources: the same stages (kernel, width converter when the word sizes differ,
-        FIFO), resources and pipeline model, without generating RTL (tests/dse check that the
-        two agree)."""
-        family = self.device.family
-        nodes = [self._by_name[n.name] for n in self.graph.nodes]
-        formats = [self._formats_of(n, point.folding(n.name)) for n in nodes]
-        costs: list[StageCost] = []
-        layers: list[LayerEstimate] = []
-        for k, node in enumerate(nodes):
-            folding = point.folding(node.name)
-            fmt_in, out = formats[k]
-            words = (fmt_in.words, out.words)
-            kernel = kernel_stage(node.name, node.block, node.params, folding, words)
-            costs.append(kernel)
-            cycles = kernel.cycles
-            used = self.resources(node, folding)
-            last = k + 1 == len(nodes)
-            elems = out.elems if last else formats[k + 1][0].elems
-            for stage, kind, rtl in glue(node.name, out, elems, folding.fifo_depth, last):
-                costs.append(glue_cost(stage, kind, rtl))
-                cost = dwc_cost if kind == "dwc" else fifo_cost
-                used = used + cost.resources(rtl, family)
-            layers.append(LayerEstimate(node.name, folding, cycles, used))
-        pipeline = follow(costs, formats[0][0].words)
-        return DesignEstimate(self.device, clock_mhz, tuple(layers), pipeline)
+        and resources: the same stages (kernels, forks, width converters, FIFOs), resources
+        and pipeline model, without generating RTL (``dse.fast_estimate``; tests/dse check
+        that the two agree)."""
+        return estimate_point(
+            self.graph, point, lambda name: self._kernel(point, name), self.device, clock_mhz
+        )
 
 
 # Foldings per node the whole-design refinement (Space.refine) tries, cheapest first.

@@ -20,17 +20,32 @@ def latency(params: AddParams, folding: NodeFolding) -> int:
     return 1
 
 
-def _product_bits(k: int, bits: int) -> int:
-    """Adder bits of a constant multiplication: one partial sum per set bit of |k| beyond
-    the first (shift-add), each ``bits`` wide."""
-    return max(0, bin(abs(k)).count("1") - 1) * bits
+def _csd_digits(k: int) -> int:
+    """Nonzero digits of |k| in canonical signed-digit form (7 = 8 - 1: two digits)."""
+    k, digits = abs(k), 0
+    while k:
+        if k & 1:
+            digits += 1
+            k -= 2 - (k & 3)  # ...01 -> subtract 1; ...11 -> add 1
+        k >>= 1
+    return digits
+
+
+def _product_bits(k: int, in_bits: int, out_bits: int) -> int:
+    """Adder bits of a constant multiplication by shift-add/subtract: one adder per signed
+    digit of |k| beyond the first, each as wide as the product (at most the output)."""
+    width = min(out_bits, in_bits + abs(k).bit_length())
+    return max(0, _csd_digits(k) - 1) * width
 
 
 def lut_features(params: AddParams, folding: NodeFolding) -> dict[str, float]:
-    """Per lane: the output adder and the constant multiplications (shift-add)."""
+    """Per lane: the output adder and the constant multiplications (shift-add); Yosys
+    (bench/calibrate.py) showed ``x * 7`` costing one subtraction, hence signed digits."""
     w = params.out_dtype.bits
     lanes = folding.simd
-    mult = _product_bits(params.k0, w) + _product_bits(params.k1, w)
+    mult = _product_bits(params.k0, params.in0.bits, w) + _product_bits(
+        params.k1, params.in1.bits, w
+    )
     return {"const": 1.0, "adder_bits": lanes * w, "product_bits": lanes * mult}
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
 from streamfold.hw.mvau.params import MvauParams, check_folding
 from streamfold.hw.thresholding.image import hex_image, threshold_image
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.ops import IntArray
 
 SOURCE = Path(__file__).with_name("sf_mvau.v")
 
@@ -31,26 +33,31 @@ def weight_image(params: MvauParams, folding: NodeFolding) -> str:
     return hex_image(words.reshape(nf * sf, folding.pe * folding.simd), params.weight_dtype.bits)
 
 
-def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance:
-    """An sf_mvau instance named ``name`` with images ``{name}_weights.hex`` (+ thresholds)."""
-    check_folding(name, params, folding)
-    x, w, acc, out = params.in_dtype, params.weight_dtype, params.acc_dtype, params.out_dtype
+def unit_parameters(
+    name: str,
+    weights: str,
+    thresholds: IntArray | None,
+    rows: int,
+    pe: int,
+    types: tuple[IntType, IntType, IntType, IntType],
+    n_thresholds: int,
+    mem_style: MemStyle,
+) -> tuple[tuple[tuple[str, int | str], ...], tuple[tuple[str, str], ...]]:
+    """The parameters an sf_mvau and an sf_vvau share (from ``IN_BITS`` on) and their memory
+    images: ``{name}_weights.hex`` holding ``weights``, and ``{name}_thresholds.hex`` when the
+    unit has ``thresholds`` (``rows`` channels, ``pe`` per word). ``types``: input, weight,
+    accumulator and output types."""
+    x, w, acc, out = types
     weight_file = f"{name}_weights.hex"
-    memories = [(weight_file, weight_image(params, folding))]
+    memories = [(weight_file, weights)]
     thresh_file, t_bits = "", 1
-    if params.thresholds is not None:
+    if thresholds is not None:
         thresh_file = f"{name}_thresholds.hex"
-        t_dtype, image = threshold_image(
-            params.thresholds.array, params.out_features, folding.pe, acc.min, acc.max
-        )
+        t_dtype, image = threshold_image(thresholds.array, rows, pe, acc.min, acc.max)
         memories.append((thresh_file, image))
         t_bits = t_dtype.bits
-    thresholded = params.thresholds is not None and not out.bipolar
+    thresholded = thresholds is not None and not out.bipolar
     parameters: tuple[tuple[str, int | str], ...] = (
-        ("MW", params.in_features),
-        ("MH", params.out_features),
-        ("PE", folding.pe),
-        ("SIMD", folding.simd),
         ("IN_BITS", x.bits),
         ("IN_SIGNED", int(x.signed)),
         ("IN_BIPOLAR", int(x.bipolar)),
@@ -59,20 +66,44 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
         ("W_BIPOLAR", int(w.bipolar)),
         ("ACC_BITS", acc.bits),
         ("ACC_SIGNED", int(acc.signed)),
-        ("N_THRESH", params.n_thresholds),
+        ("N_THRESH", n_thresholds),
         ("T_BITS", t_bits),
         ("OUT_BITS", out.bits),
         ("OUT_MIN", out.min if thresholded else 0),
         ("OUT_BIPOLAR", int(out.bipolar)),
-        ("MEM_STYLE", folding.mem_style.value),
+        ("MEM_STYLE", mem_style.value),
         ("WEIGHT_FILE", weight_file),
         ("THRESH_FILE", thresh_file),
+    )
+    return parameters, tuple(memories)
+
+
+def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance:
+    """An sf_mvau instance named ``name`` with images ``{name}_weights.hex`` (+ thresholds)."""
+    check_folding(name, params, folding)
+    types = (params.in_dtype, params.weight_dtype, params.acc_dtype, params.out_dtype)
+    shared, memories = unit_parameters(
+        name,
+        weight_image(params, folding),
+        params.thresholds,
+        params.out_features,
+        folding.pe,
+        types,
+        params.n_thresholds,
+        folding.mem_style,
+    )
+    parameters: tuple[tuple[str, int | str], ...] = (
+        ("MW", params.in_features),
+        ("MH", params.out_features),
+        ("PE", folding.pe),
+        ("SIMD", folding.simd),
+        *shared,
     )
     return RtlInstance(
         module="sf_mvau",
         sources=(SOURCE,),
         parameters=parameters,
-        memories=tuple(memories),
-        stream_in=StreamFormat(x, folding.simd, params.pixels * params.in_features),
-        stream_out=StreamFormat(out, folding.pe, params.pixels * params.out_features),
+        memories=memories,
+        stream_in=StreamFormat(params.in_dtype, folding.simd, params.pixels * params.in_features),
+        stream_out=StreamFormat(params.out_dtype, folding.pe, params.pixels * params.out_features),
     )

@@ -17,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
-from streamfold.hw.thresholding.image import hex_image, threshold_image
+from streamfold.hw.mvau.rtl import unit_parameters
+from streamfold.hw.thresholding.image import hex_image
 from streamfold.hw.vvau.params import VvauParams, check_folding
 
 SOURCE = Path(__file__).with_name("sf_vvau.v")
@@ -42,45 +43,30 @@ def weight_image(params: VvauParams, folding: NodeFolding) -> str:
 def instance(params: VvauParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_vvau instance named ``name`` with images ``{name}_weights.hex`` (+ thresholds)."""
     check_folding(name, params, folding)
-    x, w, acc, out = params.in_dtype, params.weight_dtype, params.acc_dtype, params.out_dtype
-    weight_file = f"{name}_weights.hex"
-    memories = [(weight_file, weight_image(params, folding))]
-    thresh_file, t_bits = "", 1
-    if params.thresholds is not None:
-        thresh_file = f"{name}_thresholds.hex"
-        t_dtype, image = threshold_image(
-            params.thresholds.array, params.channels, folding.pe, acc.min, acc.max
-        )
-        memories.append((thresh_file, image))
-        t_bits = t_dtype.bits
-    thresholded = params.thresholds is not None and not out.bipolar
+    types = (params.in_dtype, params.weight_dtype, params.acc_dtype, params.out_dtype)
+    shared, memories = unit_parameters(
+        name,
+        weight_image(params, folding),
+        params.thresholds,
+        params.channels,
+        folding.pe,
+        types,
+        params.n_thresholds,
+        folding.mem_style,
+    )
     parameters: tuple[tuple[str, int | str], ...] = (
         ("C", params.channels),
         ("K", params.kernel),
         ("PE", folding.pe),
         ("SIMD", folding.simd),
-        ("IN_BITS", x.bits),
-        ("IN_SIGNED", int(x.signed)),
-        ("IN_BIPOLAR", int(x.bipolar)),
-        ("W_BITS", w.bits),
-        ("W_SIGNED", int(w.signed)),
-        ("W_BIPOLAR", int(w.bipolar)),
-        ("ACC_BITS", acc.bits),
-        ("ACC_SIGNED", int(acc.signed)),
-        ("N_THRESH", params.n_thresholds),
-        ("T_BITS", t_bits),
-        ("OUT_BITS", out.bits),
-        ("OUT_MIN", out.min if thresholded else 0),
-        ("OUT_BIPOLAR", int(out.bipolar)),
-        ("MEM_STYLE", folding.mem_style.value),
-        ("WEIGHT_FILE", weight_file),
-        ("THRESH_FILE", thresh_file),
+        *shared,
     )
+    x, out = params.in_dtype, params.out_dtype
     return RtlInstance(
         module="sf_vvau",
         sources=(SOURCE,),
         parameters=parameters,
-        memories=tuple(memories),
+        memories=memories,
         stream_in=StreamFormat(x, folding.pe * folding.simd, params.pixels * params.in_features),
         stream_out=StreamFormat(out, folding.pe, params.pixels * params.channels),
     )

@@ -73,13 +73,6 @@ class Design:
                 return stage.rtl.stream_out
         raise IRError("design: no stage drives the top output")  # pragma: no cover
 
-    def producer(self, stream: str) -> Stage | None:
-        """The stage driving ``stream``; None for the top input."""
-        for stage in self.stages:
-            if stream in stage.outputs:
-                return stage
-        return None
-
 
 @dataclass(frozen=True)
 class _Sink:

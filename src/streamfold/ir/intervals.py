@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from streamfold.ir.dtypes import IntType
+from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.ops import (
     Add,
     Concat,
@@ -81,3 +81,12 @@ def join_interval(op: Op, xs: tuple[IntType, ...]) -> tuple[int, int] | None:
         case Concat():
             return min(x.min for x in xs), max(x.max for x in xs)
     return None
+
+
+def join_type(op: Op, xs: tuple[IntType, ...]) -> IntType | None:
+    """The output type of a multi-input op: a Concat of inputs of one type keeps it, otherwise
+    the narrowest type holding ``join_interval``; None for an op that is not a join."""
+    if isinstance(op, Concat) and all(x == xs[0] for x in xs):
+        return xs[0]
+    interval = join_interval(op, xs)
+    return None if interval is None else narrowest(*interval)

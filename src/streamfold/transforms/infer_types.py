@@ -7,9 +7,8 @@ from dataclasses import replace
 from streamfold.errors import IRError
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Value
-from streamfold.ir.intervals import join_interval, output_interval
+from streamfold.ir.intervals import join_type, output_interval
 from streamfold.ir.ops import (
-    Concat,
     DepthToSpace,
     Flatten,
     MaxPool,
@@ -61,7 +60,5 @@ def _join_type(node: Node, xs: list[IntType | None]) -> IntType:
     if len(known) != len(xs):
         missing = node.inputs[xs.index(None)]
         raise IRError(f"node {node.name}: input {missing!r} must be defined before use")
-    if isinstance(node.op, Concat) and all(x == known[0] for x in known):
-        return known[0]
-    interval = join_interval(node.op, tuple(known))
-    return node.output.dtype if interval is None else narrowest(*interval)
+    joined = join_type(node.op, tuple(known))
+    return node.output.dtype if joined is None else joined

@@ -30,9 +30,8 @@ from dataclasses import replace
 import numpy as np
 
 from streamfold.errors import IRError
-from streamfold.ir.dtypes import narrowest
 from streamfold.ir.graph import Graph, Node, Value
-from streamfold.ir.intervals import join_interval
+from streamfold.ir.intervals import join_type
 from streamfold.ir.ops import (
     KERNEL_TYPES,
     STREAM_TYPES,
@@ -188,12 +187,9 @@ def _two_input_joins(graph: Graph, node: Node) -> list[Node]:
 def _join_value(name: str, op: Add | Concat, a: Value, b: Value) -> Value:
     """A partial join's value: an Add's exact sum range, a Concat's common input type (as
     ``infer_types`` types joins)."""
-    shape = join_shape(op, (a.shape, b.shape))
-    if isinstance(op, Concat) and a.dtype == b.dtype:
-        return Value(name, a.dtype, shape)
-    interval = join_interval(op, (a.dtype, b.dtype))
-    assert interval is not None
-    return Value(name, narrowest(*interval), shape)
+    dtype = join_type(op, (a.dtype, b.dtype))
+    assert dtype is not None
+    return Value(name, dtype, join_shape(op, (a.shape, b.shape)))
 
 
 def _value(name: str, op: Pad | SlidingWindow, x: Value) -> Value:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import NodeFolding, divisors
-from streamfold.ir.dtypes import IntType, narrowest
+from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
+from streamfold.ir.intervals import join_type
 from streamfold.ir.ops import Concat
 
 
@@ -38,10 +39,10 @@ class ConcatParams:
 
     @property
     def out_dtype(self) -> IntType:
-        if self.in0 == self.in1:
-            return self.in0
-        lo, hi = min(self.in0.min, self.in1.min), max(self.in0.max, self.in1.max)
-        return narrowest(lo, hi)
+        """The graph's type of a two-input Concat (``ir.intervals.join_type``)."""
+        joined = join_type(Concat(), (self.in0, self.in1))
+        assert joined is not None
+        return joined
 
     @property
     def channels(self) -> int:

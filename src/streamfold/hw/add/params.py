@@ -19,6 +19,7 @@ from streamfold.errors import IRError
 from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
+from streamfold.ir.intervals import join_interval
 from streamfold.ir.ops import Add
 
 MAX_FACTOR = 1 << 30  # a Verilog integer parameter; the RTL computes modulo 2**WI
@@ -27,11 +28,6 @@ MAX_FACTOR = 1 << 30  # a Verilog integer parameter; the RTL computes modulo 2**
 def kind(dtype: IntType) -> int:
     """The RTL's element kind: 0 unsigned, 1 two's complement, 2 bipolar."""
     return 2 if dtype.bipolar else int(dtype.signed)
-
-
-def _range(dtype: IntType, k: int) -> tuple[int, int]:
-    a, b = dtype.min * k, dtype.max * k
-    return min(a, b), max(a, b)
 
 
 @dataclass(frozen=True)
@@ -60,13 +56,14 @@ class AddParams:
 
     @property
     def sum_range(self) -> tuple[int, int]:
-        (a0, b0), (a1, b1) = _range(self.in0, self.k0), _range(self.in1, self.k1)
-        return a0 + a1, b0 + b1
+        """Every ``x0 * k0 + x1 * k1`` lies in it (``ir.intervals.join_interval``)."""
+        interval = join_interval(Add((self.k0, self.k1)), (self.in0, self.in1))
+        assert interval is not None
+        return interval
 
     @property
     def out_dtype(self) -> IntType:
-        lo, hi = self.sum_range
-        return self.out if self.out is not None else narrowest(min(lo, 0), max(hi, 0))
+        return self.out if self.out is not None else narrowest(*self.sum_range)
 
     @property
     def vector(self) -> int:

@@ -15,6 +15,7 @@ import pytest
 import torch
 from torch import nn
 
+from cnn_nets import run_steady
 from dag_nets import digits, trained
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.design_cost import estimate_design
@@ -35,7 +36,6 @@ from streamfold.flow import to_kernels
 from streamfold.frontend.torch_fx import export_module, input_codes
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import Add, Concat
-from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
 
 CLOCK_MHZ = 100.0
@@ -149,22 +149,29 @@ def test_space_refuses_a_fifo_on_an_edge_the_graph_lacks() -> None:
 
 @pytest.mark.rtl
 @pytest.mark.parametrize(
-    "name", [pytest.param("resnet", marks=pytest.mark.slow), pytest.param("concat")]
+    "name, dev",
+    [
+        pytest.param("resnet", "lfe5u-25f", marks=pytest.mark.slow),
+        # every convolution at the interval: the padding stages wait on bursts and the
+        # FIFOs in front of them hold what their producers make meanwhile (fifo_sizing's
+        # pacing; 704 cycles/frame without it)
+        pytest.param("resnet", "xc7z020"),
+        pytest.param("concat", "xc7z020"),
+    ],
 )
 def test_max_fps_design_is_exact_at_its_predicted_interval(
-    name: str, rtl_cache: Path, tmp_path: Path
+    name: str, dev: str, rtl_cache: Path, tmp_path: Path
 ) -> None:
     model, graph = _net(name)
-    best = _best(name, RTL_DEVICE[name])
+    best = _best(name, dev)
     x, _ = digits(8)
     codes = input_codes(model, x.numpy())
     with torch.no_grad():
         expected = model(x).exact.codes.numpy().reshape(len(x), -1)
     np.testing.assert_array_equal(run_single(graph, codes).reshape(len(x), -1), expected)
-    out = write_build(stitch(graph, best.point), tmp_path / "build")
-    got, run = simulate_build(out, codes, cache_dir=rtl_cache)
+    design = stitch(graph, best.point)
+    out = write_build(design, tmp_path / "build")
+    got, run, first = run_steady(out, design, codes, cache_dir=rtl_cache)
     np.testing.assert_array_equal(got, expected)
-    assert abs(run.cycles_per_frame - best.interval) <= 0.02 * best.interval, (
-        run.cycles_per_frame,
-        best.interval,
-    )
+    measured = run.cycles_per_frame_from(first)
+    assert abs(measured - best.interval) <= 0.02 * best.interval, (measured, best.interval)

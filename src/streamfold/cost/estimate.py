@@ -143,33 +143,78 @@ def follow(costs: Iterable[StageCost], words_in: int) -> PipelineEstimate:
     stage, ``cycles / words_out`` after word j - 1 (else one cycle); the first no sooner than
     ``latency`` after the first input word (after reset, for a stage whose first words need
     no input: padding)."""
-    top = np.arange(words_in, dtype=np.float64)
+    costs = tuple(costs)
+    times = word_times(costs, words_in)
+    return PipelineEstimate(
+        tuple(
+            StageEstimate(c.name, c.kind, c.cycles, c.latency, c.needed, float(t[0]), float(t[-1]))
+            for c, t in zip(costs, times, strict=True)
+        )
+    )
+
+
+def word_times(
+    costs: tuple[StageCost, ...], words_in: int, frames: int = 1
+) -> list[npt.NDArray[np.float64]]:
+    """Per stage, the cycle of each output word of ``frames`` frames (``follow``'s rules,
+    frames back to back: the source offers frame f's words one per cycle from ``f`` times the
+    interval; a stage's words of frame f follow its words of frame f - 1). Every stream is
+    taken to have room for every word (no backpressure): what piles up on an edge is the
+    FIFO depth it needs to keep these times (``cost.fifo_sizing``)."""
+    interval = max(c.cycles for c in costs)
+    top = (np.arange(frames)[:, None] * interval + np.arange(words_in)[None, :]).ravel()
+    top = top.astype(np.float64)
     times: list[npt.NDArray[np.float64]] = []
-    stages = []
     for k, c in enumerate(costs):
         sources = (k - 1,) if c.sources is None else c.sources
         ins = [top if i < 0 else times[i] for i in sources] or [top]
-        needs = c.needs if c.needs is not None else tuple(_linear(c, len(t)) for t in ins)
-        ready = np.full(c.words_out, -np.inf)
-        for t, need in zip(ins, needs, strict=True):
-            have = need >= 0
-            ready[have] = np.maximum(ready[have], t[need[have]])
+        per = [len(t) // frames for t in ins]
+        needs = c.needs if c.needs is not None else tuple(linear_needs(c, n) for n in per)
+        n_out = c.words_out * frames
+        ready = np.full(n_out, -np.inf)
+        for t, need, n in zip(ins, needs, per, strict=True):
+            tiled = np.concatenate([np.where(need >= 0, need + f * n, -1) for f in range(frames)])
+            have = tiled >= 0
+            ready[have] = np.maximum(ready[have], t[tiled[have]])
         start = max(t[0] for t in ins) if ready[0] > -np.inf else 0.0
         spacing = c.cycles / c.words_out if c.paced else 1.0
-        step = spacing * np.arange(c.words_out)
+        step = spacing * np.arange(n_out)
         earliest = ready + c.delay
         earliest[0] = max(earliest[0], start + c.latency)
-        out = np.maximum.accumulate(earliest - step) + step
-        times.append(out)
-        stages.append(
-            StageEstimate(
-                c.name, c.kind, c.cycles, c.latency, c.needed, float(out[0]), float(out[-1])
-            )
+        times.append(np.maximum.accumulate(earliest - step) + step)
+    return times
+
+
+def settling_frames(
+    costs: tuple[StageCost, ...], words_in: int, most: int = 64
+) -> tuple[int, list[npt.NDArray[np.float64]]]:
+    """Frames followed back to back (``word_times``) until every stage keeps the interval over
+    the last two (doubling from 8, at most ``most``), and the word times of that run. A
+    pipeline whose stages wait on each other's bursts starts slower and settles as FIFOs
+    fill; ``first_steady`` says from which frame on its output keeps the interval."""
+    interval = max(c.cycles for c in costs)
+    frames = 8
+    while True:
+        times = word_times(costs, words_in, frames)
+        late = any(
+            t[-1] - t[-1 - c.words_out] > interval + 1e-6 for c, t in zip(costs, times, strict=True)
         )
-    return PipelineEstimate(tuple(stages))
+        if not late or frames >= most:
+            return frames, times
+        frames *= 2
 
 
-def _linear(c: StageCost, words_in: int) -> npt.NDArray[np.int64]:
+def first_steady(costs: tuple[StageCost, ...], words_in: int) -> int:
+    """The first frame whose last output word comes at most an interval (plus one cycle)
+    after the previous frame's, and every later one too (``settling_frames``)."""
+    _, times = settling_frames(costs, words_in)
+    interval = max(c.cycles for c in costs)
+    ends = times[-1][costs[-1].words_out - 1 :: costs[-1].words_out]
+    late = np.flatnonzero(np.diff(ends) > interval + 1.0)
+    return int(late[-1]) + 2 if len(late) else 1
+
+
+def linear_needs(c: StageCost, words_in: int) -> npt.NDArray[np.int64]:
     """The default needs: the first output word needs ``needed`` input words, the last all of
     them, the others evenly between."""
     first = min(c.needed, words_in) - 1

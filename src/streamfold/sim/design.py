@@ -33,8 +33,10 @@ def simulate_build(
     stall_out: float = 0.0,
     seed: int = 0,
     cache_dir: Path | None = None,
+    trace: bool = False,
 ) -> tuple[npt.NDArray[np.int64], RtlRun]:
-    """Outputs of the generated RTL for input codes ``frames``, and the run.
+    """Outputs of the generated RTL for input codes ``frames``, and the run (with ``trace``,
+    every handshake of every internal stream: ``RtlRun.stream_cycles``).
 
     ``frames`` hold graph input values, ``(frames, *shape)`` or flattened channels-first; the
     outputs come back flattened channels-first, ``(frames, elements)``: the layout of the
@@ -74,5 +76,6 @@ def simulate_build(
         seed=seed,
         idle_cycles=int(2 * (interval + latency) * stretch) + 10_000,
         max_cycles=int((latency + (n + 1) * interval) * 2 * stretch) + 100_000,
+        trace=trace,
     )
     return from_stream_order(unpack(result.words_out, fmt_out, n), shape_out), result

@@ -8,6 +8,8 @@
 //   OUT_TXT  written: "i <cycle>" per input handshake, "o <cycle> <hex>" per output handshake,
 //            "s <name> <last move cycle> <tvalid> <tready>" per internal stream (on a stall),
 //            "f <name> <cycle>" per internal stream: its first handshake (when there was one),
+//            "h <index> <cycle>" per internal handshake when SF_TRACE is set in the environment
+//            (index into SF_INTERNAL_STREAMS),
 //            last "end <ok|idle|max|early> <cycles> <seconds> <words in> <words out>"
 // Cycle 0 is the first cycle after reset. Each cycle the inputs are set while clk is low, the
 // design is evaluated, both handshakes are sampled, then clk rises.
@@ -180,6 +182,7 @@ int main(int argc, char** argv) {
     std::vector<Internal> internal = find_internal(ctx.get());
     Rng rng{seed * 0x2545f4914f6cdd1dULL + 1};
     std::vector<uint32_t> wout(OUT_CHUNKS, 0);
+    const bool trace = std::getenv("SF_TRACE") != nullptr;
 
     dut->clk = 0;
     dut->rst_n = 0;
@@ -220,9 +223,11 @@ int main(int argc, char** argv) {
             ++nout;
             last_move = cycle;
         }
-        for (auto& s : internal) {
+        for (std::size_t k = 0; k < internal.size(); ++k) {
+            Internal& s = internal[k];
             if (!s.valid) continue;
             CData v = *s.valid & 1, r = *s.ready & 1;
+            if (trace && v && r) std::fprintf(out, "h %zu %llu\n", k, static_cast<unsigned long long>(cycle));
             if ((v && r) || v != s.last_valid || r != s.last_ready) s.last_move = cycle;
             if (v && r && s.first_handshake < 0) s.first_handshake = static_cast<int64_t>(cycle);
             s.last_valid = v;

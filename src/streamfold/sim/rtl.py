@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,20 @@ class RtlRun:
     sim_cycles_per_second: float
     # first handshake cycle of each internal stream that moved (in internal_streams order)
     stream_first: tuple[tuple[str, int], ...] = ()
+    # with ``trace``: every handshake cycle of each internal stream (in internal_streams order)
+    stream_cycles: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    words_per_frame: int = 1  # output words per frame
+
+    def cycles_per_frame_from(self, first: int) -> float:
+        """Mean cycles between consecutive frames' last output words from frame ``first`` on
+        (``cycles_per_frame`` is from frame 0): the steady state of a pipeline that settles
+        (``cost.estimate.first_steady``). Frame ``first`` must not be the last."""
+        ends = self.out_cycles[self.words_per_frame - 1 :: self.words_per_frame]
+        if not 0 <= first < len(ends) - 1:
+            raise SimulationError(
+                f"cycles_per_frame_from: first must be in [0, {len(ends) - 1}), not {first}"
+            )
+        return (ends[-1] - ends[first]) / (len(ends) - 1 - first)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class _Trace:
     seconds: float
     internal: list[tuple[str, str, int, int]]  # name, last move cycle (or "none"), valid, ready
     first: list[tuple[str, int]]  # name, first handshake cycle
+    handshakes: dict[int, list[int]]  # internal stream index -> handshake cycles (traced)
 
 
 def run(
@@ -90,8 +105,10 @@ def run(
     seed: int = 0,
     max_cycles: int | None = None,
     idle_cycles: int = 10000,
+    trace: bool = False,
 ) -> RtlRun:
-    """Simulate ``b`` until ``out_words`` words came out; SimulationError when it stalls."""
+    """Simulate ``b`` until ``out_words`` words came out; SimulationError when it stalls.
+    ``trace``: record every handshake of the build's internal streams (``stream_cycles``)."""
     _check_run_args(b, words_in, out_words, out_words_per_frame, stall_in, stall_out)
     limit = max_cycles if max_cycles is not None else 1000 + 100 * (len(words_in) + out_words)
     with tempfile.TemporaryDirectory(prefix="streamfold-sim-") as tmp:
@@ -108,12 +125,17 @@ def run(
             str(limit),
             str(idle_cycles),
         ]
-        proc = _execute(cmd, env={}, cwd=b.workdir)
+        proc = _execute(cmd, env={"SF_TRACE": "1"} if trace else {}, cwd=b.workdir)
         if proc.returncode != 0 or not out_txt.is_file():
             raise _tool_error(f"rtl sim of {b.top}", cmd, proc)
-        trace = _parse(out_txt.read_text())
-    _check_finished(b, trace, len(words_in), out_words, idle_cycles, limit)
-    return _summarise(trace, out_words_per_frame)
+        parsed = _parse(out_txt.read_text())
+    _check_finished(b, parsed, len(words_in), out_words, idle_cycles, limit)
+    run = _summarise(parsed, out_words_per_frame)
+    if not trace:
+        return run
+    names = b.internal_streams
+    cycles = tuple((names[k], tuple(c)) for k, c in sorted(parsed.handshakes.items()))
+    return replace(run, stream_cycles=cycles)
 
 
 def _check_run_args(
@@ -146,10 +168,13 @@ def _parse(text: str) -> _Trace:
     words: list[int] = []
     internal: list[tuple[str, str, int, int]] = []
     first: list[tuple[str, int]] = []
+    handshakes: dict[int, list[int]] = {}
     end: list[str] = []
     for line in text.splitlines():
         f = line.split()
-        if f[0] == "i":
+        if f[0] == "h":
+            handshakes.setdefault(int(f[1]), []).append(int(f[2]))
+        elif f[0] == "i":
             ins.append(int(f[1]))
         elif f[0] == "o":
             outs.append(int(f[1]))
@@ -162,7 +187,7 @@ def _parse(text: str) -> _Trace:
             end = f
     if not end:
         raise SimulationError("rtl sim: the harness output must end with an 'end' line")
-    return _Trace(ins, outs, words, end[1], int(end[2]), float(end[3]), internal, first)
+    return _Trace(ins, outs, words, end[1], int(end[2]), float(end[3]), internal, first, handshakes)
 
 
 def _check_finished(
@@ -219,6 +244,7 @@ def _summarise(t: _Trace, per_frame: int) -> RtlRun:
         cycles_per_frame=span / (frames - 1) if frames > 1 else 0.0,
         sim_cycles_per_second=t.cycles / max(t.seconds, 1e-9),
         stream_first=tuple(t.first),
+        words_per_frame=per_frame,
     )
 
 

@@ -58,6 +58,7 @@ class RtlBuild:
     workdir: Path
     in_width: int
     out_width: int
+    internal_streams: tuple[str, ...] = ()  # the streams the harness watches, in its order
 
 
 def find_verilator() -> Verilator:
@@ -158,7 +159,7 @@ def build(
             with _staging(exe_dir) as tmp:
                 _compile(verilator, spec, tmp, _runtime_dir(cache, verilator))
     workdir = _memory_dir(exe_dir, memories)
-    return RtlBuild(top, exe_dir / _EXE, workdir, in_width, out_width)
+    return RtlBuild(top, exe_dir / _EXE, workdir, in_width, out_width, tuple(internal_streams))
 
 
 def _check_spec(spec: _Spec) -> None:

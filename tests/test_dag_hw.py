@@ -1,8 +1,9 @@
 """Residual and concatenating networks in hardware (issue 12): trained briefly on 8x8 digits,
 PyTorch eval == exact executor == Verilator, bit for bit, under 25 % stalls, at the predicted
-interval and latency, with the FIFO depths ``cost.fifo_sizing`` derives; a derived depth
+interval (once settled) and latency, with the FIFO depths ``cost.fifo_sizing`` derives; a derived depth
 halved is refused naming the path, and a design below the minimum deadlocks in Verilator
-(the simulator names the stuck streams). Seeded random DAGs through Verilator."""
+(the simulator names the stuck streams). Seeded random DAGs through Verilator, at the
+predicted interval and latency (within 10 %)."""
 
 from __future__ import annotations
 
@@ -93,4 +94,4 @@ HARDWARE = ("dense", "depthwise")
 def test_random_dag_bit_exact_at_predicted_rate(tmp_path, rtl_cache, seed):
     model, shape = random_dag(seed, HARDWARE, bipolar=False)
     x = torch.from_numpy(np.random.default_rng(seed).random((3, *shape)).astype(np.float32))
-    check_in_rtl(model, x, shape, "folded", tmp_path / "b", stall=0.2)
+    check_in_rtl(model, x, shape, "folded", tmp_path / "b", stall=0.2, latency_rel=0.10)

@@ -132,8 +132,10 @@ def params_of(graph: Graph, node: Node) -> SwgParams:
 
 def word_needs(params: SwgParams, folding: NodeFolding, whole_window: bool = False) -> Any:
     """Per output word (window position by window position, ``(k_h, k_w, c)`` order), the
-    input word it reads: SIMD channels of one input pixel. ``whole_window``: one output word
-    per window and channel group (pooling), needing the window's last pixel."""
+    input word it reads: SIMD channels of one input pixel; the frame's last output word waits
+    for the frame's last input word (sf_swg.v, also inside sf_maxpool.v, takes an unread tail
+    before it completes a frame). ``whole_window``: one output word per window and channel
+    group (pooling), needing the window's last pixel."""
     (_, w), (kh, kw), (sh, sw) = params.in_hw, params.kernel_hw, params.stride_hw
     oh, ow = params.out_hw
     groups = params.channels // folding.simd
@@ -148,4 +150,6 @@ def word_needs(params: SwgParams, folding: NodeFolding, whole_window: bool = Fal
     pixel = (y * w + x)[:, :, None] * groups + np.arange(groups)[None, None, :]
     if params.mmv > 1:
         pixel = pixel.reshape(oh, ow // params.mmv, params.mmv, -1)[:, :, -1]
-    return pixel.reshape(-1).astype(np.int64)
+    needs = pixel.reshape(-1).astype(np.int64)
+    needs[-1] = params.in_vector // folding.simd - 1
+    return needs

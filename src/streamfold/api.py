@@ -236,10 +236,15 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     ``DesignPoint`` or a mapping ``{node: {"pe": 4, "simd": 8}}`` that may leave out the nodes
     the lowering generates (``*_pad``, ``*_swg``, ...: ``dse.design_point.complete_point``).
     ``cycles=N`` that no folding reaches raises FoldingError unless ``allow_slower`` (then a
-    warning, and the fastest folding). ``mem_style`` applies to the presets."""
+    warning, and the fastest folding). ``mem_style`` applies to the presets. A build
+    directory without ``fps`` or ``folding`` keeps its own design point and is the
+    accelerator's ``build_dir``."""
     if fps is not None and folding is not None:
         raise StreamfoldError("compile: give fps or folding, not both")
     graph, quantize = _graph(model, input_shape, input_quant)
+    built = _build_dir(model)
+    if built is not None and fps is None and folding is None:
+        folding = str(built / "design_point.json")  # the build's own design point
     kernels = to_kernels(graph)
     dev = device if not isinstance(device, str) else _device(device)
     reason = ""
@@ -249,7 +254,17 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     else:
         style = MemStyle(mem_style) if isinstance(mem_style, str) else mem_style
         point = design_point(kernels, folding or "folded", style, allow_slower=allow_slower)
-    return Accelerator(graph, kernels, point, dev, clock_mhz, quantize, reason)
+    acc = Accelerator(graph, kernels, point, dev, clock_mhz, quantize, reason)
+    if built is not None and folding == str(built / "design_point.json"):
+        acc.build_dir = built  # simulate and synth use it as it is
+    return acc
+
+
+def _build_dir(model: Any) -> Path | None:
+    """``model`` when it names a build directory (``load_graph`` has verified it), else None."""
+    if isinstance(model, str | Path) and not str(model).startswith("builtin:"):
+        return Path(model) if Path(model).is_dir() else None
+    return None
 
 
 def _device(name: str) -> Device:

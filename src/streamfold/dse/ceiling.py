@@ -32,7 +32,8 @@ class Ceiling:
     why: str  # what in the network fixes the node's fastest folding
 
     def __str__(self) -> str:
-        return f"{self.node}: {self.why}, at least {self.cycles:,} cycles/frame at any folding"
+        cycles = f"{self.cycles:,} cycle{'s' if self.cycles != 1 else ''}/frame"
+        return f"{self.node}: {self.why}, at least {cycles} at any folding"
 
 
 def fastest(graph: Graph, name: str) -> tuple[NodeFolding, int]:

@@ -546,8 +546,9 @@ def min_resources(
     intervals = [t for t in space.intervals() if t <= target]
     limit = ceiling(graph)
     if target < limit.cycles:
+        cycles = clock_mhz * 1e6 / fps
         raise FoldingError(
-            f"{fps:,.0f} frames/s at {clock_mhz:g} MHz ({target:,} cycles/frame): no folding "
+            f"{fps:,.0f} frames/s at {clock_mhz:g} MHz ({cycles:,.6g} cycles/frame): no folding "
             f"reaches it: {limit} ({_fps(clock_mhz, limit.cycles)})"
         )
     if not intervals:

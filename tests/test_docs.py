@@ -28,9 +28,11 @@ def code_blocks(path: Path) -> list[tuple[str | None, str]]:
 
 def run_blocks(path: Path, cwd: Path, *, slow: bool) -> int:
     """Run the file's blocks in one namespace in ``cwd``; returns how many ran."""
+    import torch
+
     namespace: dict[str, object] = {"__name__": "__docs__"}
     ran = 0
-    old = Path.cwd()
+    old, threads = Path.cwd(), torch.get_num_threads()
     os.chdir(cwd)
     try:
         for i, (mark, code) in enumerate(code_blocks(path)):
@@ -41,6 +43,7 @@ def run_blocks(path: Path, cwd: Path, *, slow: bool) -> int:
             ran += 1
     finally:
         os.chdir(old)
+        torch.set_num_threads(threads)  # the tutorial sets one thread
     return ran
 
 
@@ -53,13 +56,16 @@ def test_doc_code_blocks_run(name: str, tmp_path: Path, rtl_cache: Path) -> None
     blocks = code_blocks(ROOT / name)
     assert blocks, f"{name} has no python blocks"
     assert not [m for m, _ in blocks if m == "skip-test"], f"{name}: a block is skipped"
-    assert run_blocks(ROOT / name, tmp_path, slow=False) >= 1
+    assert run_blocks(ROOT / name, tmp_path, slow=False) == len([m for m, _ in blocks if not m])
 
 
 @pytest.mark.slow
 @pytest.mark.rtl
-def test_tutorial_runs_in_full(tmp_path: Path, rtl_cache: Path) -> None:
-    path = ROOT / "docs/tutorial.md"
+@pytest.mark.synth
+@pytest.mark.parametrize("name", ["docs/user_guide.md", "docs/tutorial.md"])
+def test_doc_runs_in_full_with_synthesis(name: str, tmp_path: Path, rtl_cache: Path) -> None:
+    path = ROOT / name
+    assert "slow-test" in [m for m, _ in code_blocks(path)]
     assert run_blocks(path, tmp_path, slow=True) == len(code_blocks(path))
 
 

@@ -113,9 +113,9 @@ class Accelerator:
         codes = self.input_codes(x)
         shape = self.kernels.inputs[0].shape
         if backend == "exact":
-            from streamfold.simulate import _inputs
+            from streamfold.simulate import input_frames
 
-            frames = _inputs(self.kernels, len(codes), 0, codes)
+            frames = input_frames(self.kernels, codes)
             out: Codes = run_single(self.kernels, frames)
             return out
         result = self.simulate(codes.reshape(len(codes), *shape) if codes.ndim > 1 else codes)

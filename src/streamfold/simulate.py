@@ -106,6 +106,12 @@ def simulate_dir(
     )
 
 
+def input_frames(graph: Graph, codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Integer input ``codes`` checked against ``graph``'s input (shape ``(frames, *shape)`` or
+    ``(frames, elements)``, every code in the input type), shaped ``(frames, *shape)``."""
+    return _inputs(graph, len(codes), 0, codes)
+
+
 def _inputs(
     graph: Graph, frames: int, seed: int, path: Path | npt.NDArray[Any] | None
 ) -> npt.NDArray[np.int64]:

@@ -542,7 +542,9 @@ def min_resources(
     validate.fps("min_resources: fps", fps)
     _check_goal("min_resources", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
-    target = int(clock_mhz * 1e6 // fps) if fps > 0 else 0
+    # cycles per frame allowed; the relative 1e-9 forgives float rounding, so that the frame
+    # rate of exactly N cycles (clock / N) allows N, not N - 1
+    target = int(clock_mhz * 1e6 / fps * (1 + 1e-9)) if fps > 0 else 0
     intervals = [t for t in space.intervals() if t <= target]
     limit = ceiling(graph)
     if target < limit.cycles:

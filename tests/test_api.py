@@ -267,3 +267,73 @@ def test_cli_build_refuses_a_missed_cycles_target(
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith(f"streamfold: error: cycles=5000: no folding reaches it: {CEILING}")
+
+
+# ------------------------------------------------------------------ DAGs and refusals
+@pytest.fixture(scope="module")
+def resnet() -> nn.Module:
+    from dag_nets import trained
+
+    return trained("resnet", "w2a2", steps=2)
+
+
+def test_a_partial_point_on_a_residual_net_fills_windows_pads_joins_and_forks(
+    resnet: nn.Module,
+) -> None:
+    from dag_nets import SHAPE as DAG_SHAPE
+    from streamfold.cost.fifo_sizing import check_fifos
+
+    kernels = streamfold.compile(resnet, DAG_SHAPE).kernels
+    units = [n.name for n in kernels.nodes if type(n.op).__name__ == "Mvau"]
+    given = {name: {"simd": 4} for name in units if name not in ("stem_0", "fc")}
+    acc = streamfold.compile(resnet, DAG_SHAPE, folding=given)
+    folds = dict(acc.point.nodes)
+    assert len(folds) == len(kernels.nodes)
+    for node in kernels.nodes:
+        if node.name.endswith("_swg") and node.name[: -len("_swg")] in given:
+            assert folds[node.name].simd == 4, node.name  # the width of the unit it feeds
+    assert {e for e, _ in acc.point.fifos} == {
+        e for e, _ in streamfold.compile(resnet, DAG_SHAPE).point.fifos
+    }
+    check_fifos(acc.design)  # every join's FIFOs at least their derived minimum: no deadlock
+    x = torch.rand(4, *DAG_SHAPE, generator=torch.Generator().manual_seed(3))
+    np.testing.assert_array_equal(acc.predict(x), resnet(x).exact.codes.numpy())
+
+
+class FloatInside(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = QuantInput(8, scale=1 / 255)
+        self.fc = QuantLinear(16, 4, weight_bits=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.sigmoid(self.inp(x)))
+
+
+def test_a_custom_forward_with_an_unsupported_op_is_refused_naming_it() -> None:
+    model = _calibrated(FloatInside(), (16,))
+    with pytest.raises(
+        StreamfoldError, match=r"^fx node sigmoid \(call_function sigmoid\): is not"
+    ):
+        streamfold.compile(model, (16,))
+
+
+@pytest.mark.slow
+@pytest.mark.rtl
+def test_a_partial_point_on_a_residual_net_runs_in_rtl_at_its_predicted_interval(
+    resnet: nn.Module, rtl_cache: Path, tmp_path: Path
+) -> None:
+    from dag_nets import SHAPE as DAG_SHAPE
+
+    given = {"blocks_0_conv1_0": {"simd": 4}, "blocks_1_conv2_0": {"pe": 2, "simd": 8}}
+    acc = streamfold.compile(resnet, DAG_SHAPE, folding=given)
+    acc.build(tmp_path / "resnet")
+    x = torch.rand(3, *DAG_SHAPE, generator=torch.Generator().manual_seed(4))
+    run = acc.simulate(x, stall=0.2)
+    assert run.rtl is not None and run.measured_interval is not None
+    np.testing.assert_array_equal(run.rtl, resnet(x).exact.codes.numpy().reshape(3, -1))
+    clean = acc.simulate(x)
+    assert clean.measured_interval is not None
+    assert (
+        abs(clean.measured_interval - clean.predicted_interval) <= 0.02 * clean.predicted_interval
+    )

@@ -100,6 +100,7 @@ def test_custom_forward_cnn_builds_and_estimates(acc: Accelerator, tmp_path: Pat
     assert "<Accelerator 7 kernels on xc7z020" in repr(acc)
 
 
+@pytest.mark.slow  # the default suite covers predict(backend="rtl") and simulate in test_docs
 @pytest.mark.rtl
 def test_predict_rtl_equals_exact(
     acc: Accelerator, x: torch.Tensor, rtl_cache: Path, tmp_path: Path

@@ -129,10 +129,12 @@ def test_every_kind_of_model_gives_the_same_kernels(
     assert tfc.kernels.inputs[0].shape == (784,)
 
 
-def test_build_design_takes_a_graph(acc: Accelerator, tmp_path: Path) -> None:
+def test_build_design_takes_a_graph(acc: Accelerator, cnn: nn.Module, tmp_path: Path) -> None:
     result = build_design(acc.graph, tmp_path / "g", "balanced")
     assert result.design.point == acc.point
     assert (tmp_path / "g" / "manifest.json").is_file()
+    with pytest.raises(StreamfoldError, match=r"^model: must be a Graph, a path .* not SmallCnn$"):
+        build_design(cnn, tmp_path / "m")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

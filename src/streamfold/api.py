@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from streamfold.simulate import SimResult
     from streamfold.synth.implement import Implementation
 
+__all__ = ["BACKENDS", "Accelerator", "compile"]
+
 Codes = npt.NDArray[np.int64]
 BACKENDS = ("exact", "rtl")
 

@@ -30,7 +30,7 @@ from streamfold.models import mlp
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import dequantize, run_single
 from streamfold.sim.rtl import find_verilator
-from streamfold.training import TrainConfig, accuracy, fit, predict
+from streamfold.training import TrainConfig, accuracy, fit, predict, torch_threads
 from streamfold.transforms import streamline
 
 HIDDEN = (64, 64)
@@ -71,10 +71,17 @@ def float_mlp() -> nn.Sequential:
 def run_demo(
     out_dir: Path, epochs: int = 40, seed: int = 0, progress: bool = True, rtl: bool = True
 ) -> DemoResult:
+    """Train, export, check and (with ``rtl``) simulate the demo MLP. Training runs on one
+    torch thread, so the accuracies are the same on every machine (``torch_threads``)."""
     validate.integer("demo: epochs", epochs, 1, validate.MAX_EPOCHS)
     validate.seed("demo: seed", seed)
     validate.output_dir("demo: out_dir", Path(out_dir))
     check_target(Path(out_dir) / "hw")  # before training, not after
+    with torch_threads(1):
+        return _run(out_dir, epochs, seed, progress, rtl)
+
+
+def _run(out_dir: Path, epochs: int, seed: int, progress: bool, rtl: bool) -> DemoResult:
     torch.manual_seed(seed)
     train, test = load_digits_split(seed=seed)
     config = TrainConfig(epochs=epochs, batch_size=64, lr=0.01, seed=seed, progress=progress)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from streamfold.codegen.top import Design, stitch, write_build
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
-from streamfold.dse.design_point import DesignPoint, folding_preset
+from streamfold.dse.ceiling import missed_target
+from streamfold.dse.design_point import DesignPoint, complete_point, folding_preset
 from streamfold.errors import FoldingError, StreamfoldError
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
@@ -141,21 +144,66 @@ def is_point_file(folding: str) -> bool:
     return folding.endswith(".json") or Path(folding).is_file()
 
 
-def design_point(graph: Graph, folding: str, mem_style: MemStyle) -> DesignPoint:
-    """``folding`` is a preset (folded, balanced, cycles=N) or a DesignPoint JSON file."""
+Folding = str | DesignPoint | Mapping[str, Mapping[str, Any]]
+
+
+def design_point(
+    graph: Graph,
+    folding: Folding,
+    mem_style: MemStyle = MemStyle.DISTRIBUTED,
+    *,
+    allow_slower: bool = False,
+) -> DesignPoint:
+    """The design point of kernel graph ``graph`` for ``folding``: a preset (folded, balanced,
+    cycles=N), a DesignPoint JSON file, a ``DesignPoint`` or a mapping ``{node: {"pe": ...,
+    "simd": ..., "mem_style": ..., "fifo_depth": ...}}`` as in the JSON file.
+
+    A given design point need not name every node: the nodes it leaves out (the lowering's
+    ``*_pad`` and ``*_swg``, pooling, ...) are filled in by ``dse.design_point.complete_point``.
+    ``cycles=N`` that no folding reaches raises FoldingError naming the node that sets the
+    limit (``dse.ceiling``); with ``allow_slower`` it warns and builds the fastest folding."""
+    if isinstance(folding, DesignPoint):
+        return _checked(complete_point(graph, folding, None))
+    if not isinstance(folding, str):
+        return _checked(complete_point(graph, _point_of(folding), None))
     path = Path(folding)
     if is_point_file(folding):
         if not path.is_file():
             raise StreamfoldError(f"{path}: the folding file must exist")
         point = DesignPoint.from_json(read_text(path, "design point file (.json)"))
-        for name, f in point.nodes:
-            if f.fifo_depth > MAX_FIFO_DEPTH:
-                raise FoldingError(
-                    f"{name}: fifo_depth must be at most {MAX_FIFO_DEPTH:,} words, "
-                    f"not {f.fifo_depth:,}"
-                )
-        return point
-    return folding_preset(graph, folding, mem_style)
+        return _checked(complete_point(graph, point, None))
+    point = folding_preset(graph, folding, mem_style)
+    if folding.startswith("cycles="):
+        missed = missed_target(graph, point, int(folding.split("=", 1)[1]))
+        if missed is not None and not allow_slower:
+            raise FoldingError(
+                f"{missed} (ask for fewer frames/s, or pass allow_slower=True to build the "
+                "fastest folding anyway)"
+            )
+        if missed is not None:
+            warnings.warn(f"{missed}; building the fastest folding", stacklevel=2)
+    return point
+
+
+def _point_of(folding: Mapping[str, Mapping[str, Any]]) -> DesignPoint:
+    """A DesignPoint from the JSON file's ``nodes`` mapping (or the whole file's mapping)."""
+    import json
+
+    body = dict(folding) if "nodes" in folding else {"nodes": dict(folding)}
+    try:
+        text = json.dumps(body)
+    except (TypeError, ValueError) as e:
+        raise FoldingError(f"design point: must map node names to foldings, not ({e})") from None
+    return DesignPoint.from_json(text)
+
+
+def _checked(point: DesignPoint) -> DesignPoint:
+    for name, f in point.nodes:
+        if f.fifo_depth > MAX_FIFO_DEPTH:
+            raise FoldingError(
+                f"{name}: fifo_depth must be at most {MAX_FIFO_DEPTH:,} words, not {f.fifo_depth:,}"
+            )
+    return point
 
 
 @dataclass(frozen=True)
@@ -165,21 +213,41 @@ class BuildResult:
     out_dir: Path
 
 
-def build_design(
-    model: Path,
-    out_dir: Path,
-    folding: str = "folded",
-    mem_style: MemStyle = MemStyle.DISTRIBUTED,
-    input_quant: str | None = None,
-) -> BuildResult:
-    from streamfold.codegen.build_dir import check_target
-
-    check_target(Path(out_dir))  # before any work
+def as_graph(model: Graph | Path | str, input_quant: str | None = None) -> Graph:
+    """``model`` itself when it is a Graph (verified), else ``load_graph(model)``; an ONNX file
+    is checked node by node first, naming every unsupported node."""
+    if isinstance(model, Graph):
+        if input_quant is not None:
+            raise StreamfoldError("input_quant applies to .onnx models only, not to a Graph")
+        return verify(model)
+    if not isinstance(model, str | Path):
+        raise StreamfoldError(
+            "model: must be a Graph, a path (.sfir, .onnx, build directory) or builtin:NAME, "
+            f"not {type(model).__name__}"
+        )
     if _is_onnx(model) and Path(model).is_file():
         report = check_model(model, input_quant)  # names every unsupported node
         if not report.ok:
             raise report.error()
-    graph = to_kernels(load_graph(model, input_quant))
-    design = stitch(graph, design_point(graph, folding, mem_style))
-    write_build(design, out_dir)
+    return load_graph(model, input_quant)
+
+
+def build_design(
+    model: Graph | Path | str,
+    out_dir: Path | str,
+    folding: Folding = "folded",
+    mem_style: MemStyle = MemStyle.DISTRIBUTED,
+    input_quant: str | None = None,
+    *,
+    allow_slower: bool = False,
+) -> BuildResult:
+    """Lower ``model`` (a Graph, nn or hw stage, or anything ``load_graph`` reads) to kernels,
+    fold it by ``folding`` (``design_point``) and write the build directory ``out_dir``."""
+    from streamfold.codegen.build_dir import check_target
+
+    check_target(Path(out_dir))  # before any work
+    graph = to_kernels(as_graph(model, input_quant))
+    point = design_point(graph, folding, mem_style, allow_slower=allow_slower)
+    design = stitch(graph, point)
+    write_build(design, Path(out_dir))
     return BuildResult(design, estimate_pipeline(design), Path(out_dir))

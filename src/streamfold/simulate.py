@@ -48,11 +48,13 @@ def simulate_dir(
     rtl: bool,
     stall: float = 0.0,
     seed: int = 0,
-    inputs: Path | None = None,
+    inputs: Path | npt.NDArray[Any] | None = None,
     progress: bool = True,
 ) -> SimResult:
     """Run ``build_dir`` on ``frames`` seeded random frames, or on the codes in ``inputs``
-    (a .npy file); with ``rtl`` also in Verilator under random ``stall`` on both sides."""
+    (a .npy file, or an integer array), shaped ``(frames, *input shape)`` or
+    ``(frames, elements)`` channels-first; with ``rtl`` also in Verilator under random
+    ``stall`` on both sides."""
     from streamfold.sim.design import load_manifest
 
     validate.real("sim: stall", stall, 0.0, validate.MAX_STALL, lo_open=False)
@@ -63,7 +65,7 @@ def simulate_dir(
     validate.seed("sim: seed", seed)
     if inputs is None:
         validate.integer("sim: frames", frames, 1, validate.MAX_FRAMES)
-    else:
+    elif not isinstance(inputs, np.ndarray):
         validate.input_file("sim: input", inputs)
     manifest = load_manifest(build_dir)
     graph = parse_graph((Path(build_dir) / "graph.hw.sfir").read_text())
@@ -104,10 +106,22 @@ def simulate_dir(
     )
 
 
-def _inputs(graph: Graph, frames: int, seed: int, path: Path | None) -> npt.NDArray[np.int64]:
+def input_frames(graph: Graph, codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Integer input ``codes`` checked against ``graph``'s input (shape ``(frames, *shape)`` or
+    ``(frames, elements)``, every code in the input type), shaped ``(frames, *shape)``."""
+    return _inputs(graph, len(codes), 0, codes)
+
+
+def _inputs(
+    graph: Graph, frames: int, seed: int, path: Path | npt.NDArray[Any] | None
+) -> npt.NDArray[np.int64]:
     if path is None:
         return random_inputs(graph, frames, seed)
-    x = _load_codes(path)
+    x = path if isinstance(path, np.ndarray) else _load_codes(path)
+    if isinstance(path, np.ndarray):
+        path = Path("inputs")  # how the messages below name an array
+        if not np.issubdtype(x.dtype, np.integer):
+            raise SimulationError(f"sim: inputs must be integer input codes, not {x.dtype}")
     value = graph.inputs[0]
     size = int(np.prod(value.shape))
     if x.ndim < 1 or not 1 <= len(x) <= validate.MAX_FRAMES:

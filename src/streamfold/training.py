@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,19 @@ import numpy.typing as npt
 import torch
 from torch import nn
 from tqdm import tqdm
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the body with ``threads`` torch threads (restored after). Float reductions are
+    summed in an order that depends on the thread count, so a result meant to reproduce
+    (the demo's accuracies) is computed with a fixed count: 1."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,10 @@ class DesignEstimate:
     def utilisation(self) -> tuple[Utilisation, ...]:
         return utilisation(self.total, self.device)
 
+    def __str__(self) -> str:
+        """The table ``streamfold estimate`` prints (``estimate_table``)."""
+        return estimate_table(self)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "device": self.device.name,

@@ -29,7 +29,7 @@ from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph, Node
-from streamfold.ir.ops import Add, Concat, MaxPool, Mvau, SlidingWindow, Vvau
+from streamfold.ir.ops import Add, Concat, MaxPool, Mvau, Pad, SlidingWindow, Vvau
 
 __all__ = [
     "DesignPoint",
@@ -211,3 +211,83 @@ def with_fifos(
             words = max(2, min(frame, 2 * -(-channels // elems)))
         nodes.append((name, replace(folding, fifo_depth=words)))
     return DesignPoint(tuple(nodes))
+
+
+def complete_point(
+    graph: Graph, point: DesignPoint, mem_style: MemStyle | None = None
+) -> DesignPoint:
+    """``point`` with a folding for every kernel node it leaves out, so that a design point
+    written by hand need name only the layers its author knows (``fc1``, ``quantconv2d1``),
+    not the nodes the lowering generates (``*_pad``, ``*_swg``, pooling, thresholds):
+
+    - a sliding window takes the input width of the unit it feeds (``window_simd``: an MVAU's
+      SIMD, a VVAU's PE), so no width converter sits between them, as the presets do;
+    - a padding node takes the SIMD of the window it feeds, when that divides its channels;
+    - any other node (or a window or pad whose consumer's width does not divide its channels)
+      the fewest lanes whose cycles stay within the slowest named node's, so a filled-in node
+      is never the bottleneck (fully folded when the point names no node).
+
+    Filled-in nodes take ``mem_style`` (default: the named nodes' style when they all share
+    one, else distributed, where the block offers it) and FIFO depths by the preset rule
+    (``with_fifos``); named nodes keep theirs; where the graph branches the fork FIFOs are
+    sized (``with_fork_fifos``, keeping given depths). A folding for a node the graph does not
+    have, or an illegal one, is refused by ``check_design`` naming the node."""
+    given = dict(point.nodes)
+    names = {n.name for n in graph.nodes}
+    unknown = [n for n in given if n not in names]
+    if unknown or all(n.name in given for n in graph.nodes):
+        return point  # nothing to fill in; check_design names an unknown node
+    styles = {f.mem_style for f in given.values()}
+    style = mem_style or (styles.pop() if len(styles) == 1 else MemStyle.DISTRIBUTED)
+    bound = max((_cycles_of(graph, n, f) for n, f in given.items()), default=None)
+    chosen = dict(given)
+    order = sorted(
+        (n for n in graph.nodes if n.name not in given),
+        key=lambda n: isinstance(n.op, SlidingWindow) + 2 * isinstance(n.op, Pad),
+    )
+    for node in order:  # others first, then windows (from their units), then pads
+        chosen[node.name] = _fill(graph, node, chosen, style, bound)
+    filled = DesignPoint(tuple((n.name, chosen[n.name]) for n in graph.nodes), point.fifos)
+    depths = dict(with_fifos(graph, filled).nodes)
+    nodes = tuple(
+        (n, f if n in given else replace(f, fifo_depth=depths[n].fifo_depth))
+        for n, f in filled.nodes
+    )
+    return with_fork_fifos(graph, replace(filled, nodes=nodes))
+
+
+def _cycles_of(graph: Graph, name: str, folding: NodeFolding) -> int:
+    node = graph.node(name)
+    block = block_of(node)
+    return int(block.cycles(block.params(graph, node), folding))
+
+
+def _fill(
+    graph: Graph,
+    node: Node,
+    chosen: Mapping[str, NodeFolding],
+    style: MemStyle,
+    bound: int | None,
+) -> NodeFolding:
+    block = block_of(node)
+    params = block.params(graph, node)
+    options = list(block.foldings(params))
+    options = [f for f in options if f.mem_style is style] or options
+    width = _consumer_width(graph, node, chosen)
+    matching = [f for f in options if width is not None and f.simd == width and f.pe == 1]
+    if matching:
+        return matching[0]
+    fast = [f for f in options if bound is None or block.cycles(params, f) <= bound]
+    pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
+    return min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))
+
+
+def _consumer_width(graph: Graph, node: Node, chosen: Mapping[str, NodeFolding]) -> int | None:
+    """The SIMD a window takes from its unit, or a pad from its window (None: no rule)."""
+    if isinstance(node.op, SlidingWindow):
+        return window_simd(graph, node, chosen)
+    consumers = graph.consumers(node.output.name)
+    window = consumers[0] if len(consumers) == 1 else None
+    if isinstance(node.op, Pad) and window is not None and window.name in chosen:
+        return chosen[window.name].simd if isinstance(window.op, SlidingWindow) else None
+    return None

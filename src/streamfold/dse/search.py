@@ -48,6 +48,7 @@ from streamfold.cost.design_cost import DesignEstimate, block_cost_module, estim
 from streamfold.cost.devices import Device
 from streamfold.design import stitch
 from streamfold.design.point import edge_names
+from streamfold.dse.ceiling import ceiling
 from streamfold.dse.design_point import (
     DesignPoint,
     check_fifo_depth,
@@ -519,7 +520,8 @@ def max_fps(
     if over_budget(refined.estimate, lut_cap) is None and refined.luts <= choice.luts:
         choice = refined
     if faster_over is None:
-        return replace(choice, reason="every node is at its fastest legal folding")
+        limit = ceiling(graph)
+        return replace(choice, reason=f"the structural ceiling: {limit}")
     interval, (name, used, budget) = faster_over
     why = (
         f"the next faster interval, {interval} cycles/frame, needs {name} {used:,} "
@@ -540,8 +542,17 @@ def min_resources(
     validate.fps("min_resources: fps", fps)
     _check_goal("min_resources", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
-    target = int(clock_mhz * 1e6 // fps) if fps > 0 else 0
+    # cycles per frame allowed; the relative 1e-9 forgives float rounding, so that the frame
+    # rate of exactly N cycles (clock / N) allows N, not N - 1
+    target = int(clock_mhz * 1e6 / fps * (1 + 1e-9)) if fps > 0 else 0
     intervals = [t for t in space.intervals() if t <= target]
+    limit = ceiling(graph)
+    if target < limit.cycles:
+        cycles = clock_mhz * 1e6 / fps
+        raise FoldingError(
+            f"{fps:,.0f} frames/s at {clock_mhz:g} MHz ({cycles:,.6g} cycles/frame): no folding "
+            f"reaches it: {limit} ({_fps(clock_mhz, limit.cycles)})"
+        )
     if not intervals:
         raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
     choice = evaluate(graph, space.refine(intervals[-1], clock_mhz), dev, clock_mhz, space)

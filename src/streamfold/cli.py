@@ -322,7 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     _explore_parser(sub)
     _hardware_parsers(sub)
     for command in sub.choices.values():  # also accepted after the command
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show the Python traceback of an error",
+        )
     return p
 
 

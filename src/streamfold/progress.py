@@ -3,8 +3,8 @@
 A step over a few seconds says what it is doing while it runs: one line per phase, with its
 name, the log file to follow (printed first) and the elapsed time, ticking while the phase runs
 (a spinner-like ``tqdm.auto`` line on a terminal, a widget in notebooks) and final when it ends;
-written to a file or a pipe, a line once a phase has run two seconds and one when it ends. Nothing is
-printed on stdout, so ``streamfold estimate --json | ...`` stays clean.
+written to a file or a pipe, a line once a phase has run two seconds and one when it ends.
+Nothing is printed on stdout, so ``streamfold estimate --json | ...`` stays clean.
 
 Library code reports through the module functions ``phase`` and ``note``; they print only inside
 ``reporting(True)`` (the CLI opens one unless ``-q``), and are silent otherwise, so a library
@@ -83,15 +83,14 @@ class Reporter:
             self.note(f"{name}: log {log}")
         outer = self._open[-1] if self._open else None
         outer_start = outer.close("...") if outer is not None else None
-        live = _Live(name, self._out())
-        self._open.append(live)
+        self._open.append(_Live(name, self._out()))
         ok = False
         try:
             yield
             ok = True
         finally:
-            live.close("done" if ok else "failed")
-            self._open.pop()
+            # this phase's line: an inner phase may have replaced the one opened above
+            self._open.pop().close("done" if ok else "failed")
             if outer is not None:
                 self._open[-1] = _Live(outer.name, outer.out, outer_start)
 

@@ -44,10 +44,22 @@ def pareto_png(
     title: str,
     chosen_label: str = "chosen",
 ) -> Target:
-    """Frames/s vs LUTs: the front, the chosen point and the SetFolding baseline. The axes
-    span the points drawn (not the whole device), so a small design's front is readable."""
+    """Frames/s vs LUTs: the front, the chosen point and the SetFolding baseline."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    draw_pareto(ax, front, chosen, baseline, chosen_label)
+    return _save(plt, fig, ax, target, title, legend_size=8)
+
+
+def draw_pareto(
+    ax: Any,
+    front: tuple[Choice, ...],
+    chosen: Choice | None,
+    baseline: Choice | None,
+    chosen_label: str = "chosen",
+) -> None:
+    """The Pareto plot on ``ax``. The axes span the points drawn (not the whole device, whose
+    LUT count is drawn only when near them), so a small design's front is readable."""
     ax.step([c.luts for c in front], [c.frames_per_second for c in front], where="post",
             marker="o", markersize=3, label="Pareto front (ours)")  # fmt: skip
     if chosen is not None:
@@ -57,23 +69,23 @@ def pareto_png(
         ax.scatter([baseline.luts], [baseline.frames_per_second], s=80, marker="x",
                    c="tab:red", zorder=3, label="SetFolding (FINN) at the same target")  # fmt: skip
     drawn = [*front, *(c for c in (chosen, baseline) if c is not None)]
-    if drawn:
-        dev = drawn[0].estimate.device
-        lo, hi = pareto_limits([c.luts for c in drawn])
-        if dev.luts <= hi * 1.5:  # the device's edge, when it is near the points
-            ax.axvline(dev.luts, color="grey", linestyle=":", label=f"{dev.name} LUTs")
-            hi = max(hi, dev.luts * 1.05)
-        ax.set_xlim(lo, hi)
-        ax.set_xlabel(f"LUTs (estimate; {dev.name} has {dev.luts:,})")
-    else:
-        ax.set_xlabel("LUTs (estimate)")
     ax.set_ylabel("frames/s")
     ax.set_yscale("log")
-    return _save(plt, fig, ax, target, title, legend_size=8)
+    if not drawn:
+        ax.set_xlabel("LUTs (estimate)")
+        return
+    dev = drawn[0].estimate.device
+    lo, hi = pareto_limits([c.luts for c in drawn])
+    if dev.luts <= hi * 1.5:  # the device's edge, when it is near the points
+        ax.axvline(dev.luts, color="grey", linestyle=":", label=f"{dev.name} LUTs")
+        hi = max(hi, dev.luts * 1.05)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel(f"LUTs (estimate; {dev.name} has {dev.luts:,})")
 
 
 def pareto_limits(luts: list[int]) -> tuple[float, float]:
-    """x limits around ``luts``: 8 % of their span (or of the value) on either side."""
+    """x limits around ``luts``: 8 % of their span (or of a quarter of the largest) on
+    either side, never below 0."""
     lo, hi = min(luts), max(luts)
     pad = 0.08 * max(hi - lo, 0.25 * hi, 1)
     return max(0.0, lo - pad), hi + pad
@@ -86,13 +98,20 @@ def roofline_png(
     points: tuple[Choice, ...],
     title: str,
 ) -> Target:
-    """Ops/s vs operational intensity (ops per weight byte): each precision's compute roof,
-    the off-chip memory roof, the network's intensity and the design points (in the colour of
-    their precision, ``roofs[0]``)."""
-    import numpy as np
-
+    """Ops/s vs operational intensity (ops per weight byte), see ``draw_roofline``."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    draw_roofline(ax, roofs, work, points)
+    return _save(plt, fig, ax, target, title, legend_size=7)
+
+
+def draw_roofline(
+    ax: Any, roofs: tuple[Roof, ...], work: Workload, points: tuple[Choice, ...]
+) -> None:
+    """Each precision's compute roof in its colour (``PRECISION_COLOURS``), the off-chip
+    memory roof, and the design points in the colour of their precision, ``roofs[0]``."""
+    import numpy as np
+
     xs = np.logspace(-1, 4, 200)
     bandwidth = roofs[0].bandwidth if roofs else None
     if bandwidth is not None:
@@ -113,7 +132,6 @@ def roofline_png(
     ax.set_yscale("log")
     ax.set_xlabel("operational intensity (ops per weight byte)")
     ax.set_ylabel("ops/s")
-    return _save(plt, fig, ax, target, title, legend_size=7)
 
 
 def _save(plt: Any, fig: Any, ax: Any, target: Target, title: str, legend_size: int) -> Target:

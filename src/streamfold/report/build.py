@@ -129,20 +129,20 @@ def report_json(data: BuildData) -> dict[str, Any]:
 
 
 def _first_outputs(measured: dict[str, Any] | None) -> dict[str, int]:
-    """Stream name -> cycle of its first word, after the top's first input word (as the
-    cycle model's ``first_out``); the top output is the stream ``m_axis``."""
+    """Stream name -> cycle of its first word since reset (the harness offers the first input
+    word on cycle 0; a pad emits its border before it takes that word), comparable with the
+    cycle model's ``first_out``; the top output is the stream ``m_axis``."""
     if measured is None:
         return {}
-    start = int(measured["first_input_cycle"])
     moved = {**measured["stream_first_cycle"], TOP_OUT: measured["first_output_cycle"]}
-    return {name: int(cycle) - start for name, cycle in moved.items()}
+    return {name: int(cycle) for name, cycle in moved.items()}
 
 
 def _measured(data: BuildData) -> dict[str, Any] | None:
     m = data.measured
     if m is None:
         return None
-    keys = ("frames", "stall", "cycles_per_frame", "latency_cycles", "total_cycles")
+    keys = ("frames", "stall", "cycles_per_frame", "latency_cycles", "first_output_cycle")
     out = {k: m[k] for k in keys}
     interval = float(m["cycles_per_frame"])
     clock = data.estimate.clock_mhz

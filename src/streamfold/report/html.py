@@ -8,15 +8,15 @@ from typing import Any
 _RES = ("lut", "ff", "lutram", "bram", "dsp")
 
 _CSS = """
-body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 72em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 92em; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f2f2f2; } td.l, th.l { text-align: left; }
 tr.bottleneck td { background: #fff1d6; font-weight: 600; }
 .summary td:first-child { text-align: left; color: #555; }
 .plots { display: flex; flex-wrap: wrap; gap: 1em; } .plots figure { margin: 0; }
-.plots svg { width: 36em; height: auto; } .note { color: #666; font-size: 0.85em; }
+.plots svg { width: 44em; height: auto; } .note { color: #666; font-size: 0.85em; }
 """
 
 
@@ -52,8 +52,8 @@ def _summary(rep: dict[str, Any]) -> str:
         ("bottleneck", rep["bottleneck"]),
         ("cycles/frame predicted", p["cycles_per_frame"]),
         ("cycles/frame measured", None if m is None else m["cycles_per_frame"]),
-        ("latency predicted / measured (cycles)",
-         f"{p['latency_cycles']:,} / {'–' if m is None else format(m['latency_cycles'], ',')}"),
+        ("first output word, cycle: predicted / measured",
+         f"{p['latency_cycles']:,} / {'–' if m is None else format(m['first_output_cycle'], ',')}"),
         ("frames/s predicted", f"{p['frames_per_second']:,.0f}"),
         ("LUTs estimated / synthesised (flat)",
          f"{rep['estimate_total']['lut']:,} / {synth_luts}"),
@@ -85,9 +85,9 @@ def _layers(rep: dict[str, Any]) -> str:
 
 
 def _stages(rep: dict[str, Any]) -> str:
-    head = _head("stage", "kind", "layer", "cycles/frame", "first output predicted",
-                 "first output measured", "LUT est.", "LUT synth.", "FF est.", "FF synth.",
-                 left=3)  # fmt: skip
+    head = _head("stage", "kind", "layer", "cycles/frame", "first output (cycle) predicted",
+                 "first output (cycle) measured", "LUT est.", "LUT synth.", "FF est.",
+                 "FF synth.", left=3)  # fmt: skip
     rows = []
     for s in rep["stages"]:
         cls = ' class="bottleneck"' if s["name"] == rep["bottleneck"] else ""

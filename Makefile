@@ -8,9 +8,10 @@ FASHION := /usr/share/datasets/fashion-mnist
 
 .PHONY: demo test test-all lint format bench calibrate clean fashion-mnist report-screenshot
 
-$(STAMP): pyproject.toml
+# pyproject.toml gives version ranges; constraints.txt pins the versions tested together.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)

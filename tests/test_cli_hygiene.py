@@ -128,3 +128,20 @@ def test_reader_gone_before_the_first_write(small_build: Path) -> None:
         os.close(write)
     assert proc.stderr == ""
     assert proc.returncode == 141
+
+
+def test_build_reports_its_phase_on_stderr_unless_quiet(
+    small_build: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamfold import progress
+
+    monkeypatch.setattr(progress, "QUIET_S", 0.0)  # every phase, however quick
+    model = small_build.parent / "mlp.sfir"
+    out = small_build.parent / "again"
+    assert main(["build", str(model), "-o", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert err[0].endswith(f"build: lower {model}, fold and write the RTL to {out} ...")
+    assert " done in " in err[1]
+    assert main(["build", str(model), "-o", str(out), "-q"]) == 0
+    assert capsys.readouterr().err == ""

@@ -112,7 +112,10 @@ class Reporter:
 
         timer = threading.Timer(QUIET_S, announce)
         timer.daemon = True
-        timer.start()
+        if QUIET_S <= 0:
+            announce()
+        else:
+            timer.start()
         ok = False
         try:
             yield

@@ -139,3 +139,24 @@ def test_measured_cycles_from_sim_rtl(
     shutil.copy(out / "sim" / "rtl.json", other / "sim" / "rtl.json")
     write_report(other, search=False)
     assert json.loads((other / "report.json").read_text())["measured"] is None
+
+
+def test_estimates_default_to_the_synthesised_device(model_file: Path, tmp_path: Path) -> None:
+    out = _build(model_file, tmp_path / "hw")
+    recorded = {
+        "device": "lfe5u-85f",
+        "family": "ecp5",
+        "top": "sf_top",
+        "resources": Resources(lut=1).to_json(),
+        "instances": {},
+        "fmax_mhz": 93.5,
+    }
+    (out / "synth" / "ecp5").mkdir(parents=True)
+    (out / "synth" / "ecp5" / "result.json").write_text(json.dumps(recorded))
+    assert main(["report", str(out), "-q"]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["device"] == "lfe5u-85f" and rep["synthesis"]["fmax_mhz"] == 93.5
+    write_report(out, device="xc7z020", search=False)
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["device"] == "xc7z020" and rep["synthesis"]["device"] == "lfe5u-85f"
+    assert "Fmax (nextpnr)" in (out / "report.html").read_text()

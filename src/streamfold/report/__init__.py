@@ -17,14 +17,15 @@ REPORT_JSON = "report.json"
 def write_report(
     build_dir: Path,
     *,
-    device: str = "xc7z020",
+    device: str | None = None,
     clock_mhz: float = 100.0,
     search: bool = True,
 ) -> Path:
     """Write ``report.html`` and ``report.json`` into ``build_dir``; the HTML's path.
 
     Per layer and stage: folding, cycles predicted (and measured, after ``sim --rtl``),
-    resources estimated for ``device`` (and synthesised, after ``synth``), the bottleneck, and
+    resources estimated for ``device`` (default: the device it was synthesised for, else
+    xc7z020) and synthesised (after ``synth``), the bottleneck, and
     plots: cycles per stage, LUTs per layer and, with ``search``, the Pareto front and the
     roofline with this build on them (a folding search: seconds on large networks)."""
     from streamfold.report.build import load_build, report_json

@@ -40,12 +40,19 @@ class BuildData:
     synthesis: dict[str, Any] | None  # synth/<family>/result.json (the device's, else any)
 
 
-def load_build(build_dir: Path, device_name: str, clock_mhz: float) -> BuildData:
-    """The design of ``build_dir`` (verified by its manifest) and its recorded results."""
+DEFAULT_DEVICE = "xc7z020"
+
+
+def load_build(build_dir: Path, device_name: str | None, clock_mhz: float) -> BuildData:
+    """The design of ``build_dir`` (verified by its manifest) and its recorded results,
+    estimated for ``device_name`` (None: the device it was synthesised for, else xc7z020)."""
     from streamfold.codegen.build_dir import read_manifest
 
     build_dir = Path(build_dir)
     manifest = read_manifest(build_dir)
+    if device_name is None:
+        found = _synthesis(build_dir, None)
+        device_name = str(found["device"]) if found is not None else DEFAULT_DEVICE
     graph = verify(parse_graph((build_dir / "graph.hw.sfir").read_text()))
     point = DesignPoint.from_json((build_dir / "design_point.json").read_text())
     design = stitch(graph, point)
@@ -68,7 +75,7 @@ def _json_file(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _synthesis(build_dir: Path, device_name: str) -> dict[str, Any] | None:
+def _synthesis(build_dir: Path, device_name: str | None) -> dict[str, Any] | None:
     """The synthesis result for ``device_name``, else the first one found (any device)."""
     found = [
         data
@@ -76,7 +83,7 @@ def _synthesis(build_dir: Path, device_name: str) -> dict[str, Any] | None:
         if (data := _json_file(path)) is not None
     ]
     for data in found:
-        if data.get("device") == device_name.lower():
+        if device_name is not None and data.get("device") == device_name.lower():
             return data
     return found[0] if found else None
 

@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed
 MNIST  ?= ../shared/data/mnist
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test test-all lint format bench calibrate clean fashion-mnist
+.PHONY: demo test test-all lint format bench calibrate clean fashion-mnist report-screenshot
 
-$(STAMP): pyproject.toml
+# pyproject.toml gives version ranges; constraints.txt pins the versions tested together.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -49,6 +50,14 @@ bench: $(STAMP) fashion-mnist
 	$(BIN)/python bench/train_tfc.py --data $(MNIST)
 	$(BIN)/python bench/train_cnn.py --data $(FASHION) --threads 1
 	$(BIN)/python bench/fashion_cnn_rtl.py --data $(FASHION) --frames 100
+	$(MAKE) report-screenshot
+
+# A build report end to end (build, sim --rtl, synth, report) and its screenshot in headless
+# Chromium (Debian: apt-get install chromium); docs/report_screenshot.png was made with
+# PNG=docs/report_screenshot.png.
+PNG ?= build/report_screenshot.png
+report-screenshot: $(STAMP)
+	$(BIN)/python bench/report_screenshot.py --png $(PNG)
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate.py

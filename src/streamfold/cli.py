@@ -18,14 +18,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from streamfold import validate
+from streamfold import progress, validate
+from streamfold.cli_parser import EXIT_USAGE, build_parser
 from streamfold.errors import StreamfoldError
 
-EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 2, 3, 130, 141
+__all__ = ["EXIT_USAGE", "build_parser", "main"]
+
+EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 3, 130, 141
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -81,9 +84,10 @@ def _build(args: argparse.Namespace) -> int:
             f"node's mem_style), not given with --folding {args.folding}"
         )
     mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
-    result = build_design(
-        Path(args.model), Path(args.out), args.folding, mem_style, args.input_quant
-    )
+    with progress.phase(f"build: lower {args.model}, fold and write the RTL to {args.out}"):
+        result = build_design(
+            Path(args.model), Path(args.out), args.folding, mem_style, args.input_quant
+        )
     print(build_report(result, args.clock_mhz))
     return 0
 
@@ -118,9 +122,42 @@ def _synth(args: argparse.Namespace) -> int:
     from streamfold.cost.devices import device
     from streamfold.synth.implement import implement_build, implementation_report
 
-    dev = device(args.target)
-    impl = implement_build(Path(args.build_dir), dev, bitstream=args.bitstream, dsp=args.dsp)
+    dev = device(args.device)
+    impl = implement_build(
+        Path(args.build_dir),
+        dev,
+        bitstream=args.bitstream,
+        dsp=args.dsp,
+        per_stage=not args.flat_only,
+    )
     print(implementation_report(impl))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.what == "devices":
+        from streamfold.cost.devices import DEVICES
+
+        print(f"{'device':<11}{'family':<11}{'LUT':>10}{'FF':>10}{'BRAM':>7}{'DSP':>7}  boards")
+        for d in DEVICES.values():
+            print(
+                f"{d.name:<11}{d.family.value:<11}{d.luts:>10,}{d.ffs:>10,}{d.bram:>7}"
+                f"{d.dsps:>7}  {', '.join(d.boards)}"
+            )
+    else:
+        from streamfold.zoo import NAMES, describe
+
+        for name in NAMES:
+            print(f"builtin:{name:<12}{describe(name)}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from streamfold.report import write_report
+
+    validate.clock_mhz("report: --clock-mhz", args.clock_mhz)
+    path = write_report(Path(args.build_dir), device=args.device, clock_mhz=args.clock_mhz)
+    print(f"wrote {path} and {path.with_suffix('.json')}")
     return 0
 
 
@@ -140,7 +177,7 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _explore(args: argparse.Namespace) -> int:
     from streamfold.cost.devices import device
-    from streamfold.dse.report import baseline_report, choice_report, front_report
+    from streamfold.dse.report import baseline_report, choice_report, front_report, merge_front
     from streamfold.dse.search import Goal, Space, max_fps, min_resources, pareto
     from streamfold.flow import load_graph, to_kernels
 
@@ -148,34 +185,60 @@ def _explore(args: argparse.Namespace) -> int:
     _check_explore(args, goal)
     plot_dir = Path(args.plot) if args.plot else None
     model = str(args.model)
-    graph = to_kernels(load_graph(Path(model), args.input_quant))
     dev = device(args.device)
-    space = Space(graph, dev)
+    with progress.phase("explore: load and lower the model"):
+        graph = to_kernels(load_graph(Path(model), args.input_quant))
+    with progress.phase("explore: enumerate each layer's foldings"):
+        space = Space(graph, dev)
     chosen = None
     front = None
     if goal is Goal.PARETO:
-        front = pareto(graph, dev, args.clock_mhz, space=space)
+        with progress.phase("explore: Pareto front"):
+            front = merge_front(
+                pareto(graph, dev, args.clock_mhz, space=space),
+                _fastest(graph, dev, args.clock_mhz, space),
+            )
         print(front_report(front))
         if args.out:
             out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
             for c in front:
-                path = out.with_suffix(f".{c.interval}c.json")
-                path.write_text(c.point.to_json())
-            print(f"wrote {len(front)} design points as {out.with_suffix('.<cycles>c.json')}")
+                (out / f"point_{c.interval}c.json").write_text(c.point.to_json())
+            print(f"wrote {len(front)} design points to {out} (point_<cycles>c.json)")
     else:
-        if goal is Goal.MAX_FPS:
-            chosen = max_fps(graph, dev, args.clock_mhz, args.lut_cap, space=space)
-        else:
-            chosen = min_resources(graph, dev, args.fps, args.clock_mhz, args.lut_cap, space=space)
+        with progress.phase(f"explore: {goal.value} search"):
+            if goal is Goal.MAX_FPS:
+                chosen = max_fps(graph, dev, args.clock_mhz, args.lut_cap, space=space)
+            else:
+                chosen = min_resources(
+                    graph, dev, args.fps, args.clock_mhz, args.lut_cap, space=space
+                )
         print(choice_report(chosen, goal.value))
         print()
-        print(baseline_report(chosen, space))
+        with progress.phase("explore: SetFolding baseline"):
+            baseline = baseline_report(chosen, space)
+        print(baseline)
         if args.out:
             Path(args.out).write_text(chosen.point.to_json())
             print(f"wrote {args.out} (use: streamfold build MODEL --folding {args.out})")
     if plot_dir is not None:
-        _explore_plots(plot_dir, model, graph, space, args.clock_mhz, chosen, front)
+        from streamfold.dse.plots import explore_plots
+
+        with progress.phase("explore: plots"):
+            written = explore_plots(plot_dir, model, graph, space, args.clock_mhz, chosen, front)
+        print(f"wrote {' and '.join(str(p) for p in written)}")
     return 0
+
+
+def _fastest(graph: Any, dev: Any, clock_mhz: float, space: Any) -> tuple[Any, ...]:
+    """The max-fps design on the whole device, which the front must not beat (none if nothing
+    fits)."""
+    from streamfold.dse.search import max_fps
+
+    try:
+        return (max_fps(graph, dev, clock_mhz, 1.0, space=space),)
+    except StreamfoldError:
+        return ()
 
 
 def _check_explore(args: argparse.Namespace, goal: Any) -> None:
@@ -199,194 +262,33 @@ def _check_explore(args: argparse.Namespace, goal: Any) -> None:
         args.lut_cap = DEFAULT_LUT_CAP
     validate.lut_cap("explore: --lut-cap", args.lut_cap)
     validate.clock_mhz("explore: --clock-mhz", args.clock_mhz)
-    if args.out:
+    if args.out and goal is Goal.PARETO:
+        validate.output_dir("explore: -o", Path(args.out))
+    elif args.out:
         validate.output_file("explore: -o", Path(args.out))
     if args.plot:
         validate.output_dir("explore: --plot", Path(args.plot))
 
 
-def _explore_plots(
-    plot_dir: Path,
-    model: str,
-    graph: Any,
-    space: Any,
-    clock_mhz: float,
-    chosen: Any,
-    front: Any,
-) -> None:
-    from streamfold.dse.plots import pareto_png, roofline_png
-    from streamfold.dse.report import setfolding_baseline
-    from streamfold.dse.roofline import PRECISIONS, roof, workload
-    from streamfold.dse.search import pareto
-
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise StreamfoldError(
-            "explore: --plot needs matplotlib (pip install 'matplotlib>=3.8'), and it is missing"
-        ) from None
-    dev = space.device
-    if front is None:
-        front = pareto(graph, dev, clock_mhz, space=space)
-    baseline = setfolding_baseline(chosen, space)[0] if chosen is not None else None
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    name = Path(model).stem if not model.startswith("builtin:") else model.split(":", 1)[1]
-    title = f"{name} on {dev.name} at {clock_mhz:g} MHz"
-    p1 = pareto_png(plot_dir / "pareto.png", front, chosen, baseline, title)
-    bits = _graph_bits(graph)
-    own = roof(dev, *bits, clock_mhz)
-    others = tuple(roof(dev, w, a, clock_mhz) for w, a in PRECISIONS if (w, a) != bits)
-    points = tuple(front) + ((chosen,) if chosen is not None else ())
-    p2 = roofline_png(plot_dir / "roofline.png", (own, *others), workload(graph), points, title)
-    print(f"wrote {p1} and {p2}")
-
-
-def _graph_bits(graph: Any) -> tuple[int, int]:
-    """(weight bits, input bits) of most matrix-vector layers (the first layer's 8-bit image
-    input does not set a network's precision); (1, 1) when there are none."""
-    from collections import Counter
-
-    from streamfold.ir.ops import Mvau
-
-    bits = Counter(
-        (node.op.weight_dtype.bits, graph.value(node.inputs[0]).dtype.bits)
-        for node in graph.nodes
-        if isinstance(node.op, Mvau)
-    )
-    if not bits:
-        return 1, 1
-    return max(sorted(bits), key=lambda b: bits[b])
-
-
-def _input_quant_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--input-quant",
-        metavar="TEXT",
-        help="quantization of an .onnx model's float input: int8, uint4, fixed<16,6>, "
-        "ufixed<8,0> or bits=8,signed=1,scale=1/128 (rounds half to even, clamps)",
-    )
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error on one line (exit 2) instead of the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        print(
-            f"streamfold: usage: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr
-        )
-        sys.exit(EXIT_USAGE)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="streamfold", description="Quantized networks to FPGA dataflow.")
-    p.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
-    sub = p.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train, export, streamline and check an MLP on 8x8 digits")
-    demo.add_argument("-o", "--out", default="build/demo", help="output directory (build/demo)")
-    demo.add_argument("--epochs", type=int, default=40)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    demo.add_argument("--no-rtl", action="store_true", help="skip the Verilator check")
-    demo.set_defaults(run=_demo)
-    show = sub.add_parser("show", help="print a graph's text form (verified)")
-    show.add_argument(
-        "graph",
-        help="graph text file (.sfir), QONNX model (.onnx), build directory or builtin:NAME",
-    )
-    show.add_argument("--values", action="store_true", help="print weights and thresholds in full")
-    _input_quant_option(show)
-    show.set_defaults(run=_show)
-    check = sub.add_parser(
-        "check", help="list per node whether a model converts and why not (exit 1 if not)"
-    )
-    check.add_argument("model", help="QONNX model (.onnx), graph text file (.sfir) or builtin:NAME")
-    check.add_argument("--failing", action="store_true", help="list only the failing nodes")
-    _input_quant_option(check)
-    check.set_defaults(run=_check)
-    build = sub.add_parser(
-        "build", help="generate the dataflow RTL of a graph into a build directory"
-    )
-    build.add_argument(
-        "model", help="graph text file (.sfir), nn or hw stage, or QONNX model (.onnx)"
-    )
-    build.add_argument("-o", "--out", required=True, help="build directory to write")
-    build.add_argument(
-        "--folding",
-        default="folded",
-        help="folded | balanced | cycles=N | a design point JSON file (default: folded)",
-    )
-    build.add_argument(
-        "--mem-style",
-        choices=["block", "distributed", "registers"],
-        help="for the presets (default distributed)",
-    )
-    build.add_argument("--clock-mhz", type=float, default=100.0, help="for the frames/s estimate")
-    _input_quant_option(build)
-    build.set_defaults(run=_build)
-    sim = sub.add_parser("sim", help="run a build: the exact reference, or Verilator with --rtl")
-    sim.add_argument("build_dir")
-    sim.add_argument("--frames", type=int, help="random frames to run (default 100)")
-    sim.add_argument("--rtl", action="store_true", help="simulate the generated RTL in Verilator")
-    sim.add_argument(
-        "--stall",
-        type=float,
-        default=0.0,
-        help=f"with --rtl: random stall probability, both sides, in [0, {validate.MAX_STALL}]",
-    )
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--input", help=".npy file of input codes (frames, ...); default: random")
-    sim.add_argument("-q", "--quiet", action="store_true")
-    sim.set_defaults(run=_sim)
-    est = sub.add_parser(
-        "estimate", help="per-layer resources, cycles, frames/s and device utilisation of a build"
-    )
-    est.add_argument("build_dir", help="build directory written by `streamfold build`")
-    est.add_argument("--device", default="xc7z020", help="device name (default: xc7z020)")
-    est.add_argument("--clock-mhz", type=float, default=100.0, help="for frames/s (default 100)")
-    est.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    est.set_defaults(run=_estimate)
-    explore = sub.add_parser(
-        "explore", help="choose each layer's folding and memory style for a device and a goal"
-    )
-    explore.add_argument(
-        "model", help="graph text file (.sfir), QONNX model (.onnx) or builtin:NAME (cnv-w1a1)"
-    )
-    explore.add_argument("--device", default="xc7z020", help="device name (default: xc7z020)")
-    explore.add_argument(
-        "--goal", default="max-fps", choices=["max-fps", "min-resources", "pareto"]
-    )
-    explore.add_argument("--fps", type=float, help="frames/s to reach (min-resources)")
-    explore.add_argument("--clock-mhz", type=float, default=100.0, help="clock (default 100)")
-    explore.add_argument(
-        "--lut-cap",
-        type=float,
-        help="max-fps, min-resources: share of the device's LUTs (default 0.7)",
-    )
-    explore.add_argument(
-        "-o", "--out", help="design point JSON to write (pareto: one file per front point)"
-    )
-    explore.add_argument(
-        "--plot", metavar="DIR", help="write DIR/pareto.png and DIR/roofline.png (matplotlib)"
-    )
-    _input_quant_option(explore)
-    explore.set_defaults(run=_explore)
-    synth = sub.add_parser(
-        "synth", help="synthesise a build (Yosys); for ECP5 also place and route (nextpnr)"
-    )
-    synth.add_argument("build_dir")
-    synth.add_argument("--target", required=True, help="device, e.g. xc7z020 or lfe5u-85f")
-    synth.add_argument("--bitstream", action="store_true", help="ECP5: also write top.bit")
-    synth.add_argument("--dsp", action="store_true", help="let Yosys map multipliers to DSPs")
-    synth.set_defaults(run=_synth)
-    for command in sub.choices.values():  # also accepted after the command
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
-    return p
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": _demo,
+    "list": _list,
+    "show": _show,
+    "check": _check,
+    "build": _build,
+    "sim": _sim,
+    "estimate": _estimate,
+    "explore": _explore,
+    "synth": _synth,
+    "report": _report,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.run(args)
+        with progress.reporting(enabled=not getattr(args, "quiet", False)):
+            code: int = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, inside the boundary
     except BaseException as e:  # the boundary: every failure becomes one line and an exit code
         if args.debug and not isinstance(e, BrokenPipeError | SystemExit):

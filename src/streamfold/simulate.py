@@ -3,6 +3,8 @@ optionally, the generated RTL in Verilator, and compare them."""
 
 from __future__ import annotations
 
+import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from streamfold import validate
 from streamfold.errors import SimulationError
 from streamfold.ir.graph import Graph
 from streamfold.ir.text import parse_graph
+from streamfold.progress import phase, reporting
 from streamfold.sim.exact import run_single
 
 
@@ -75,16 +78,15 @@ def simulate_dir(
     measured: dict[str, Any] = {}
     out = None
     if rtl:
-        from tqdm import tqdm
-
         from streamfold.sim.design import simulate_build
 
-        bar = tqdm(total=1, desc=f"verilator: build + {len(x)} frames", disable=not progress)
-        out, run = simulate_build(
-            Path(build_dir), x.reshape(len(x), -1), stall_in=stall, stall_out=stall, seed=seed
-        )
-        bar.update()
-        bar.close()
+        with (
+            nullcontext() if progress else reporting(False),
+            phase(f"verilator: simulate {len(x)} frames"),
+        ):
+            out, run = simulate_build(
+                Path(build_dir), x.reshape(len(x), -1), stall_in=stall, stall_out=stall, seed=seed
+            )
         _compare(out, reference.reshape(len(x), -1))
         measured = {
             "measured_interval": run.cycles_per_frame,
@@ -92,6 +94,7 @@ def simulate_dir(
             "total_cycles": run.total_cycles,
             "cycles_per_second": run.sim_cycles_per_second,
         }
+        record_rtl_run(Path(build_dir), manifest, run, frames=len(x), stall=stall, seed=seed)
     return SimResult(
         frames=len(x),
         reference=reference,
@@ -104,6 +107,34 @@ def simulate_dir(
         cycles_per_second=measured.get("cycles_per_second"),
         stall=stall,
     )
+
+
+RTL_RESULT = Path("sim") / "rtl.json"  # in a build directory: the last ``sim --rtl`` run
+
+
+def record_rtl_run(
+    build_dir: Path, manifest: dict[str, Any], run: Any, *, frames: int, stall: float, seed: int
+) -> Path:
+    """Write what a bit-exact RTL run measured into ``build_dir/sim/rtl.json`` (for reports):
+    cycles/frame, latency, the cycles of the first input and output words and the cycle each
+    internal stream (``<stage ident>_out``) first moved (cycles since reset); with the hashes of
+    the graph and design point it measured."""
+    body = {
+        "frames": frames,
+        "stall": stall,
+        "seed": seed,
+        "cycles_per_frame": run.cycles_per_frame,
+        "latency_cycles": run.latency,
+        "total_cycles": run.total_cycles,
+        "first_input_cycle": run.in_cycles[0],
+        "first_output_cycle": run.out_cycles[0],
+        "stream_first_cycle": dict(run.stream_first),
+        "inputs": manifest["inputs"],
+    }
+    path = Path(build_dir) / RTL_RESULT
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(body, indent=2) + "\n")
+    return path
 
 
 def input_frames(graph: Graph, codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:

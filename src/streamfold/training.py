@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch import nn
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 
 @contextmanager

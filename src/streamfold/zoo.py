@@ -29,6 +29,20 @@ _TOPOLOGIES: dict[str, tuple[Callable[[int, int], nn.Sequential], tuple[int, ...
 }
 _NAME = re.compile(r"(tfc|cnv)-w([12])a([12])")
 NAMES = tuple(f"{t}-w{w}a{a}" for t in _TOPOLOGIES for w in (1, 2) for a in (1, 2) if w <= a)
+_SUMMARY = {
+    "tfc": "FINN's TFC: MLP 784-64-64-64-10 on 28x28 images",
+    "cnv": "FINN's CNV: 6 conv + 3 linear layers on 3x32x32 images",
+}
+
+
+def describe(name: str) -> str:
+    """One line about a built-in network: topology, input and precisions."""
+    m = _NAME.fullmatch(name)
+    if m is None:
+        raise StreamfoldError(
+            f"builtin model: name must be one of {', '.join(NAMES)}, not {name!r}"
+        )
+    return f"{_SUMMARY[m[1]]}, {m[2]}-bit weights, {m[3]}-bit activations"
 
 
 def reference_model(name: str, seed: int = 0) -> tuple[nn.Sequential, tuple[int, ...]]:

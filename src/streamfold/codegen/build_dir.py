@@ -30,8 +30,9 @@ from streamfold.errors import StreamfoldError
 
 MANIFEST = "manifest.json"
 SELF_HASH = "manifest_sha256"
-# Files a build directory may hold beyond its manifest's: ``streamfold synth``'s work folder.
-GENERATED = ("synth",)
+# Files a build directory may hold beyond its manifest's: ``streamfold synth``'s work folder,
+# ``sim --rtl``'s measurements and ``streamfold report``'s report.
+GENERATED = ("synth", "sim", "report.html", "report.json")
 _STAGING = re.compile(r"\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)$")
 _SHA = re.compile(r"[0-9a-f]{64}")
 

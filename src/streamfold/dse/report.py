@@ -87,3 +87,16 @@ def baseline_report(choice: Choice, space: Space) -> str:
             f"{c.estimate.total.bram:>8}{per_klut(c):>19,.0f}{ratio:>11}"
         )
     return "\n".join(rows)
+
+
+def merge_front(front: tuple[Choice, ...], extra: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    """The Pareto front of ``front`` and ``extra`` together (for example the max-fps design,
+    found by a finer search than the front's), fewest LUTs first: walking from the fewest
+    cycles/frame, a point is kept only when it has strictly fewer LUTs than every faster one,
+    so no point left is dominated (as fast or faster, with as few LUTs or fewer) by another."""
+    pool = sorted((*front, *extra), key=lambda c: (c.interval, c.luts))
+    kept: list[Choice] = []
+    for c in pool:
+        if not kept or (c.interval > kept[-1].interval and c.luts < kept[-1].luts):
+            kept.append(c)
+    return tuple(sorted(kept, key=lambda c: c.luts))

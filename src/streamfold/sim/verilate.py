@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from streamfold import progress
 from streamfold.errors import SimulationError, ToolError
 
 HARNESS = Path(__file__).with_name("harness.cpp")
@@ -156,7 +157,10 @@ def build(
     exe_dir = cache / f"{top}-{spec.key(verilator)[:20]}"
     with _locked(cache / f".{exe_dir.name}.lock"):  # one process compiles, the others wait
         if not (exe_dir / _EXE).is_file():
-            with _staging(exe_dir) as tmp:
+            with (
+                progress.phase(f"verilator: compile {top} into {exe_dir.name}"),
+                _staging(exe_dir) as tmp,
+            ):
                 _compile(verilator, spec, tmp, _runtime_dir(cache, verilator))
     workdir = _memory_dir(exe_dir, memories)
     return RtlBuild(top, exe_dir / _EXE, workdir, in_width, out_width, tuple(internal_streams))

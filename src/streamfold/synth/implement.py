@@ -3,14 +3,19 @@ ECP5 place and route it (Fmax) and optionally write a bitstream."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from streamfold import progress
 from streamfold.cost.devices import Device, Family
 from streamfold.errors import ToolError
 from streamfold.synth.nextpnr import PnrResult, place_and_route
 from streamfold.synth.resources import check_fits, utilisation
 from streamfold.synth.yosys import SynthResult, synthesize_build
+
+RESULT = "result.json"
 
 
 @dataclass(frozen=True)
@@ -27,23 +32,46 @@ def implement_build(
     bitstream: bool = False,
     dsp: bool = False,
     workdir: Path | None = None,
+    per_stage: bool = True,
 ) -> Implementation:
-    """Yosys for ``dev``'s family; ResourceError when the netlist does not fit ``dev``; then,
-    for ECP5, nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir``
-    (default ``<build_dir>/synth/<family>``)."""
+    """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
+    stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
+    nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir`` (default
+    ``<build_dir>/synth/<family>``), the results last, as ``result.json`` (``RESULT``)."""
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
         raise ToolError(
             f"synth: bitstream must be requested for an ECP5 target (nextpnr + ecppack), "
             f"not {dev.name} ({dev.family.value}: use the vendor's tools)"
         )
-    synth = synthesize_build(build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5)
+    synth = synthesize_build(
+        build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5, per_stage=per_stage
+    )
+    (synth.log_path.parent / RESULT).unlink(missing_ok=True)
     check_fits(synth.resources, dev, f"{Path(build_dir).name} on {dev.name}")
     pnr = None
     if ecp5:
         assert synth.netlist is not None
-        pnr = place_and_route(synth.netlist, dev, bitstream=bitstream)
-    return Implementation(dev, synth, pnr)
+        with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
+            pnr = place_and_route(synth.netlist, dev, bitstream=bitstream)
+    impl = Implementation(dev, synth, pnr)
+    (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")
+    return impl
+
+
+def to_json(impl: Implementation) -> dict[str, Any]:
+    """What a report needs of an implementation: the device, the flat resources, each
+    instance's (hierarchical run) and, for ECP5, the Fmax."""
+    synth = impl.synth
+    return {
+        "device": impl.device.name,
+        "family": synth.family.value,
+        "top": synth.top,
+        "yosys_seconds": round(synth.seconds, 3),
+        "resources": synth.resources.to_json(),
+        "instances": {name: res.to_json() for name, res in synth.instances},
+        "fmax_mhz": None if impl.pnr is None else impl.pnr.fmax_mhz,
+    }
 
 
 def implementation_report(impl: Implementation) -> str:

@@ -145,6 +145,53 @@ def parse_stat(
     return count_cells(cells, family), cells
 
 
+def instance_resources(
+    stat_text: str, top_json_text: str, family: Family, top: str
+) -> tuple[tuple[str, Resources], ...]:
+    """Resources of each instance of ``top`` in a hierarchical netlist: from the ``stat -json``
+    of every module and the ``write_json`` of ``top`` (instance -> module), each module's cells
+    with its submodules' expanded; ``""`` for ``top``'s own cells (glue), when it has any."""
+    # stat names public modules \\name, write_json name: compare without the backslash
+    modules = {
+        _public(name): {_public(c): n for c, n in m["num_cells_by_type"].items()}
+        for name, m in _json(stat_text, "stat")["modules"].items()
+    }
+    try:
+        cells = _json(top_json_text, "netlist")["modules"][top]["cells"]
+    except (KeyError, TypeError):
+        raise ToolError(f"yosys netlist: the top module {top} must be in it, and is not") from None
+
+    def flat_cells(module: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for cell, n in modules[module].items():
+            inner = flat_cells(cell) if cell in modules else {cell: 1}
+            for k, v in inner.items():
+                out[k] = out.get(k, 0) + n * v
+        return out
+
+    rows = [
+        (_public(name), count_cells(flat_cells(_public(cell["type"])), family))
+        for name, cell in sorted(cells.items())
+        if _public(cell["type"]) in modules
+    ]
+    glue = count_cells({c: n for c, n in modules[top].items() if c not in modules}, family)
+    if glue != Resources():
+        rows.append(("", glue))
+    return tuple(rows)
+
+
+def _public(name: str) -> str:
+    return name.removeprefix("\\")
+
+
+def _json(text: str, what: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ToolError(f"yosys {what}: the report must be JSON, not ({e})") from e
+    return data
+
+
 @dataclass(frozen=True)
 class Utilisation:
     """One resource of a design against a device."""

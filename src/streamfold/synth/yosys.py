@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamfold import progress
 from streamfold.cost.devices import Family
 from streamfold.errors import ToolError
 from streamfold.hw.block import RtlInstance
-from streamfold.synth.resources import Resources, parse_stat
+from streamfold.synth.resources import Resources, instance_resources, parse_stat
 from streamfold.synth.tools import Tool, find_tool, run_tool
 
 __all__ = [
@@ -38,6 +39,8 @@ LOG = "yosys.log"
 SCRIPT = "synth.ys"
 STAT = "stat.json"
 NETLIST = "netlist.json"
+STAT_STAGES = "stat_stages.json"  # the hierarchical run's stat, per module
+TOP_CELLS = "top_cells.json"  # the hierarchical run's top module: instance -> module
 TIMEOUT_S = 3600.0
 
 _SYNTH = {
@@ -58,6 +61,10 @@ class SynthResult:
     log_path: Path
     netlist: Path | None  # Yosys JSON netlist (for nextpnr), when asked for
     seconds: float
+    # per top-level instance (``u_<stage ident>``; "" for the top's own glue), from a second,
+    # hierarchical synthesis (``per_stage``); their sum exceeds the flat ``resources`` by what
+    # flattening optimises across stage boundaries (a few per cent)
+    instances: tuple[tuple[str, Resources], ...] = ()
 
 
 def find_yosys() -> Tool:
@@ -73,23 +80,37 @@ def synth_script(
     parameters: Sequence[tuple[str, int | str]] = (),
     dsp: bool = False,
     netlist: bool = False,
+    per_stage: bool = False,
 ) -> tuple[str, ...]:
-    """The Yosys commands that synthesise ``top`` for ``family`` and write ``stat.json``."""
+    """The Yosys commands that synthesise ``top`` for ``family`` and write ``stat.json``; with
+    ``per_stage`` then again without flattening, from scratch (the flat result stays as it is
+    alone), writing each module's stat and the top's instances."""
     _check_name(top, top)
     chparam = ["chparam"]
     for name, value in parameters:
         _check_name(top, name)
         chparam += ["-set", name, _value(top, name, value)]
     synth = [*_SYNTH[family], *([] if dsp else ["-nodsp"])]
-    commands = [f"read_verilog -defer {s}" for s in source_names]
+    elaborate = [f"read_verilog -defer {s}" for s in source_names]
     if parameters:  # on the deferred (abstract) module: elaborated once, with these values
-        commands.append(" ".join([*chparam, top]))
-    commands.append(f"hierarchy -check -top {top}")
-    commands.append(" ".join(synth))
+        elaborate.append(" ".join([*chparam, top]))
+    elaborate.append(f"hierarchy -check -top {top}")
+    commands = [*elaborate, " ".join(synth)]
     if netlist:
         commands.append(f"write_json {NETLIST}")
     commands.append(f"tee -q -o {STAT} stat -json")
+    if per_stage:
+        commands += ["design -reset", *elaborate, " ".join(_hierarchical(synth))]
+        commands += [f"tee -q -o {STAT_STAGES} stat -json", f"select -module {top}"]
+        commands.append(f"write_json -selected {TOP_CELLS}")
     return tuple(commands)
+
+
+def _hierarchical(synth: list[str]) -> list[str]:
+    """The synthesis command, keeping the hierarchy."""
+    if synth[0] == "synth_ecp5":
+        return [*synth, "-noflatten"]
+    return [word for word in synth if word != "-flatten"]
 
 
 def _check_name(top: str, name: str) -> None:
@@ -126,9 +147,11 @@ def synthesize(
     memories: Sequence[tuple[str, str]] = (),
     dsp: bool = False,
     netlist: bool = False,
+    per_stage: bool = False,
     timeout_s: float = TIMEOUT_S,
 ) -> SynthResult:
-    """Synthesise ``top`` (its sources and $readmemh images copied into ``workdir``).
+    """Synthesise ``top`` (its sources and $readmemh images copied into ``workdir``); with
+    ``per_stage`` also hierarchically, for each top-level instance's resources.
 
     ``family`` is a ``Family`` or its value ("xilinx7", "xilinxus+", "ecp5").
     """
@@ -137,16 +160,29 @@ def synthesize(
     workdir.mkdir(parents=True, exist_ok=True)
     names = _stage_inputs(top, [Path(s) for s in sources], memories, workdir)
     script = synth_script(
-        top, names, family=family, parameters=parameters, dsp=dsp, netlist=netlist
+        top,
+        names,
+        family=family,
+        parameters=parameters,
+        dsp=dsp,
+        netlist=netlist,
+        per_stage=per_stage,
     )
     (workdir / SCRIPT).write_text("\n".join(script) + "\n")
-    for stale in (STAT, NETLIST, LOG):
+    for stale in (STAT, NETLIST, LOG, STAT_STAGES, TOP_CELLS):
         (workdir / stale).unlink(missing_ok=True)
-    run = run_tool(
-        find_yosys(), ["-q", "-l", LOG, "-s", SCRIPT], cwd=workdir, log=Path(LOG),
-        timeout_s=timeout_s,
-    )  # fmt: skip
+    what = "flat, then per stage" if per_stage else "flat"
+    with progress.phase(f"yosys: synthesise {top} ({what})", log=workdir / LOG):
+        run = run_tool(
+            find_yosys(), ["-q", "-l", LOG, "-s", SCRIPT], cwd=workdir, log=Path(LOG),
+            timeout_s=timeout_s,
+        )  # fmt: skip
     resources, cells = parse_stat((workdir / STAT).read_text(), family, top)
+    instances: tuple[tuple[str, Resources], ...] = ()
+    if per_stage:
+        instances = instance_resources(
+            (workdir / STAT_STAGES).read_text(), (workdir / TOP_CELLS).read_text(), family, top
+        )
     return SynthResult(
         top,
         family,
@@ -155,6 +191,7 @@ def synthesize(
         workdir / LOG,
         workdir / NETLIST if netlist else None,
         run.seconds,
+        instances,
     )
 
 
@@ -214,6 +251,7 @@ def synthesize_build(
     workdir: Path | None = None,
     dsp: bool = False,
     netlist: bool = False,
+    per_stage: bool = False,
     timeout_s: float = TIMEOUT_S,
 ) -> SynthResult:
     """Synthesise a whole build directory (``streamfold build``) from its manifest.
@@ -233,5 +271,6 @@ def synthesize_build(
         memories=memories,
         dsp=dsp,
         netlist=netlist,
+        per_stage=per_stage,
         timeout_s=timeout_s,
     )

@@ -1,8 +1,8 @@
 """Residual and concatenating networks in hardware (issue 12): trained briefly on 8x8 digits,
 PyTorch eval == exact executor == Verilator, bit for bit, under 25 % stalls, at the predicted
-interval (once settled) and latency, with the FIFO depths ``cost.fifo_sizing`` derives; a derived depth
-halved is refused naming the path, and a design below the minimum deadlocks in Verilator
-(the simulator names the stuck streams). Seeded random DAGs through Verilator, at the
+interval (once settled) and latency, with the FIFO depths ``cost.fifo_sizing`` derives; a
+derived depth halved is refused naming the path, and a design below the minimum deadlocks in
+Verilator (the simulator names the stuck streams). Seeded random DAGs through Verilator, at the
 predicted interval and latency (within 10 %)."""
 
 from __future__ import annotations

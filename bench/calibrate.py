@@ -635,11 +635,17 @@ def add_grid() -> tuple[list[Config], list[Config]]:
         a(16, "i4", 3, "u2", 1, 8),
         a(32, "u2", 1, "i8", 5, 4),
         a(64, "u4", 7, "u4", 2, 16),
+        # residual adds align exact scales: large constants (tests/dag_nets.py's ResNet)
+        a(8, "i2", 19897, "u2", 5914, 8),
+        a(16, "i4", 13519, "i4", 13338, 4),
+        a(16, "u8", 2731, "i4", 405, 4),
     ]
     held: list[Config] = [
         a(16, "u2", 1, "u2", 1, 8),
         a(32, "u4", 3, "u4", 1, 4),
         a(24, "i4", 1, "i4", 1, 6),
+        a(16, "i2", 115309, "u2", 47859, 4),
+        a(16, "u4", 9041, "u4", 1237, 4),
     ]
     return cal, held
 

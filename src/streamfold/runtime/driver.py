@@ -16,7 +16,6 @@ from streamfold.errors import StreamfoldError
 from streamfold.hw.shell.layout import ShellLayout
 from streamfold.runtime.regs import SHELL_ID, SHELL_VERSION, Ctrl, Reg, Status
 
-
 # Beyond the cycle model's estimate, how long a run may take before the board counts as hung.
 WAIT_LIMIT_CYCLES = 10_000_000
 

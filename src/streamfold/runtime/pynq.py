@@ -24,7 +24,7 @@ class PynqBus:
 
     def __init__(self, bitfile: Path, *, clock_mhz: float, base: int = SHELL_BASE) -> None:
         try:
-            import pynq  # type: ignore[import-not-found]
+            import pynq
         except ImportError:
             raise ToolError(
                 "pynq backend: the pynq package must be installed (it runs on the board's "

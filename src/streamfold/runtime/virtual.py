@@ -38,7 +38,9 @@ class BusStats:
     protocol_errors: int
 
 
-def build_board(build_dir: Path, manifest: dict[str, object], cache_dir: Path | None = None) -> RtlBuild:
+def build_board(
+    build_dir: Path, manifest: dict[str, object], cache_dir: Path | None = None
+) -> RtlBuild:
     """The virtual board's simulator for a build directory (cached like every RTL build)."""
     sources = [Path(build_dir) / str(s) for s in manifest["sources"]]  # type: ignore[attr-defined]
     memories = [
@@ -75,7 +77,13 @@ class VirtualBoard:
             raise SimulationError(f"virtual board: max_latency must be >= 0, not {max_latency}")
         self.memory_bytes = memory_bytes
         self._next = _PAGE  # address 0 stays unused: a zero SRC/DST is a driver bug
-        cmd = [str(sim.executable), str(seed), str(max_latency), repr(float(stall)), str(memory_bytes)]
+        cmd = [
+            str(sim.executable),
+            str(seed),
+            str(max_latency),
+            repr(float(stall)),
+            str(memory_bytes),
+        ]
         self._proc = subprocess.Popen(
             cmd,
             cwd=sim.workdir,
@@ -145,12 +153,14 @@ class VirtualBoard:
         return None if answer == "none" else answer
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            try:
-                self._ask("q")
-            except SimulationError:
-                pass
-            self._proc.wait(timeout=10)
+        proc = self._proc
+        if proc.poll() is None:
+            assert proc.stdin is not None
+            proc.stdin.close()  # the harness ends at the end of its input
+            proc.wait(timeout=10)
+        for f in (proc.stdout, proc.stderr):
+            if f is not None:
+                f.close()
 
     def __enter__(self) -> VirtualBoard:
         return self

@@ -12,6 +12,7 @@ import pytest
 
 from shell_nets import build, mlp_graph, random_codes
 from streamfold.errors import StreamfoldError, ToolError
+from streamfold.hw.iodma import cost
 from streamfold.hw.shell.layout import ShellLayout, Side
 from streamfold.runtime import Accelerator
 from streamfold.runtime.driver import BoardError, ShellDriver
@@ -46,6 +47,15 @@ def test_virtual_board_equals_exact_under_random_latency(fast_build: Path, rtl_c
         t = acc.throughput()
         assert t.frames == 44 and t.pipeline_cycles_per_frame == 8
         assert t.cycles_per_frame > 8  # DMA-bound: 6 beats in per frame, with stalls
+
+
+@pytest.mark.rtl
+def test_shell_cycles_match_the_dma_cost_model(fast_build: Path, rtl_cache: Path) -> None:
+    with Accelerator(fast_build, "virtual") as acc:  # an ideal memory: no latency, no stalls
+        acc.run(random_codes(np.random.default_rng(4), 400))
+        predicted = cost.cycles_per_frame(acc.layout, acc.interval)
+        assert predicted == 8  # max(8-cycle pipeline, 6 input beats, 2 output beats)
+        assert abs(acc.throughput().cycles_per_frame / predicted - 1) < 0.02
 
 
 @pytest.mark.rtl

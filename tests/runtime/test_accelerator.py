@@ -65,6 +65,7 @@ def test_registers_match_the_simulator(fast_build: Path, rtl_cache: Path) -> Non
         assert isinstance(board, VirtualBoard)
         assert board.read32(Reg.ID) == SHELL_ID
         assert board.read32(Reg.STATUS) == Status.HAS_DMA
+        assert board.read32(0x44) == 0 and board.read32(0x104) == 0  # unmapped: no aliases
         acc.run(random_codes(np.random.default_rng(2), 50))
         assert board.read32(Reg.STATUS) == Status.HAS_DMA | Status.DONE
         before = board.cycle()

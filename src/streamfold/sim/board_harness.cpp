@@ -123,13 +123,13 @@ struct Board {
         d.m_axi_bvalid = bvalid;
         d.m_axi_bresp = 0;
         d.s_axil_awvalid = l_aw;
-        d.s_axil_awaddr = static_cast<CData>(l_awaddr);
+        d.s_axil_awaddr = static_cast<SData>(l_awaddr);
         d.s_axil_wvalid = l_w;
         d.s_axil_wdata = l_wdata;
         d.s_axil_wstrb = 0xf;
         d.s_axil_bready = l_b;
         d.s_axil_arvalid = l_ar;
-        d.s_axil_araddr = static_cast<CData>(l_araddr);
+        d.s_axil_araddr = static_cast<SData>(l_araddr);
         d.s_axil_rready = l_r;
         d.clk = 0;
         d.eval();

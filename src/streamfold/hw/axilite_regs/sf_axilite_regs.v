@@ -15,11 +15,11 @@
 //   0x2C RUN_CYCLES  ro  cycles of the last DMA run (counts while busy)
 //   0x30 IN_FRAME_BYTES, 0x34 OUT_FRAME_BYTES, 0x38 IN_WORD_BYTES, 0x3C OUT_WORD_BYTES,
 //   0x40 BUS_BYTES   ro  the build's layout constants, for the driver to check
-// Unmapped addresses read 0 and ignore writes (OKAY responses). A write is taken when both
+// The window is 2**ADDR_W bytes; unmapped addresses read 0 and ignore writes (OKAY responses). A write is taken when both
 // its address and its data are valid (AWREADY and WREADY rise together); a read when RVALID is
 // low. Soft reset clears the counters and the status, not SRC/DST/FRAMES.
 module sf_axilite_regs #(
-    parameter integer ADDR_W = 8,
+    parameter integer ADDR_W = 12,  // > 8: a window of 2**ADDR_W bytes
     parameter [31:0] VERSION = 32'h0001_0000,
     parameter [31:0] IN_FRAME_BYTES = 1,
     parameter [31:0] OUT_FRAME_BYTES = 1,
@@ -72,8 +72,11 @@ module sf_axilite_regs #(
 
     wire wr_fire = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
     wire rd_fire = s_axil_arvalid && !s_axil_rvalid;
-    wire [5:0] wr_reg = s_axil_awaddr[7:2];
-    wire [5:0] rd_reg = s_axil_araddr[7:2];
+    // registers sit in the window's first 256 bytes; the rest reads 0 (6'h3F is unmapped)
+    wire wr_hit = s_axil_awaddr[ADDR_W-1:8] == {(ADDR_W - 8){1'b0}};
+    wire rd_hit = s_axil_araddr[ADDR_W-1:8] == {(ADDR_W - 8){1'b0}};
+    wire [5:0] wr_reg = wr_hit ? s_axil_awaddr[7:2] : 6'h3F;
+    wire [5:0] rd_reg = rd_hit ? s_axil_araddr[7:2] : 6'h3F;
     wire full_word = s_axil_wstrb == 4'hf;  // partial writes are ignored
     wire ctrl_write = wr_fire && full_word && wr_reg == 6'h02;
     wire clear = !rst_n || soft_reset;
@@ -86,7 +89,7 @@ module sf_axilite_regs #(
     assign s_axil_rresp = 2'b00;
 
     // verilator lint_off UNUSEDSIGNAL
-    wire [ADDR_W-1:0] unused_addr = s_axil_awaddr ^ s_axil_araddr;  // above 0xFF: aliases
+    wire [1:0] unused_addr = s_axil_awaddr[1:0] ^ s_axil_araddr[1:0];  // byte lanes: words only
     // verilator lint_on UNUSEDSIGNAL
 
     always @(posedge clk) begin

@@ -27,7 +27,7 @@ SOURCES = (
 TOP_AXI = "sf_top_axi"
 TOP_AXIS = "sf_top_axis"
 ADDR_BITS = 32
-LITE_ADDR_BITS = 8
+LITE_ADDR_BITS = 12  # a 4 KiB register window (registers in its first 0x44 bytes)
 
 # (name, is_input, width): width None = 1; "bus" = data bus, "strb" = its byte strobes
 _LITE = (

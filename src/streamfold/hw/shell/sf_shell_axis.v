@@ -14,7 +14,7 @@ module sf_shell_axis #(
 ) (
     input  wire                   clk,
     input  wire                   rst_n,
-    input  wire [7:0]             s_axil_awaddr,
+    input  wire [11:0]            s_axil_awaddr,
     input  wire                   s_axil_awvalid,
     output wire                   s_axil_awready,
     input  wire [31:0]            s_axil_wdata,
@@ -24,7 +24,7 @@ module sf_shell_axis #(
     output wire [1:0]             s_axil_bresp,
     output wire                   s_axil_bvalid,
     input  wire                   s_axil_bready,
-    input  wire [7:0]             s_axil_araddr,
+    input  wire [11:0]            s_axil_araddr,
     input  wire                   s_axil_arvalid,
     output wire                   s_axil_arready,
     output wire [31:0]            s_axil_rdata,
@@ -56,6 +56,7 @@ module sf_shell_axis #(
     always @(posedge clk) core_rst_n <= rst_n && !soft_reset;
 
     sf_axilite_regs #(
+        .ADDR_W(12),
         .IN_FRAME_BYTES(IN_FRAME), .OUT_FRAME_BYTES(OUT_FRAME), .IN_WORD_BYTES(IN_B),
         .OUT_WORD_BYTES(OUT_B), .BUS_BYTES(32'd0), .HAS_DMA(0)
     ) u_regs (

@@ -21,7 +21,7 @@ module sf_shell_mm #(
 ) (
     input  wire                   clk,
     input  wire                   rst_n,
-    input  wire [7:0]             s_axil_awaddr,
+    input  wire [11:0]            s_axil_awaddr,
     input  wire                   s_axil_awvalid,
     output wire                   s_axil_awready,
     input  wire [31:0]            s_axil_wdata,
@@ -31,7 +31,7 @@ module sf_shell_mm #(
     output wire [1:0]             s_axil_bresp,
     output wire                   s_axil_bvalid,
     input  wire                   s_axil_bready,
-    input  wire [7:0]             s_axil_araddr,
+    input  wire [11:0]            s_axil_araddr,
     input  wire                   s_axil_arvalid,
     output wire                   s_axil_arready,
     output wire [31:0]            s_axil_rdata,
@@ -81,6 +81,7 @@ module sf_shell_mm #(
     // verilator lint_on UNUSEDSIGNAL
 
     sf_axilite_regs #(
+        .ADDR_W(12),
         .IN_FRAME_BYTES(IN_FRAME), .OUT_FRAME_BYTES(OUT_FRAME), .IN_WORD_BYTES(IN_B),
         .OUT_WORD_BYTES(OUT_B), .BUS_BYTES(BUS_B), .HAS_DMA(1)
     ) u_regs (

@@ -151,8 +151,8 @@ def component_xml(files: Sequence[str]) -> bytes:
         else:  # $readmemh images, read at elaboration from the sources' folder
             _e(f, "fileType", "user", user="memory-image")
     ET.indent(root)
-    text: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
-    return text + b"\n"
+    xml: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return xml + b"\n"
 
 
 def _model(root: ET.Element, *groups: Sequence[tuple[str, bool, int]]) -> None:

@@ -29,7 +29,7 @@ from streamfold.ir.dtypes import IntType
 from streamfold.runtime.driver import Bus, RunStats, ShellDriver
 from streamfold.sim.stream import from_stream_order, pack, to_stream_order, unpack
 
-BACKENDS = ("exact", "virtual", "pynq")
+BACKENDS = ("exact", "virtual", "pynq", "ulx3s-virtual", "ulx3s")
 
 
 class RuntimeError_(StreamfoldError):
@@ -81,6 +81,7 @@ class Accelerator:
         stall: float = 0.0,
         cache_dir: Path | None = None,
         bitfile: Path | str | None = None,
+        port: str | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise RuntimeError_(
@@ -109,7 +110,7 @@ class Accelerator:
             self._graph = load_graph(self.build_dir / "graph.hw.sfir")
             return
         if bus is None:
-            bus = self._open_bus(backend, seed, max_latency, stall, cache_dir, bitfile)
+            bus = self._open_bus(backend, seed, max_latency, stall, cache_dir, bitfile, port)
         self.bus = bus
         self.driver = ShellDriver(bus, self.layout)
 
@@ -121,7 +122,10 @@ class Accelerator:
         stall: float,
         cache_dir: Path | None,
         bitfile: Path | str | None,
+        port: str | None,
     ) -> Bus:
+        if backend.startswith("ulx3s"):
+            return self._open_ulx3s(backend, cache_dir, port)
         if backend == "virtual":
             from streamfold.runtime.virtual import VirtualBoard, build_board
 
@@ -132,6 +136,21 @@ class Accelerator:
         if bitfile is None:
             raise RuntimeError_("Accelerator: backend 'pynq' must be given bitfile=, not None")
         return PynqBus(Path(bitfile), clock_mhz=self.clock_mhz)
+
+    def _open_ulx3s(self, backend: str, cache_dir: Path | None, port: str | None) -> Bus:
+        from streamfold.hw.board import ulx3s
+        from streamfold.runtime.uart import SerialLink, SimLink, UartBus, build_board_sim
+
+        ram = 4 * ulx3s.RAM_WORDS
+        if backend == "ulx3s-virtual":
+            sim = build_board_sim(self.build_dir, self.manifest, cache_dir)
+            from streamfold.runtime.uart import SIM_CLKS_PER_BIT
+
+            return UartBus(SimLink(sim.executable, sim.workdir, SIM_CLKS_PER_BIT), ram)
+        if port is None:
+            raise RuntimeError_("Accelerator: backend 'ulx3s' must be given port=, not None")
+        link = SerialLink(port, baud=ulx3s.BAUD, clock_mhz=ulx3s.CLOCK_MHZ)
+        return UartBus(link, ram)
 
     # -------------------------------------------------------------------------------------
     def run(self, x: npt.ArrayLike, *, batch: int | None = None) -> npt.NDArray[np.int64]:

@@ -124,6 +124,33 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    """``deploy``: a board's folder (packaging.deploy); the ULX3S's Fmax and frames/s."""
+    from streamfold.packaging.deploy import deploy
+
+    validate.clock_mhz("deploy: --clock-mhz", args.clock_mhz)
+    result = deploy(
+        Path(args.build_dir),
+        args.board,
+        Path(args.out),
+        clock_mhz=args.clock_mhz,
+        bitstream=not args.no_bitstream,
+    )
+    print(f"{result.board}: {len(result.files)} files in {result.out_dir}")
+    if result.ecp5 is not None:
+        e = result.ecp5
+        print(f"bitstream: {result.out_dir / 'sf_accel_ulx3s.bit'} (every I/O constrained)")
+        print(f"Fmax: {e.fmax_mhz:.1f} MHz (board clock {e.clock_mhz:g} MHz)")
+        print(
+            f"throughput: {e.frames_per_s:,.0f} frames/s at {e.clock_mhz:g} MHz, "
+            f"{e.frames_per_s_at_fmax:,.0f} frames/s at Fmax "
+            f"({e.shell_cycles_per_frame} cycles/frame)"
+        )
+    elif result.board != "ulx3s":
+        print(f"next: vivado -mode batch -source {result.board}.tcl (in {result.out_dir})")
+    return 0
+
+
 def _estimate(args: argparse.Namespace) -> int:
     import json
 
@@ -378,6 +405,17 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--bitstream", action="store_true", help="ECP5: also write top.bit")
     synth.add_argument("--dsp", action="store_true", help="let Yosys map multipliers to DSPs")
     synth.set_defaults(run=_synth)
+    deploy = sub.add_parser(
+        "deploy", help="write a board's folder: IP + block design, or bitstream; and the driver"
+    )
+    deploy.add_argument("build_dir")
+    deploy.add_argument("--board", required=True, help="pynq-z2 | zcu104 | ulx3s")
+    deploy.add_argument("-o", "--out", required=True, help="folder to write")
+    deploy.add_argument("--clock-mhz", type=float, default=100.0, help="Zynq fabric clock")
+    deploy.add_argument(
+        "--no-bitstream", action="store_true", help="ulx3s: constraints and driver only"
+    )
+    deploy.set_defaults(run=_deploy)
     for command in sub.choices.values():  # also accepted after the command
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return p

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shell_nets import build, mlp_graph, random_codes
 
+from shell_nets import build, mlp_graph, random_codes
 from streamfold.codegen.build_dir import read_manifest
 from streamfold.hw.board import ulx3s
 from streamfold.runtime import Accelerator

@@ -99,7 +99,8 @@ def test_driver_refuses_a_shell_of_another_build(fast_build: Path, rtl_cache: Pa
 def test_unknown_backend_is_refused(fast_build: Path) -> None:
     with pytest.raises(
         StreamfoldError,
-        match=r"^Accelerator: backend must be one of exact, virtual, pynq, not 'fpga'$",
+        match=r"^Accelerator: backend must be one of exact, virtual, pynq, ulx3s-virtual, ulx3s, "
+        r"not 'fpga'$",
     ):
         Accelerator(fast_build, "fpga")
 

@@ -36,29 +36,51 @@ def test_shell_tops_pass_lint(graph, rtl_cache, tmp_path: Path, folding: str, to
     lint(top, [out / s for s in manifest["sources"]])
 
 
-def test_stream_top_pads_words_to_bytes_under_stalls(graph, rtl_cache, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("bad_frame", [None, 5], ids=["tlast-right", "tlast-misplaced"])
+def test_stream_top_frames_with_tlast_under_stalls(
+    graph, rtl_cache, tmp_path: Path, bad_frame
+) -> None:  # type: ignore[no-untyped-def]
+    """Words padded to bytes, TLAST on each frame's last beat, TKEEP all ones; an input TLAST
+    out of place raises STATUS.frame_error (read over AXI4-Lite) and the data still passes."""
     out = build(graph, "folded", tmp_path / "b")
     manifest = read_manifest(out)
     fmt_in, fmt_out = stream_format(manifest["stream_in"]), stream_format(manifest["stream_out"])
     layout = ShellLayout.of(fmt_in, fmt_out)
-    x = random_codes(np.random.default_rng(5), 40)
+    ib, ob = layout.inp.word_bytes, layout.out.word_bytes
     sim = rtl_build(
-        TOP_AXIS,
-        [out / s for s in manifest["sources"]],
-        in_width=8 * layout.inp.word_bytes,
-        out_width=8 * layout.out.word_bytes,
+        "sf_test_axis_frames",
+        [
+            *(out / s for s in manifest["sources"]),
+            Path(__file__).with_name("sf_test_axis_frames.v"),
+        ],
+        in_width=8 * ib + 1,
+        out_width=9 * ob + 2,
         memories=[(Path(m).name, (out / m).read_text()) for m in manifest["memories"]],
+        parameters=(("IN_BYTES", ib), ("OUT_BYTES", ob)),
         cache_dir=rtl_cache,
     )
+    frames = 12
+    x = random_codes(np.random.default_rng(5), frames)
     words = pack(x, fmt_in)  # 5-bit words: one byte each, upper bits zero
+    lasts = [(j % fmt_in.words == fmt_in.words - 1) for j in range(len(words))]
+    if bad_frame is not None:
+        lasts[bad_frame * fmt_in.words] = True  # a TLAST on the first beat of a frame
+    tagged = [w | (int(last) << (8 * ib)) for w, last in zip(words, lasts, strict=True)]
     r = run(
         sim,
-        words,
-        out_words=40 * fmt_out.words,
+        tagged,
+        out_words=frames * fmt_out.words,
         out_words_per_frame=fmt_out.words,
         stall_in=0.3,
         stall_out=0.3,
         seed=2,
     )
-    assert max(r.words_out) < (1 << fmt_out.width)  # the padding bits are zero
-    np.testing.assert_array_equal(unpack(r.words_out, fmt_out, 40), run_single(graph, x))
+    data = [w & ((1 << (8 * ob)) - 1) for w in r.words_out]
+    keep = {(w >> (8 * ob)) & ((1 << ob) - 1) for w in r.words_out}
+    last = [(w >> (9 * ob)) & 1 for w in r.words_out]
+    error = [(w >> (9 * ob + 1)) & 1 for w in r.words_out]
+    assert max(data) < (1 << fmt_out.width)  # the padding bits are zero
+    np.testing.assert_array_equal(unpack(data, fmt_out, frames), run_single(graph, x))
+    assert keep == {(1 << ob) - 1}
+    assert last == [int(j % fmt_out.words == fmt_out.words - 1) for j in range(len(data))]
+    assert error[0] == 0 and error[-1] == int(bad_frame is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from streamfold.hw.block import StreamFormat
@@ -64,3 +65,27 @@ def test_nonzero_padding_is_refused() -> None:
         match=r"^shell layout: frame 0 word 1 must have zero padding above bit 9, not 0x400$",
     ):
         frames_to_words(bytes.fromhex("0100 0004"), Side(10, 2), 1)
+
+
+@pytest.mark.parametrize("width, words", [(5, 35), (10, 3), (42, 1), (62, 2), (63, 2), (175, 1)])
+def test_vectorised_and_wide_paths_round_trip(width: int, words: int) -> None:
+    rng = np.random.default_rng(width)
+    side = Side(width, words)
+    values = [int.from_bytes(rng.bytes(32), "little") % (1 << width) for _ in range(4 * words)]
+    image = words_to_frames(values, side)
+    assert len(image) == 4 * side.stride
+    assert frames_to_words(image, side, 4) == values
+    pad = bytes(side.stride - side.frame_bytes)
+    naive = b"".join(  # each word little-endian in word_bytes, each frame padded to stride
+        b"".join(v.to_bytes(side.word_bytes, "little") for v in values[f * words : (f + 1) * words])
+        + pad
+        for f in range(4)
+    )
+    assert image == naive
+
+
+def test_negative_word_is_refused() -> None:
+    with pytest.raises(
+        LayoutError, match=r"^shell layout: word 0 must be an unsigned 7-bit int, not -0x1$"
+    ):
+        words_to_frames([-1, 2], Side(7, 2))

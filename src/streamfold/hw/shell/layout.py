@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import StreamFormat
 
+_NUMPY_BITS = 62  # words up to this width take the vectorised path
 BUS_BYTES = 4  # the AXI4 master's data bus: 32 bits (Zynq GP/HP ports and interconnects adapt)
 
 
@@ -79,6 +83,8 @@ def words_to_frames(words: Sequence[int], side: Side) -> bytes:
             f"shell layout: word count must be a multiple of {side.words} words per frame, "
             f"not {len(words)}"
         )
+    if side.width <= _NUMPY_BITS and words:
+        return _words_to_frames_np(np.asarray(words, dtype=np.int64), side)
     pad = bytes(side.stride - side.frame_bytes)
     out = bytearray()
     for k in range(0, len(words), side.words):
@@ -93,6 +99,20 @@ def words_to_frames(words: Sequence[int], side: Side) -> bytes:
     return bytes(out)
 
 
+def _words_to_frames_np(arr: npt.NDArray[np.int64], side: Side) -> bytes:
+    bad = (arr < 0) | ((arr >> side.width) != 0)
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise LayoutError(
+            f"shell layout: word {j} must be an unsigned {side.width}-bit int, not {int(arr[j]):#x}"
+        )
+    frames = len(arr) // side.words
+    raw = arr.astype("<u8").view(np.uint8).reshape(frames, side.words, 8)[:, :, : side.word_bytes]
+    image = np.zeros((frames, side.stride), dtype=np.uint8)
+    image[:, : side.frame_bytes] = raw.reshape(frames, side.frame_bytes)
+    return image.tobytes()
+
+
 def frames_to_words(image: bytes, side: Side, frames: int) -> list[int]:
     """The inverse of ``words_to_frames``: a memory image of ``frames`` frames -> words."""
     if len(image) != frames * side.stride:
@@ -100,6 +120,8 @@ def frames_to_words(image: bytes, side: Side, frames: int) -> list[int]:
             f"shell layout: image must be {frames} frames x {side.stride} bytes = "
             f"{frames * side.stride} bytes, not {len(image)}"
         )
+    if side.width <= _NUMPY_BITS and frames:
+        return _frames_to_words_np(image, side, frames)
     words: list[int] = []
     wb = side.word_bytes
     for k in range(frames):
@@ -113,3 +135,19 @@ def frames_to_words(image: bytes, side: Side, frames: int) -> list[int]:
                 )
             words.append(w)
     return words
+
+
+def _frames_to_words_np(image: bytes, side: Side, frames: int) -> list[int]:
+    rows = np.frombuffer(image, dtype=np.uint8).reshape(frames, side.stride)
+    raw = rows[:, : side.frame_bytes].reshape(frames * side.words, side.word_bytes)
+    padded = np.zeros((len(raw), 8), dtype=np.uint8)
+    padded[:, : side.word_bytes] = raw
+    words = padded.view("<u8").reshape(-1)
+    bad = (words >> np.uint64(side.width)) != 0
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise LayoutError(
+            f"shell layout: frame {j // side.words} word {j % side.words} must have zero padding "
+            f"above bit {side.width - 1}, not {int(words[j]):#x}"
+        )
+    return [int(w) for w in words]

@@ -120,3 +120,22 @@ def test_pynq_backend_needs_pynq(fast_build: Path, tmp_path: Path) -> None:
         pytest.skip("the pynq package is installed: this checks the message where it is not")
     with pytest.raises(ToolError, match=r"^pynq backend: the pynq package must be installed"):
         Accelerator(fast_build, "pynq", bitfile=tmp_path / "x.bit")
+
+
+def test_build_without_the_shell_is_refused(fast_build: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from streamfold.codegen.build_dir import MANIFEST, manifest_bytes
+
+    old = tmp_path / "old"
+    shutil.copytree(fast_build, old)
+    body = json.loads((old / MANIFEST).read_text())
+    del body["shell"], body["manifest_sha256"]
+    (old / MANIFEST).write_bytes(manifest_bytes(body))  # a consistent manifest, as before
+    with pytest.raises(
+        StreamfoldError,
+        match=r"must hold the shell tops \(sf_top_axi\), and was built by an older streamfold; "
+        r"rebuild it$",
+    ):
+        Accelerator(old, "virtual")

@@ -109,6 +109,11 @@ class Accelerator:
 
             self._graph = load_graph(self.build_dir / "graph.hw.sfir")
             return
+        if "shell" not in self.manifest:
+            raise RuntimeError_(
+                f"Accelerator: {self.build_dir} must hold the shell tops (sf_top_axi), and was "
+                "built by an older streamfold; rebuild it"
+            )
         if bus is None:
             bus = self._open_bus(backend, seed, max_latency, stall, cache_dir, bitfile, port)
         self.bus = bus

@@ -9,13 +9,13 @@ board is attached where streamfold is developed). The bridge protocol (little-en
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from streamfold.errors import SimulationError, ToolError
+from streamfold.errors import ToolError
 from streamfold.runtime.driver import BoardError
+from streamfold.runtime.process import LineProcess
 
 UART_HARNESS = Path(__file__).resolve().parents[1] / "sim" / "uart_harness.cpp"
 _CHUNK = 0xFFFF  # bytes per memory command (16-bit length)
@@ -108,30 +108,8 @@ class SimLink:
     """The serial line to the board RTL in Verilator (cycle-accurate, bit by bit)."""
 
     def __init__(self, executable: Path, workdir: Path, clks_per_bit: int) -> None:
-        self._proc = subprocess.Popen(
-            [str(executable), str(clks_per_bit)],
-            cwd=workdir,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def _ask(self, line: str) -> str:
-        proc = self._proc
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(line + "\n")
-        proc.stdin.flush()
-        answer = proc.stdout.readline()
-        if not answer:
-            raise SimulationError(
-                f"uart board: the simulator must answer, and exited ({proc.poll()})"
-            )
-        if answer.strip() == "timeout":
-            raise SimulationError(
-                f"uart board: the board must answer {line[:24]!r}..., and did not"
-            )
-        return answer.strip()
+        self._sim = LineProcess([str(executable), str(clks_per_bit)], workdir, "uart board")
+        self._ask = self._sim.ask
 
     def exchange(self, data: bytes, reply: int) -> bytes:
         return bytes.fromhex(self._ask(f"x {reply} {data.hex()}"))
@@ -144,14 +122,7 @@ class SimLink:
         return int(self._ask("t"))
 
     def close(self) -> None:
-        proc = self._proc
-        if proc.poll() is None:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            proc.wait(timeout=10)
-        for f in (proc.stdout, proc.stderr):
-            if f is not None:
-                f.close()
+        self._sim.close()
 
 
 class SerialLink:

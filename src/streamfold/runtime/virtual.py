@@ -10,13 +10,13 @@ the AXI protocol as it goes (``protocol_error``).
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from streamfold.errors import SimulationError
 from streamfold.hw.shell.rtl import TOP_AXI
+from streamfold.runtime.process import LineProcess
 from streamfold.sim.verilate import RtlBuild, build
 
 BOARD_HARNESS = Path(__file__).resolve().parents[1] / "sim" / "board_harness.cpp"
@@ -77,41 +77,9 @@ class VirtualBoard:
             raise SimulationError(f"virtual board: max_latency must be >= 0, not {max_latency}")
         self.memory_bytes = memory_bytes
         self._next = _PAGE  # address 0 stays unused: a zero SRC/DST is a driver bug
-        cmd = [
-            str(sim.executable),
-            str(seed),
-            str(max_latency),
-            repr(float(stall)),
-            str(memory_bytes),
-        ]
-        self._proc = subprocess.Popen(
-            cmd,
-            cwd=sim.workdir,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def _ask(self, line: str) -> str:
-        proc = self._proc
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            proc.stdin.write(line + "\n")
-            proc.stdin.flush()
-        except BrokenPipeError:
-            pass
-        answer = proc.stdout.readline()
-        if not answer:
-            err = proc.stderr.read() if proc.stderr else ""
-            raise SimulationError(
-                f"virtual board: the simulator must answer {line.split()[0]!r}, and exited "
-                f"(code {proc.poll()}): {err[-2000:]}"
-            )
-        answer = answer.strip()
-        if answer in ("timeout", "bad", "unknown"):
-            raise SimulationError(f"virtual board: command {line[:60]!r} failed: {answer}")
-        return answer
+        cmd = [str(sim.executable), str(seed), str(max_latency), repr(float(stall))]
+        self._sim = LineProcess([*cmd, str(memory_bytes)], sim.workdir, "virtual board")
+        self._ask = self._sim.ask
 
     # -- driver.Bus
     def read32(self, offset: int) -> int:
@@ -153,14 +121,7 @@ class VirtualBoard:
         return None if answer == "none" else answer
 
     def close(self) -> None:
-        proc = self._proc
-        if proc.poll() is None:
-            assert proc.stdin is not None
-            proc.stdin.close()  # the harness ends at the end of its input
-            proc.wait(timeout=10)
-        for f in (proc.stdout, proc.stderr):
-            if f is not None:
-                f.close()
+        self._sim.close()
 
     def __enter__(self) -> VirtualBoard:
         return self

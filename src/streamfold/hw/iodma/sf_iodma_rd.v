@@ -57,7 +57,6 @@ module sf_iodma_rd #(
     localparam [31:0] LASTB_32 = LAST_BYTES;
     localparam [31:0] BUSB_32 = BUS_BYTES;
     localparam [31:0] WORDB_32 = WORD_BYTES;
-    localparam [31:0] BURST_32 = MAX_BURST;
     localparam [31:0] OUTS_32 = MAX_OUTSTANDING;
     localparam [31:0] WPF_32 = WPF;
     localparam [BEAT_W-1:0] BPF_B = {16'd0, BPF_32};
@@ -66,7 +65,6 @@ module sf_iodma_rd #(
     localparam [CNT_W-1:0] LAST_N = LASTB_32[CNT_W-1:0];
     localparam [CNT_W-1:0] BUS_N = BUSB_32[CNT_W-1:0];
     localparam [CNT_W-1:0] WORD_N = WORDB_32[CNT_W-1:0];
-    localparam [12:0] BURST_MAX = BURST_32[12:0];
     localparam [OUT_W-1:0] OUTS_MAX = OUTS_32[OUT_W-1:0];
 
     reg [ADDR_W-1:0] ar_addr;
@@ -79,9 +77,10 @@ module sf_iodma_rd #(
     reg [CNT_W-1:0]  count;
 
     // address channel: the next burst's length from the registered address and beats left
-    wire [12:0] to_boundary = (13'd4096 - {1'b0, ar_addr[11:0]}) >> SHIFT;
-    wire [12:0] burst_cap = (to_boundary < BURST_MAX) ? to_boundary : BURST_MAX;
-    wire [12:0] ar_len = (ar_left < {35'd0, burst_cap}) ? ar_left[12:0] : burst_cap;
+    wire [12:0] ar_len;
+    sf_iodma_burst #(.BUS_BYTES(BUS_BYTES), .MAX_BURST(MAX_BURST), .BEAT_W(BEAT_W)) u_ar_len (
+        .offset(ar_addr[11:0]), .left(ar_left), .len(ar_len)
+    );
     // verilator lint_off UNUSEDSIGNAL
     wire [12:0] ar_len_m1 = ar_len - 13'd1;  // at most 255: MAX_BURST <= 256
     // verilator lint_on UNUSEDSIGNAL

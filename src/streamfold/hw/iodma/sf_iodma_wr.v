@@ -6,7 +6,7 @@
 // bytes only. Bursts as the read side's (INCR, at most MAX_BURST beats, no 4 KiB crossing, at
 // most MAX_OUTSTANDING without a response); the data of a burst follows its address. The W side
 // recomputes each burst's length from its own copy of the address, so no length queue is needed.
-// WDATA is masked to the bytes WSTRB covers, so it stays stable while WVALID waits for WREADY.
+// The burst lengths come from sf_iodma_burst. WDATA is masked to the bytes WSTRB covers, so it stays stable while WVALID waits for WREADY.
 module sf_iodma_wr #(
     parameter integer ADDR_W = 32,
     parameter integer BUS_BYTES = 4,
@@ -55,14 +55,12 @@ module sf_iodma_wr #(
     localparam [31:0] LASTB_32 = LAST_BYTES;
     localparam [31:0] BUSB_32 = BUS_BYTES;
     localparam [31:0] WORDB_32 = WORD_BYTES;
-    localparam [31:0] BURST_32 = MAX_BURST;
     localparam [31:0] OUTS_32 = MAX_OUTSTANDING;
     localparam [BEAT_W-1:0] BPF_B = {16'd0, BPF_32};
     localparam [IDX_W-1:0] LAST_BEAT = BPF_32[IDX_W-1:0] - 1'b1;
     localparam [CNT_W-1:0] LAST_N = LASTB_32[CNT_W-1:0];
     localparam [CNT_W-1:0] BUS_N = BUSB_32[CNT_W-1:0];
     localparam [CNT_W-1:0] WORD_N = WORDB_32[CNT_W-1:0];
-    localparam [12:0] BURST_MAX = BURST_32[12:0];
     localparam [OUT_W-1:0] OUTS_MAX = OUTS_32[OUT_W-1:0];
 
     reg [ADDR_W-1:0] aw_addr;
@@ -76,17 +74,15 @@ module sf_iodma_wr #(
     reg [CAP_W-1:0]  buffer;
     reg [CNT_W-1:0]  count;
 
-    function [12:0] burst_len(input [11:0] offset, input [BEAT_W-1:0] left);
-        reg [12:0] to_boundary, cap;
-        begin
-            to_boundary = (13'd4096 - {1'b0, offset}) >> SHIFT;
-            cap = (to_boundary < BURST_MAX) ? to_boundary : BURST_MAX;
-            burst_len = (left < {35'd0, cap}) ? left[12:0] : cap;
-        end
-    endfunction
 
     // address channel
-    wire [12:0] aw_len = burst_len(aw_addr[11:0], aw_left);
+    wire [12:0] aw_len, w_next_len;
+    sf_iodma_burst #(.BUS_BYTES(BUS_BYTES), .MAX_BURST(MAX_BURST), .BEAT_W(BEAT_W)) u_aw_len (
+        .offset(aw_addr[11:0]), .left(aw_left), .len(aw_len)
+    );
+    sf_iodma_burst #(.BUS_BYTES(BUS_BYTES), .MAX_BURST(MAX_BURST), .BEAT_W(BEAT_W)) u_w_len (
+        .offset(w_addr[11:0]), .left(w_left), .len(w_next_len)
+    );
     // verilator lint_off UNUSEDSIGNAL
     wire [12:0] aw_len_m1 = aw_len - 13'd1;  // at most 255: MAX_BURST <= 256
     // verilator lint_on UNUSEDSIGNAL
@@ -104,7 +100,7 @@ module sf_iodma_wr #(
     wire [BUS_W-1:0] keep_mask = ~({BUS_W{1'b1}} << {need, 3'b000});
     wire [BUS_BYTES-1:0] strb = ~({BUS_BYTES{1'b1}} << need);
     wire in_burst = w_burst_left != 13'd0;
-    wire [12:0] w_len = in_burst ? w_burst_left : burst_len(w_addr[11:0], w_left);
+    wire [12:0] w_len = in_burst ? w_burst_left : w_next_len;
     assign m_axi_wvalid = (count >= need) && (in_burst || w_pending != {OUT_W{1'b0}});
     assign m_axi_wdata = buffer[BUS_W-1:0] & keep_mask;
     assign m_axi_wstrb = strb;

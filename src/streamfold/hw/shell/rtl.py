@@ -19,6 +19,7 @@ SOURCES = (
     HW / "axilite_regs" / "sf_axilite_regs.v",
     HW / "axis_adapter" / "sf_axis_unpad.v",
     HW / "axis_adapter" / "sf_axis_pad.v",
+    HW / "iodma" / "sf_iodma_burst.v",
     HW / "iodma" / "sf_iodma_rd.v",
     HW / "iodma" / "sf_iodma_wr.v",
     HW / "shell" / "sf_shell_mm.v",

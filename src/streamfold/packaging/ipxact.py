@@ -19,6 +19,8 @@ from streamfold.runtime.regs import Reg
 
 NS = "http://www.accellera.org/XMLSchema/IPXACT/1685-2014"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XILINX = "http://www.xilinx.com"  # Vivado's vendor extensions (families, catalog entry)
+FAMILIES = ("zynq", "zynquplus")
 VENDOR, LIBRARY, VERSION = "streamfold.org", "streamfold", "1.0"
 REG_SPAN = 0x1000  # the register window: 12-bit AXI4-Lite address
 _WRITABLE = {Reg.SRC_ADDR, Reg.DST_ADDR, Reg.FRAMES}
@@ -92,6 +94,7 @@ def component_xml(files: Sequence[str]) -> bytes:
     relative to the component (``rtl/...``)."""
     ET.register_namespace("ipxact", NS)
     ET.register_namespace("xsi", XSI)
+    ET.register_namespace("xilinx", XILINX)
     root = ET.Element(
         f"{{{NS}}}component",
         {f"{{{XSI}}}schemaLocation": f"{NS} {NS}/index.xsd"},
@@ -150,6 +153,7 @@ def component_xml(files: Sequence[str]) -> bytes:
             _e(f, "fileType", "verilogSource")
         else:  # $readmemh images, read at elaboration from the sources' folder
             _e(f, "fileType", "user", user="memory-image")
+    _vendor_extensions(root)
     ET.indent(root)
     xml: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     return xml + b"\n"
@@ -159,6 +163,8 @@ def _model(root: ET.Element, *groups: Sequence[tuple[str, bool, int]]) -> None:
     model = _e(root, "model")
     view = _e(_e(model, "views"), "view")
     _e(view, "name", "rtl")
+    _e(view, "envIdentifier", ":vivado.xilinx.com:synthesis")
+    _e(view, "envIdentifier", ":vivado.xilinx.com:simulation")
     _e(view, "componentInstantiationRef", "verilog")
     inst = _e(_e(model, "instantiations"), "componentInstantiation")
     _e(inst, "name", "verilog")
@@ -179,3 +185,20 @@ def _model(root: ET.Element, *groups: Sequence[tuple[str, bool, int]]) -> None:
             vec = _e(_e(wire, "vectors"), "vector")
             _e(vec, "left", str(width - 1))
             _e(vec, "right", "0")
+
+
+def _vendor_extensions(root: ET.Element) -> None:
+    def x(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(
+            parent, f"{{{XILINX}}}{tag}", {f"{{{XILINX}}}{k}": v for k, v in attrs.items()}
+        )
+        el.text = text
+        return el
+
+    core = x(_e(root, "vendorExtensions"), "coreExtensions")
+    families = x(core, "supportedFamilies")
+    for family in FAMILIES:
+        x(families, "family", family, lifeCycle="Production")
+    x(x(core, "taxonomies"), "taxonomy", "/UserIP")
+    x(core, "displayName", "streamfold accelerator (sf_top_axi)")
+    x(core, "coreRevision", "1")

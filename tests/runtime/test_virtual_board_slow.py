@@ -63,3 +63,14 @@ def test_cnn_on_the_virtual_board(rtl_cache: Path, tmp_path: Path) -> None:
     graph = to_kernels(export(model, (2, 11, 14)))
     t = _through_board(graph, input_codes(model, x.numpy()[:16]), "balanced", tmp_path / "cnn")
     assert t.cycles_per_frame > t.pipeline_cycles_per_frame
+
+
+def test_tfc_through_the_ulx3s_uart_link(rtl_cache: Path, tmp_path: Path) -> None:
+    """The open board in Verilator: TFC frames over the serial line (8 cycles per bit), into
+    the board's RAM, through the shell's DMA and back, equal to the exact executor."""
+    graph = to_kernels(load_graph("builtin:tfc-w1a1"))
+    out = write_build(stitch(graph, folding_preset(graph, "folded")), tmp_path / "tfc")
+    x = np.random.default_rng(1).integers(0, 256, size=(3, 784))
+    with Accelerator(out, "ulx3s-virtual", clock_mhz=25.0) as acc:
+        np.testing.assert_array_equal(acc.run(x), Accelerator(out, "exact").run(x))
+        assert acc.counters()["frames_out"] == 3

@@ -161,6 +161,33 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    """``deploy``: a board's folder (packaging.deploy); the ULX3S's Fmax and frames/s."""
+    from streamfold.packaging.deploy import deploy
+
+    validate.clock_mhz("deploy: --clock-mhz", args.clock_mhz)
+    result = deploy(
+        Path(args.build_dir),
+        args.board,
+        Path(args.out),
+        clock_mhz=args.clock_mhz,
+        bitstream=not args.no_bitstream,
+    )
+    print(f"{result.board}: {len(result.files)} files in {result.out_dir}")
+    if result.ecp5 is not None:
+        e = result.ecp5
+        print(f"bitstream: {result.out_dir / 'sf_accel_ulx3s.bit'} (every I/O constrained)")
+        print(f"Fmax: {e.fmax_mhz:.1f} MHz (board clock {e.clock_mhz:g} MHz)")
+        print(
+            f"throughput: {e.frames_per_s:,.0f} frames/s at {e.clock_mhz:g} MHz, "
+            f"{e.frames_per_s_at_fmax:,.0f} frames/s at Fmax "
+            f"({e.shell_cycles_per_frame} cycles/frame)"
+        )
+    elif result.board != "ulx3s":
+        print(f"next: vivado -mode batch -source {result.board}.tcl (in {result.out_dir})")
+    return 0
+
+
 def _estimate(args: argparse.Namespace) -> int:
     import json
 
@@ -281,6 +308,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explore": _explore,
     "synth": _synth,
     "report": _report,
+    "deploy": _deploy,
 }
 
 

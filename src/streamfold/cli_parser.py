@@ -219,3 +219,15 @@ def _hardware_parsers(sub: _Sub) -> None:
     _device_option(report, default=None)
     _clock_option(report, "frames/s")
     _quiet_option(report)
+    deploy = sub.add_parser(
+        "deploy", help="write a board's folder: IP + block design, or bitstream; and the driver"
+    )
+    deploy.add_argument("build_dir", help="build directory written by `streamfold build`")
+    deploy.add_argument("--board", required=True, help="pynq-z2 | zcu104 | ulx3s")
+    deploy.add_argument("-o", "--out", required=True, help="folder to write")
+    deploy.add_argument(
+        "--clock-mhz", type=float, default=100.0, help="Zynq fabric clock in MHz (default 100)"
+    )
+    deploy.add_argument(
+        "--no-bitstream", action="store_true", help="ulx3s: constraints and driver only"
+    )

@@ -14,11 +14,14 @@ from typing import Any
 
 from streamfold import __version__
 from streamfold.codegen.build_dir import MANIFEST, manifest_bytes, sha256, write_files
+from streamfold.codegen.shell import shell_files
 from streamfold.codegen.verilog import Direction, Instance, Module, Port, Wire, emit
 from streamfold.cost.estimate import estimate_pipeline
 from streamfold.design import Design, internal_streams, stitch
 from streamfold.errors import ResourceError
 from streamfold.hw.block import StreamFormat
+from streamfold.hw.shell.layout import BUS_BYTES
+from streamfold.hw.shell.rtl import TOP_AXI, TOP_AXIS
 from streamfold.ir.text import print_graph
 
 __all__ = ["MANIFEST", "TOP", "Design", "design_files", "stitch", "top_module", "write_build"]
@@ -82,6 +85,7 @@ def design_files(design: Design) -> dict[str, bytes]:
                     f"{MAX_IMAGE_BYTES >> 20} MiB, not {len(content) / (1 << 20):.1f} MiB"
                 )
             files[f"rtl/{name}"] = content.encode()
+    files.update(shell_files(design.stream_in, design.stream_out))
     files["graph.hw.sfir"] = print_graph(design.graph).encode()
     files["design_point.json"] = design.point.to_json().encode()
     files[MANIFEST] = _manifest(design, files)
@@ -98,6 +102,8 @@ def _manifest(design: Design, files: dict[str, bytes]) -> bytes:
         "streamfold": __version__,
         "tools": _tools(),
         "top": TOP,
+        # integration tops around it (streamfold.hw.shell; docs/board.md)
+        "shell": {"axi": TOP_AXI, "axis": TOP_AXIS, "bus_bytes": BUS_BYTES},
         "stream_in": _format_json(design.stream_in),
         "stream_out": _format_json(design.stream_out),
         # graph value shapes, channels first; streams carry them channels-last (sim.stream)

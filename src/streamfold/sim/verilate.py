@@ -111,6 +111,7 @@ class _Spec:
     out_width: int
     parameters: tuple[tuple[str, int | str], ...]
     internal_streams: tuple[str, ...]
+    harness: Path = HARNESS
 
     def key(self, verilator: Verilator) -> str:
         h = hashlib.sha256()
@@ -123,7 +124,7 @@ class _Spec:
             self.internal_streams,
         ):
             h.update(repr(part).encode() + b"\0")
-        h.update(HARNESS.read_bytes())
+        h.update(self.harness.read_bytes())
         for src in self.sources:
             h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
         return h.hexdigest()
@@ -139,8 +140,12 @@ def build(
     parameters: Sequence[tuple[str, int | str]] = (),
     cache_dir: Path | None = None,
     internal_streams: Sequence[str] = (),
+    harness: Path = HARNESS,
 ) -> RtlBuild:
-    """Verilate ``top`` with the harness (cached); memory images go into its run directory."""
+    """Verilate ``top`` with the harness (cached); memory images go into its run directory.
+
+    ``harness`` is the C++ main: the stream harness by default, or another (the virtual
+    board's, ``board_harness.cpp``) that drives the same kind of verilated class ``Vdut``."""
     spec = _Spec(
         top,
         tuple(Path(s).resolve() for s in sources),
@@ -148,6 +153,7 @@ def build(
         out_width,
         tuple(parameters),
         tuple(internal_streams),
+        Path(harness).resolve(),
     )
     _check_spec(spec)
     _check_memories(top, memories)
@@ -240,7 +246,7 @@ def _compile(verilator: Verilator, spec: _Spec, out: Path, runtime: Path) -> Non
     cmd += [_parameter_arg(spec.top, name, value) for name, value in spec.parameters]
     if spec.internal_streams:
         cmd.append(str(_public_config(out, spec.top, spec.internal_streams)))
-    cmd += [str(s) for s in spec.sources] + [str(HARNESS)]
+    cmd += [str(s) for s in spec.sources] + [str(spec.harness)]
     _checked(f"verilator of {spec.top}", cmd, verilator.env, out)
     for name in _RUNTIME_OBJS:
         if (runtime / name).is_file():  # copied after Vdut.mk, hence newer: make keeps it

@@ -2,13 +2,16 @@
 
 nextpnr reads the JSON netlist of ``synth_ecp5`` (``synthesize(..., netlist=True)``) and writes
 ``report.json`` (utilisation per cell type, achieved Fmax per clock, critical paths) and a text
-configuration that ``ecppack`` turns into a bitstream. Top-level ports are left unconstrained
-(``--lpf-allow-unconstrained``): the result is a measurement, not a board image with pinning.
+configuration that ``ecppack`` turns into a bitstream. Without constraints (``lpf``) top-level
+ports are left unconstrained (``--lpf-allow-unconstrained``): the result is a measurement, not a
+board image with pinning; a board flow (``packaging.ecp5``) passes its ``.lpf``, which must place
+every port (nextpnr refuses the design otherwise).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +109,7 @@ def place_and_route(
     seed: int = 1,
     bitstream: bool = False,
     timeout_s: float = TIMEOUT_S,
+    lpf: Path | None = None,
 ) -> PnrResult:
     """Place and route a ``synth_ecp5`` JSON netlist on ``dev``, in the netlist's directory."""
     if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
@@ -118,8 +122,15 @@ def place_and_route(
     args = [
         _SIZE_FLAG[dev.name], "--package", dev.package, "--json", Path(netlist).name,
         "--textcfg", CONFIG, "--report", REPORT, "--freq", f"{target:g}", "--seed", str(seed),
-        "--timing-allow-fail", "--lpf-allow-unconstrained", "-q", "-l", LOG,
+        "--timing-allow-fail", "-q", "-l", LOG,
     ]  # fmt: skip
+    if lpf is not None:  # beside the netlist: yowasp's tools see the working directory only
+        staged = workdir / Path(lpf).name
+        if staged.resolve() != Path(lpf).resolve():
+            shutil.copyfile(lpf, staged)
+        args += ["--lpf", staged.name]
+    else:
+        args.append("--lpf-allow-unconstrained")
     run = run_tool(find_nextpnr_ecp5(), args, cwd=workdir, log=Path(LOG), timeout_s=timeout_s)
     seconds = run.seconds
     report = read_report(workdir / REPORT)

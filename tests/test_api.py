@@ -98,6 +98,12 @@ def test_custom_forward_cnn_builds_and_estimates(acc: Accelerator, tmp_path: Pat
     for name in ("conv1_pad", "conv1_swg", "conv1", "pool", "conv2_swg", "conv2", "fc"):
         assert f"\n{name} " in table
     assert "<Accelerator 7 kernels on xc7z020" in repr(acc)
+    html = acc.report()  # the build report, per layer (no measurement nor synthesis yet)
+    assert html == out / "report.html" and html.is_file()
+    body = json.loads((out / "report.json").read_text())
+    layers = json.dumps(body)
+    for name in ("conv1", "conv2", "fc"):
+        assert f'"{name}"' in layers
 
 
 @pytest.mark.slow  # the default suite covers predict(backend="rtl") and simulate in test_docs
@@ -174,6 +180,8 @@ def test_predict_and_synth_errors(acc: Accelerator, x: torch.Tensor) -> None:
         graph_only.predict(np.full((1, *SHAPE), 256))
     with pytest.raises(StreamfoldError, match=r"^synth: the design must be built first"):
         graph_only.synth()
+    with pytest.raises(StreamfoldError, match=r"^report: the design must be built first"):
+        graph_only.report()
 
 
 # ------------------------------------------------------------------ partial design points
@@ -248,7 +256,7 @@ def test_an_fps_target_above_the_ceiling_names_it(mnist_graph: object) -> None:
 def test_cycles_target_missed_is_refused_or_warned(mnist_graph: object, tmp_path: Path) -> None:
     refused = (
         rf"^cycles=5000: no folding reaches it: {CEILING} \(ask for fewer frames/s, or pass "
-        r"allow_slower=True to build the fastest folding anyway\)$"
+        r"allow_slower=True \(CLI: --allow-slower\) to build the fastest folding anyway\)$"
     )
     with pytest.raises(FoldingError, match=refused):
         build_design(mnist_graph, tmp_path / "b", "cycles=5000")  # type: ignore[arg-type]
@@ -270,6 +278,13 @@ def test_cli_build_refuses_a_missed_cycles_target(
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith(f"streamfold: error: cycles=5000: no folding reaches it: {CEILING}")
+    assert err.count("\n") == 1 and not (tmp_path / "b").exists()
+    with pytest.warns(UserWarning, match=rf"^cycles=5000: no folding reaches it: {CEILING}; "):
+        args = ["build", str(sfir), "-o", str(tmp_path / "b"), "--folding", "cycles=5000"]
+        code = main([*args, "--allow-slower", "-q"])
+    assert code == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["predicted"]["cycles_per_frame"] == 7056
 
 
 # ------------------------------------------------------------------ DAGs and refusals

@@ -188,12 +188,18 @@ class Accelerator:
                 self.build_dir = None
 
     def synth(
-        self, target: str | None = None, *, dsp: bool = False, bitstream: bool = False
+        self,
+        target: str | None = None,
+        *,
+        dsp: bool = False,
+        bitstream: bool = False,
+        clock_mhz: float | None = None,
     ) -> Implementation:
         """``streamfold synth`` on ``build_dir`` (call ``build`` first): Yosys for ``target``
         (default: the compile device), checked to fit; for ECP5 also nextpnr (Fmax) and with
         ``bitstream`` ecppack. Returns the Implementation (``.synth.resources``,
-        ``.pnr.fmax_mhz``); ``streamfold.synth.implement.implementation_report`` prints it."""
+        ``.pnr.fmax_mhz``); ``streamfold.synth.implement.implementation_report`` prints it.
+        ``clock_mhz`` (default: the device's) is nextpnr's target and the frames/s clock."""
         from streamfold.synth.implement import implement_build
 
         if self.build_dir is None:
@@ -201,7 +207,22 @@ class Accelerator:
                 "synth: the design must be built first (call .build(dir)), and is not"
             )
         dev = self.device if target is None else device(target)
-        return implement_build(self.build_dir, dev, bitstream=bitstream, dsp=dsp)
+        return implement_build(
+            self.build_dir, dev, bitstream=bitstream, dsp=dsp, clock_mhz=clock_mhz
+        )
+
+    def report(self) -> Path:
+        """Write ``report.html`` and ``report.json`` into ``build_dir`` (call ``build``
+        first): per layer the folding, cycles predicted and measured (after ``simulate``
+        with the RTL), resources estimated and synthesised (after ``synth``), the bottleneck
+        and the plots (``streamfold.report.write_report``). Returns the HTML file's path."""
+        from streamfold.report import write_report
+
+        if self.build_dir is None:
+            raise StreamfoldError(
+                "report: the design must be built first (call .build(dir)), and is not"
+            )
+        return write_report(self.build_dir, device=self.device.name, clock_mhz=self.clock_mhz)
 
     def save(self, path: Path | str) -> Path:
         """Write the network's graph (as given: nn or hw stage) as text (.sfir, values in

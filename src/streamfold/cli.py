@@ -86,7 +86,12 @@ def _build(args: argparse.Namespace) -> int:
     mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
     with progress.phase(f"build: lower {args.model}, fold and write the RTL to {args.out}"):
         result = build_design(
-            Path(args.model), Path(args.out), args.folding, mem_style, args.input_quant
+            Path(args.model),
+            Path(args.out),
+            args.folding,
+            mem_style,
+            args.input_quant,
+            allow_slower=args.allow_slower,
         )
     print(build_report(result, args.clock_mhz))
     return 0
@@ -123,12 +128,15 @@ def _synth(args: argparse.Namespace) -> int:
     from streamfold.synth.implement import implement_build, implementation_report
 
     dev = device(args.device)
+    if args.clock_mhz is not None:
+        validate.clock_mhz("synth: --clock-mhz", args.clock_mhz)
     impl = implement_build(
         Path(args.build_dir),
         dev,
         bitstream=args.bitstream,
         dsp=args.dsp,
         per_stage=not args.flat_only,
+        clock_mhz=args.clock_mhz,
     )
     print(implementation_report(impl))
     return 0

@@ -134,6 +134,12 @@ def _build_parsers(sub: _Sub) -> None:
         choices=["block", "distributed", "registers"],
         help="weight memory style for the presets (default distributed)",
     )
+    build.add_argument(
+        "--allow-slower",
+        action="store_true",
+        help="with --folding cycles=N that no folding reaches: warn and build the fastest "
+        "folding instead of refusing",
+    )
     _clock_option(build, "the frames/s estimate")
     _input_quant_option(build)
     _quiet_option(build)
@@ -205,6 +211,13 @@ def _hardware_parsers(sub: _Sub) -> None:
     _device_option(synth, "--target")
     synth.add_argument("--bitstream", action="store_true", help="ECP5: also write top.bit")
     synth.add_argument("--dsp", action="store_true", help="let Yosys map multipliers to DSPs")
+    synth.add_argument(
+        "--clock-mhz",
+        type=float,
+        default=None,
+        help="target clock in MHz (default: the device's): nextpnr's target on ECP5, and the "
+        "clock of the frames/s figures (ECP5: also at the achieved Fmax)",
+    )
     synth.add_argument(
         "--flat-only",
         action="store_true",

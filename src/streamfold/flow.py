@@ -177,8 +177,8 @@ def design_point(
         missed = missed_target(graph, point, int(folding.split("=", 1)[1]))
         if missed is not None and not allow_slower:
             raise FoldingError(
-                f"{missed} (ask for fewer frames/s, or pass allow_slower=True to build the "
-                "fastest folding anyway)"
+                f"{missed} (ask for fewer frames/s, or pass allow_slower=True (CLI: "
+                "--allow-slower) to build the fastest folding anyway)"
             )
         if missed is not None:
             warnings.warn(f"{missed}; building the fastest folding", stacklevel=2)

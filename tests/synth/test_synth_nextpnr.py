@@ -62,6 +62,14 @@ def test_cli_synth_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "must be a build directory with manifest.json" in capsys.readouterr().err
 
 
+def test_synth_refuses_a_bad_clock_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synth", str(tmp_path), "--device", "lfe5u-25f", "--clock-mhz", "-5"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "synth: --clock-mhz" in err and "-5" in err
+
+
 @pytest.fixture(scope="module")
 def tfc_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from streamfold.codegen.top import stitch, write_build
@@ -86,10 +94,13 @@ def tfc_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_tfc_places_routes_and_packs_for_lfe5u_85f(
     tfc_build: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["synth", str(tfc_build), "--target", "lfe5u-85f", "--bitstream"]) == 0
+    args = ["synth", str(tfc_build), "--target", "lfe5u-85f", "--bitstream", "--clock-mhz", "80"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     print(out)  # the numbers, for docs/benchmarks.md (pytest -s)
-    assert "Fmax" in out and "critical path:" in out
+    assert "Fmax" in out and "critical path:" in out and "(target 80 MHz)" in out
+    # 50,176 cycles/frame (folded TFC): frames/s at the clock asked for and at the Fmax
+    assert "frames/s at 80 MHz, " in out and "frames/s at the achieved Fmax" in out
     bit = tfc_build / "synth" / "ecp5" / "top.bit"
     assert bit.is_file() and bit.stat().st_size > 100_000
     assert read_report(tfc_build / "synth" / "ecp5" / "report.json").fmax_mhz > 10

@@ -23,6 +23,16 @@ class Implementation:
     device: Device
     synth: SynthResult
     pnr: PnrResult | None  # ECP5 only
+    clock_mhz: float = 0.0  # the clock asked for (nextpnr's target on ECP5)
+    cycles_per_frame: int = 0  # the build's predicted interval (0: unknown)
+
+    def frames_per_second(self) -> tuple[float, float | None]:
+        """Frames/s at the clock asked for, and at the placed design's Fmax (ECP5 only)."""
+        if self.cycles_per_frame <= 0:
+            return 0.0, None
+        at_clock = self.clock_mhz * 1e6 / self.cycles_per_frame
+        at_fmax = None if self.pnr is None else self.pnr.fmax_mhz * 1e6 / self.cycles_per_frame
+        return at_clock, at_fmax
 
 
 def implement_build(
@@ -33,11 +43,15 @@ def implement_build(
     dsp: bool = False,
     workdir: Path | None = None,
     per_stage: bool = True,
+    clock_mhz: float | None = None,
 ) -> Implementation:
     """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
     stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
     nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir`` (default
-    ``<build_dir>/synth/<family>``), the results last, as ``result.json`` (``RESULT``)."""
+    ``<build_dir>/synth/<family>``), the results last, as ``result.json`` (``RESULT``).
+    ``clock_mhz`` (default: the device's) is nextpnr's target and the clock of the frames/s
+    figures, which on ECP5 are also given at the achieved Fmax."""
+    clock = dev.clock_mhz if clock_mhz is None else clock_mhz
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
         raise ToolError(
@@ -53,10 +67,19 @@ def implement_build(
     if ecp5:
         assert synth.netlist is not None
         with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
-            pnr = place_and_route(synth.netlist, dev, bitstream=bitstream)
-    impl = Implementation(dev, synth, pnr)
+            pnr = place_and_route(synth.netlist, dev, bitstream=bitstream, target_mhz=clock)
+    impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir))
     (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")
     return impl
+
+
+def _predicted_interval(build_dir: Path) -> int:
+    """The build's predicted cycles per frame (its manifest), 0 when it records none."""
+    try:
+        manifest = json.loads((Path(build_dir) / "manifest.json").read_text())
+        return int(manifest["predicted"]["cycles_per_frame"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def to_json(impl: Implementation) -> dict[str, Any]:
@@ -71,6 +94,10 @@ def to_json(impl: Implementation) -> dict[str, Any]:
         "resources": synth.resources.to_json(),
         "instances": {name: res.to_json() for name, res in synth.instances},
         "fmax_mhz": None if impl.pnr is None else impl.pnr.fmax_mhz,
+        "clock_mhz": impl.clock_mhz,
+        "cycles_per_frame": impl.cycles_per_frame,
+        "frames_per_second": impl.frames_per_second()[0],
+        "frames_per_second_at_fmax": impl.frames_per_second()[1],
     }
 
 
@@ -97,4 +124,15 @@ def implementation_report(impl: Implementation) -> str:
         rows += [f"  {name:<16}{used:>8} / {avail}" for name, used, avail in pnr.utilisation]
         if pnr.bitstream is not None:
             rows.append(f"bitstream: {pnr.bitstream}")
+    at_clock, at_fmax = impl.frames_per_second()
+    if at_clock:
+        line = (
+            f"throughput: {impl.cycles_per_frame:,} cycles/frame (predicted): "
+            f"{at_clock:,.0f} frames/s at {impl.clock_mhz:g} MHz"
+        )
+        if at_fmax is not None and pnr is not None:
+            line += f", {at_fmax:,.0f} frames/s at the achieved Fmax ({pnr.fmax_mhz:.1f} MHz)"
+        else:
+            line += " (a clock assumed, not measured: no place and route for this family)"
+        rows += ["", line]
     return "\n".join(rows)

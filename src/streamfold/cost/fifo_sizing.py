@@ -297,13 +297,14 @@ def check_fifos(design: Design) -> None:
 def with_sized_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
     """``point`` with the FIFO in front of every join input derived: a fork edge's depth (kept
     when ``point`` gives one) or the branch's last node's ``fifo_depth`` (raised, never
-    lowered)."""
+    lowered); then every FIFO as deep as its pace needs (``with_paced_fifos``), in a chain
+    too."""
     edges = edge_names(graph)
     given = dict(point.fifos)
     probe = replace(point, fifos=tuple((e, given.get(e, 2)) for e in edges))
     sizes = size_fifos(stitch(graph, probe))
     if not sizes:
-        return point
+        return with_paced_fifos(graph, point, keep=set(given))
     derived = {f.key: f.depth for f in sizes if f.edge}
     nodes = {f.key: f.depth for f in sizes if not f.edge}
     named = {n for n, _ in point.nodes}
@@ -313,15 +314,25 @@ def with_sized_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
         return point.folding(producer).fifo_depth if producer in named else 2
 
     fifos = tuple((e, given.get(e, derived.get(e, default(e)))) for e in edges)
-    paced = pace_fifos(stitch(graph, replace(point, fifos=fifos)))
-    for f in paced:  # raised where the pace needs more (a user's edge depth is kept)
-        if f.edge and f.key not in given:
-            derived[f.key] = max(derived.get(f.key, 0), f.depth)
-        elif not f.edge:
-            nodes[f.key] = max(nodes.get(f.key, 0), f.depth)
-    fifos = tuple((e, given.get(e, max(derived.get(e, 0), dict(fifos)[e]))) for e in edges)
     folded = tuple(
         (name, replace(f, fifo_depth=max(f.fifo_depth, nodes[name])) if name in nodes else f)
         for name, f in point.nodes
     )
+    return with_paced_fifos(graph, replace(point, nodes=folded, fifos=fifos), keep=set(given))
+
+
+def with_paced_fifos(
+    graph: Graph, point: DesignPoint, keep: set[str] | frozenset[str] = frozenset()
+) -> DesignPoint:
+    """``point`` with every FIFO at least as deep as its pace needs (``pace_fifos``): node
+    ``fifo_depth`` and fork edge depths raised, never lowered; the edges in ``keep`` (a
+    user's) as given."""
+    paced = pace_fifos(stitch(graph, point))
+    nodes = {f.key: f.depth for f in paced if not f.edge}
+    edges = {f.key: f.depth for f in paced if f.edge and f.key not in keep}
+    folded = tuple(
+        (name, replace(f, fifo_depth=max(f.fifo_depth, nodes[name])) if name in nodes else f)
+        for name, f in point.nodes
+    )
+    fifos = tuple((e, max(d, edges.get(e, 0))) for e, d in point.fifos)
     return replace(point, nodes=folded, fifos=fifos)

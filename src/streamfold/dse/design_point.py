@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from streamfold.cost.fifo_sizing import with_sized_fifos
+from streamfold.cost.fifo_sizing import with_paced_fifos, with_sized_fifos
 from streamfold.design.point import DesignPoint, check_design, check_fifo_depth, edge_names
 from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
@@ -60,10 +60,11 @@ def with_fork_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
     down both branches at once, so a consumer that pauses its input (a padding row, a window
     buffering rows) stalls the other branch too unless its FIFO holds what the other takes
     meanwhile; measured on the concat net's fastest design: 618 cycles/frame with the
-    producer's two-word FIFOs, 576 (the predicted interval) with a row. A chain is unchanged."""
+    producer's two-word FIFOs, 576 (the predicted interval) with a row. In a chain as in a
+    DAG, every FIFO is then at least as deep as its pace needs (``with_paced_fifos``)."""
     edges = edge_names(graph)
     if not edges:
-        return point
+        return with_paced_fifos(graph, point)
     point = with_sized_fifos(graph, point)
     fifos = []
     for edge, depth in point.fifos:

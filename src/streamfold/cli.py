@@ -86,7 +86,13 @@ def _build(args: argparse.Namespace) -> int:
     mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
     with progress.phase(f"build: lower {args.model}, fold and write the RTL to {args.out}"):
         result = build_design(
-            Path(args.model), Path(args.out), args.folding, mem_style, args.input_quant
+            Path(args.model),
+            Path(args.out),
+            args.folding,
+            mem_style,
+            args.input_quant,
+            device=args.device,
+            force=args.force,
         )
     print(build_report(result, args.clock_mhz))
     return 0

@@ -15,8 +15,9 @@ import streamfold
 from streamfold.cli import main
 from streamfold.cost.devices import device
 from streamfold.design import stitch
+from streamfold.design.point import DesignPoint
 from streamfold.dse.fit import design_resources, fit_memory, fits
-from streamfold.errors import ResourceError
+from streamfold.errors import FoldingError, ResourceError
 from streamfold.flow import design_point, load_graph, to_kernels
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
@@ -103,3 +104,18 @@ def test_fitting_design_is_unaffected(tfc: Graph) -> None:
     point = design_point(tfc, "balanced", MemStyle.DISTRIBUTED)
     assert fit_memory(tfc, point, dev) == point
     assert design_point(tfc, "balanced", MemStyle.DISTRIBUTED, dev=dev) == point
+
+
+def test_explore_records_the_device_and_points_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "point.json"
+    argv = ["explore", TFC, "--device", "lfe5u-25f", "--goal", "max-fps", "-o", str(out), "-q"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    point = DesignPoint.from_json(out.read_text())
+    assert point.device == "lfe5u-25f"
+    assert DesignPoint.from_json(point.to_json()) == point
+    bad = json.dumps({**json.loads(out.read_text()), "device": 7})
+    with pytest.raises(FoldingError, match=r"^design point: device must be a device name, not 7$"):
+        DesignPoint.from_json(bad)

@@ -77,7 +77,8 @@ def test_one_device_option_everywhere_and_target_is_an_alias() -> None:
         for name, command in _commands(parser).items()
         if any("--device" in a.option_strings for a in command._actions)
     }
-    assert with_device == {"estimate", "explore", "synth", "report"}
+    assert with_device == {"build", "estimate", "explore", "synth", "report"}
+    assert parser.parse_args(["build", "m", "-o", "d"]).device is None  # the point's, else xc7z020
     assert parser.parse_args(["synth", "d", "--target", "lfe5u-85f"]).device == "lfe5u-85f"
     assert parser.parse_args(["synth", "d", "--device", "lfe5u-25f"]).device == "lfe5u-25f"
     assert parser.parse_args(["synth", "d"]).device == "xc7z020"

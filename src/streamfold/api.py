@@ -133,14 +133,19 @@ class Accelerator:
         return tuple(self.kernels.value(self.kernels.outputs[0]).shape)
 
     # ---------------------------------------------------------------- hardware
-    def build(self, out_dir: Path | str) -> Path:
+    def build(self, out_dir: Path | str, force: bool = False) -> Path:
         """Write the build directory (RTL, memory images, graph, design point, manifest) as
         one transaction (``codegen.build_dir``); returns its path, also kept in
-        ``build_dir``. An existing ``out_dir`` is replaced only if it is a streamfold build."""
+        ``build_dir``. An existing ``out_dir`` is replaced only if it is a streamfold build.
+        A design that does not fit ``device`` by the cost models raises ResourceError (the
+        scarcest resource, its estimate, the capacity, the percentage) and writes nothing;
+        ``force`` writes it anyway with a warning."""
         from streamfold.codegen.build_dir import check_target
         from streamfold.codegen.top import write_build
+        from streamfold.dse.fit import check_design_fits
 
         check_target(Path(out_dir))
+        check_design_fits(self.design, self.device, force)
         self.build_dir = write_build(self.design, Path(out_dir))
         return self.build_dir
 
@@ -259,7 +264,8 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     ``DesignPoint`` or a mapping ``{node: {"pe": 4, "simd": 8}}`` that may leave out the nodes
     the lowering generates (``*_pad``, ``*_swg``, ...: ``dse.design_point.complete_point``).
     ``cycles=N`` that no folding reaches raises FoldingError unless ``allow_slower`` (then a
-    warning, and the fastest folding). ``mem_style`` applies to the presets. A build
+    warning, and the fastest folding). ``mem_style`` applies to the presets, whose large weight
+    memories move to block RAM where the device's LUTs overflow (``dse.fit``). A build
     directory without ``fps`` or ``folding`` keeps its own design point and is the
     accelerator's ``build_dir``."""
     if fps is not None and folding is not None:
@@ -276,7 +282,9 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
         point, reason = choice.point, choice.reason
     else:
         style = MemStyle(mem_style) if isinstance(mem_style, str) else mem_style
-        point = design_point(kernels, folding or "folded", style, allow_slower=allow_slower)
+        point = design_point(
+            kernels, folding or "folded", style, allow_slower=allow_slower, dev=dev
+        )
     acc = Accelerator(graph, kernels, point, dev, clock_mhz, quantize, reason)
     if built is not None and folding == str(built / "design_point.json"):
         acc.build_dir = built  # simulate and synth use it as it is

@@ -20,11 +20,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamfold import progress, validate
 from streamfold.cli_parser import EXIT_USAGE, build_parser
 from streamfold.errors import StreamfoldError
+
+if TYPE_CHECKING:
+    from streamfold.design.point import DesignPoint
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
@@ -92,6 +95,8 @@ def _build(args: argparse.Namespace) -> int:
             mem_style,
             args.input_quant,
             allow_slower=args.allow_slower,
+            device=args.device,
+            force=args.force,
         )
     print(build_report(result, args.clock_mhz))
     return 0
@@ -210,6 +215,14 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recorded(point: DesignPoint, device_name: str) -> str:
+    """The design point's JSON recording the device it was chosen for (``build`` checks the
+    fit against it by default)."""
+    from dataclasses import replace
+
+    return replace(point, device=device_name).to_json()
+
+
 def _explore(args: argparse.Namespace) -> int:
     from streamfold.cost.devices import device
     from streamfold.dse.report import baseline_report, choice_report, front_report, merge_front
@@ -238,7 +251,7 @@ def _explore(args: argparse.Namespace) -> int:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             for c in front:
-                (out / f"point_{c.interval}c.json").write_text(c.point.to_json())
+                (out / f"point_{c.interval}c.json").write_text(_recorded(c.point, dev.name))
             print(f"wrote {len(front)} design points to {out} (point_<cycles>c.json)")
     else:
         with progress.phase(f"explore: {goal.value} search"):
@@ -254,7 +267,7 @@ def _explore(args: argparse.Namespace) -> int:
             baseline = baseline_report(chosen, space)
         print(baseline)
         if args.out:
-            Path(args.out).write_text(chosen.point.to_json())
+            Path(args.out).write_text(_recorded(chosen.point, dev.name))
             print(f"wrote {args.out} (use: streamfold build MODEL --folding {args.out})")
     if plot_dir is not None:
         from streamfold.dse.plots import explore_plots

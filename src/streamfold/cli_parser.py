@@ -40,9 +40,12 @@ def _quiet_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _device_option(
-    parser: argparse.ArgumentParser, *aliases: str, default: str | None = "xc7z020"
+    parser: argparse.ArgumentParser,
+    *aliases: str,
+    default: str | None = "xc7z020",
+    shown: str | None = None,
 ) -> None:
-    shown = "xc7z020" if default else "the device synthesised for, else xc7z020"
+    shown = shown or ("xc7z020" if default else "the device synthesised for, else xc7z020")
     parser.add_argument(
         "--device",
         *aliases,
@@ -139,6 +142,12 @@ def _build_parsers(sub: _Sub) -> None:
         action="store_true",
         help="with --folding cycles=N that no folding reaches: warn and build the fastest "
         "folding instead of refusing",
+    )
+    _device_option(build, default=None, shown="the design point file's, else xc7z020")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="write a design that does not fit the device (a warning instead of an error)",
     )
     _clock_option(build, "the frames/s estimate")
     _input_quant_option(build)

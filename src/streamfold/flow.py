@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from streamfold.codegen.top import Design, stitch, write_build
+from streamfold.cost.devices import Device, device
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
 from streamfold.dse.ceiling import missed_target
 from streamfold.dse.design_point import DesignPoint, complete_point, folding_preset
+from streamfold.dse.fit import DEFAULT_DEVICE, check_design_fits, fit_memory
 from streamfold.errors import FoldingError, StreamfoldError
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
@@ -153,6 +155,7 @@ def design_point(
     mem_style: MemStyle = MemStyle.DISTRIBUTED,
     *,
     allow_slower: bool = False,
+    dev: Device | None = None,
 ) -> DesignPoint:
     """The design point of kernel graph ``graph`` for ``folding``: a preset (folded, balanced,
     cycles=N), a DesignPoint JSON file, a ``DesignPoint`` or a mapping ``{node: {"pe": ...,
@@ -161,7 +164,9 @@ def design_point(
     A given design point need not name every node: the nodes it leaves out (the lowering's
     ``*_pad`` and ``*_swg``, pooling, ...) are filled in by ``dse.design_point.complete_point``.
     ``cycles=N`` that no folding reaches raises FoldingError naming the node that sets the
-    limit (``dse.ceiling``); with ``allow_slower`` it warns and builds the fastest folding."""
+    limit (``dse.ceiling``); with ``allow_slower`` it warns and builds the fastest folding.
+    With ``dev``, a preset's weight memories move to block RAM where LUTs overflow
+    (``dse.fit.fit_memory``); a given point is kept as it is."""
     if isinstance(folding, DesignPoint):
         return _checked(complete_point(graph, folding, None))
     if not isinstance(folding, str):
@@ -182,7 +187,7 @@ def design_point(
             )
         if missed is not None:
             warnings.warn(f"{missed}; building the fastest folding", stacklevel=2)
-    return point
+    return point if dev is None else fit_memory(graph, point, dev)
 
 
 def _point_of(folding: Mapping[str, Mapping[str, Any]]) -> DesignPoint:
@@ -240,14 +245,35 @@ def build_design(
     input_quant: str | None = None,
     *,
     allow_slower: bool = False,
+    device: str | Device | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Lower ``model`` (a Graph, nn or hw stage, or anything ``load_graph`` reads) to kernels,
-    fold it by ``folding`` (``design_point``) and write the build directory ``out_dir``."""
+    fold it by ``folding`` (``design_point``) for ``device`` and write the build directory
+    ``out_dir``. ``device``: a name or Device; default the design point file's ``device``
+    when it records one, else xc7z020. A design that does not fit by the cost models raises
+    ResourceError (scarcest resource, estimate, capacity, percentage) before anything is
+    written; ``force`` writes it anyway with a warning."""
     from streamfold.codegen.build_dir import check_target
 
     check_target(Path(out_dir))  # before any work
     graph = to_kernels(as_graph(model, input_quant))
-    point = design_point(graph, folding, mem_style, allow_slower=allow_slower)
+    dev = _device_of(device, folding)
+    point = design_point(graph, folding, mem_style, allow_slower=allow_slower, dev=dev)
     design = stitch(graph, point)
+    check_design_fits(design, dev, force)
     write_build(design, Path(out_dir))
     return BuildResult(design, estimate_pipeline(design), Path(out_dir))
+
+
+def _device_of(dev: str | Device | None, folding: Folding) -> Device:
+    """``dev`` as a Device; None: the device a design point records, else DEFAULT_DEVICE."""
+    if isinstance(dev, Device):
+        return dev
+    if dev is None and isinstance(folding, DesignPoint):
+        dev = folding.device
+    elif dev is None and isinstance(folding, str) and is_point_file(folding):
+        path = Path(folding)
+        if path.is_file():
+            dev = DesignPoint.from_json(read_text(path, "design point file (.json)")).device
+    return device(dev or DEFAULT_DEVICE)

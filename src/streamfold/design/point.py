@@ -24,6 +24,9 @@ class DesignPoint:
     # ``design.stitch.edge_name`` ("producer->consumer"), where a value has several consumers
     # (a single consumer's FIFO is its producer's ``fifo_depth``).
     fifos: tuple[tuple[str, int], ...] = ()
+    # The device the point was chosen for (``explore``, or by hand); ``build`` checks the fit
+    # against it unless told another device. None: not recorded.
+    device: str | None = None
 
     def folding(self, name: str) -> NodeFolding:
         for node, folding in self.nodes:
@@ -39,6 +42,8 @@ class DesignPoint:
         body: dict[str, Any] = {"nodes": {name: f.to_json() for name, f in self.nodes}}
         if self.fifos:
             body["fifos"] = dict(self.fifos)
+        if self.device is not None:
+            body["device"] = self.device
         return json.dumps(body, indent=2) + "\n"
 
     @staticmethod
@@ -50,17 +55,21 @@ class DesignPoint:
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
             raise FoldingError('design point: must be {"nodes": {name: {pe, simd, ...}}}')
         fifos = data.get("fifos", {})
-        if not isinstance(fifos, dict) or set(data) - {"nodes", "fifos"}:
+        if not isinstance(fifos, dict) or set(data) - {"nodes", "fifos", "device"}:
             raise FoldingError(
-                'design point: must be {"nodes": {...}, "fifos": {edge: depth}} (fifos optional)'
+                'design point: must be {"nodes": {...}, "fifos": {edge: depth}, "device": name}'
+                " (fifos and device optional)"
             )
+        dev = data.get("device")
+        if dev is not None and not isinstance(dev, str):
+            raise FoldingError(f"design point: device must be a device name, not {dev!r}")
         for edge, depth in fifos.items():
             if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0 or depth == 1:
                 raise FoldingError(
                     f"{edge}: fifo depth must be 0 (no FIFO) or an integer >= 2, not {depth!r}"
                 )
         nodes = tuple((n, _folding(n, f)) for n, f in data["nodes"].items())
-        return DesignPoint(nodes, tuple(sorted(fifos.items())))
+        return DesignPoint(nodes, tuple(sorted(fifos.items())), dev)
 
 
 def _folding(name: str, raw: Any) -> NodeFolding:

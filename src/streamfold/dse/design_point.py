@@ -248,7 +248,9 @@ def complete_point(
     )
     for node in order:  # others first, then windows (from their units), then pads
         chosen[node.name] = _fill(graph, node, chosen, style, bound)
-    filled = DesignPoint(tuple((n.name, chosen[n.name]) for n in graph.nodes), point.fifos)
+    filled = DesignPoint(
+        tuple((n.name, chosen[n.name]) for n in graph.nodes), point.fifos, point.device
+    )
     depths = dict(with_fifos(graph, filled).nodes)
     nodes = tuple(
         (n, f if n in given else replace(f, fifo_depth=depths[n].fifo_depth))

@@ -95,7 +95,7 @@ def targets(positions: F64, length: int) -> npt.NDArray[np.float32]:
     t = np.arange(length, dtype=np.float64)
     d = t[None, None, :] - positions[:, :, None]  # [n, 2, length]
     parabola = np.clip(1.0 - (d / TARGET_HALF_WIDTH) ** 2, 0.0, None)
-    return np.nan_to_num(parabola, nan=0.0).max(axis=1).astype(np.float32)
+    return np.asarray(np.nan_to_num(parabola, nan=0.0).max(axis=1), dtype=np.float32)
 
 
 def _draw_lines(rng: np.random.Generator, config: ProfileConfig) -> list[tuple[float, ...]]:

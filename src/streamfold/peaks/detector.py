@@ -1,6 +1,6 @@
 """Small fully-convolutional 1-D peak detectors: a per-sample score, then peak picking.
 
-``peak_net(bits)``: QuantInput (8-bit ADC codes), three padded convolutions (kernels 7, 5, 5,
+``peak_net(bits)``: QuantInput (8-bit ADC codes), three padded convolutions (kernel 5,
 ``channels`` wide) each with BatchNorm and an unsigned ``bits``-bit Requantizer, then a biased
 1-channel convolution (kernel 5) and an unsigned 8-bit Requantizer: the score, one per input
 sample (the output has the input's length). ``float_net`` is its float twin (ReLU, no
@@ -23,7 +23,7 @@ from streamfold.peaks.metrics import F64, score
 from streamfold.peaks.picking import local_maxima, parabolic
 from streamfold.quant import QuantConv1d, QuantInput, Requantizer
 
-KERNELS = (7, 5, 5, 5)
+KERNELS = (5, 5, 5, 5)  # a window over C channels takes K cycles per sample at most C wide
 SCORE_BITS = 8
 MIN_DISTANCE = 4  # samples between two picked peaks (the target's half-width is 3)
 
@@ -91,7 +91,8 @@ def train(model: nn.Module, data: Profiles, config: TrainConfig = TrainConfig())
         for idx in torch.split(torch.randperm(len(x)), config.batch_size):
             opt.zero_grad(set_to_none=True)
             out = model(x[idx]).as_subclass(torch.Tensor)
-            nn.functional.mse_loss(out, y[idx]).backward()
+            loss: torch.Tensor = nn.functional.mse_loss(out, y[idx])
+            loss.backward()
             opt.step()
             sched.step()
     model.eval()

@@ -85,13 +85,14 @@ def train(model: nn.Module, data: Profiles, config: TrainConfig = TrainConfig())
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, config.lr, total_steps=config.epochs * per_epoch, pct_start=0.1
     )
+    loss_fn = nn.MSELoss()
     start = time.perf_counter()
     model.train()
     for _ in range(config.epochs):
         for idx in torch.split(torch.randperm(len(x)), config.batch_size):
             opt.zero_grad(set_to_none=True)
             out = model(x[idx]).as_subclass(torch.Tensor)
-            loss: torch.Tensor = nn.functional.mse_loss(out, y[idx])
+            loss = loss_fn(out, y[idx])
             loss.backward()
             opt.step()
             sched.step()

@@ -13,6 +13,7 @@ exactly, which is why the detector's sub-sample refinement is a parabolic fit on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,10 +71,11 @@ def generate(n: int, seed: int, config: ProfileConfig = ProfileConfig()) -> Prof
     (NumPy's PCG64 stream)."""
     if n < 1:
         raise DataError(f"peaks.generate: n must be >= 1, not {n}")
-    if config.length < 2 * config.margin + config.min_separation + 2:
+    need = 2 * config.margin + math.ceil(config.min_separation) + 2
+    if config.length < need:
         raise DataError(
-            f"peaks.generate: length must be >= {2 * config.margin + config.min_separation + 2}"
-            f" for margin {config.margin}, not {config.length}"
+            f"peaks.generate: length must be >= {need} for margin {config.margin}, "
+            f"not {config.length}"
         )
     rng = np.random.default_rng(seed)
     t = np.arange(config.length, dtype=np.float64)

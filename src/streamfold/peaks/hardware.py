@@ -70,10 +70,15 @@ def build_detector(model: nn.Sequential, length: int, out_dir: Path, folding: st
 
 
 def run_in_verilator(
-    model: nn.Sequential, x: npt.NDArray[np.uint8], out_dir: Path, folding: str | None = None
+    model: nn.Sequential,
+    x: npt.NDArray[np.uint8],
+    out_dir: Path,
+    folding: str | None = None,
+    stall: float = 0.25,
 ) -> HardwareRun:
-    """Build ``model`` for ``x``'s length and run ``x`` through the RTL (repeated until the
-    pipeline has settled, so the measured interval is the steady state's)."""
+    """Build ``model`` for ``x``'s length and run ``x`` through the RTL twice: with ``stall``
+    random stalls on both streams (values only), and free-running, repeated until the
+    pipeline has settled (values and the steady state's cycles per frame)."""
     length = x.shape[1]
     graph = to_kernels(export(model, (1, length)))
     design = stitch(graph, folding_preset(graph, folding or fastest_folding(length)))
@@ -81,13 +86,15 @@ def run_in_verilator(
     codes = input_codes(model, inputs(x).numpy())
     first = first_steady(stage_costs(design), design.stream_in.words)
     reps = -(-(first + 3) // len(x))
+    expected = expected_codes(model, x)
+    stalled, _ = simulate_build(build, codes, stall_in=stall, stall_out=stall, seed=1)
     out, run = simulate_build(build, np.concatenate([codes] * reps))
     est = estimate_build(build, DEVICE, 100.0)
     return HardwareRun(
-        frames=len(x) * reps,
+        frames=len(x) * (reps + 1),
         length=length,
-        bit_exact=bool(np.array_equal(out[: len(x)], expected_codes(model, x)))
-        and bool(np.array_equal(out, np.concatenate([out[: len(x)]] * reps))),
+        bit_exact=bool(np.array_equal(stalled, expected))
+        and bool(np.array_equal(out, np.concatenate([expected] * reps))),
         predicted_cycles_per_frame=estimate_pipeline(design).interval,
         measured_cycles_per_frame=run.cycles_per_frame_from(first),
         lut=est.total.lut,

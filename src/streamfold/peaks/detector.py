@@ -28,7 +28,7 @@ from streamfold.quant import QuantConv1d, QuantInput, Requantizer
 KERNELS = (5, 5, 5, 5)  # a window over C channels takes K cycles per sample at most C wide
 SCORE_BITS = 8
 MIN_DISTANCE = 4  # samples between two picked peaks (twice the target's half-width)
-PEAK_WEIGHT = 10.0  # 1.0 (plain MSE) gave 10-20 % larger localisation errors (docs/peaks.md)
+PEAK_WEIGHT = 10.0  # 1.0 with half-width 3: 15-40 % larger errors (docs/peaks.md)
 
 
 def peak_net(bits: int, channels: int = 8) -> nn.Sequential:

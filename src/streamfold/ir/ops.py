@@ -296,7 +296,7 @@ OP_TYPES: tuple[type, ...] = (
 )
 KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
-STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace)
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace, MulShift)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""
 MULTI_INPUT_TYPES: tuple[type, ...] = (Add, Concat)
 """Ops reading several values (a DAG's joins); every other op reads exactly one."""

@@ -1,0 +1,145 @@
+"""Cycle and resource cost of sf_mulshift.v (resources: fitted constants in
+streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.cost.devices import Family
+from streamfold.cost.resources import (
+    MemKind,
+    Memory,
+    auto_memory,
+    combine,
+    rom_columns,
+    rom_luts,
+)
+from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.mulshift.params import MulShiftParams, hw_constants
+from streamfold.hw.mulshift.rtl import constant_words
+from streamfold.synth.resources import Resources
+
+# sf_mulshift.v: input and constant registers (1), product (2), sum (3), round and clamp into
+# the output register (4), written into the output FIFO whose head is offered the next cycle:
+# the first output handshake comes 5 cycles after the first input one.
+PIPELINE_CYCLES = 5
+
+
+def cycles(params: MulShiftParams, folding: NodeFolding) -> int:
+    """Initiation interval: one input word per cycle, pixels * channels / PE words per frame."""
+    return params.pixels * (params.channels // folding.pe)
+
+
+def latency(params: MulShiftParams, folding: NodeFolding) -> int:
+    """Cycles from the first input handshake to the first output handshake (no stalls)."""
+    return PIPELINE_CYCLES
+
+
+# ------------------------------------------------------------------------------- resources
+# sf_mulshift.v's output FIFO depth and its pending/count and pointer widths.
+FIFO_DEPTH = 6
+FIFO_COUNT_BITS = 3
+FIFO_POINTER_BITS = 3
+CONTROL_REGS = 3 + 1  # valid_p, out_valid
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The widths sf_mulshift.v derives from its parameters."""
+
+    folds: int  # CF
+    fold_bits: int  # CFB; the fold counter is constant 0 (removed) when CF == 1
+    in_bits: int  # IN_BITS
+    x_bits: int  # XB
+    m_bits: int
+    b_bits: int
+    product_bits: int  # PW
+    sum_bits: int  # EW
+    clamp_bits: int  # CW
+    out_bits: int  # OW = PE * OUT_BITS
+    words: npt.NDArray[np.int64]  # the constant image, [CF, PE]
+
+
+def _shape(params: MulShiftParams, folding: NodeFolding) -> _Shape:
+    k = hw_constants(params)
+    folds = params.channels // folding.pe
+    xb = params.in_dtype.bits + 1
+    pw = xb + k.m_dtype.bits
+    ew = max(max(pw, k.b_dtype.bits) + 1, k.shift + 2)
+    cw = max(ew - k.shift, params.out_dtype.bits) + 2
+    return _Shape(
+        folds=folds,
+        fold_bits=(folds - 1).bit_length() if folds > 1 else 0,
+        in_bits=params.in_dtype.bits,
+        x_bits=xb,
+        m_bits=k.m_dtype.bits,
+        b_bits=k.b_dtype.bits,
+        product_bits=pw,
+        sum_bits=ew,
+        clamp_bits=cw,
+        out_bits=folding.pe * params.out_dtype.bits,
+        words=constant_words(k, folding.pe).astype(np.int64),
+    )
+
+
+def _const_columns(s: _Shape) -> int:
+    return rom_columns(s.words, s.m_bits + s.b_bits)
+
+
+def lut_features(params: MulShiftParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Multiplier partial-product bits (LUT logic with -nodsp), the sum, rounding and clamp,
+    the constant ROM when built from logic, and control."""
+    s = _shape(params, folding)
+    rom = 0
+    if folding.mem_style is not MemStyle.BLOCK:
+        rom = _const_columns(s) * rom_luts(s.folds)
+    return {
+        "const": 1.0,
+        "control_bits": s.fold_bits,
+        "mult_bits": folding.pe * s.x_bits * s.m_bits,
+        "sum_bits": folding.pe * s.sum_bits,
+        "clamp_bits": 0 if params.out_dtype.bipolar else folding.pe * s.clamp_bits,
+        "rom_luts": rom,
+        "out_bits": s.out_bits,
+    }
+
+
+def ff_features(params: MulShiftParams, folding: NodeFolding, family: Family) -> dict[str, float]:
+    """Register bits of sf_mulshift.v; a ROM output register keeps only varying columns."""
+    s = _shape(params, folding)
+    regs = s.fold_bits + 2 * FIFO_COUNT_BITS + 2 * FIFO_POINTER_BITS + CONTROL_REGS
+    regs += folding.pe * (s.in_bits + s.product_bits + s.b_bits + s.sum_bits) + s.out_bits
+    if folding.mem_style is not MemStyle.BLOCK:
+        regs += _const_columns(s)
+    fifo = _fifo(s)
+    if fifo.kind is MemKind.FLIPFLOPS:
+        regs += fifo.depth_words * fifo.width_bits
+    return {"const": 1.0, "register_bits": regs}
+
+
+def _fifo(s: _Shape) -> Memory:
+    return auto_memory(FIFO_DEPTH, s.out_bits)
+
+
+def memories(params: MulShiftParams, folding: NodeFolding) -> tuple[Memory, ...]:
+    """The output FIFO (LUT RAM), and the constants in block RAM with ``MemStyle.BLOCK``."""
+    s = _shape(params, folding)
+    out = [_fifo(s)]
+    if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
+        width = rom_columns(s.words, s.m_bits + s.b_bits, distinct=False)
+        out.append(Memory(s.folds, width, MemKind.BLOCK))
+    return tuple(out)
+
+
+def resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> Resources:
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_mulshift for ``family`` (calibrated; see cost.resources)."""
+    return combine(
+        "mulshift",
+        family,
+        lut_features(params, folding, family),
+        ff_features(params, folding, family),
+        memories(params, folding),
+    )

@@ -23,12 +23,14 @@ def requantize(x: Array, m: Array, b: Array, shift: int, out: IntType) -> Array:
     """``x`` (n, channels) -> clamp(round_half_even((x * m + b) / 2**shift)) per channel."""
     acc = x.astype(object) * m[None, :].astype(object) + b[None, :].astype(object)
     if out.bipolar:
-        return np.where(acc >= 0, 1, -1).astype(np.int64)
+        sign: Array = np.where(acc >= 0, 1, -1).astype(np.int64)
+        return sign
     q = acc >> shift
     r = acc - (q << shift)  # 0 <= r < 2**shift
     up = (2 * r > (1 << shift)) | ((2 * r == (1 << shift)) & (q % 2 == 1))
     y = q + up.astype(np.int64)
-    return np.clip(y, out.min, out.max).astype(np.int64)
+    clamped: Array = np.clip(y, out.min, out.max).astype(np.int64)
+    return clamped
 
 
 def mulshift(params: MulShiftParams, x: Array) -> Array:

@@ -89,6 +89,18 @@ def _const_columns(s: _Shape) -> int:
     return rom_columns(s.words, s.m_bits + s.b_bits)
 
 
+def _multiplier_bits(s: _Shape, folding: NodeFolding) -> tuple[int, int]:
+    """(varying, constant-one) multiplier bits over the PE lanes. Out of LUTs or registers,
+    Yosys folds the bit columns that never change into the multiplier: a constant 0 column
+    costs nothing and a constant 1 column a shifted addend. Block RAM hides them."""
+    if folding.mem_style is MemStyle.BLOCK:
+        return folding.pe * s.m_bits, 0
+    m = s.words & ((1 << s.m_bits) - 1)
+    varying = rom_columns(m, s.m_bits, distinct=False)  # 0 for one word: all constant
+    ones = sum(bin(int(v)).count("1") for v in m[0]) if varying == 0 else 0
+    return varying, ones
+
+
 def lut_features(params: MulShiftParams, folding: NodeFolding, family: Family) -> dict[str, float]:
     """Multiplier partial-product bits (LUT logic with -nodsp), the sum, rounding and clamp,
     the constant ROM when built from logic, and control."""
@@ -96,10 +108,12 @@ def lut_features(params: MulShiftParams, folding: NodeFolding, family: Family) -
     rom = 0
     if folding.mem_style is not MemStyle.BLOCK:
         rom = _const_columns(s) * rom_luts(s.folds)
+    varying, ones = _multiplier_bits(s, folding)
     return {
         "const": 1.0,
         "control_bits": s.fold_bits,
-        "mult_bits": folding.pe * s.x_bits * s.m_bits,
+        "mult_bits": s.x_bits * varying,
+        "const_mult_bits": s.x_bits * ones,
         "sum_bits": folding.pe * s.sum_bits,
         "clamp_bits": 0 if params.out_dtype.bipolar else folding.pe * s.clamp_bits,
         "rom_luts": rom,
@@ -110,17 +124,19 @@ def lut_features(params: MulShiftParams, folding: NodeFolding, family: Family) -
 def ff_features(params: MulShiftParams, folding: NodeFolding, family: Family) -> dict[str, float]:
     """Register bits of sf_mulshift.v; a ROM output register keeps only varying columns."""
     s = _shape(params, folding)
+    sum_bits = 1 if params.out_dtype.bipolar else s.sum_bits  # a bipolar output keeps the sign
     regs = s.fold_bits + 2 * FIFO_COUNT_BITS + 2 * FIFO_POINTER_BITS + CONTROL_REGS
-    regs += folding.pe * (s.in_bits + s.product_bits + s.b_bits + s.sum_bits) + s.out_bits
-    if folding.mem_style is not MemStyle.BLOCK:
-        regs += _const_columns(s)
+    regs += folding.pe * (s.in_bits + s.product_bits + s.b_bits + sum_bits) + s.out_bits
     fifo = _fifo(s)
     if fifo.kind is MemKind.FLIPFLOPS:
         regs += fifo.depth_words * fifo.width_bits
-    return {"const": 1.0, "register_bits": regs}
+    constants = 0 if folding.mem_style is MemStyle.BLOCK else _const_columns(s)
+    return {"const": 1.0, "register_bits": regs, "constant_bits": constants}
 
 
 def _fifo(s: _Shape) -> Memory:
+    if s.out_bits >= 2:  # observed: Yosys builds the 6 x 2 FIFO as LUT RAM too
+        return Memory(FIFO_DEPTH, s.out_bits, MemKind.LUTRAM)
     return auto_memory(FIFO_DEPTH, s.out_bits)
 
 

@@ -4,6 +4,7 @@ streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +61,7 @@ class _Shape:
     sum_bits: int  # EW
     clamp_bits: int  # CW
     out_bits: int  # OW = PE * OUT_BITS
-    words: npt.NDArray[np.int64]  # the constant image, [CF, PE]
+    words: npt.NDArray[Any]  # the constant image, [CF, PE], Python ints (may pass 64 bits)
 
 
 def _shape(params: MulShiftParams, folding: NodeFolding) -> _Shape:
@@ -81,12 +82,19 @@ def _shape(params: MulShiftParams, folding: NodeFolding) -> _Shape:
         sum_bits=ew,
         clamp_bits=cw,
         out_bits=folding.pe * params.out_dtype.bits,
-        words=constant_words(k, folding.pe).astype(np.int64),
+        words=constant_words(k, folding.pe),
     )
 
 
+def _columns(words: npt.NDArray[Any], bits: int, distinct: bool = True) -> int:
+    """``rom_columns`` of an image whose elements may pass 64 bits: cut into 32-bit slices."""
+    mask = (1 << 32) - 1
+    slices = [(words >> (32 * i)) & mask for i in range((bits + 31) // 32)]
+    return rom_columns(np.concatenate(slices, axis=1).astype(np.int64), 32, distinct)
+
+
 def _const_columns(s: _Shape) -> int:
-    return rom_columns(s.words, s.m_bits + s.b_bits)
+    return _columns(s.words, s.m_bits + s.b_bits)
 
 
 def _multiplier_bits(s: _Shape, folding: NodeFolding) -> tuple[int, int]:
@@ -96,7 +104,7 @@ def _multiplier_bits(s: _Shape, folding: NodeFolding) -> tuple[int, int]:
     if folding.mem_style is MemStyle.BLOCK:
         return folding.pe * s.m_bits, 0
     m = s.words & ((1 << s.m_bits) - 1)
-    varying = rom_columns(m, s.m_bits, distinct=False)  # 0 for one word: all constant
+    varying = _columns(m, s.m_bits, distinct=False)  # 0 for one word: all constant
     ones = sum(bin(int(v)).count("1") for v in m[0]) if varying == 0 else 0
     return varying, ones
 
@@ -145,7 +153,7 @@ def memories(params: MulShiftParams, folding: NodeFolding) -> tuple[Memory, ...]
     s = _shape(params, folding)
     out = [_fifo(s)]
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
-        width = rom_columns(s.words, s.m_bits + s.b_bits, distinct=False)
+        width = _columns(s.words, s.m_bits + s.b_bits, distinct=False)
         out.append(Memory(s.folds, width, MemKind.BLOCK))
     return tuple(out)
 

@@ -10,7 +10,8 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool, GlobalSumPool, Pad, Upsample and DepthToSpace are kernels as they are (a CRD
+- MulShift (the Requantizer's multiply-shift lowering), MaxPool, GlobalSumPool, Pad, Upsample
+  and DepthToSpace are kernels as they are (a CRD
   DepthToSpace right after a convolution becomes DCR, the convolution's rows permuted:
   ``crd_to_dcr``);
 - Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
@@ -91,8 +92,8 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
     supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
-        f"ops with one are {supported}, MaxPool, GlobalSumPool, Upsample and DepthToSpace "
-        "(lower Requantize to thresholds)"
+        f"ops with one are {supported}, MulShift, MaxPool, GlobalSumPool, Upsample and "
+        "DepthToSpace (lower Requantize first)"
     )
 
 

@@ -122,3 +122,18 @@ def test_cnn_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: P
     x = calibrated(model, (1, 16), seed=4)[:FRAMES]
     assert kinds(to_kernels(export(model, (1, 16)))).count("MulShift") == 2
     check_in_rtl(model, x, (1, 16), "balanced", tmp_path / "build", latency_rel=0.1)
+
+
+def test_compile_forces_or_chooses_the_requantizer() -> None:
+    from streamfold.api import compile as sf_compile
+    from streamfold.errors import StreamfoldError
+
+    model = trained_mlp(8)
+    assert "MulShift" in kinds(sf_compile(model, (32,)).kernels)
+    assert "MulShift" not in kinds(sf_compile(model, (32,), requantize="thresholds").kernels)
+    with pytest.raises(
+        StreamfoldError,
+        match=r"^compile: requantize must be one of \('thresholds', 'mulshift'\) or None, "
+        r"not 'shift'$",
+    ):
+        sf_compile(model, (32,), requantize="shift")

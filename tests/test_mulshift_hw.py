@@ -1,6 +1,7 @@
-"""Whole networks with the multiply-shift Requantizer block: the lowering chosen by the resource
-models (thresholds at narrow activations, multiply-shift at 8 bits), forcing either, and an MLP
-and a small CNN at 8-bit activations bit-exact in Verilator (PyTorch == exact == RTL)."""
+"""Whole networks with the multiply-shift Requantizer: the lowering chosen by the resource models
+(thresholds at narrow activations, multiply-shift at 8 bits), forcing either, fused into the
+MVAU's output stage or standalone (after a depthwise convolution), and an MLP and a small CNN
+at 8-bit activations bit-exact in Verilator (PyTorch == exact == RTL)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ def kinds(graph: Graph) -> list[str]:
     return [type(n.op).__name__ for n in graph.nodes]
 
 
+def uses_mulshift(graph: Graph) -> int:
+    """Multiply-shift stages: standalone blocks and those fused into an MVAU."""
+    fused = sum(1 for n in graph.nodes if isinstance(n.op, Mvau) and n.op.multiplier)
+    return fused + kinds(graph).count("MulShift")
+
+
 # ---------------------------------------------------------------------- the choice by cost
 @pytest.mark.parametrize(("bits", "expected"), [(2, Lowering.THRESHOLDS), (8, Lowering.MULSHIFT)])
 def test_cost_chooses_thresholds_narrow_and_mulshift_wide(bits: int, expected: Lowering) -> None:
@@ -64,7 +71,7 @@ def test_cost_chooses_thresholds_narrow_and_mulshift_wide(bits: int, expected: L
     assert (ms < thr) == (expected is Lowering.MULSHIFT)
     assert cheaper_lowering(Family.XILINX7)(g, node) is expected
     kernels = to_kernels(export(trained_mlp(bits), (32,)))
-    assert ("MulShift" in kinds(kernels)) == (expected is Lowering.MULSHIFT)
+    assert bool(uses_mulshift(kernels)) == (expected is Lowering.MULSHIFT)
 
 
 def test_mulshift_cost_is_the_blocks_model() -> None:
@@ -87,11 +94,12 @@ def _constants(op: MulShift) -> tuple[tuple[int, ...], tuple[int, ...], tuple[in
 
 def test_forcing_either_lowering() -> None:
     graph = export(trained_mlp(8), (32,))
-    assert "MulShift" not in kinds(to_kernels(graph, Lowering.THRESHOLDS))
+    thresholded = to_kernels(graph, Lowering.THRESHOLDS)
+    assert kinds(thresholded) == ["Mvau", "Mvau"] and not uses_mulshift(thresholded)
     forced = to_kernels(graph, Lowering.MULSHIFT)
-    assert kinds(forced) == ["Mvau", "MulShift", "Mvau"]
+    assert kinds(forced) == ["Mvau", "Mvau"]  # fused: the MVAU's multiply-shift stage
     first = forced.nodes[0].op
-    assert isinstance(first, Mvau) and first.thresholds is None  # streams its accumulator
+    assert isinstance(first, Mvau) and first.thresholds is None and first.multiplier
 
 
 def test_chooser_is_asked_only_where_both_lowerings_are_exact() -> None:
@@ -112,7 +120,7 @@ def test_chooser_is_asked_only_where_both_lowerings_are_exact() -> None:
 def test_mlp_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: Path) -> None:
     model = trained_mlp(8)
     x = torch.rand(FRAMES, 32)
-    assert "MulShift" in kinds(to_kernels(export(model, (32,))))  # chosen by cost
+    assert uses_mulshift(to_kernels(export(model, (32,)))) == 1  # chosen by cost, fused
     check_in_rtl(model, x, (32,), "balanced", tmp_path / "build")
 
 
@@ -120,7 +128,7 @@ def test_mlp_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: P
 def test_cnn_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: Path) -> None:
     model = conv_net()
     x = calibrated(model, (1, 16), seed=4)[:FRAMES]
-    assert kinds(to_kernels(export(model, (1, 16)))).count("MulShift") == 2
+    assert uses_mulshift(to_kernels(export(model, (1, 16)))) == 2
     check_in_rtl(model, x, (1, 16), "balanced", tmp_path / "build", latency_rel=0.1)
 
 
@@ -129,11 +137,37 @@ def test_compile_forces_or_chooses_the_requantizer() -> None:
     from streamfold.errors import StreamfoldError
 
     model = trained_mlp(8)
-    assert "MulShift" in kinds(sf_compile(model, (32,)).kernels)
-    assert "MulShift" not in kinds(sf_compile(model, (32,), requantize="thresholds").kernels)
+    assert uses_mulshift(sf_compile(model, (32,)).kernels)
+    assert not uses_mulshift(sf_compile(model, (32,), requantize="thresholds").kernels)
     with pytest.raises(
         StreamfoldError,
         match=r"^compile: requantize must be one of \('thresholds', 'mulshift'\) or None, "
         r"not 'shift'$",
     ):
         sf_compile(model, (32,), requantize="shift")
+
+
+def gap_net() -> nn.Sequential:
+    """Global pooling, Flatten, an 8-bit Requantizer, FC: the Requantizer has no matrix product
+    before it, so it is a standalone multiply-shift block (the Flatten sinks past it)."""
+    return nn.Sequential(
+        QuantInput(8, scale=1 / 255),
+        QuantConv1d(1, 4, 3, bias=False, weight_bits=4),
+        nn.BatchNorm1d(4),
+        Requantizer(8, signed=False),
+        nn.AdaptiveAvgPool1d(1),
+        nn.Flatten(),
+        Requantizer(8, signed=False),
+        QuantLinear(4, 3, bias=False, weight_bits=4),
+    )
+
+
+@pytest.mark.rtl
+def test_standalone_mulshift_after_pooling_is_bit_exact_in_rtl(
+    tmp_path: Path, rtl_cache: Path
+) -> None:
+    model = gap_net()
+    x = calibrated(model, (1, 12), seed=2)[:FRAMES]
+    kernels = to_kernels(export(model, (1, 12)))
+    assert kinds(kernels).count("MulShift") == 1 and uses_mulshift(kernels) == 2
+    check_in_rtl(model, x, (1, 12), "folded", tmp_path / "build", latency_rel=0.1)

@@ -78,7 +78,7 @@ class Case:
         x = random_values(rng, self.in_dtype, (frames, self.channels))
         x[0], x[1] = self.in_dtype.min, self.in_dtype.max
         if not self.in_dtype.bipolar:  # small values make exact halves likely
-            x[2:4] = rng.integers(-4, 5, x[2:4].shape).clip(self.in_dtype.min)
+            x[2:4] = rng.integers(-4, 5, x[2:4].shape).clip(self.in_dtype.min, self.in_dtype.max)
         return ms_graph(self.op(rng), self.in_dtype, self.out_dtype, self.channels), x
 
     @property

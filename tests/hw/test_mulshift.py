@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,17 @@ from streamfold.hw.mulshift.params import (
     params_of,
 )
 from streamfold.hw.mulshift.rtl import SOURCE, instance
+from streamfold.hw.mvau import cost as mvau_cost
+from streamfold.hw.mvau.model import mvau
+from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.mvau.rtl import SOURCE as MVAU_SOURCE
+from streamfold.hw.mvau.rtl import instance as mvau_instance
 from streamfold.hw.registry import BLOCKS
 from streamfold.ir import BIPOLAR, Graph, IntType, MaxPool, MulShift, Node, Value, verify
+from streamfold.ir.dtypes import narrowest
+from streamfold.ir.intervals import dot_interval
+from streamfold.ir.ops import IntArray
+from streamfold.ir.text import parse_graph, print_graph
 from streamfold.sim import exact
 from streamfold.sim.rtl import lint, simulate_instance
 
@@ -342,3 +351,76 @@ def test_rtl_random_sweep(rtl_cache: Path) -> None:
         f"{done - len(failures)} passed, {len(failures)} failed, {time.monotonic() - start:.0f} s"
     )
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------- fused: the MVAU's multiply-shift stage
+def fused_mvau(
+    rng: np.random.Generator, out_t: IntType, pe: int, simd: int, style: MemStyle
+) -> MvauParams:
+    """A 12 -> 8 MVAU (u4 x i3) with random per-row multiply-shift constants."""
+    w = rng.integers(-4, 4, (8, 12))
+    acc = narrowest(*dot_interval(w, u4.min, u4.max))
+    m, b, s = (tuple(int(v) for v in rng.integers(lo, hi, 8))
+               for lo, hi in ((-200, 200), (-5000, 5000), (0, 9)))  # fmt: skip
+    return MvauParams(12, 8, u4, i3, acc, out_t, IntArray(w), None, 1, m, b, s)
+
+
+FUSED = [
+    pytest.param(u8, 2, 3, DIST, id="u8-pe2-simd3"),
+    pytest.param(i3, 4, 1, BLOCK, id="i3-pe4-block"),
+    pytest.param(BIPOLAR, 1, 6, REGS, id="bipolar-pe1-registers"),
+    pytest.param(i5n, 8, 12, REGS, id="fully-parallel-constants"),
+]
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize(("out_t", "pe", "simd", "style"), FUSED)
+def test_fused_mvau_rtl_matches_model_and_cycles(
+    rng: np.random.Generator, rtl_cache: Path, out_t: IntType, pe: int, simd: int, style: MemStyle
+) -> None:
+    p = fused_mvau(rng, out_t, pe, simd, style)
+    f = NodeFolding(pe=pe, simd=simd, mem_style=style)
+    inst = mvau_instance(p, f, "mv1")
+    lint("sf_mvau", [MVAU_SOURCE], parameters=inst.parameters)
+    x = rng.integers(0, 16, (STALL_FRAMES, 12))
+    y, _ = simulate_instance(inst, x, stall_in=0.25, stall_out=0.25, seed=1, cache_dir=rtl_cache)
+    np.testing.assert_array_equal(y, mvau(p, x))
+    y, run = simulate_instance(inst, x, stall_in=0.0, stall_out=0.0, cache_dir=rtl_cache)
+    np.testing.assert_array_equal(y, mvau(p, x))
+    assert run.cycles_per_frame == pytest.approx(mvau_cost.cycles(p, f), rel=0.02)
+    assert run.latency == mvau_cost.latency(p, f)
+
+
+def test_fused_model_is_the_accumulator_then_mulshift(rng: np.random.Generator) -> None:
+    p = fused_mvau(rng, u8, 1, 1, DIST)
+    x = rng.integers(0, 16, (16, 12))
+    requant = p.requant()
+    assert requant is not None
+    acc = x @ p.weight.array.T
+    np.testing.assert_array_equal(mvau(p, x), mulshift(requant, acc))
+
+
+def test_fused_parameters_only_with_a_multiplier(rng: np.random.Generator) -> None:
+    p = fused_mvau(rng, u8, 2, 3, DIST)
+    f = NodeFolding(pe=2, simd=3)
+    names = [n for n, _ in mvau_instance(p, f, "mv1").parameters]
+    assert names[-7:] == ["MS", "MS_M_BITS", "MS_B_BITS", "MS_SHIFT", "MS_MIN", "MS_MAX",
+                          "MS_FILE"]  # fmt: skip
+    plain = replace(p, multiplier=(), bias=(), shift=(), out_dtype=p.acc_dtype)
+    assert not [n for n, _ in mvau_instance(plain, f, "mv1").parameters if n.startswith("MS")]
+
+
+def test_fused_mvau_text_round_trip_and_verify() -> None:
+    text = (
+        "graph hw\ninput x: u2[2]\nnode fc: Mvau(x) -> fc: u3[2]\n"
+        "  weight = [2, 2] 1 -1 0 1\n  weight_dtype = i2\n  thresholds = none\n"
+        "  per_pixel = False\n  multiplier = (3, 5)\n  bias = (1, -2)\n  shift = (1, 2)\n"
+        "output fc\n"
+    )
+    g = parse_graph(text)
+    assert print_graph(g) == text
+    # W x = (2, 1): (2 * 3 + 1) / 2 = 3.5 rounds to 4 (even), (1 * 5 - 2) / 4 = 0.75 to 1
+    np.testing.assert_array_equal(exact.run_single(g, np.array([[3, 1]])), [[4, 1]])
+    both = text.replace("thresholds = none", "thresholds = [1, 7] 0 1 2 3 4 5 6")
+    with pytest.raises(IRError, match="an Mvau takes thresholds or a multiply-shift, not both"):
+        verify(parse_graph(both))

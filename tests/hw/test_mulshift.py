@@ -424,3 +424,22 @@ def test_fused_mvau_text_round_trip_and_verify() -> None:
     both = text.replace("thresholds = none", "thresholds = [1, 7] 0 1 2 3 4 5 6")
     with pytest.raises(IRError, match="an Mvau takes thresholds or a multiply-shift, not both"):
         verify(parse_graph(both))
+
+
+def test_crd_to_dcr_permutes_the_fused_constants(rng: np.random.Generator) -> None:
+    from streamfold.ir.ops import DepthToSpace, DepthToSpaceMode, Mvau
+    from streamfold.transforms.crd_to_dcr import crd_to_dcr
+
+    w = rng.integers(-3, 4, (8, 3))  # 8 = 2 channels x 2 x 2, per pixel of a [3, 2, 2] map
+    m, b, s = (
+        tuple(int(v) for v in rng.integers(lo, hi, 8)) for lo, hi in ((1, 50), (-9, 9), (0, 4))
+    )
+    mv = Mvau(IntArray(w), i3, None, True, m, b, s)
+    mv_node = Node("conv", mv, ("x",), Value("conv", i8, (8, 2, 2)))
+    d2s = Node("d2s", DepthToSpace(2, DepthToSpaceMode.CRD), ("conv",), Value("y", i8, (2, 4, 4)))
+    g = verify(Graph("hw", (Value("x", u4, (3, 2, 2)),), (mv_node, d2s), ("y",)))
+    after = crd_to_dcr(g)
+    op = after.nodes[0].op
+    assert isinstance(op, Mvau) and op.multiplier != m  # rows permuted with the weights
+    x = rng.integers(0, 16, (6, 3, 2, 2))
+    np.testing.assert_array_equal(exact.run_single(after, x), exact.run_single(g, x))

@@ -7,10 +7,10 @@ ways and prices each with its block's calibrated model (``hw.thresholding.cost``
 ``hw.mulshift.cost``) at PE 1 in its cheapest memory style, as LUT equivalents
 (``lut_equivalent``); ties go to thresholds, which fuse into the MVAU.
 
-Where a Requantize follows a matrix product, thresholds fuse into the MVAU (a row per output
-channel, per-tensor rows repeated, as ``lower_to_kernels`` stores them), while the
-multiply-shift block stands after the MVAU, which then streams its accumulator: the
-accumulator's wider output FIFO is not priced.
+Where a Requantize follows a matrix product, either fuses into the MVAU's output stage:
+thresholds a row per output channel (per-tensor rows repeated, as ``lower_to_kernels`` stores
+them), multiply-shift as sf_mvau's MS stage, which ``hw.mvau.cost`` prices as this block.
+Elsewhere (after pooling, a depthwise convolution, an add) each is its standalone block.
 """
 
 from __future__ import annotations

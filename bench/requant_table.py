@@ -2,6 +2,7 @@
 the lowering chooses, and (with --yosys) Yosys synth_xilinx for a few points.
 
     .venv/bin/python bench/requant_table.py [--channels 16] [--family xilinx7] [--yosys 2 4 8]
+        [--fused]
 
 The Requantize reads an i16 accumulator (a layer's dot products) with per-channel dyadic scales
 of 16-bit multipliers (the Requantizer's ``multiplier_bits``), scaled so the accumulator's range
@@ -115,11 +116,47 @@ def yosys_table(channels: int, points: list[int]) -> str:
     return "\n".join(lines)
 
 
+def fused_table() -> str:
+    """A 64 -> 32 MVAU (u8 x i4, PE 2, SIMD 4, distributed) with the fused multiply-shift stage
+    (u8 output, 16-bit multipliers) and streaming its accumulator: model / Yosys."""
+    from dataclasses import replace
+
+    from streamfold.hw.mvau import cost as mvau_cost
+    from streamfold.hw.mvau.params import MvauParams
+    from streamfold.hw.mvau.rtl import instance as mvau_instance
+    from streamfold.ir.dtypes import narrowest
+    from streamfold.ir.intervals import dot_interval
+    from streamfold.ir.ops import IntArray
+    from streamfold.synth.yosys import synthesize_instance
+
+    rng = np.random.default_rng(0)
+    x, w_t, out = IntType(8, False), IntType(4, True), IntType(8, False)
+    w = rng.integers(-8, 8, (32, 64))
+    acc = narrowest(*dot_interval(w, x.min, x.max))
+    m = tuple(int(v) for v in rng.integers(1 << 14, 1 << 15, 32))
+    b = tuple(int(v) for v in rng.integers(-(1 << 28), 1 << 28, 32))
+    fused = MvauParams(64, 32, x, w_t, acc, out, IntArray(w), None, 1, m, b, (24,))
+    plain = replace(fused, multiplier=(), bias=(), shift=(), out_dtype=acc)
+    folding = NodeFolding(pe=2, simd=4, mem_style=MemStyle.DISTRIBUTED)
+    lines = ["| MVAU output stage | LUT | FF | LUTRAM | BRAM |", "|---|---:|---:|---:|---:|"]
+    for name, params in (("multiply-shift (fused)", fused), ("accumulator only", plain)):
+        est = mvau_cost.resources(params, folding, Family.XILINX7)
+        with tempfile.TemporaryDirectory() as work:
+            inst = mvau_instance(params, folding, "mv")
+            got = synthesize_instance(inst, Family.XILINX7, Path(work)).resources
+        lines.append(
+            f"| {name} | {est.lut} / {got.lut} | {est.ff} / {got.ff} | "
+            f"{est.lutram} / {got.lutram} | {est.bram} / {got.bram} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--family", default="xilinx7", choices=[f.value for f in Family])
     p.add_argument("--yosys", type=int, nargs="*", default=[], help="output bits to synthesise")
+    p.add_argument("--fused", action="store_true", help="synthesise a fused MVAU (model / Yosys)")
     args = p.parse_args()
     family = Family(args.family)
     print(f"Requantize of i16 -> u<bits>, {args.channels} channels, models on {family.value}\n")
@@ -127,6 +164,9 @@ def main() -> None:
     if args.yosys:
         print("\nYosys synth_xilinx (-nodsp), standalone blocks, PE 1, distributed\n")
         print(yosys_table(args.channels, args.yosys))
+    if args.fused:
+        print("\nYosys synth_xilinx (-nodsp): an MVAU with the fused multiply-shift stage\n")
+        print(fused_table())
 
 
 if __name__ == "__main__":

@@ -116,6 +116,7 @@ def test_chooser_is_asked_only_where_both_lowerings_are_exact() -> None:
 
 
 # ------------------------------------------------------------------ whole networks in RTL
+@pytest.mark.slow
 @pytest.mark.rtl
 def test_mlp_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: Path) -> None:
     model = trained_mlp(8)
@@ -124,6 +125,7 @@ def test_mlp_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: P
     check_in_rtl(model, x, (32,), "balanced", tmp_path / "build")
 
 
+@pytest.mark.slow
 @pytest.mark.rtl
 def test_cnn_8bit_with_mulshift_is_bit_exact_in_rtl(tmp_path: Path, rtl_cache: Path) -> None:
     model = conv_net()
@@ -162,6 +164,7 @@ def gap_net() -> nn.Sequential:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.rtl
 def test_standalone_mulshift_after_pooling_is_bit_exact_in_rtl(
     tmp_path: Path, rtl_cache: Path

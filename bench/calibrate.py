@@ -48,6 +48,8 @@ from streamfold.hw.globalpool.params import GlobalPoolParams
 from streamfold.hw.globalpool.rtl import instance as globalpool_instance
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.maxpool.rtl import instance as maxpool_instance
+from streamfold.hw.mulshift.params import MulShiftParams
+from streamfold.hw.mulshift.rtl import instance as mulshift_instance
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.mvau.rtl import instance as mvau_instance
 from streamfold.hw.pad.params import PadParams
@@ -138,6 +140,37 @@ class VvauConfig:
 
     def instance(self) -> RtlInstance:
         return vvau_instance(*self.build(), "cal")
+
+
+@dataclass(frozen=True)
+class MulShiftConfig:
+    channels: int
+    x: str
+    out: str
+    pe: int
+    mem_style: str
+    m_bits: int  # signed multiplier width (the Requantizer's multiplier_bits)
+    shift: int
+    per_tensor: bool = False
+
+    block = "mulshift"
+
+    def build(self) -> tuple[MulShiftParams, NodeFolding]:
+        """Positive multipliers of ``m_bits`` bits, biases spanning the output range."""
+        rng = np.random.default_rng(SEED)
+        x, out = IntType.parse(self.x), IntType.parse(self.out)
+        n = 1 if self.per_tensor else self.channels
+        m = rng.integers(1 << (self.m_bits - 2), 1 << (self.m_bits - 1), n)
+        reach = 1 << (self.shift + out.bits)
+        b = rng.integers(-reach, reach, n)
+        params = MulShiftParams(
+            self.channels, x, out, tuple(int(v) for v in m), tuple(int(v) for v in b),
+            (self.shift,),
+        )  # fmt: skip
+        return params, NodeFolding(self.pe, 1, MemStyle(self.mem_style))
+
+    def instance(self) -> RtlInstance:
+        return mulshift_instance(*self.build(), "cal")
 
 
 @dataclass(frozen=True)
@@ -391,6 +424,7 @@ Config = (
     | ForkConfig
     | AddConfig
     | ConcatConfig
+    | MulShiftConfig
 )
 D, B, R = "distributed", "block", "registers"
 
@@ -481,6 +515,30 @@ def thresholding_grid() -> tuple[list[Config], list[Config]]:
         t(64, "i8", "u2", 8, D),
         t(128, "i12", "u3", 4, D),
         t(128, "i8", "u2", 16, B),
+    ]
+    return cal, held
+
+
+def mulshift_grid() -> tuple[list[Config], list[Config]]:
+    """Output widths 1 (bipolar) to 8, multipliers 8 to 16 bits, PE 1 to 8, each style."""
+    m = MulShiftConfig
+    cal: list[Config] = [
+        m(16, "i16", "u8", 1, D, 16, 20),
+        m(16, "i16", "u4", 2, D, 16, 20),
+        m(16, "i16", "u2", 4, D, 16, 18),
+        m(64, "i12", "u8", 4, D, 12, 14),
+        m(16, "i20", "i8", 2, B, 16, 22),
+        m(16, "i16", "u8", 2, R, 16, 20),
+        m(8, "i10", "bipolar", 2, D, 8, 8),
+        m(32, "u12", "u4", 8, D, 10, 12),
+        m(16, "i16", "u8", 2, R, 16, 20, per_tensor=True),
+        m(8, "i12", "u3", 4, D, 12, 14, per_tensor=True),
+    ]
+    held: list[Config] = [
+        m(32, "i16", "u8", 2, D, 16, 20),
+        m(16, "i14", "u6", 4, D, 12, 16),
+        m(64, "i16", "u4", 2, B, 16, 18),
+        m(16, "i14", "u6", 2, D, 14, 16, per_tensor=True),
     ]
     return cal, held
 
@@ -682,6 +740,7 @@ GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
     "fork": fork_grid,
     "add": add_grid,
     "concat": concat_grid,
+    "mulshift": mulshift_grid,
 }
 
 
@@ -726,6 +785,7 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
     """(LUT features, FF features, memories) of ``config`` from its block's cost.py."""
     from streamfold.hw.dwc import cost as dwc_cost
     from streamfold.hw.fifo import cost as fifo_cost
+    from streamfold.hw.mulshift import cost as mulshift_cost
     from streamfold.hw.mvau import cost as mvau_cost
     from streamfold.hw.thresholding import cost as thresholding_cost
 
@@ -733,6 +793,10 @@ def describe(config: Config, family: Family) -> tuple[res.Features, res.Features
         p, f = config.build()
         return (mvau_cost.lut_features(p, f, family), mvau_cost.ff_features(p, f, family),
                 mvau_cost.memories(p, f))  # fmt: skip
+    if isinstance(config, MulShiftConfig):
+        mp, f = config.build()
+        mc = mulshift_cost
+        return mc.lut_features(mp, f, family), mc.ff_features(mp, f, family), mc.memories(mp, f)
     if isinstance(config, ThresholdingConfig):
         tp, f = config.build()
         t = thresholding_cost

@@ -154,13 +154,15 @@ def check_in_rtl(
     stall: float = 0.25,
     seed: int = 3,
     latency_rel: float | None = None,
+    lowering: Any = None,
 ) -> Path:
     """PyTorch eval codes == the kernel graph's == the generated RTL's, with ``stall`` random
     stalls on both streams and without; measured cycles per frame within 2 % of predicted
     (and latency within ``latency_rel`` when given), once the pipeline has settled
     (``run_steady``). A model with its own forward (a DAG) is
-    exported through torch.fx and gets the FIFO depths ``cost.fifo_sizing`` derives. Returns
-    the build directory."""
+    exported through torch.fx and gets the FIFO depths ``cost.fifo_sizing`` derives.
+    ``lowering`` forces one Requantize lowering (``flow.to_kernels``). Returns the build
+    directory."""
     import pytest
 
     from streamfold.codegen.top import stitch, write_build
@@ -178,7 +180,8 @@ def check_in_rtl(
     with torch.no_grad():
         expected = model(x).exact.codes.numpy()
     graph = to_kernels(
-        front.export(model, shape) if front is sequential else front.export_module(model, shape)
+        front.export(model, shape) if front is sequential else front.export_module(model, shape),
+        lowering,
     )
     codes = front.input_codes(model, x.numpy())
     reference = run_single(graph, codes)

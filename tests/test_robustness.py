@@ -422,13 +422,15 @@ def test_wide_activation_is_refused_before_any_work(
     model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = model_file.read_text().replace("requantizer3: i2n[24]", "requantizer3: u16[24]")
+    # a scale of odd denominator: multiply-shift cannot be exact, thresholds are the only way
+    text = text.replace("mul = [17977/2097152,", "mul = [17977/2097153,")
     wide = tmp_path / "wide.sfir"
     wide.write_text(text.replace("quantlinear4: i6[6]", "quantlinear4: i40[6]"))
     err = fails(capsys, ["build", str(wide), "-o", str(tmp_path / "hw")])
     assert err == (
         "node requantizer3: activation width must be at most 12 bits for hardware thresholds "
-        "(4,095 per channel), not 16 bits (65,535 per channel); the multiply-shift hardware "
-        "block that would serve it does not exist yet"
+        "(4,095 per channel), not 16 bits (65,535 per channel); the multiply-shift block "
+        "that serves wider ones needs dyadic scales (power-of-two denominators)"
     )
 
 

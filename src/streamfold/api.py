@@ -29,6 +29,7 @@ from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
 from streamfold.ir.text import print_graph
 from streamfold.sim.exact import dequantize, run_single
+from streamfold.transforms import Lowering
 
 if TYPE_CHECKING:
     from torch import nn
@@ -249,6 +250,7 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     mem_style: str | MemStyle = MemStyle.DISTRIBUTED,
     lut_cap: float = DEFAULT_LUT_CAP,
     allow_slower: bool = False,
+    requantize: str | Lowering | None = None,
 ) -> Accelerator:
     """Lower ``model`` to hardware kernels and fold it for ``device``.
 
@@ -264,8 +266,11 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     ``DesignPoint`` or a mapping ``{node: {"pe": 4, "simd": 8}}`` that may leave out the nodes
     the lowering generates (``*_pad``, ``*_swg``, ...: ``dse.design_point.complete_point``).
     ``cycles=N`` that no folding reaches raises FoldingError unless ``allow_slower`` (then a
-    warning, and the fastest folding). ``mem_style`` applies to the presets, whose large weight
-    memories move to block RAM where the device's LUTs overflow (``dse.fit``). A build
+    warning, and the fastest folding). ``requantize`` forces how every Requantizer is built,
+    ``"thresholds"`` or ``"mulshift"`` (the multiply-shift block); by default each gets the
+    cheaper on the device's family by the resource models (``dse.requantize``).
+    ``mem_style`` applies to the presets, whose large weight memories move to block RAM where
+    the device's LUTs overflow (``dse.fit``). A build
     directory without ``fps`` or ``folding`` keeps its own design point and is the
     accelerator's ``build_dir``."""
     if fps is not None and folding is not None:
@@ -274,8 +279,9 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     built = _build_dir(model)
     if built is not None and fps is None and folding is None:
         folding = str(built / "design_point.json")  # the build's own design point
-    kernels = to_kernels(graph)
     dev = device if not isinstance(device, str) else _device(device)
+    lowering = _lowering(requantize)
+    kernels = to_kernels(graph, lowering, dev.family)
     reason = ""
     if fps is not None:
         choice = min_resources(kernels, dev, fps, clock_mhz, lut_cap)
@@ -296,6 +302,17 @@ def _build_dir(model: Any) -> Path | None:
     if isinstance(model, str | Path) and not str(model).startswith("builtin:"):
         return Path(model) if Path(model).is_dir() else None
     return None
+
+
+def _lowering(requantize: str | Lowering | None) -> Lowering | None:
+    if not isinstance(requantize, str):
+        return requantize
+    names = tuple(h.value for h in Lowering)
+    if requantize not in names:
+        raise StreamfoldError(
+            f"compile: requantize must be one of {names} or None, not {requantize!r}"
+        )
+    return Lowering(requantize)
 
 
 def _device(name: str) -> Device:

@@ -235,7 +235,7 @@ def _explore(args: argparse.Namespace) -> int:
     model = str(args.model)
     dev = device(args.device)
     with progress.phase("explore: load and lower the model"):
-        graph = to_kernels(load_graph(Path(model), args.input_quant))
+        graph = to_kernels(load_graph(Path(model), args.input_quant), family=dev.family)
     with progress.phase("explore: enumerate each layer's foldings"):
         space = Space(graph, dev)
     chosen = None

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from streamfold.codegen.top import Design, stitch, write_build
-from streamfold.cost.devices import Device, device
+from streamfold.cost.devices import Device, Family, device
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
 from streamfold.dse.ceiling import missed_target
 from streamfold.dse.design_point import DesignPoint, complete_point, folding_preset
 from streamfold.dse.fit import DEFAULT_DEVICE, check_design_fits, fit_memory
+from streamfold.dse.requantize import cheaper_lowering
 from streamfold.errors import FoldingError, StreamfoldError
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
@@ -87,21 +88,23 @@ def read_text(path: Path, kind: str) -> str:
 
 
 def check_activation_widths(graph: Graph) -> None:
-    """Refuse activations too wide to serve as thresholds, before any lowering work."""
+    """Refuse activations too wide to serve as thresholds, before any lowering work (a
+    Requantize of dyadic scales is served by the multiply-shift block at any width)."""
     for node in graph.nodes:
         bits = _threshold_bits(node.op, node.output.dtype.bits)
         if bits is not None and bits > MAX_THRESHOLD_BITS:
             raise StreamfoldError(
                 f"node {node.name}: activation width must be at most {MAX_THRESHOLD_BITS} bits "
                 f"for hardware thresholds ({(1 << MAX_THRESHOLD_BITS) - 1:,} per channel), not "
-                f"{bits} bits ({(1 << bits) - 1:,} per channel); the multiply-shift hardware "
-                "block that would serve it does not exist yet"
+                f"{bits} bits ({(1 << bits) - 1:,} per channel); the multiply-shift block "
+                "that serves wider ones needs dyadic scales (power-of-two denominators)"
             )
 
 
 def _threshold_bits(op: object, out_bits: int) -> int | None:
     if isinstance(op, Requantize):
-        return out_bits
+        dyadic = all(v.denominator & (v.denominator - 1) == 0 for v in op.mul + op.add)
+        return None if dyadic else out_bits
     if isinstance(op, MultiThreshold | Thresholding) or (
         isinstance(op, Mvau) and op.thresholds is not None
     ):
@@ -133,11 +136,15 @@ def _is_onnx(path: Path | str) -> bool:
     return not str(path).startswith("builtin:") and Path(path).suffix.lower() == ".onnx"
 
 
-def to_kernels(graph: Graph) -> Graph:
-    """Any verified graph -> hardware kernels (Requantize lowered to thresholds)."""
+def to_kernels(
+    graph: Graph, lowering: Lowering | None = None, family: Family = Family.XILINX7
+) -> Graph:
+    """Any verified graph -> hardware kernels. Each Requantize becomes thresholds or the
+    multiply-shift block: ``lowering`` forces one for all (where it can be exact), else the
+    cheaper by the resource models on ``family`` (``dse.requantize.cheaper_lowering``)."""
     check_activation_widths(graph)
     if any(True for _ in graph.ops_of(Requantize)):
-        graph = streamline(graph, Lowering.THRESHOLDS)
+        graph = streamline(graph, lowering if lowering is not None else cheaper_lowering(family))
     return lower_to_kernels(graph)
 
 
@@ -257,8 +264,8 @@ def build_design(
     from streamfold.codegen.build_dir import check_target
 
     check_target(Path(out_dir))  # before any work
-    graph = to_kernels(as_graph(model, input_quant))
     dev = _device_of(device, folding)
+    graph = to_kernels(as_graph(model, input_quant), family=dev.family)
     point = design_point(graph, folding, mem_style, allow_slower=allow_slower, dev=dev)
     design = stitch(graph, point)
     check_design_fits(design, dev, force)

@@ -11,6 +11,7 @@ from streamfold.hw.concat.block import CONCAT
 from streamfold.hw.depthtospace.block import DEPTHTOSPACE
 from streamfold.hw.globalpool.block import GLOBALPOOL
 from streamfold.hw.maxpool.block import MAXPOOL
+from streamfold.hw.mulshift.block import MULSHIFT
 from streamfold.hw.mvau.block import MVAU
 from streamfold.hw.pad.block import PAD
 from streamfold.hw.swg.block import SWG
@@ -25,6 +26,7 @@ BLOCKS: dict[type, Block[Any]] = {
         MVAU,
         VVAU,
         THRESHOLDING,
+        MULSHIFT,
         PAD,
         SWG,
         MAXPOOL,

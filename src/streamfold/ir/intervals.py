@@ -53,7 +53,9 @@ def output_interval(
     match op:
         case MatMul():
             return dot_interval(op.weight.array, x.min, x.max)
-        case Mvau() | Vvau() if op.thresholds is None:
+        case Mvau() if op.thresholds is None and not op.multiplier:
+            return dot_interval(op.weight.array, x.min, x.max)
+        case Vvau() if op.thresholds is None:
             return dot_interval(op.weight.array, x.min, x.max)
         case Conv():
             # Zero padding feeds zeros into border windows: include 0 among the inputs.

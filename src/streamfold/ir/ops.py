@@ -194,7 +194,8 @@ class MulShift:
 class Mvau:
     """Hardware kernel: matrix-vector-activation unit, a MatMul with optionally fused thresholds.
 
-    y = MultiThreshold(thresholds)(W x) when thresholds is given, else the accumulator W x.
+    y = MultiThreshold(thresholds)(W x) when thresholds is given, MulShift(multiplier, bias,
+    shift)(W x) when multiplier is not empty, else the accumulator W x.
     weight is ``[out, in]``. With ``per_pixel`` the input is ``[in, *spatial]`` (the windows of a
     SlidingWindow) and W applies at every pixel, ``y[:, p] = W x[:, p]``, giving
     ``[out, *spatial]``: a convolution as im2col. Without it W applies to the whole input taken
@@ -207,6 +208,11 @@ class Mvau:
     weight_dtype: IntType
     thresholds: IntArray | None
     per_pixel: bool = False
+    # The multiply-shift output stage instead of thresholds (MulShift's meaning on W x, one
+    # entry per output row or one for all); empty: none.
+    multiplier: tuple[int, ...] = ()
+    bias: tuple[int, ...] = ()
+    shift: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +302,7 @@ OP_TYPES: tuple[type, ...] = (
 )
 KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
-STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace)
+STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace, MulShift)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""
 MULTI_INPUT_TYPES: tuple[type, ...] = (Add, Concat)
 """Ops reading several values (a DAG's joins); every other op reads exactly one."""

@@ -32,7 +32,12 @@ from streamfold.ir.ops import OP_TYPES, DepthToSpaceMode, IntArray, Op
 _OPS_BY_NAME = {t.__name__: t for t in OP_TYPES}
 # Fields added after graphs were first written down: printed only when not at their default
 # (so older texts and tests stay valid), and filled with the default when a text omits them.
-_OMITTED_AT_DEFAULT = {("Conv", "groups")}
+_OMITTED_AT_DEFAULT = {
+    ("Conv", "groups"),
+    ("Mvau", "multiplier"),
+    ("Mvau", "bias"),
+    ("Mvau", "shift"),
+}
 _ENUMS: dict[str, type[enum.Enum]] = {t.__name__: t for t in (DepthToSpaceMode,)}
 
 

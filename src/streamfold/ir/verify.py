@@ -115,6 +115,11 @@ def _check_params(node: Node, x: Value) -> None:
                 raise IRError("bipolar weights must be -1 or +1")
             if isinstance(op, Mvau | Vvau) and op.thresholds is not None:
                 _check_thresholds(op.thresholds.array, op.weight.shape[0], out)
+            if isinstance(op, Mvau) and (op.multiplier or op.bias or op.shift):
+                if op.thresholds is not None:
+                    raise IRError("an Mvau takes thresholds or a multiply-shift, not both")
+                for name in ("multiplier", "bias", "shift"):
+                    _per_channel(name, len(getattr(op, name)), op.weight.shape[0])
         case Add():
             if len(op.factors) < 2 or 0 in op.factors:
                 raise IRError(f"factors must be >= 2 nonzero integers, not {op.factors}")

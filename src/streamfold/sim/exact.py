@@ -167,6 +167,8 @@ def _execute(node: Node, args: list[Array]) -> Array:
             return _mulshift(x, op, out_type)
         case Mvau():
             acc = _mvau(x, op.weight.array, op.per_pixel)
+            if op.multiplier:
+                return _mulshift(acc, MulShift(op.multiplier, op.bias, op.shift), out_type)
             if op.thresholds is None:
                 return acc
             return _multithreshold(acc, op.thresholds.array, out_type)

@@ -1,5 +1,6 @@
 """crd_to_dcr: a CRD DepthToSpace fed straight by a per-pixel Mvau becomes a DCR DepthToSpace,
-the Mvau's output channels permuted to match (its weight and threshold rows).
+the Mvau's output channels permuted to match (its weight and threshold rows, and per-row
+multiply-shift constants).
 
 In CRD mode an output word's channels are ``b * b`` input channels apart, so the hardware block
 moves one channel per cycle (SIMD 1); in DCR they are adjacent and any SIMD dividing C works.
@@ -33,10 +34,22 @@ def crd_to_dcr(graph: Graph) -> Graph:
         thresholds = mv.thresholds
         if thresholds is not None and thresholds.shape[0] > 1:
             thresholds = IntArray(thresholds.array[order])
-        permuted = replace(mv, weight=IntArray(mv.weight.array[order]), thresholds=thresholds)
+        permuted = replace(
+            mv,
+            weight=IntArray(mv.weight.array[order]),
+            thresholds=thresholds,
+            multiplier=_rows(mv.multiplier, order),
+            bias=_rows(mv.bias, order),
+            shift=_rows(mv.shift, order),
+        )
         nodes[graph.nodes.index(producer)] = replace(producer, op=permuted)
         nodes[i] = replace(node, op=DepthToSpace(b, DepthToSpaceMode.DCR))
     return replace(graph, nodes=tuple(nodes))
+
+
+def _rows(values: tuple[int, ...], order: np.ndarray) -> tuple[int, ...]:
+    """Per-row multiply-shift constants in the permuted row order (one for all stays)."""
+    return values if len(values) <= 1 else tuple(values[int(i)] for i in order)
 
 
 def _permutable_producer(graph: Graph, node: Node) -> Node | None:

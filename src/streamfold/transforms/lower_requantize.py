@@ -8,13 +8,18 @@ Two exact lowerings, chosen per node:
   whatever the output width, so cheaper for wide activations; needs dyadic scales (the PyTorch
   frontend snaps them so).
 Both compute exactly the integers Requantize defines (``streamfold.sim.exact``).
+
+Which one a node gets: given per node or for all, else a chooser's pick among the feasible ones
+(``feasible_lowerings``); the build flow's chooser compares the hardware blocks' resource models
+(``streamfold.dse.requantize.cheaper_lowering``), and without one this module falls back to a
+rule of thumb by output width (``choose_lowering``).
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from fractions import Fraction
 
@@ -33,34 +38,57 @@ class Lowering(enum.Enum):
     MULSHIFT = "mulshift"
 
 
-def choose_lowering(graph: Graph, node: Node) -> Lowering:
-    """Thresholds up to 4-bit outputs, multiply-shift beyond.
+Chooser = Callable[[Graph, Node], Lowering]
+"""Picks a lowering for a Requantize node that both lowerings can serve."""
+Choice = Lowering | Mapping[str, Lowering] | Chooser | None
 
-    Thresholds whenever scales are not dyadic (multiply-shift cannot be exact then);
-    multiply-shift whenever a descending channel cannot be made ascending (see
-    ``_make_ascending``), since thresholds need that.
-    """
+
+def feasible_lowerings(graph: Graph, node: Node) -> tuple[Lowering, ...]:
+    """The lowerings that can be exact for ``node``: thresholds only when scales are not
+    dyadic (multiply-shift cannot be exact then); multiply-shift only when a descending
+    channel cannot be made ascending (see ``_make_ascending``), since thresholds need that."""
     assert isinstance(node.op, Requantize)
     if not all(map(_is_dyadic, node.op.mul + node.op.add)):
-        return Lowering.THRESHOLDS
+        return (Lowering.THRESHOLDS,)
     if _negative_channels(graph, node) and _flippable_producer(graph, node) is None:
-        return Lowering.MULSHIFT
+        return (Lowering.MULSHIFT,)
+    return (Lowering.THRESHOLDS, Lowering.MULSHIFT)
+
+
+def choose_lowering(graph: Graph, node: Node) -> Lowering:
+    """Rule of thumb without a cost model: thresholds up to 4-bit outputs, multiply-shift
+    beyond (among ``feasible_lowerings``)."""
+    options = feasible_lowerings(graph, node)
+    if len(options) == 1:
+        return options[0]
     levels = node.output.dtype.levels
     return Lowering.THRESHOLDS if levels <= MAX_THRESHOLD_LEVELS else Lowering.MULSHIFT
 
 
-def lower_requantize(
-    graph: Graph, choice: Lowering | Mapping[str, Lowering] | None = None
-) -> Graph:
-    """Lower every Requantize: all one way (``choice``), per node name (mapping), or automatically.
+def lower_requantize(graph: Graph, choice: Choice = None) -> Graph:
+    """Lower every Requantize: all one way (a ``Lowering``), per node name (a mapping; nodes
+    it leaves out are chosen), by a chooser (called only where both lowerings are feasible),
+    or by ``choose_lowering`` (None).
 
     Requires: types inferred. Ensures: no Requantize remains; same integers for every input.
     """
     for node, _ in list(graph.ops_of(Requantize)):
-        how = choice.get(node.name) if isinstance(choice, Mapping) else choice
-        how = choose_lowering(graph, node) if how is None else how
-        graph = _lower_one(graph, graph.node(node.name), how)
+        node = graph.node(node.name)
+        how = _pick(graph, node, choice)
+        graph = lower_node(graph, node, how)
     return graph
+
+
+def _pick(graph: Graph, node: Node, choice: Choice) -> Lowering:
+    if isinstance(choice, Lowering):
+        return choice
+    if isinstance(choice, Mapping):
+        how = choice.get(node.name)
+        return choose_lowering(graph, node) if how is None else how
+    if choice is None:
+        return choose_lowering(graph, node)
+    options = feasible_lowerings(graph, node)
+    return options[0] if len(options) == 1 else choice(graph, node)
 
 
 def lower_to_thresholds(graph: Graph, nodes: Iterable[str] | None = None) -> Graph:
@@ -77,7 +105,9 @@ def _names(graph: Graph, nodes: Iterable[str] | None) -> list[str]:
     return [n.name for n, _ in graph.ops_of(Requantize)] if nodes is None else list(nodes)
 
 
-def _lower_one(graph: Graph, node: Node, how: Lowering) -> Graph:
+def lower_node(graph: Graph, node: Node, how: Lowering) -> Graph:
+    """``graph`` with the Requantize ``node`` lowered ``how`` (thresholds may negate its
+    producer's weight rows: ``_make_ascending``); raises IRError where ``how`` cannot be exact."""
     assert isinstance(node.op, Requantize)
     if how is Lowering.MULSHIFT:
         return graph.replace(node, replace(node, op=_mulshift(node, node.op)))

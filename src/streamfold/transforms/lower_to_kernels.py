@@ -1,6 +1,7 @@
 """lower_to_kernels: integer nn ops -> hardware kernels (the ops with a hardware block).
 
-- MatMul whose only consumer is a MultiThreshold -> one Mvau with fused thresholds;
+- MatMul whose only consumer is a MultiThreshold -> one Mvau with fused thresholds; one
+  whose only consumer is a MulShift -> one Mvau with the multiply-shift output stage;
 - any other MatMul -> Mvau without thresholds (outputs the accumulator);
 - Conv -> [Pad] + SlidingWindow + per-pixel Mvau (thresholds fused as for MatMul); its weights
   ``[out, in, *kernel]`` become ``[out, *kernel, in]`` rows, the window order of the stream;
@@ -10,7 +11,8 @@
   weight columns permuted from PyTorch's channels-first order to the stream's channels-last
   order (the conv-to-FC transition costs no hardware);
 - MultiThreshold not fused -> Thresholding;
-- MaxPool, GlobalSumPool, Pad, Upsample and DepthToSpace are kernels as they are (a CRD
+- MulShift (the Requantizer's multiply-shift lowering), MaxPool, GlobalSumPool, Pad, Upsample
+  and DepthToSpace are kernels as they are (a CRD
   DepthToSpace right after a convolution becomes DCR, the convolution's rows permuted:
   ``crd_to_dcr``);
 - Add and Concat are kernels (the add and concat blocks) with two inputs: wider ones become a
@@ -41,6 +43,7 @@ from streamfold.ir.ops import (
     Flatten,
     IntArray,
     MatMul,
+    MulShift,
     MultiThreshold,
     Mvau,
     Pad,
@@ -91,8 +94,8 @@ def _lower(graph: Graph, node: Node, fused: set[str], flattened: dict[str, str])
     supported = ", ".join(t.__name__ for t in (MatMul, Conv, Flatten, MultiThreshold))
     raise IRError(
         f"node {node.name} ({type(op).__name__}): has no hardware block yet; "
-        f"ops with one are {supported}, MaxPool, GlobalSumPool, Upsample and DepthToSpace "
-        "(lower Requantize to thresholds)"
+        f"ops with one are {supported}, MulShift, MaxPool, GlobalSumPool, Upsample and "
+        "DepthToSpace (lower Requantize first)"
     )
 
 
@@ -105,22 +108,27 @@ def _mvau(
     *,
     per_pixel: bool,
 ) -> Node:
-    """An Mvau (a Vvau for a depthwise Conv) with the thresholds of its only consumer fused."""
+    """An Mvau (a Vvau for a depthwise Conv) with the thresholds of its only consumer fused,
+    or its multiply-shift (an Mvau's other output stage; a Vvau has none)."""
     assert isinstance(node.op, MatMul | Conv)
     wdt = node.op.weight_dtype
-    thr = _fusable_threshold(graph, node)
-    rows: IntArray | None = None
-    if thr is not None:
-        assert isinstance(thr.op, MultiThreshold)
-        fused.add(thr.name)
-        rows = _per_channel(thr.op, weight.shape[0])
     depthwise = isinstance(node.op, Conv) and node.op.groups != 1
+    act = _fusable_activation(graph, node, depthwise)
+    rows: IntArray | None = None
+    if act is not None:
+        fused.add(act.name)
+    if act is not None and isinstance(act.op, MultiThreshold):
+        rows = _per_channel(act.op, weight.shape[0])
     kernel: Mvau | Vvau = (
         Vvau(IntArray(weight), wdt, rows)
         if depthwise
         else Mvau(IntArray(weight), wdt, rows, per_pixel)
     )
-    return Node(node.name, kernel, (source,), node.output if thr is None else thr.output)
+    if act is not None and isinstance(act.op, MulShift):
+        assert isinstance(kernel, Mvau)
+        kernel = replace(kernel, multiplier=act.op.multiplier, bias=act.op.bias,
+                         shift=act.op.shift)  # fmt: skip
+    return Node(node.name, kernel, (source,), node.output if act is None else act.output)
 
 
 def _conv(graph: Graph, node: Node, op: Conv, fused: set[str]) -> list[Node]:
@@ -221,8 +229,9 @@ def _flattened(graph: Graph) -> dict[str, str]:
 
 
 def _sink_flattens(graph: Graph) -> Graph:
-    """Move each Flatten after a MultiThreshold that is its only consumer, when the thresholds
-    mean the same on the map (one row for every element, or one pixel per channel): global
+    """Move each Flatten after a MultiThreshold (or MulShift) that is its only consumer, when
+    its constants mean the same on the map (one set for every element, or one pixel per
+    channel): global
     pooling, Flatten, activation, FC becomes pooling, activation, FC without a Flatten."""
     nodes = list(graph.nodes)
     changed = True
@@ -233,12 +242,12 @@ def _sink_flattens(graph: Graph) -> Graph:
             if not isinstance(node.op, Flatten) or node.output.name in graph.outputs:
                 continue
             consumers = current.consumers(node.output.name)
-            if len(consumers) != 1 or not isinstance(consumers[0].op, MultiThreshold):
+            if len(consumers) != 1 or not isinstance(consumers[0].op, MultiThreshold | MulShift):
                 continue
             thr = consumers[0]
-            assert isinstance(thr.op, MultiThreshold)
+            assert isinstance(thr.op, MultiThreshold | MulShift)
             x = current.value(node.inputs[0])
-            if thr.op.thresholds.shape[0] != 1 and math.prod(x.shape[1:]) != 1:
+            if not _per_tensor(thr.op) and math.prod(x.shape[1:]) != 1:
                 continue
             mapped = Value(f"{thr.output.name}_map", thr.output.dtype, x.shape)
             j = nodes.index(thr)
@@ -247,6 +256,13 @@ def _sink_flattens(graph: Graph) -> Graph:
             changed = True
             break
     return replace(graph, nodes=tuple(nodes))
+
+
+def _per_tensor(op: MultiThreshold | MulShift) -> bool:
+    """Whether one set of constants applies to every element."""
+    if isinstance(op, MultiThreshold):
+        return op.thresholds.shape[0] == 1
+    return len(op.multiplier) == len(op.bias) == len(op.shift) == 1
 
 
 def _channels_last_columns(weight: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -258,11 +274,14 @@ def _channels_last_columns(weight: np.ndarray, shape: tuple[int, ...]) -> np.nda
     return w.transpose(0, *range(2, len(shape) + 1), 1).reshape(weight.shape[0], -1)
 
 
-def _fusable_threshold(graph: Graph, node: Node) -> Node | None:
+def _fusable_activation(graph: Graph, node: Node, depthwise: bool) -> Node | None:
+    """The only consumer of ``node`` when it is a MultiThreshold (or, into an Mvau, a
+    MulShift), to fuse as the unit's output stage."""
     if node.output.name in graph.outputs:
         return None
     consumers = graph.consumers(node.output.name)
-    if len(consumers) == 1 and isinstance(consumers[0].op, MultiThreshold):
+    kinds = MultiThreshold if depthwise else MultiThreshold | MulShift
+    if len(consumers) == 1 and isinstance(consumers[0].op, kinds):
         return consumers[0]
     return None
 

@@ -4,7 +4,7 @@ streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from streamfold.cost.resources import (
     rom_luts,
 )
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.mulshift import cost as mulshift_cost
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
 from streamfold.ir.dtypes import narrowest
@@ -35,6 +36,7 @@ PRODUCT_CYCLES = 1
 ACCUMULATE_CYCLES = 1
 OUTPUT_CYCLES = 1
 FIFO_CYCLES = 1
+MULSHIFT_CYCLES = 2  # the multiply-shift stage's product and sum registers (MS_STAGES)
 
 
 def cycles(params: MvauParams, folding: NodeFolding) -> int:
@@ -59,6 +61,7 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
         + ACCUMULATE_CYCLES
         + OUTPUT_CYCLES
         + FIFO_CYCLES
+        + (MULSHIFT_CYCLES if params.multiplier else 0)
     )
     return synapse_folds - 1 + pipeline
 
@@ -354,7 +357,16 @@ def _buffers(s: _Shape) -> tuple[Memory, ...]:
 
 
 def resources(params: MvauParams, folding: NodeFolding, family: Family) -> Resources:
-    """LUT/FF/LUTRAM/BRAM/DSP of sf_mvau for ``family`` (calibrated; see cost.resources)."""
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_mvau for ``family`` (calibrated; see cost.resources).
+
+    With the multiply-shift output stage: the unit streaming its accumulator plus the
+    multiply-shift block at the same PE and memory style (both calibrated; not fitted on fused
+    points: the two output FIFOs and the block's input register make it an overestimate)."""
+    requant = params.requant()
+    if requant is not None:
+        acc = replace(params, multiplier=(), bias=(), shift=(), out_dtype=params.acc_dtype)
+        stage = NodeFolding(pe=folding.pe, mem_style=folding.mem_style)
+        return resources(acc, folding, family) + mulshift_cost.resources(requant, stage, family)
     return combine(
         "mvau",
         family,

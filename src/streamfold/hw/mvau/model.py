@@ -3,7 +3,8 @@ out_features), each pixel's input vector in turn (a convolution's windows, chann
 
 Independent of ``sim.exact``: the dot products are accumulated one column at a time, in int64
 when the accumulator type guarantees it fits (else Python ints), and the fused thresholds use
-the compare-and-count model of the thresholding block.
+the compare-and-count model of the thresholding block (the multiply-shift stage: the
+multiply-shift block's model).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.hw.block import model_input
+from streamfold.hw.mulshift.model import requantize
+from streamfold.hw.mulshift.params import hw_constants
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.thresholding.model import multithreshold
 
@@ -37,6 +40,11 @@ def mvau(params: MvauParams, x: Array) -> Array:
     xa = model_input("Mvau", x, params.pixels * params.in_features)
     frames = xa.shape[0]
     acc = accumulate(params, xa.reshape(frames * params.pixels, params.in_features))
-    if params.thresholds is not None:
+    requant = params.requant()
+    if requant is not None:
+        k = hw_constants(requant)
+        m, b = (np.array(v, dtype=object) for v in (k.multiplier, k.bias))
+        acc = requantize(acc, m, b, k.shift, params.out_dtype)
+    elif params.thresholds is not None:
         acc = multithreshold(acc, params.thresholds.array, params.out_dtype)
     return acc.reshape(frames, params.pixels * params.out_features)

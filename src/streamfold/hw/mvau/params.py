@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, divisors
+from streamfold.hw.mulshift.params import MulShiftParams
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.intervals import dot_interval
@@ -27,6 +28,19 @@ class MvauParams:
     weight: IntArray  # [out_features, in_features]
     thresholds: IntArray | None  # [out_features or 1, out_dtype.levels - 1]
     pixels: int = 1  # input vectors per frame: output pixels of a convolution, 1 for an FC layer
+    # The multiply-shift output stage (ir.ops.Mvau's meaning); empty: none.
+    multiplier: tuple[int, ...] = ()
+    bias: tuple[int, ...] = ()
+    shift: tuple[int, ...] = ()
+
+    def requant(self) -> MulShiftParams | None:
+        """The output stage as the multiply-shift block's parameters (rows as channels)."""
+        if not self.multiplier:
+            return None
+        return MulShiftParams(
+            self.out_features, self.acc_dtype, self.out_dtype,
+            self.multiplier, self.bias, self.shift,
+        )  # fmt: skip
 
     @property
     def n_thresholds(self) -> int:
@@ -43,13 +57,16 @@ def params_of(graph: Graph, node: Node) -> MvauParams:
     out_f, in_f = op.weight.shape
     lo, hi = dot_interval(op.weight.array, x.min, x.max)
     out = node.output.dtype
-    if op.thresholds is None and (out.bipolar or not out.contains(lo, hi)):
+    if op.thresholds is None and not op.multiplier and (out.bipolar or not out.contains(lo, hi)):
         # the RTL extends the accumulator into the output type: it must hold every sum
         raise IRError(f"{node.name}: output type must hold [{lo}, {hi}], not {out}")
     acc = narrowest(lo, hi)
     shape = graph.value(node.inputs[0]).shape
     pixels = math.prod(shape[1:]) if op.per_pixel else 1
-    return MvauParams(in_f, out_f, x, op.weight_dtype, acc, out, op.weight, op.thresholds, pixels)
+    return MvauParams(
+        in_f, out_f, x, op.weight_dtype, acc, out, op.weight, op.thresholds, pixels,
+        op.multiplier, op.bias, op.shift,
+    )  # fmt: skip
 
 
 def foldings(params: MvauParams) -> Iterator[NodeFolding]:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
+from streamfold.hw.mulshift.params import MulShiftParams, hw_constants
+from streamfold.hw.mulshift.rtl import constant_image
 from streamfold.hw.mvau.params import MvauParams, check_folding
 from streamfold.hw.thresholding.image import hex_image, threshold_image
 from streamfold.ir.dtypes import IntType
@@ -78,6 +80,26 @@ def unit_parameters(
     return parameters, tuple(memories)
 
 
+def requant_parameters(
+    requant: MulShiftParams, pe: int, name: str
+) -> tuple[tuple[tuple[str, int | str], ...], tuple[str, str]]:
+    """sf_mvau's multiply-shift parameters and ``{name}_requant.hex`` (sf_mulshift's layout,
+    rows as channels)."""
+    k = hw_constants(requant)
+    out = requant.out_dtype
+    ms_file = f"{name}_requant.hex"
+    parameters: tuple[tuple[str, int | str], ...] = (
+        ("MS", 1),
+        ("MS_M_BITS", k.m_dtype.bits),
+        ("MS_B_BITS", k.b_dtype.bits),
+        ("MS_SHIFT", k.shift),
+        ("MS_MIN", 0 if out.bipolar else out.min),
+        ("MS_MAX", 1 if out.bipolar else out.max),
+        ("MS_FILE", ms_file),
+    )
+    return parameters, (ms_file, constant_image(k, pe))
+
+
 def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_mvau instance named ``name`` with images ``{name}_weights.hex`` (+ thresholds)."""
     check_folding(name, params, folding)
@@ -99,6 +121,11 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
         ("SIMD", folding.simd),
         *shared,
     )
+    requant = params.requant()
+    if requant is not None:  # only then: other designs' tops stay byte-identical
+        extra, image = requant_parameters(requant, folding.pe, name)
+        parameters += extra
+        memories += (image,)
     return RtlInstance(
         module="sf_mvau",
         sources=(SOURCE,),

@@ -54,7 +54,18 @@ module sf_mvau #(
     parameter integer OUT_BIPOLAR = 0,    // thresholded bipolar output: level 1 = +1 = bit 1
     parameter [8*16-1:0] MEM_STYLE = "distributed",
     parameter WEIGHT_FILE = "weights.hex",
-    parameter THRESH_FILE = "thresholds.hex"
+    parameter THRESH_FILE = "thresholds.hex",
+    // Multiply-shift output stage (MS = 1, N_THRESH = 0): y = clamp(round_half_even((acc * M +
+    // B) / 2**MS_SHIFT), MS_MIN, MS_MAX) per row, or bipolar (OUT_BIPOLAR) +1 where acc * M + B
+    // >= 0; MS_FILE: NF words of PE * (MS_M_BITS + MS_B_BITS) bits, element p of word nf row
+    // nf * PE + p, M (signed) in its low bits and B (signed) above (sf_mulshift.v's image).
+    parameter integer MS = 0,
+    parameter integer MS_M_BITS = 2,
+    parameter integer MS_B_BITS = 2,
+    parameter integer MS_SHIFT = 0,
+    parameter integer MS_MIN = 0,
+    parameter integer MS_MAX = 1,
+    parameter MS_FILE = "requant.hex"
 ) (
     input wire clk,
     input wire rst_n,
@@ -108,10 +119,30 @@ module sf_mvau #(
     // Output FIFO: a result issued at cycle t is taken at t + 5 + D at the earliest and its
     // credit is seen at t + 6 + D; at most ceil((5 + D) / SF) results issue in that window,
     // so one slot more than that keeps the pipeline at one step per cycle.
-    localparam integer PIPE = 5 + D;
+    localparam integer MS_STAGES = (MS != 0) ? 2 : 0;  // product and sum before the output
+    localparam integer PIPE = 5 + D + MS_STAGES;
     localparam integer DEPTH = (PIPE + SF - 1) / SF + 1;
     localparam integer QB = $clog2(DEPTH + 1);
     localparam integer FPB = $clog2(DEPTH);
+
+    // Multiply-shift output stage widths (MS = 1), as sf_mulshift.v derives them.
+    localparam integer MS_KB = MS_M_BITS + MS_B_BITS;  // constants of one row
+    localparam integer MS_KW = PE * MS_KB;
+    localparam integer MS_XB = ACC_BITS + 1;  // the accumulator as a signed number
+    localparam integer MS_PW = MS_XB + MS_M_BITS;  // product
+    localparam integer MS_SW = ((MS_PW > MS_B_BITS) ? MS_PW : MS_B_BITS) + 1;
+    localparam integer MS_EW = (MS_SW > MS_SHIFT + 2) ? MS_SW : MS_SHIFT + 2;  // sum
+    localparam integer MS_QW = MS_EW - MS_SHIFT;  // quotient
+    localparam integer MS_CW = ((MS_QW > OUT_BITS) ? MS_QW : OUT_BITS) + 2;  // clamp compare
+    // A 32-bit integer parameter sign-extended or truncated to MS_CW bits.
+    function [MS_CW-1:0] ms_cw(input [31:0] v);
+        integer j;
+        begin
+            for (j = 0; j < MS_CW; j = j + 1) ms_cw[j] = v[(j < 32) ? j : 31];
+        end
+    endfunction
+    localparam [MS_CW-1:0] MS_LO = ms_cw(MS_MIN);
+    localparam [MS_CW-1:0] MS_HI = ms_cw(MS_MAX);
 
     localparam integer NF_M1 = NF - 1;
     localparam integer SF_M1 = SF - 1;
@@ -338,13 +369,96 @@ module sf_mvau #(
     // ---------------------------------------------------------------- stage CP+2: output word
     reg [OW-1:0] out_q;
     reg out_valid;
+    wire out_next;  // out_q is written this cycle
     always @(posedge clk) begin
         if (!rst_n) out_valid <= 1'b0;
-        else out_valid <= done_q;
+        else out_valid <= out_next;
     end
 
     generate
-        if (N_THRESH == 0) begin : g_no_thresh
+        if (MS != 0) begin : g_ms
+            // Multiply-shift: constants of the row group read as it accumulates (as the
+            // thresholds below), then 1 product, 2 sum, 3 round and clamp into out_q.
+            wire [MS_KW-1:0] kw;
+            if (MEM_STYLE != STYLE_BLOCK && MEM_STYLE != STYLE_DISTRIBUTED && NF == 1)
+            begin : g_kmem_const
+                (* ram_style = "registers" *) reg [MS_KW-1:0] krom[0:0];
+                initial $readmemh(MS_FILE, krom);
+                assign kw = krom[0];
+            end else begin : g_kmem
+                reg [CP*NFB-1:0] nf_p;
+                always @(posedge clk) nf_p <= {nf_p[(CP-1)*NFB-1:0], nf};
+                wire [NFB-1:0] kaddr = nf_p[(CP-1)*NFB +: NFB];
+                if (MEM_STYLE == STYLE_BLOCK) begin : g_block
+                    (* ram_style = "block", rom_style = "block" *) reg [MS_KW-1:0] kmem[0:NF-1];
+                    reg [MS_KW-1:0] k_q;
+                    initial $readmemh(MS_FILE, kmem);
+                    always @(posedge clk) k_q <= kmem[kaddr];
+                    assign kw = k_q;
+                end else if (MEM_STYLE == STYLE_DISTRIBUTED) begin : g_distributed
+                    (* ram_style = "logic", rom_style = "distributed" *) reg [MS_KW-1:0] kmem[0:NF-1];
+                    reg [MS_KW-1:0] k_q;
+                    initial $readmemh(MS_FILE, kmem);
+                    always @(posedge clk) k_q <= kmem[kaddr];
+                    assign kw = k_q;
+                end else begin : g_registers
+                    (* ram_style = "registers" *) reg [MS_KW-1:0] krom[0:NF-1];
+                    reg [NFB-1:0] kaddr_q;
+                    initial $readmemh(MS_FILE, krom);
+                    always @(posedge clk) kaddr_q <= kaddr;
+                    assign kw = krom[kaddr_q];
+                end
+            end
+
+            reg [1:0] ms_valid;  // product, sum
+            always @(posedge clk) begin
+                if (!rst_n) ms_valid <= 2'b00;
+                else ms_valid <= {ms_valid[0], done_q};
+            end
+            assign out_next = ms_valid[1];
+
+            for (p = 0; p < PE; p = p + 1) begin : g_out
+                wire [ACC_BITS-1:0] a = acc[p*ACC_BITS +: ACC_BITS];
+                wire a_sign = (ACC_SIGNED != 0) ? a[ACC_BITS-1] : 1'b0;
+                wire [MS_M_BITS-1:0] me = kw[p*MS_KB +: MS_M_BITS];
+                wire [MS_B_BITS-1:0] be = kw[p*MS_KB + MS_M_BITS +: MS_B_BITS];
+                wire [MS_PW-1:0] xp = {{(MS_PW - ACC_BITS) {a_sign}}, a};
+                wire [MS_PW-1:0] mp = {{(MS_PW - MS_M_BITS) {me[MS_M_BITS-1]}}, me};
+                reg [MS_PW-1:0] prod_q;
+                reg [MS_B_BITS-1:0] bias_q;
+                always @(posedge clk) begin
+                    prod_q <= xp * mp;
+                    bias_q <= be;
+                end
+                wire [MS_EW-1:0] px = {{(MS_EW - MS_PW) {prod_q[MS_PW-1]}}, prod_q};
+                wire [MS_EW-1:0] bx = {{(MS_EW - MS_B_BITS) {bias_q[MS_B_BITS-1]}}, bias_q};
+                /* verilator lint_off UNUSEDSIGNAL */
+                reg [MS_EW-1:0] sum_q;  // a bipolar output reads its sign only
+                /* verilator lint_on UNUSEDSIGNAL */
+                always @(posedge clk) sum_q <= px + bx;
+                if (OUT_BIPOLAR != 0) begin : g_bipolar
+                    always @(posedge clk) out_q[p*OUT_BITS +: OUT_BITS] <= ~sum_q[MS_EW-1];
+                end else begin : g_levels
+                    wire [MS_QW-1:0] q = sum_q[MS_EW-1:MS_SHIFT];
+                    wire up;
+                    if (MS_SHIFT == 0) begin : g_exact
+                        assign up = 1'b0;
+                    end else if (MS_SHIFT == 1) begin : g_half
+                        assign up = sum_q[0] && q[0];
+                    end else begin : g_round
+                        // above half, or exactly half and the quotient odd
+                        assign up = sum_q[MS_SHIFT-1] && (|sum_q[MS_SHIFT-2:0] || q[0]);
+                    end
+                    wire [MS_CW-1:0] y = {{(MS_CW - MS_QW) {q[MS_QW-1]}}, q} + {{(MS_CW - 1) {1'b0}}, up};
+                    /* verilator lint_off UNUSEDSIGNAL */
+                    wire [MS_CW-1:0] yc =
+                        ($signed(y) < $signed(MS_LO)) ? MS_LO : ($signed(y) > $signed(MS_HI)) ? MS_HI : y;
+                    /* verilator lint_on UNUSEDSIGNAL */
+                    always @(posedge clk) out_q[p*OUT_BITS +: OUT_BITS] <= yc[OUT_BITS-1:0];
+                end
+            end
+        end else if (N_THRESH == 0) begin : g_no_thresh
+            assign out_next = done_q;
             for (p = 0; p < PE; p = p + 1) begin : g_out
                 wire [ACC_BITS-1:0] a = acc[p*ACC_BITS +: ACC_BITS];
                 if (OUT_BITS > ACC_BITS) begin : g_ext
@@ -357,6 +471,7 @@ module sf_mvau #(
             end
         end else begin : g_thresh
             localparam integer TW = PE * N_THRESH * T_BITS;
+            assign out_next = done_q;
             localparam integer CB = (ACC_BITS + 1 > T_BITS) ? ACC_BITS + 1 : T_BITS;
             localparam integer CNT_BITS = $clog2(N_THRESH + 1);
             localparam [OUT_BITS-1:0] OUT_MIN_B = OUT_MIN[OUT_BITS-1:0];

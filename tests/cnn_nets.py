@@ -70,6 +70,21 @@ def gap2d_net() -> nn.Sequential:
     )
 
 
+def chain3_net() -> nn.Sequential:
+    """Three 3x3 convolutions, the second strided (a residual-net prefix without the adds),
+    global pooling and a classifier: the pipeline whose cycles and latency the models first
+    missed (issue 18)."""
+    layers: list[nn.Module] = [QuantInput(8, scale=1 / 255)]
+    for cin, cout, stride in ((1, 8, 1), (8, 16, 2), (16, 16, 1)):
+        layers += [
+            QuantConv2d(cin, cout, 3, stride=stride, padding=1, bias=False, weight_bits=2),
+            nn.BatchNorm2d(cout),
+            Requantizer(2, signed=False),
+        ]
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), QuantLinear(16, 10, weight_bits=2)]
+    return nn.Sequential(*layers)
+
+
 def calibrated(model: nn.Sequential, shape: tuple[int, ...], seed: int) -> torch.Tensor:
     torch.manual_seed(seed)
     x = torch.rand(48, *shape) * (2 if shape[0] == 1 and len(shape) == 2 else 1)
@@ -157,7 +172,8 @@ def check_in_rtl(
     lowering: Any = None,
 ) -> Path:
     """PyTorch eval codes == the kernel graph's == the generated RTL's, with ``stall`` random
-    stalls on both streams and without; measured cycles per frame within 2 % of predicted
+    stalls on both streams and without, at ``folding`` (a preset, or ``max-fps``: the search's
+    choice on xc7z020 at 100 MHz); measured cycles per frame within 2 % of predicted
     (and latency within ``latency_rel`` when given), once the pipeline has settled
     (``run_steady``). A model with its own forward (a DAG) is
     exported through torch.fx and gets the FIFO depths ``cost.fifo_sizing`` derives.
@@ -168,7 +184,6 @@ def check_in_rtl(
     from streamfold.codegen.top import stitch, write_build
     from streamfold.cost.estimate import estimate_pipeline
     from streamfold.cost.fifo_sizing import with_sized_fifos
-    from streamfold.dse.design_point import folding_preset
     from streamfold.flow import to_kernels
     from streamfold.frontend import torch as sequential
     from streamfold.frontend import torch_fx
@@ -186,7 +201,7 @@ def check_in_rtl(
     codes = front.input_codes(model, x.numpy())
     reference = run_single(graph, codes)
     assert np.array_equal(reference, expected)
-    design = stitch(graph, with_sized_fifos(graph, folding_preset(graph, folding)))
+    design = stitch(graph, with_sized_fifos(graph, _point(graph, folding)))
     est = estimate_pipeline(design)
     build = write_build(design, out_dir)
     frames = reference.reshape(len(x), -1)
@@ -198,3 +213,15 @@ def check_in_rtl(
     if latency_rel is not None:
         assert run.latency == pytest.approx(est.latency, rel=latency_rel)
     return build
+
+
+def _point(graph: Any, folding: str) -> Any:
+    """The design point of ``folding``: a preset, or ``max-fps`` (``dse.search.max_fps`` on
+    xc7z020 at 100 MHz)."""
+    from streamfold.cost.devices import device
+    from streamfold.dse.design_point import folding_preset
+    from streamfold.dse.search import max_fps
+
+    if folding == "max-fps":
+        return max_fps(graph, device("xc7z020"), 100.0).point
+    return folding_preset(graph, folding)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnn_nets import calibrated, check_in_rtl, conv1d_net, conv2d_net, gap2d_net
+from cnn_nets import calibrated, chain3_net, check_in_rtl, conv1d_net, conv2d_net, gap2d_net
 
 pytestmark = pytest.mark.rtl
 FRAMES = 12
@@ -19,6 +19,8 @@ NETS = [
     pytest.param(lambda: conv2d_net(1, 0, 2), (2, 11, 14), "folded", id="2d-bipolar-stride2"),
     pytest.param(conv1d_net, (1, 40), "balanced", id="1d-kernel1-pool-gap"),
     pytest.param(gap2d_net, (3, 9, 7), "cycles=200", id="2d-kernel1-gap"),
+    pytest.param(chain3_net, (1, 8, 8), "balanced", id="3conv-strided-balanced"),
+    pytest.param(chain3_net, (1, 8, 8), "max-fps", id="3conv-strided-max-fps"),
 ]
 
 

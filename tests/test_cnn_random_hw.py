@@ -1,6 +1,7 @@
 """Seeded random CNNs (``cnn_nets.random_cnn``: 1-D and 2-D, any mix of kernel, stride,
 padding, pooling, precisions, global pooling or Flatten) through export, lowering and RTL:
-PyTorch == reference == Verilator under 20 % random stalls, at the predicted cycles per frame.
+PyTorch == reference == Verilator under 20 % random stalls, at the predicted cycles per frame
+(within 2 %) and latency (within 10 %).
 A few seeds run in ``make test``; ``pytest -m slow`` runs forty (all passed when written)."""
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ def _check(seed: int, tmp_path: Path) -> None:
     for _ in range(3):  # Requantizer scales and BatchNorm statistics
         model(x)
     model.eval()
-    check_in_rtl(model, x, shape, PRESETS[seed % 3], tmp_path / "build", stall=0.2, seed=seed)
+    check_in_rtl(
+        model,
+        x,
+        shape,
+        PRESETS[seed % 3],
+        tmp_path / "build",
+        stall=0.2,
+        seed=seed,
+        latency_rel=0.1,
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))

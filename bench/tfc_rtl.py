@@ -70,7 +70,7 @@ def main() -> None:
             err = 100 * (run.cycles_per_frame - est.interval) / est.interval
             print(
                 f"| {stall:g} | {est.interval} | {run.cycles_per_frame:.2f} | {err:+.2f} % "
-                f"| {est.latency} / {run.latency} | {100e6 / run.cycles_per_frame:,.0f} "
+                f"| {est.latency} / {run.latency_offered} | {100e6 / run.cycles_per_frame:,.0f} "
                 f"| {run.sim_cycles_per_second / 1e6:.2f} | {bool(np.array_equal(out, expected))} |"
             )
 

@@ -209,9 +209,14 @@ def check_in_rtl(
     assert np.array_equal(stalled, frames)
     free, run, first = run_steady(build, design, codes)
     assert np.array_equal(free, frames)
-    assert run.cycles_per_frame_from(first) == pytest.approx(est.interval, rel=0.02)
+    assert run.cycles_per_frame_from(first) == pytest.approx(est.interval, rel=0.02), (
+        f"cycles/frame from frame {first}: measured {run.cycles_per_frame_from(first)}, "
+        f"predicted {est.interval}"
+    )
     if latency_rel is not None:
-        assert run.latency == pytest.approx(est.latency, rel=latency_rel)
+        assert run.latency_offered == pytest.approx(est.latency, rel=latency_rel), (
+            f"latency: measured {run.latency_offered} cycles, predicted {est.latency}"
+        )
     return build
 
 

@@ -37,7 +37,7 @@ def test_cnv_w1a1_at_finn_folding_is_exact_at_the_predicted_rate(tmp_path: Path)
     got, run = simulate_build(write_build(design, tmp_path / "cnv"), x)
     assert np.array_equal(got, expected)
     assert run.cycles_per_frame == pytest.approx(predicted, rel=0.02)
-    assert run.latency == pytest.approx(est.latency, rel=0.05)
+    assert run.latency_offered == pytest.approx(est.latency, rel=0.05)
 
 
 def test_cnv_w1a1_explored_design_runs_at_its_predicted_rate(tmp_path: Path) -> None:

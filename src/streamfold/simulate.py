@@ -90,7 +90,7 @@ def simulate_dir(
         _compare(out, reference.reshape(len(x), -1))
         measured = {
             "measured_interval": run.cycles_per_frame,
-            "measured_latency": run.latency,
+            "measured_latency": run.latency_offered,
             "total_cycles": run.total_cycles,
             "cycles_per_second": run.sim_cycles_per_second,
         }
@@ -124,7 +124,7 @@ def record_rtl_run(
         "stall": stall,
         "seed": seed,
         "cycles_per_frame": run.cycles_per_frame,
-        "latency_cycles": run.latency,
+        "latency_cycles": run.latency_offered,
         "total_cycles": run.total_cycles,
         "first_input_cycle": run.in_cycles[0],
         "first_output_cycle": run.out_cycles[0],

@@ -219,6 +219,11 @@ def test_rtl_cycles_and_latency_match_cost(
     assert run.cycles_per_frame == pytest.approx(cost.cycles(p, case.folding), rel=0.02)
     first_data = cost.border_words_before(p, case.folding)  # output word of input word 0
     assert run.out_cycles[first_data] - run.in_cycles[0] == cost.latency(p, case.folding)
+    # the first input word is offered at cycle 0 but taken only when the border before it has
+    # left: the pipeline's latency counts from the offer (RtlRun.latency_offered)
+    assert run.first_offer == 0
+    assert run.latency_offered == run.out_cycles[0]
+    assert run.in_cycles[0] >= (first_data > 0)
 
 
 @pytest.mark.rtl

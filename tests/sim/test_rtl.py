@@ -43,6 +43,8 @@ def test_memory_images_and_string_parameters_reach_the_simulation(rtl_cache):
     assert len(r.in_cycles) == len(r.out_cycles) == 50
     assert r.total_cycles == r.out_cycles[-1] + 1
     assert r.latency == r.out_cycles[0] - r.in_cycles[0] >= 1
+    assert 0 <= r.first_offer <= r.in_cycles[0]  # 30 % input stalls: offered at a random cycle
+    assert r.latency_offered == r.out_cycles[0] - r.first_offer >= r.latency
     assert r.cycles_per_frame == (r.out_cycles[-1] - r.out_cycles[4]) / 9
     assert r.sim_cycles_per_second > 0
 

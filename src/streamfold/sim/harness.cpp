@@ -5,7 +5,8 @@
 //
 // usage: harness IN_HEX OUT_TXT SEED STALL_IN STALL_OUT OUT_WORDS MAX_CYCLES IDLE_CYCLES
 //   IN_HEX   input words, one hex number per line
-//   OUT_TXT  written: "i <cycle>" per input handshake, "o <cycle> <hex>" per output handshake,
+//   OUT_TXT  written: "v <cycle>" once, when the first input word is first offered (tvalid),
+//            "i <cycle>" per input handshake, "o <cycle> <hex>" per output handshake,
 //            "s <name> <last move cycle> <tvalid> <tready>" per internal stream (on a stall),
 //            "f <name> <cycle>" per internal stream: its first handshake (when there was one),
 //            "h <index> <cycle>" per internal handshake when SF_TRACE is set in the environment
@@ -204,6 +205,7 @@ int main(int argc, char** argv) {
         if (!valid && nin < in_words && rng.uniform() >= stall_in) {
             valid = true;  // AXI-Stream: once raised, tvalid and tdata hold until accepted
             put(dut->s_axis_tdata, &in[nin * IN_CHUNKS]);
+            if (nin == 0) std::fprintf(out, "v %llu\n", static_cast<unsigned long long>(cycle));
         }
         dut->s_axis_tvalid = valid;
         dut->m_axis_tready = rng.uniform() >= stall_out;

@@ -66,6 +66,16 @@ class RtlRun:
     # with ``trace``: every handshake cycle of each internal stream (in internal_streams order)
     stream_cycles: tuple[tuple[str, tuple[int, ...]], ...] = ()
     words_per_frame: int = 1  # output words per frame
+    # the cycle the first input word was first offered (tvalid raised); the pipeline's
+    # latency counts from here (``latency_offered``): a design that emits padding before it
+    # takes input accepts its first word later than it was offered
+    first_offer: int = 0
+
+    @property
+    def latency_offered(self) -> int:
+        """First output handshake - the cycle the first input word was offered: what
+        ``cost.estimate``'s pipeline latency predicts (the source offers word i at cycle i)."""
+        return self.out_cycles[0] - self.first_offer
 
     def cycles_per_frame_from(self, first: int) -> float:
         """Mean cycles between consecutive frames' last output words from frame ``first`` on
@@ -92,6 +102,7 @@ class _Trace:
     internal: list[tuple[str, str, int, int]]  # name, last move cycle (or "none"), valid, ready
     first: list[tuple[str, int]]  # name, first handshake cycle
     handshakes: dict[int, list[int]]  # internal stream index -> handshake cycles (traced)
+    first_offer: int  # cycle the first input word was first offered (0 when never)
 
 
 def run(
@@ -170,9 +181,12 @@ def _parse(text: str) -> _Trace:
     first: list[tuple[str, int]] = []
     handshakes: dict[int, list[int]] = {}
     end: list[str] = []
+    offer = 0
     for line in text.splitlines():
         f = line.split()
-        if f[0] == "h":
+        if f[0] == "v":
+            offer = int(f[1])
+        elif f[0] == "h":
             handshakes.setdefault(int(f[1]), []).append(int(f[2]))
         elif f[0] == "i":
             ins.append(int(f[1]))
@@ -187,7 +201,9 @@ def _parse(text: str) -> _Trace:
             end = f
     if not end:
         raise SimulationError("rtl sim: the harness output must end with an 'end' line")
-    return _Trace(ins, outs, words, end[1], int(end[2]), float(end[3]), internal, first, handshakes)
+    return _Trace(
+        ins, outs, words, end[1], int(end[2]), float(end[3]), internal, first, handshakes, offer
+    )
 
 
 def _check_finished(
@@ -245,6 +261,7 @@ def _summarise(t: _Trace, per_frame: int) -> RtlRun:
         sim_cycles_per_second=t.cycles / max(t.seconds, 1e-9),
         stream_first=tuple(t.first),
         words_per_frame=per_frame,
+        first_offer=t.first_offer,
     )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.mvau import cost
 from streamfold.hw.mvau.model import mvau
@@ -13,6 +17,14 @@ from streamfold.ir.ops import Mvau
 def needed(params: MvauParams, folding: NodeFolding) -> int:
     """The first output row needs every input word of the first pixel's vector."""
     return params.in_features // folding.simd
+
+
+def needs(params: MvauParams, folding: NodeFolding) -> Any:
+    """Output word j (pixel j // NF) needs its pixel's whole input vector: the vector is read
+    while the first neuron fold computes, so every pixel waits for its own last input word
+    (the linear default would let a later pixel start on part of its vector)."""
+    nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
+    return (np.arange(params.pixels * nf, dtype=np.int64) // nf + 1) * sf - 1
 
 
 def out_elems(params: MvauParams, folding: NodeFolding) -> int:
@@ -30,6 +42,7 @@ MVAU: Block[MvauParams] = Block(
     latency=cost.latency,
     rtl=instance,
     needed=needed,
+    needs=needs,
     out_elems=out_elems,
     paced=True,
 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from streamfold.hw.block import Block, NodeFolding
 from streamfold.hw.vvau import cost
 from streamfold.hw.vvau.model import vvau
@@ -15,6 +19,15 @@ def needed(params: VvauParams, folding: NodeFolding) -> int:
     channel fold."""
     nf, sf = params.channels // folding.pe, params.kernel // folding.simd
     return (sf - 1) * nf + 1
+
+
+def needs(params: VvauParams, folding: NodeFolding) -> Any:
+    """Output word (pixel p, channel fold g) needs its pixel's last kernel fold for channel
+    fold g: input word p * NF * SF + (SF - 1) * NF + g (kernel folds outer, channel folds
+    inner)."""
+    nf, sf = params.channels // folding.pe, params.kernel // folding.simd
+    j = np.arange(params.pixels * nf, dtype=np.int64)
+    return (j // nf) * nf * sf + (sf - 1) * nf + j % nf
 
 
 def out_elems(params: VvauParams, folding: NodeFolding) -> int:
@@ -32,6 +45,7 @@ VVAU: Block[VvauParams] = Block(
     latency=cost.latency,
     rtl=instance,
     needed=needed,
+    needs=needs,
     out_elems=out_elems,
     paced=True,
 )

@@ -22,6 +22,7 @@ from streamfold.ir.ops import MultiThreshold, Mvau, Requantize, Thresholding
 from streamfold.ir.text import parse_graph
 from streamfold.ir.verify import verify
 from streamfold.transforms import Lowering, lower_to_kernels, streamline
+from streamfold.transforms.lower_requantize import is_dyadic
 
 if TYPE_CHECKING:
     from streamfold.frontend.qonnx.check import CheckReport
@@ -103,8 +104,7 @@ def check_activation_widths(graph: Graph) -> None:
 
 def _threshold_bits(op: object, out_bits: int) -> int | None:
     if isinstance(op, Requantize):
-        dyadic = all(v.denominator & (v.denominator - 1) == 0 for v in op.mul + op.add)
-        return None if dyadic else out_bits
+        return None if all(map(is_dyadic, op.mul + op.add)) else out_bits
     if isinstance(op, MultiThreshold | Thresholding) or (
         isinstance(op, Mvau) and op.thresholds is not None
     ):

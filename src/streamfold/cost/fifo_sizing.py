@@ -314,11 +314,7 @@ def with_sized_fifos(graph: Graph, point: DesignPoint) -> DesignPoint:
         return point.folding(producer).fifo_depth if producer in named else 2
 
     fifos = tuple((e, given.get(e, derived.get(e, default(e)))) for e in edges)
-    folded = tuple(
-        (name, replace(f, fifo_depth=max(f.fifo_depth, nodes[name])) if name in nodes else f)
-        for name, f in point.nodes
-    )
-    return with_paced_fifos(graph, replace(point, nodes=folded, fifos=fifos), keep=set(given))
+    return with_paced_fifos(graph, _raised(point, nodes, fifos), keep=set(given))
 
 
 def with_paced_fifos(
@@ -330,9 +326,17 @@ def with_paced_fifos(
     paced = pace_fifos(stitch(graph, point))
     nodes = {f.key: f.depth for f in paced if not f.edge}
     edges = {f.key: f.depth for f in paced if f.edge and f.key not in keep}
+    fifos = tuple((e, max(d, edges.get(e, 0))) for e, d in point.fifos)
+    return _raised(point, nodes, fifos)
+
+
+def _raised(
+    point: DesignPoint, nodes: dict[str, int], fifos: tuple[tuple[str, int], ...]
+) -> DesignPoint:
+    """``point`` with edge FIFOs ``fifos`` and each node's ``fifo_depth`` raised to ``nodes``'s
+    depth for it (never lowered)."""
     folded = tuple(
         (name, replace(f, fifo_depth=max(f.fifo_depth, nodes[name])) if name in nodes else f)
         for name, f in point.nodes
     )
-    fifos = tuple((e, max(d, edges.get(e, 0))) for e, d in point.fifos)
     return replace(point, nodes=folded, fifos=fifos)

@@ -48,7 +48,7 @@ def feasible_lowerings(graph: Graph, node: Node) -> tuple[Lowering, ...]:
     dyadic (multiply-shift cannot be exact then); multiply-shift only when a descending
     channel cannot be made ascending (see ``_make_ascending``), since thresholds need that."""
     assert isinstance(node.op, Requantize)
-    if not all(map(_is_dyadic, node.op.mul + node.op.add)):
+    if not all(map(is_dyadic, node.op.mul + node.op.add)):
         return (Lowering.THRESHOLDS,)
     if _negative_channels(graph, node) and _flippable_producer(graph, node) is None:
         return (Lowering.MULSHIFT,)
@@ -203,7 +203,8 @@ def _flippable_producer(graph: Graph, node: Node) -> Node | None:
     return src
 
 
-def _is_dyadic(v: Fraction) -> bool:
+def is_dyadic(v: Fraction) -> bool:
+    """Whether ``v`` has a power-of-two denominator (multiply-shift can be exact)."""
     return v.denominator & (v.denominator - 1) == 0
 
 
@@ -211,7 +212,7 @@ def _mulshift(node: Node, op: Requantize) -> MulShift:
     n = max(len(op.mul), len(op.add))
     pairs = [_channel(op, c) for c in range(n)]
     for c, (m, a) in enumerate(pairs):
-        if not (_is_dyadic(m) and _is_dyadic(a)):
+        if not (is_dyadic(m) and is_dyadic(a)):
             raise IRError(
                 f"node {node.name}: channel {c} scale must be dyadic (a power-of-two denominator) "
                 f"for the mulshift lowering, not mul={m} add={a}; use thresholds"

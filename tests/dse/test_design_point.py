@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from streamfold.dse.design_point import DesignPoint
+from streamfold.dse.design_point import DesignPoint, folding_preset
 from streamfold.errors import FoldingError
+from streamfold.flow import as_graph, to_kernels
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.registry import block_of
 
 
 def test_json_round_trip() -> None:
@@ -74,3 +76,21 @@ def test_fifo_depth_zero_means_no_fifo_and_one_is_refused() -> None:
     one = DesignPoint(((first, replace(point.folding(first), fifo_depth=1)), *point.nodes[1:]))
     with pytest.raises(FoldingError, match=r"fifo_depth must be 0 \(no FIFO\) or >= 2, not 1$"):
         check_design(graph, one)
+
+
+def test_cycles_preset_puts_memories_in_the_asked_style_where_blocks_have_it() -> None:
+    """``cycles=N`` with block RAM: the 1-D peak detector's pads and windows have no block-RAM
+    option (no memory) and keep theirs; every block with a memory takes block RAM."""
+    graph = to_kernels(as_graph("builtin:peaks-w4a4"))
+    point = folding_preset(graph, "cycles=640", MemStyle.BLOCK)
+    styles = {}
+    for node in graph.nodes:
+        block = block_of(node)
+        offered = {f.mem_style for f in block.foldings(block.params(graph, node))}
+        styles[node.name] = (offered, point.folding(node.name).mem_style)
+    assert any(MemStyle.BLOCK not in offered for offered, _ in styles.values())
+    assert any(MemStyle.BLOCK in offered for offered, _ in styles.values())
+    for name, (offered, chosen) in styles.items():
+        assert chosen in offered, name
+        if MemStyle.BLOCK in offered:
+            assert chosen is MemStyle.BLOCK, name

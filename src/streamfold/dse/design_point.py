@@ -124,7 +124,10 @@ def for_cycles(
     for node in graph.nodes:
         block = block_of(node)
         params = block.params(graph, node)
-        options = [f for f in block.foldings(params) if f.mem_style is mem_style]
+        every = list(block.foldings(params))
+        # A block without that memory style (one with no memory, or a window without a block
+        # RAM buffer) keeps the styles it has: mem_style says where memories go, where they can.
+        options = [f for f in every if f.mem_style is mem_style] or every
         fast = [f for f in options if block.cycles(params, f) <= target]
         pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
         chosen[node.name] = min(pool, key=lambda f: (f.pe * f.simd, f.pe, -f.simd))

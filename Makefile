@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RAYSTAMP := $(VENV)/.installed-ray
 MNIST  ?= ../shared/data/mnist
 FASHION := /usr/share/datasets/fashion-mnist
 
@@ -14,13 +15,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# Benchmarks, slow tests and calibration also take the `ray` extra (parallel synthesis sweeps).
+$(RAYSTAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,ray]"
+	touch $(RAYSTAMP)
+
 demo: $(STAMP)
 	$(BIN)/streamfold demo
 
 test: $(STAMP) lint fashion-mnist
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-all: $(STAMP) fashion-mnist
+test-all: $(RAYSTAMP) fashion-mnist
 	$(BIN)/python -m pytest -q
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist (nothing is downloaded at run time):
@@ -40,7 +46,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(STAMP) fashion-mnist
+bench: $(RAYSTAMP) fashion-mnist
 	$(BIN)/python bench/tfc_rtl.py --data $(MNIST)
 	$(BIN)/python bench/cnv_rtl.py --frames 3
 	$(BIN)/python bench/fifo_sizing.py
@@ -59,7 +65,7 @@ PNG ?= build/report_screenshot.png
 report-screenshot: $(STAMP)
 	$(BIN)/python bench/report_screenshot.py --png $(PNG)
 
-calibrate: $(STAMP)
+calibrate: $(RAYSTAMP)
 	$(BIN)/python bench/calibrate.py
 
 clean:

@@ -1,11 +1,14 @@
 """Fit the resource models of the hardware blocks to Yosys synthesis, and report their error.
 
     .venv/bin/python bench/calibrate.py [--family xilinx7] [--cache build/calibrate] [--write]
+        [--workers N | --address RAY_ADDRESS | --serial]
 
-Synthesises a small grid of configurations per block (one Yosys run at a time, results cached in
-``--cache`` by configuration), fits each block's constants by least squares over the
-*calibration* points, and prints per block and resource the mean absolute percentage error
-(MAPE) over the calibration points and over *held-out* points that were not used for fitting.
+Synthesises a small grid of configurations per block (in parallel on Ray: one Yosys run per
+core of this machine, or on the cluster at ``--address``; results cached in ``--cache`` by
+configuration, so an interrupted sweep resumes), fits each block's constants by least
+squares over the *calibration* points, and prints per block and resource the mean absolute
+percentage error (MAPE) over the calibration points and over *held-out* points that were not
+used for fitting.
 ``--write`` stores the constants, with the per-point errors and where they came from (command,
 date, Yosys version), in ``src/streamfold/cost/calibration.json``; with ``--blocks`` naming
 only some blocks it merges: those blocks' entries are added or replaced (each citing its run),
@@ -773,11 +776,28 @@ def synthesize(config: Config, family: Family, cache: Path) -> dict[str, int]:
     return result.resources.to_json()
 
 
-def synthesize_grid(family: Family, cache: Path, blocks: list[str]) -> None:
-    for block in blocks:
-        cal, held = GRIDS[block]()
-        for config in cal + held:
-            synthesize(config, family, cache)
+def _synthesize_job(job: tuple[Config, Family, Path]) -> dict[str, int]:
+    return synthesize(*job)
+
+
+def synthesize_grid(
+    family: Family,
+    cache: Path,
+    blocks: list[str],
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    serial: bool = False,
+) -> None:
+    """Synthesise every configuration of ``blocks`` not yet in ``cache``, as parallel jobs
+    (``streamfold.synth.sweep``: Ray on this machine, or the cluster at ``address``)."""
+    from streamfold.synth.sweep import run_sweep
+
+    configs = [c for b in blocks for grid in GRIDS[b]() for c in grid]
+    todo = [c for c in configs if not (cache / family.value / f"{config_key(c)}.json").is_file()]
+    print(f"{len(todo)} of {len(configs)} configurations to synthesise", file=sys.stderr)
+    jobs = [(c, family, cache.resolve()) for c in todo]
+    run_sweep(_synthesize_job, jobs, address=address, workers=workers, serial=serial)
 
 
 # ------------------------------------------------------------------------------- models
@@ -1032,30 +1052,12 @@ def tfc_graph(weight_bits: int = 1, act_bits: int = 1) -> Any:
     return to_kernels(export(model.eval(), (784,)))
 
 
-def _synthesize_build_cached(build_dir: Path, family: Family) -> Any:
-    """Yosys resources of a build directory, cached beside it by the manifest's hash."""
-    import hashlib
-
-    from streamfold.synth.resources import Resources
-    from streamfold.synth.yosys import synthesize_build
-
-    digest = hashlib.sha256((build_dir / "manifest.json").read_bytes()).hexdigest()
-    path = build_dir.with_name(build_dir.name + ".yosys.json")
-    if path.is_file() and json.loads(path.read_text())["manifest_sha256"] == digest:
-        return Resources(**json.loads(path.read_text())["resources"])
-    result = synthesize_build(
-        build_dir, family, workdir=build_dir.with_name(build_dir.name + ".synth")
-    )
-    body = {"manifest_sha256": digest, "resources": result.resources.to_json()}
-    path.write_text(json.dumps(body) + "\n")
-    return result.resources
-
-
 def tfc_table(family: Family, cache: Path) -> str:
     """Whole-design LUT/FF/LUTRAM/BRAM: the estimate vs Yosys on the generated top."""
     from streamfold.codegen.top import stitch, write_build
     from streamfold.cost.devices import DEVICES
     from streamfold.dse.design_point import folding_preset
+    from streamfold.synth.sweep import synthesize_build_cached
 
     dev = next(d for d in DEVICES.values() if d.family is family)
     rows = [
@@ -1068,7 +1070,7 @@ def tfc_table(family: Family, cache: Path) -> str:
         name = f"TFC-W{w}A{a}"
         out = write_build(design, cache / family.value / "tfc" / f"{name}_{folding}_{style}")
         start = time.time()
-        measured = _synthesize_build_cached(out, family)
+        measured = synthesize_build_cached(out, family)
         seconds = time.time() - start
         est = design_cost.estimate_design(design, dev, dev.clock_mhz).total
         for r in RESOURCES[:4]:
@@ -1089,9 +1091,20 @@ def main() -> None:
     p.add_argument("--write", action="store_true", help=f"update {CALIBRATION.name}")
     p.add_argument("--points", action="store_true", help="print every point")
     p.add_argument("--tfc", action="store_true", help="also compare whole TFC designs")
+    p.add_argument("--workers", type=int, help="parallel Yosys runs (default: one per core)")
+    p.add_argument("--address", help="a Ray cluster's address (default: start one locally)")
+    p.add_argument("--serial", action="store_true", help="one Yosys run at a time, no Ray")
     args = p.parse_args()
     family = Family(args.family)
     start = time.time()
+    synthesize_grid(
+        family,
+        Path(args.cache),
+        args.blocks,
+        address=args.address,
+        workers=args.workers,
+        serial=args.serial,
+    )
     fits = [fit_block(b, family, Path(args.cache)) for b in args.blocks]
     print(f"Estimate vs Yosys ({family.value}), {time.time() - start:.0f} s\n")
     print(table(fits))

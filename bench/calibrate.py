@@ -554,12 +554,16 @@ def fifo_grid() -> tuple[list[Config], list[Config]]:
 
 
 def dwc_grid() -> tuple[list[Config], list[Config]]:
+    """(calibration, held-out) for each of sf_dwc's structures: up, down and any ratio."""
     d = DwcConfig
     cal: list[Config] = [
-        d(2, 1, 4), d(2, 4, 1), d(2, 8, 2), d(1, 16, 4), d(4, 4, 16), d(8, 2, 3), d(1, 49, 16),
-        d(2, 16, 8),
+        d(2, 1, 4), d(4, 4, 16), d(8, 1, 8), d(1, 8, 64), d(2, 2, 6),  # up
+        d(2, 4, 1), d(2, 8, 2), d(1, 16, 4), d(2, 16, 8), d(8, 8, 1), d(1, 64, 8),  # down
+        d(8, 2, 3), d(1, 49, 16), d(2, 3, 2), d(1, 16, 49), d(2, 6, 4), d(4, 4, 6),  # any
     ]  # fmt: skip
-    held: list[Config] = [d(2, 8, 4), d(1, 4, 32), d(4, 6, 4)]
+    held: list[Config] = [
+        d(1, 4, 32), d(2, 3, 12), d(2, 8, 4), d(4, 12, 4), d(4, 6, 4), d(1, 28, 16), d(3, 4, 6),
+    ]  # fmt: skip
     return cal, held
 
 

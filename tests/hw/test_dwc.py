@@ -19,6 +19,11 @@ CASES = [  # input stream format, out_elems
     pytest.param(StreamFormat(i5, 3, 12), 2, id="non-divisible-3-to-2"),
     pytest.param(StreamFormat(u3, 2, 12), 3, id="non-divisible-2-to-3"),
     pytest.param(StreamFormat(BIPOLAR, 1, 12), 6, id="bipolar-1-bit-words-1-to-6"),
+    pytest.param(StreamFormat(u3, 1, 12), 2, id="up-convert-1-to-2"),
+    pytest.param(StreamFormat(i4, 4, 24), 12, id="up-convert-4-to-12"),
+    pytest.param(StreamFormat(u8, 2, 16), 1, id="down-convert-2-to-1"),
+    pytest.param(StreamFormat(BIPOLAR, 16, 48), 1, id="down-convert-bipolar-16-to-1"),
+    pytest.param(StreamFormat(i5, 6, 24), 4, id="non-divisible-6-to-4"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Whole windows, several per word: the sliding window at folding ``mmv > 1`` (sf_swg_win.v).
 
-A 1-D window generator that emits ``mmv`` whole windows per output word, in the plain stream
+A 1-D or 2-D window generator that emits ``mmv`` whole windows per output word, in the plain stream
 order of the SlidingWindow's output, so an MVAU at the same mmv (PE = out_features, SIMD =
 in_features) computes ``mmv`` samples per cycle. Its input takes ``in_pixels`` whole pixels per
 word: the fewest dividing the signal length for which the input keeps up with the output.
@@ -28,63 +28,70 @@ OUTPUT_REGISTER_CYCLES = 1  # the output word is registered the cycle after its 
 def check(name: str, params: SwgParams, folding: NodeFolding) -> None:
     """Raise FoldingError unless whole windows at ``folding.mmv`` per word are possible."""
     mmv = folding.mmv
-    if len(params.in_dims) != 1 or params.mmv != 1:
-        raise FoldingError(
-            f"{name}: mmv={mmv} (whole windows per word) must be on a 1-D window, "
-            f"not on input dims {params.in_dims}"
-        )
+    if params.mmv != 1:
+        raise FoldingError(f"{name}: mmv={mmv} (whole windows per word) needs params.mmv = 1")
     if folding.pe != 1 or folding.simd != params.channels:
         raise FoldingError(
             f"{name}: with mmv={mmv}, (pe, simd) must be (1, {params.channels}) (whole pixels "
             f"per word), not {(folding.pe, folding.simd)}"
         )
-    (k,), (s,), (ow,) = params.kernel_size, params.stride, params.out_dims
-    if s > k:
-        raise FoldingError(f"{name}: with mmv={mmv}, stride={s} must be at most kernel={k}")
+    ow = params.out_hw[1]
     if ow % mmv:
-        raise FoldingError(f"{name}: mmv={mmv} must divide out length={ow}")
+        raise FoldingError(f"{name}: mmv={mmv} must divide out width={ow}")
 
 
 def groups(params: SwgParams, folding: NodeFolding) -> int:
-    """Output words per frame."""
-    return params.out_dims[0] // folding.mmv
+    """Output words per frame: OH * OW / mmv."""
+    oh, ow = params.out_hw
+    return oh * ow // folding.mmv
+
+
+def _pixels(params: SwgParams) -> int:
+    h, w = params.in_hw
+    return h * w
 
 
 def in_pixels(params: SwgParams, folding: NodeFolding) -> int:
-    """Pixels per input word: the fewest dividing the length with W / in_pixels <= groups."""
-    w = params.in_dims[0]
-    return next(d for d in divisors(w) if w // d <= groups(params, folding))
+    """Pixels per input word: the fewest dividing H * W with H * W / in_pixels <= groups."""
+    n = _pixels(params)
+    return next(d for d in divisors(n) if n // d <= groups(params, folding))
+
+
+def _drops(params: SwgParams, folding: NodeFolding) -> tuple[int, int, int, int]:
+    """sf_swg_win's NEED, STEP, ROW_DROP and FRAME_DROP (pixels)."""
+    (h, w), (kh, kw), (sh, sw) = params.in_hw, params.kernel_hw, params.stride_hw
+    oh, ow = params.out_hw
+    step, og = folding.mmv * sw, ow // folding.mmv
+    need = (kh - 1) * w + (folding.mmv - 1) * sw + kw
+    row = sh * w - (og - 1) * step
+    frame = h * w - (oh - 1) * sh * w - (og - 1) * step
+    return need, step, row, frame
 
 
 def buffer_pixels(params: SwgParams, folding: NodeFolding) -> int:
-    """sf_swg_win's BUF: the last word's pixels and two input words."""
-    return last_pixels(params, folding) + 2 * in_pixels(params, folding)
-
-
-def last_pixels(params: SwgParams, folding: NodeFolding) -> int:
-    """Pixels the frame's last word needs (all the frame has left)."""
-    (s,) = params.stride
-    return params.in_dims[0] - (groups(params, folding) - 1) * folding.mmv * s
-
-
-def needed_pixels(params: SwgParams, folding: NodeFolding) -> int:
-    """Pixels an output word needs (the frame's last: ``last_pixels``)."""
-    (k,), (s,) = params.kernel_size, params.stride
-    return (folding.mmv - 1) * s + k
-
-
-def cycles(params: SwgParams, folding: NodeFolding) -> int:
-    """Initiation interval: the busier side moves one word per cycle."""
-    return max(params.in_dims[0] // in_pixels(params, folding), groups(params, folding))
+    """sf_swg_win's BUF: the frame's last word's pixels, the next frame's first word's and two
+    input words, so the input never waits for a frame change."""
+    need, _, _, frame = _drops(params, folding)
+    return frame + need + 2 * in_pixels(params, folding)
 
 
 def needs(params: SwgParams, folding: NodeFolding) -> npt.NDArray[np.int64]:
     """Per output word, the input word holding its last needed pixel."""
-    ip, step = in_pixels(params, folding), folding.mmv * params.stride[0]
-    g = np.arange(groups(params, folding), dtype=np.int64)
-    last = g * step + needed_pixels(params, folding) - 1
-    last[-1] = params.in_dims[0] - 1
-    return last // ip
+    w, sh = params.in_hw[1], params.stride_hw[0]
+    oh, ow = params.out_hw
+    need, step, row, _ = _drops(params, folding)
+    og = ow // folding.mmv
+    g = np.tile(np.arange(og, dtype=np.int64), oh)
+    oy = np.repeat(np.arange(oh, dtype=np.int64), og)
+    want = np.where(g == og - 1, max(need, row), max(need, step))
+    last = oy * sh * w + g * step + want - 1
+    last[-1] = _pixels(params) - 1
+    return last // in_pixels(params, folding)
+
+
+def cycles(params: SwgParams, folding: NodeFolding) -> int:
+    """Initiation interval: the busier side moves one word per cycle."""
+    return max(_pixels(params) // in_pixels(params, folding), groups(params, folding))
 
 
 def needed(params: SwgParams, folding: NodeFolding) -> int:
@@ -101,14 +108,17 @@ def latency(params: SwgParams, folding: NodeFolding) -> int:
 def instance(params: SwgParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_swg_win instance (no memory images)."""
     check(name, params, folding)
-    (w,), (k,), (s,) = params.in_dims, params.kernel_size, params.stride
+    (h, w), (kh, kw), (sh, sw) = params.in_hw, params.kernel_hw, params.stride_hw
     ip = in_pixels(params, folding)
     parameters: tuple[tuple[str, int | str], ...] = (
         ("ELEM_BITS", params.dtype.bits),
         ("C", params.channels),
+        ("H", h),
         ("W", w),
-        ("K", k),
-        ("S", s),
+        ("K_H", kh),
+        ("K_W", kw),
+        ("S_H", sh),
+        ("S_W", sw),
         ("MMV", folding.mmv),
         ("IN_PIX", ip),
         ("BUF", buffer_pixels(params, folding)),
@@ -120,7 +130,7 @@ def instance(params: SwgParams, folding: NodeFolding, name: str) -> RtlInstance:
         parameters=parameters,
         memories=(),
         stream_in=StreamFormat(params.dtype, ip * c, params.in_vector),
-        stream_out=StreamFormat(params.dtype, folding.mmv * k * c, params.out_vector),
+        stream_out=StreamFormat(params.dtype, folding.mmv * kh * kw * c, params.out_vector),
     )
 
 
@@ -130,7 +140,7 @@ def resources(params: SwgParams, folding: NodeFolding, family: Family) -> Resour
     input pixel can take (the append's multiplexer)."""
     bits = params.channels * params.dtype.bits
     buf = buffer_pixels(params, folding)
-    out_bits = folding.mmv * params.kernel_size[0] * bits
+    out_bits = folding.mmv * params.window * bits
     ff = buf * bits + out_bits + 2 * buf.bit_length() + 1
     lut = buf * bits * (1 + in_pixels(params, folding) // 2)
     return Resources(lut=lut, ff=ff)

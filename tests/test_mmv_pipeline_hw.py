@@ -1,7 +1,7 @@
-"""1-D convolution pipelines at several samples per cycle, end to end in Verilator: a sliding
-window and per-pixel MVAUs at folding mmv > 1 (docs/mmv.md), stitched and generated like any
-design, equal the exact reference under 25 % random stalls, and their measured cycles per frame
-are the cycle model's (within 2 %) at 2, 4, 8 and 16 samples per cycle."""
+"""1-D and 2-D convolution pipelines at several samples (pixels) per cycle, end to end in
+Verilator: sliding windows and per-pixel MVAUs at folding mmv > 1 (docs/mmv.md), stitched and
+generated like any design, equal the exact reference under 25 % random stalls, and their
+measured cycles per frame are the cycle model's (within 2 %) at 2, 4, 8 and 16 per cycle."""
 
 from __future__ import annotations
 
@@ -28,23 +28,23 @@ FRAMES = 6
 
 
 def conv_stack(
-    rng: np.random.Generator, length: int, channels: tuple[int, ...], kernel: int
+    rng: np.random.Generator, dims: tuple[int, ...], channels: tuple[int, ...], kernel: int
 ) -> Graph:
-    """Valid 1-D convolutions (window + per-pixel MVAU with thresholds to u4), one per pair of
-    ``channels``, over a signal of ``length`` samples."""
-    values, nodes = [Value("x", u4, (channels[0], length))], []
-    src, w = "x", length
+    """Valid convolutions of ``kernel`` (square in 2-D; a window + a per-pixel MVAU with
+    thresholds to u4), one per pair of ``channels``, over a map of spatial ``dims``."""
+    x = Value("x", u4, (channels[0], *dims))
+    src, nodes, k = "x", [], (kernel,) * len(dims)
     for i, (c_in, c_out) in enumerate(itertools.pairwise(channels)):
-        ow = w - kernel + 1
-        win = Value(f"win{i}", u4, (kernel * c_in, ow))
-        nodes.append(Node(f"swg{i}", SlidingWindow((kernel,), (1,)), (src,), win))
-        weight = rng.integers(-8, 8, (c_out, kernel * c_in))
+        dims = tuple(d - kernel + 1 for d in dims)
+        win = Value(f"win{i}", u4, (kernel ** len(dims) * c_in, *dims))
+        nodes.append(Node(f"swg{i}", SlidingWindow(k, (1,) * len(dims)), (src,), win))
+        weight = rng.integers(-8, 8, (c_out, win.shape[0]))
         lo, hi = dot_interval(weight, 0, 15)
         t = np.sort(rng.integers(lo // 4, hi // 4 + 1, (c_out, 15)), axis=1)
         op = Mvau(IntArray(weight), i4, IntArray(t), per_pixel=True)
-        nodes.append(Node(f"conv{i}", op, (win.name,), Value(f"y{i}", u4, (c_out, ow))))
-        src, w = f"y{i}", ow
-    return verify(Graph("hw", (values[0],), tuple(nodes), (src,)))
+        nodes.append(Node(f"conv{i}", op, (win.name,), Value(f"y{i}", u4, (c_out, *dims))))
+        src = f"y{i}"
+    return verify(Graph("hw", (x,), tuple(nodes), (src,)))
 
 
 def point(graph: Graph, mmv: int) -> DesignPoint:
@@ -60,31 +60,35 @@ def point(graph: Graph, mmv: int) -> DesignPoint:
     return DesignPoint(tuple(nodes))
 
 
-# (mmv, length, channels, kernel): output lengths divisible by mmv at every layer
+# (mmv, dims, channels, kernel): output widths divisible by mmv at every layer
 CASES = [
-    pytest.param(2, 68, (1, 4), 5, id="1-conv-2-per-cycle"),
-    pytest.param(4, 72, (1, 4, 2), 5, id="2-conv-4-per-cycle"),
-    pytest.param(8, 80, (1, 4, 1), 9, id="2-conv-8-per-cycle"),
-    pytest.param(16, 132, (1, 3), 5, id="1-conv-16-per-cycle"),
-    pytest.param(16, 160, (1, 2, 2), 17, id="2-conv-16-per-cycle"),
+    pytest.param(2, (68,), (1, 4), 5, id="1d-1-conv-2-per-cycle"),
+    pytest.param(4, (72,), (1, 4, 2), 5, id="1d-2-conv-4-per-cycle"),
+    pytest.param(8, (80,), (1, 4, 1), 9, id="1d-2-conv-8-per-cycle"),
+    pytest.param(16, (132,), (1, 3), 5, id="1d-1-conv-16-per-cycle"),
+    pytest.param(16, (160,), (1, 2, 2), 17, id="1d-2-conv-16-per-cycle"),
+    pytest.param(2, (8, 12), (2, 3, 2), 3, id="2d-2-conv-2-per-cycle"),
+    pytest.param(4, (9, 12), (1, 2, 2), 5, id="2d-2-conv-4-per-cycle"),
+    pytest.param(8, (5, 18), (1, 3), 3, id="2d-1-conv-8-per-cycle"),
+    pytest.param(16, (4, 34), (2, 3), 3, id="2d-1-conv-16-per-cycle"),
 ]
 
 
 @pytest.mark.rtl
-@pytest.mark.parametrize(("mmv", "length", "channels", "kernel"), CASES)
+@pytest.mark.parametrize(("mmv", "dims", "channels", "kernel"), CASES)
 def test_pipeline_bit_exact_at_predicted_interval(
     rng: np.random.Generator,
     tmp_path: Path,
     mmv: int,
-    length: int,
+    dims: tuple[int, ...],
     channels: tuple[int, ...],
     kernel: int,
 ) -> None:
-    graph = conv_stack(rng, length, channels, kernel)
+    graph = conv_stack(rng, dims, channels, kernel)
     design = stitch(graph, point(graph, mmv))
     est = estimate_pipeline(design)
     build = write_build(design, tmp_path / "build")
-    codes = rng.integers(0, 16, (FRAMES, channels[0], length))
+    codes = rng.integers(0, 16, (FRAMES, channels[0], *dims))
     expected = run_single(graph, codes).reshape(FRAMES, -1)
     stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=4)
     np.testing.assert_array_equal(stalled, expected)
@@ -92,12 +96,13 @@ def test_pipeline_bit_exact_at_predicted_interval(
     np.testing.assert_array_equal(free, expected)
     measured = run.cycles_per_frame_from(first)
     assert measured == pytest.approx(est.interval, rel=0.02)
-    # mmv samples per cycle: the first (longest) layer's windows, mmv per cycle, set the pace
-    assert est.interval == (length - kernel + 1) // mmv
+    # mmv pixels per cycle: the first (largest) layer's windows, mmv per cycle, set the pace
+    first = graph.value("win0").shape[1:]
+    assert est.interval == int(np.prod(first)) // mmv
 
 
 def test_mmv_on_a_block_without_multi_pixel_words_is_refused(rng: np.random.Generator) -> None:
-    graph = conv_stack(rng, 68, (1, 4), 5)
+    graph = conv_stack(rng, (68,), (1, 4), 5)
 
     th = Thresholding(IntArray(np.zeros((4, 15), dtype=np.int64)))
     t = Node("th", th, ("y0",), Value("z", u4, (4, 64)))

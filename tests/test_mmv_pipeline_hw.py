@@ -6,6 +6,7 @@ measured cycles per frame are the cycle model's (within 2 %) at 2, 4, 8 and 16 p
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 from cnn_nets import run_steady
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.estimate import estimate_pipeline
-from streamfold.dse.design_point import DesignPoint
+from streamfold.dse.design_point import DesignPoint, folding_preset
 from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir import Graph, IntArray, IntType, Mvau, Node, Value, verify
@@ -47,15 +48,16 @@ def conv_stack(
     return verify(Graph("hw", (x,), tuple(nodes), (src,)))
 
 
-def point(graph: Graph, mmv: int) -> DesignPoint:
+def point(graph: Graph, mmv: int, style: MemStyle = MemStyle.REGISTERS) -> DesignPoint:
     nodes = []
     for node in graph.nodes:
         if isinstance(node.op, SlidingWindow):
-            folding = NodeFolding(simd=graph.value(node.inputs[0]).shape[0], mmv=mmv)
+            channels = graph.value(node.inputs[0]).shape[0]
+            folding = NodeFolding(simd=channels, mem_style=style, mmv=mmv)
         else:
             assert isinstance(node.op, Mvau)
             out_f, in_f = node.op.weight.shape
-            folding = NodeFolding(out_f, in_f, MemStyle.REGISTERS, mmv=mmv)
+            folding = NodeFolding(out_f, in_f, style, mmv=mmv)
         nodes.append((node.name, folding))
     return DesignPoint(tuple(nodes))
 
@@ -85,7 +87,11 @@ def test_pipeline_bit_exact_at_predicted_interval(
     kernel: int,
 ) -> None:
     graph = conv_stack(rng, dims, channels, kernel)
-    design = stitch(graph, point(graph, mmv))
+    preset = folding_preset(graph, f"samples={mmv}")
+    assert [(n, replace(f, fifo_depth=2)) for n, f in preset.nodes] == list(
+        point(graph, mmv, MemStyle.DISTRIBUTED).nodes
+    )
+    design = stitch(graph, preset)
     est = estimate_pipeline(design)
     build = write_build(design, tmp_path / "build")
     codes = rng.integers(0, 16, (FRAMES, channels[0], *dims))
@@ -110,3 +116,13 @@ def test_mmv_on_a_block_without_multi_pixel_words_is_refused(rng: np.random.Gene
     p = DesignPoint((*point(graph, 2).nodes, ("th", NodeFolding(pe=4, mmv=2))))
     with pytest.raises(FoldingError, match=r"^th: mmv must be 1 \(this block takes one pixel"):
         stitch(g, p)
+
+
+def test_samples_preset_names_the_node_mmv_does_not_fit(rng: np.random.Generator) -> None:
+    graph = conv_stack(rng, (68,), (1, 4), 5)  # 64 windows
+    with pytest.raises(FoldingError, match=r"^swg0: mmv=3 must divide out width=64$"):
+        folding_preset(graph, "samples=3")
+    with pytest.raises(FoldingError, match=r"^folding preset: samples=N needs a positive"):
+        folding_preset(graph, "samples=0")
+    one = folding_preset(graph, "samples=1")
+    assert {f.mmv for _, f in one.nodes} == {1}

@@ -151,8 +151,25 @@ def check_channel_lanes(name: str, channels: int, folding: NodeFolding, no_pe: s
 
 
 def lanes(params: Any, folding: NodeFolding) -> int:
-    """Elements per output word of most blocks: PE * SIMD (one of them is 1)."""
-    return folding.pe * folding.simd
+    """Elements per output word of most blocks: PE * SIMD (one of them is 1), of each of the
+    word's mmv pixels."""
+    return folding.pe * folding.simd * folding.mmv
+
+
+def check_whole_pixels(name: str, channels: int, pixels: int, folding: NodeFolding) -> None:
+    """Raise FoldingError unless ``folding``'s mmv fits an elementwise block: mmv >= 1, and at
+    mmv > 1 whole pixels per word (PE = ``channels``) and mmv dividing ``pixels``."""
+    if folding.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
+    if folding.mmv == 1:
+        return
+    if folding.pe != channels:
+        raise FoldingError(
+            f"{name}: with mmv={folding.mmv}, pe must be channels={channels} (whole pixels per "
+            f"word), not {folding.pe}"
+        )
+    if pixels % folding.mmv:
+        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={pixels}")
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from streamfold.dse.design_point import DesignPoint, folding_preset
 from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir import Graph, IntArray, IntType, Mvau, Node, Value, verify
+from streamfold.ir.dtypes import narrowest
 from streamfold.ir.intervals import dot_interval
-from streamfold.ir.ops import SlidingWindow, Thresholding
+from streamfold.ir.ops import MulShift, SlidingWindow, Thresholding
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
 
@@ -126,3 +127,37 @@ def test_samples_preset_names_the_node_mmv_does_not_fit(rng: np.random.Generator
         folding_preset(graph, "samples=0")
     one = folding_preset(graph, "samples=1")
     assert {f.mmv for _, f in one.nodes} == {1}
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("mmv", [4, 16])
+def test_conv_then_standalone_requantizers_at_samples_preset(
+    rng: np.random.Generator, tmp_path: Path, mmv: int
+) -> None:
+    """Window -> MVAU (accumulator out) -> multiply-shift -> thresholding, all at ``mmv``."""
+    weight = rng.integers(-8, 8, (3, 5))
+    acc = narrowest(*dot_interval(weight, 0, 15))
+    win = Value("win", u4, (5, 64))
+    nodes = (
+        Node("swg", SlidingWindow((5,), (1,)), ("x",), win),
+        Node("conv", Mvau(IntArray(weight), i4, None, per_pixel=True), ("win",),
+             Value("acc", acc, (3, 64))),
+        Node("rq", MulShift((37, -21, 55), (100, -7, 3), (6, 6, 6)), ("acc",),
+             Value("q", IntType(8, True), (3, 64))),
+        Node("th", Thresholding(IntArray(np.sort(rng.integers(-128, 128, (3, 15)), axis=1))),
+             ("q",), Value("y", u4, (3, 64))),
+    )  # fmt: skip
+    graph = verify(Graph("hw", (Value("x", u4, (1, 68)),), nodes, ("y",)))
+    point = folding_preset(graph, f"samples={mmv}")
+    assert [f.mmv for _, f in point.nodes] == [mmv] * 4
+    design = stitch(graph, point)
+    est = estimate_pipeline(design)
+    assert est.interval == 64 // mmv
+    build = write_build(design, tmp_path / "build")
+    codes = rng.integers(0, 16, (FRAMES, 1, 68))
+    expected = run_single(graph, codes).reshape(FRAMES, -1)
+    stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=8)
+    np.testing.assert_array_equal(stalled, expected)
+    free, run, first = run_steady(build, design, codes)
+    np.testing.assert_array_equal(free, expected)
+    assert run.cycles_per_frame_from(first) == pytest.approx(est.interval, rel=0.02)

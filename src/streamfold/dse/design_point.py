@@ -130,10 +130,11 @@ def _positive(preset: str) -> int:
 
 def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUTED) -> DesignPoint:
     """``mmv`` samples (pixels) per cycle where blocks take multi-pixel words (docs/mmv.md):
-    every node whose block does (sliding windows, per-pixel MVAUs) at its mmv folding when
-    legal for ``mmv``, every other node at its fastest one-pixel folding (``for_cycles(1)``;
-    the width converters between them are stitched in). Raises FoldingError naming the first
-    multi-pixel node ``mmv`` does not fit (it must divide the output width)."""
+    every node whose block does (sliding windows, per-pixel MVAUs, thresholding and
+    multiply-shift over feature maps) at its mmv folding, every other node at its fastest
+    one-pixel folding (``for_cycles(1)``; the width converters between them are stitched in).
+    Raises FoldingError naming the first multi-pixel node ``mmv`` does not fit (it must
+    divide the output width)."""
     base = for_cycles(graph, 1, mem_style)
     nodes = []
     for name, folding in base.nodes:
@@ -148,17 +149,23 @@ def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUT
 
 
 def _per_pixel(node: Node) -> bool:
-    """A node that works pixel by pixel: a window, or a per-pixel matrix-vector unit."""
-    return isinstance(node.op, SlidingWindow) or (isinstance(node.op, Mvau) and node.op.per_pixel)
+    """A node that works pixel by pixel on a feature map: a window, a per-pixel matrix-vector
+    unit, an elementwise unit over spatial dims."""
+    if isinstance(node.op, Mvau):
+        return node.op.per_pixel
+    return len(node.output.shape) > 1
 
 
 def _mmv_folding(graph: Graph, node: Node, mmv: int, mem_style: MemStyle) -> NodeFolding:
-    """A window's whole pixels, or an MVAU fully parallel, at ``mmv`` per word."""
+    """A window's whole pixels, an MVAU fully parallel, an elementwise unit's whole pixels,
+    at ``mmv`` per word."""
     if isinstance(node.op, Mvau):
         out_f, in_f = node.op.weight.shape
         return NodeFolding(out_f, in_f, mem_style, mmv=mmv)
     channels = graph.value(node.inputs[0]).shape[0]
-    return NodeFolding(simd=channels, mem_style=mem_style, mmv=mmv)
+    if isinstance(node.op, SlidingWindow):
+        return NodeFolding(simd=channels, mem_style=mem_style, mmv=mmv)
+    return NodeFolding(pe=channels, mem_style=mem_style, mmv=mmv)
 
 
 def for_cycles(

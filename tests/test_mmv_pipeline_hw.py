@@ -21,9 +21,10 @@ from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir import Graph, IntArray, IntType, Mvau, Node, Value, verify
 from streamfold.ir.dtypes import narrowest
 from streamfold.ir.intervals import dot_interval
-from streamfold.ir.ops import MulShift, SlidingWindow, Thresholding
-from streamfold.sim.design import simulate_build
+from streamfold.ir.ops import MulShift, SlidingWindow, Thresholding, Vvau
+from streamfold.sim.design import load_manifest, simulate_build
 from streamfold.sim.exact import run_single
+from streamfold.sim.rtl import lint
 
 u4, i4 = IntType(4, False), IntType(4, True)
 FRAMES = 6
@@ -157,6 +158,40 @@ def test_conv_then_standalone_requantizers_at_samples_preset(
     codes = rng.integers(0, 16, (FRAMES, 1, 68))
     expected = run_single(graph, codes).reshape(FRAMES, -1)
     stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=8)
+    np.testing.assert_array_equal(stalled, expected)
+    free, run, first = run_steady(build, design, codes)
+    np.testing.assert_array_equal(free, expected)
+    assert run.cycles_per_frame_from(first) == pytest.approx(est.interval, rel=0.02)
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize(("mmv", "dims"), [(2, (6, 10)), (8, (4, 18)), (16, (66,))])
+def test_depthwise_conv_at_samples_preset(
+    rng: np.random.Generator, tmp_path: Path, mmv: int, dims: tuple[int, ...]
+) -> None:
+    """Window -> VVAU (depthwise, thresholds) at ``mmv``, 1-D and 2-D."""
+    k = (3,) * len(dims)
+    kk, c = 3 ** len(dims), 3
+    out = tuple(d - 2 for d in dims)
+    weight = rng.integers(-8, 8, (c, kk))
+    lo, hi = dot_interval(weight, 0, 15)
+    t = np.sort(rng.integers(lo // 4, hi // 4 + 1, (c, 15)), axis=1)
+    nodes = (
+        Node("swg", SlidingWindow(k, (1,) * len(dims)), ("x",), Value("win", u4, (kk * c, *out))),
+        Node("dw", Vvau(IntArray(weight), i4, IntArray(t)), ("win",), Value("y", u4, (c, *out))),
+    )
+    graph = verify(Graph("hw", (Value("x", u4, (c, *dims)),), nodes, ("y",)))
+    point = folding_preset(graph, f"samples={mmv}")
+    assert [f.mmv for _, f in point.nodes] == [mmv] * 2
+    design = stitch(graph, point)
+    est = estimate_pipeline(design)
+    assert est.interval == int(np.prod(out)) // mmv
+    build = write_build(design, tmp_path / "build")
+    manifest = load_manifest(build)  # the generated top, sf_swg_win and sf_vvau_mmv in it
+    lint(manifest["top"], [build / src for src in manifest["sources"]])
+    codes = rng.integers(0, 16, (FRAMES, c, *dims))
+    expected = run_single(graph, codes).reshape(FRAMES, -1)
+    stalled, _ = simulate_build(build, codes, stall_in=0.25, stall_out=0.25, seed=9)
     np.testing.assert_array_equal(stalled, expected)
     free, run, first = run_steady(build, design, codes)
     np.testing.assert_array_equal(free, expected)

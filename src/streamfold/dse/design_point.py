@@ -130,7 +130,7 @@ def _positive(preset: str) -> int:
 
 def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUTED) -> DesignPoint:
     """``mmv`` samples (pixels) per cycle where blocks take multi-pixel words (docs/mmv.md):
-    every node whose block does (sliding windows, per-pixel MVAUs, thresholding and
+    every node whose block does (sliding windows, per-pixel MVAUs, VVAUs, thresholding and
     multiply-shift over feature maps) at its mmv folding, every other node at its fastest
     one-pixel folding (``for_cycles(1)``; the width converters between them are stitched in).
     Raises FoldingError naming the first multi-pixel node ``mmv`` does not fit (it must
@@ -165,6 +165,9 @@ def _mmv_folding(graph: Graph, node: Node, mmv: int, mem_style: MemStyle) -> Nod
     channels = graph.value(node.inputs[0]).shape[0]
     if isinstance(node.op, SlidingWindow):
         return NodeFolding(simd=channels, mem_style=mem_style, mmv=mmv)
+    if isinstance(node.op, Vvau):
+        c, k = node.op.weight.shape
+        return NodeFolding(c, k, mem_style, mmv=mmv)
     return NodeFolding(pe=channels, mem_style=mem_style, mmv=mmv)
 
 

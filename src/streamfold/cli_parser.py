@@ -130,7 +130,8 @@ def _build_parsers(sub: _Sub) -> None:
     build.add_argument(
         "--folding",
         default="folded",
-        help="folded | balanced | cycles=N | a design point JSON file (default: folded)",
+        help="folded | balanced | cycles=N | samples=N | a design point JSON file "
+        "(default: folded)",
     )
     build.add_argument(
         "--mem-style",

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from streamfold.errors import FoldingError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, check_one_pixel
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
 
-_FIELDS = {"pe", "simd", "mem_style", "fifo_depth"}
+_FIELDS = {"pe", "simd", "mem_style", "fifo_depth", "mmv"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class DesignPoint:
 def _folding(name: str, raw: Any) -> NodeFolding:
     if not isinstance(raw, dict) or not set(raw) <= _FIELDS:
         raise FoldingError(f"{name}: folding must be an object with keys among {sorted(_FIELDS)}")
-    for key in ("pe", "simd", "fifo_depth"):
+    for key in ("pe", "simd", "fifo_depth", "mmv"):
         value = raw.get(key, 1 if key != "fifo_depth" else 2)
         least = 0 if key == "fifo_depth" else 1
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
@@ -90,6 +90,7 @@ def _folding(name: str, raw: Any) -> NodeFolding:
         simd=raw.get("simd", 1),
         mem_style=MemStyle(style),
         fifo_depth=raw.get("fifo_depth", 2),
+        mmv=raw.get("mmv", 1),
     )
 
 
@@ -138,6 +139,8 @@ def check_design(graph: Graph, point: DesignPoint) -> None:
     for node in graph.nodes:
         block = block_of(node)
         folding = point.folding(node.name)
+        if not block.multi_pixel:
+            check_one_pixel(node.name, folding)
         block.check_folding(node.name, block.params(graph, node), folding)
         check_fifo_depth(node.name, folding)
 

@@ -47,9 +47,10 @@ __all__ = [
 def folding_preset(
     graph: Graph, preset: str, mem_style: MemStyle = MemStyle.DISTRIBUTED
 ) -> DesignPoint:
-    """A DesignPoint from a preset name: folded, balanced or cycles=N; where the graph
-    branches, the FIFO in front of every join input sized from the cycle model
-    (``cost.fifo_sizing.with_sized_fifos``: the design runs at its predicted interval)."""
+    """A DesignPoint from a preset name: folded, balanced, cycles=N or samples=N (docs/mmv.md);
+    where the graph branches, the FIFO in front of every join input sized from the cycle
+    model (``cost.fifo_sizing.with_sized_fifos``: the design runs at its predicted
+    interval)."""
     return with_fork_fifos(graph, _preset(graph, preset, mem_style))
 
 
@@ -108,9 +109,66 @@ def _preset(graph: Graph, preset: str, mem_style: MemStyle) -> DesignPoint:
                 f"folding preset: cycles=N needs a positive integer N, not {preset!r}"
             )
         return for_cycles(graph, target, mem_style)
+    if preset.startswith("samples="):
+        return for_samples(graph, _positive(preset), mem_style)
     raise FoldingError(
-        f"folding preset: must be folded, balanced, cycles=N or a JSON file, not {preset!r}"
+        "folding preset: must be folded, balanced, cycles=N, samples=N or a JSON file, "
+        f"not {preset!r}"
     )
+
+
+def _positive(preset: str) -> int:
+    try:
+        n = int(preset.split("=", 1)[1])
+    except ValueError:
+        n = 0
+    if n < 1:
+        what = preset.split("=", 1)[0]
+        raise FoldingError(f"folding preset: {what}=N needs a positive integer N, not {preset!r}")
+    return n
+
+
+def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUTED) -> DesignPoint:
+    """``mmv`` samples (pixels) per cycle where blocks take multi-pixel words (docs/mmv.md):
+    every node whose block does (sliding windows, per-pixel MVAUs, VVAUs, thresholding and
+    multiply-shift over feature maps) at its mmv folding, every other node at its fastest
+    one-pixel folding (``for_cycles(1)``; the width converters between them are stitched in).
+    Raises FoldingError naming the first multi-pixel node ``mmv`` does not fit (it must
+    divide the output width)."""
+    base = for_cycles(graph, 1, mem_style)
+    nodes = []
+    for name, folding in base.nodes:
+        node = graph.node(name)
+        block = block_of(node)
+        params = block.params(graph, node)
+        if block.multi_pixel and mmv > 1 and _per_pixel(node):
+            folding = _mmv_folding(graph, node, mmv, mem_style)
+            block.check_folding(name, params, folding)
+        nodes.append((name, folding))
+    return with_fifos(graph, DesignPoint(tuple(nodes)))
+
+
+def _per_pixel(node: Node) -> bool:
+    """A node that works pixel by pixel on a feature map: a window, a per-pixel matrix-vector
+    unit, an elementwise unit over spatial dims."""
+    if isinstance(node.op, Mvau):
+        return node.op.per_pixel
+    return len(node.output.shape) > 1
+
+
+def _mmv_folding(graph: Graph, node: Node, mmv: int, mem_style: MemStyle) -> NodeFolding:
+    """A window's whole pixels, an MVAU fully parallel, an elementwise unit's whole pixels,
+    at ``mmv`` per word."""
+    if isinstance(node.op, Mvau):
+        out_f, in_f = node.op.weight.shape
+        return NodeFolding(out_f, in_f, mem_style, mmv=mmv)
+    channels = graph.value(node.inputs[0]).shape[0]
+    if isinstance(node.op, SlidingWindow):
+        return NodeFolding(simd=channels, mem_style=mem_style, mmv=mmv)
+    if isinstance(node.op, Vvau):
+        c, k = node.op.weight.shape
+        return NodeFolding(c, k, mem_style, mmv=mmv)
+    return NodeFolding(pe=channels, mem_style=mem_style, mmv=mmv)
 
 
 def for_cycles(

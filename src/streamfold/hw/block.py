@@ -46,14 +46,19 @@ class NodeFolding:
     simd: int = 1
     mem_style: MemStyle = MemStyle.DISTRIBUTED
     fifo_depth: int = 2  # FIFO on this node's output stream
+    # Pixels (samples) per word: > 1 only on blocks that take multi-pixel words (docs/mmv.md)
+    mmv: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "pe": self.pe,
             "simd": self.simd,
             "mem_style": self.mem_style.value,
             "fifo_depth": self.fifo_depth,
         }
+        if self.mmv != 1:  # only then: other design points stay byte-identical
+            body["mmv"] = self.mmv
+        return body
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,25 @@ def check_channel_lanes(name: str, channels: int, folding: NodeFolding, no_pe: s
 
 
 def lanes(params: Any, folding: NodeFolding) -> int:
-    """Elements per output word of most blocks: PE * SIMD (one of them is 1)."""
-    return folding.pe * folding.simd
+    """Elements per output word of most blocks: PE * SIMD (one of them is 1), of each of the
+    word's mmv pixels."""
+    return folding.pe * folding.simd * folding.mmv
+
+
+def check_whole_pixels(name: str, channels: int, pixels: int, folding: NodeFolding) -> None:
+    """Raise FoldingError unless ``folding``'s mmv fits an elementwise block: mmv >= 1, and at
+    mmv > 1 whole pixels per word (PE = ``channels``) and mmv dividing ``pixels``."""
+    if folding.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
+    if folding.mmv == 1:
+        return
+    if folding.pe != channels:
+        raise FoldingError(
+            f"{name}: with mmv={folding.mmv}, pe must be channels={channels} (whole pixels per "
+            f"word), not {folding.pe}"
+        )
+    if pixels % folding.mmv:
+        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={pixels}")
 
 
 @dataclass(frozen=True)
@@ -183,3 +205,14 @@ class Block(Generic[P]):
     needs: Callable[[P, NodeFolding], npt.NDArray[np.int64]] | None = None
     # Elements per output word (the stream format's ``elems``, without building the RTL).
     out_elems: Callable[[P, NodeFolding], int] = lanes
+    # True when the block takes a folding's ``mmv`` (several pixels per word; docs/mmv.md):
+    # its ``check_folding`` then checks it; every other block needs mmv = 1.
+    multi_pixel: bool = False
+
+
+def check_one_pixel(name: str, folding: NodeFolding) -> None:
+    """Raise FoldingError unless ``folding`` asks for one pixel per word (mmv = 1)."""
+    if folding.mmv != 1:
+        raise FoldingError(
+            f"{name}: mmv must be 1 (this block takes one pixel per word), not {folding.mmv}"
+        )

@@ -18,4 +18,5 @@ MULSHIFT: Block[MulShiftParams] = Block(
     cycles=cost.cycles,
     latency=cost.latency,
     rtl=instance,
+    multi_pixel=True,
 )

@@ -19,7 +19,7 @@ from streamfold.cost.resources import (
     rom_luts,
 )
 from streamfold.hw.block import MemStyle, NodeFolding
-from streamfold.hw.mulshift.params import MulShiftParams, hw_constants
+from streamfold.hw.mulshift.params import MulShiftParams, hw_constants, widened
 from streamfold.hw.mulshift.rtl import constant_words
 from streamfold.synth.resources import Resources
 
@@ -31,11 +31,13 @@ PIPELINE_CYCLES = 5
 
 def cycles(params: MulShiftParams, folding: NodeFolding) -> int:
     """Initiation interval: one input word per cycle, pixels * channels / PE words per frame."""
+    params, folding = widened(params, folding)
     return params.pixels * (params.channels // folding.pe)
 
 
 def latency(params: MulShiftParams, folding: NodeFolding) -> int:
     """Cycles from the first input handshake to the first output handshake (no stalls)."""
+    params, folding = widened(params, folding)
     return PIPELINE_CYCLES
 
 
@@ -160,6 +162,7 @@ def memories(params: MulShiftParams, folding: NodeFolding) -> tuple[Memory, ...]
 
 def resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF/LUTRAM/BRAM/DSP of sf_mulshift for ``family`` (calibrated; see cost.resources)."""
+    params, folding = widened(params, folding)
     return combine(
         "mulshift",
         family,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding, divisors
+from streamfold.hw.block import MemStyle, NodeFolding, check_whole_pixels, divisors
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import MulShift
@@ -89,9 +89,32 @@ def foldings(params: MulShiftParams) -> Iterator[NodeFolding]:
 
 def check_folding(name: str, params: MulShiftParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
+    check_whole_pixels(name, params.channels, params.pixels, folding)
     if folding.simd != 1:
         raise FoldingError(f"{name}: simd must be 1 for MulShift, not {folding.simd}")
     if folding.pe < 1:
         raise FoldingError(f"{name}: pe must be >= 1, not {folding.pe}")
     if params.channels % folding.pe:
         raise FoldingError(f"{name}: pe={folding.pe} must divide channels={params.channels}")
+
+
+def widened(params: MulShiftParams, folding: NodeFolding) -> tuple[MulShiftParams, NodeFolding]:
+    """At mmv > 1 (whole pixels per word), the same unit over words of mmv pixels taken as
+    mmv * channels channels, per-channel constants repeated for each pixel: sf_mulshift then
+    computes mmv pixels per cycle, unchanged. At mmv = 1: ``params`` and ``folding``."""
+    mmv = folding.mmv
+    if mmv == 1:
+        return params, folding
+
+    def tiled(v: tuple[int, ...]) -> tuple[int, ...]:
+        return v if len(v) == 1 else v * mmv
+
+    wide = replace(
+        params,
+        channels=params.channels * mmv,
+        pixels=params.pixels // mmv,
+        multiplier=tiled(params.multiplier),
+        bias=tiled(params.bias),
+        shift=tiled(params.shift),
+    )
+    return wide, replace(folding, pe=folding.pe * mmv, mmv=1)

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
-from streamfold.hw.mulshift.params import HwConstants, MulShiftParams, check_folding, hw_constants
+from streamfold.hw.mulshift.params import (
+    HwConstants,
+    MulShiftParams,
+    check_folding,
+    hw_constants,
+    widened,
+)
 from streamfold.hw.thresholding.image import hex_image
 
 SOURCE = Path(__file__).with_name("sf_mulshift.v")
@@ -32,6 +38,7 @@ def constant_image(k: HwConstants, pe: int) -> str:
 def instance(params: MulShiftParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_mulshift instance named ``name``; its image is ``{name}_constants.hex``."""
     check_folding(name, params, folding)
+    params, folding = widened(params, folding)
     x, out = params.in_dtype, params.out_dtype
     k = hw_constants(params)
     const_file = f"{name}_constants.hex"

@@ -15,7 +15,8 @@ from streamfold.ir.ops import Mvau
 
 
 def needed(params: MvauParams, folding: NodeFolding) -> int:
-    """The first output row needs every input word of the first pixel's vector."""
+    """The first output row needs every input word of the first pixel's vector (of the first
+    word's pixels: with mmv > 1 a word holds whole vectors)."""
     return params.in_features // folding.simd
 
 
@@ -24,12 +25,13 @@ def needs(params: MvauParams, folding: NodeFolding) -> Any:
     while the first neuron fold computes, so every pixel waits for its own last input word
     (the linear default would let a later pixel start on part of its vector)."""
     nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
-    return (np.arange(params.pixels * nf, dtype=np.int64) // nf + 1) * sf - 1
+    words = params.pixels // folding.mmv * nf
+    return (np.arange(words, dtype=np.int64) // nf + 1) * sf - 1
 
 
 def out_elems(params: MvauParams, folding: NodeFolding) -> int:
-    """One output per PE lane."""
-    return folding.pe
+    """One output per PE lane, of each of the word's mmv pixels."""
+    return folding.pe * folding.mmv
 
 
 MVAU: Block[MvauParams] = Block(
@@ -45,4 +47,5 @@ MVAU: Block[MvauParams] = Block(
     needs=needs,
     out_elems=out_elems,
     paced=True,
+    multi_pixel=True,
 )

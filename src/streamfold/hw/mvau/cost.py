@@ -4,7 +4,7 @@ streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -41,9 +41,10 @@ MULSHIFT_CYCLES = 2  # the multiply-shift stage's product and sum registers (MS_
 
 def cycles(params: MvauParams, folding: NodeFolding) -> int:
     """Initiation interval: one (neuron fold, synapse fold) step per cycle, back to back, for
-    each of the frame's ``pixels`` input vectors."""
+    each group of ``mmv`` of the frame's ``pixels`` input vectors (sf_mvau_mmv's units work
+    in lock step)."""
     steps = (params.out_features // folding.pe) * (params.in_features // folding.simd)
-    return params.pixels * steps
+    return params.pixels // folding.mmv * steps
 
 
 def tree_levels(simd: int) -> int:
@@ -362,6 +363,9 @@ def resources(params: MvauParams, folding: NodeFolding, family: Family) -> Resou
     With the multiply-shift output stage: the unit streaming its accumulator plus the
     multiply-shift block at the same PE and memory style (both calibrated; not fitted on fused
     points: the two output FIFOs and the block's input register make it an overestimate)."""
+    if folding.mmv > 1:  # sf_mvau_mmv: mmv lock-stepped units, each with its own memories
+        unit = resources(params, replace(folding, mmv=1), family)
+        return Resources(*(getattr(unit, f.name) * folding.mmv for f in fields(unit)))
     requant = params.requant()
     if requant is not None:
         acc = replace(params, multiplier=(), bias=(), shift=(), out_dtype=params.acc_dtype)

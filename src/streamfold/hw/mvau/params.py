@@ -70,11 +70,21 @@ def params_of(graph: Graph, node: Node) -> MvauParams:
 
 
 def foldings(params: MvauParams) -> Iterator[NodeFolding]:
-    """Every legal folding: PE dividing out_features, SIMD dividing in_features, each style."""
+    """Every legal folding of one pixel per word: PE dividing out_features, SIMD dividing
+    in_features, each style."""
     for pe in divisors(params.out_features):
         for simd in divisors(params.in_features):
             for style in MemStyle:
                 yield NodeFolding(pe=pe, simd=simd, mem_style=style)
+
+
+def mmv_foldings(params: MvauParams) -> Iterator[NodeFolding]:
+    """The foldings of several pixels per word (below one cycle per pixel), asked for
+    explicitly (docs/mmv.md): fully parallel (PE = out_features, SIMD = in_features), every
+    mmv > 1 dividing the pixels, each style."""
+    for mmv in divisors(params.pixels)[1:]:
+        for style in MemStyle:
+            yield NodeFolding(params.out_features, params.in_features, style, mmv=mmv)
 
 
 def check_folding(name: str, params: MvauParams, folding: NodeFolding) -> None:
@@ -89,4 +99,23 @@ def check_folding(name: str, params: MvauParams, folding: NodeFolding) -> None:
     if params.in_features % folding.simd:
         raise FoldingError(
             f"{name}: simd={folding.simd} must divide in_features={params.in_features}"
+        )
+    check_mmv(name, params, folding)
+
+
+def check_mmv(name: str, params: MvauParams, folding: NodeFolding) -> None:
+    """mmv pixels per word: dividing the pixels, with each word holding whole input vectors and
+    whole output pixels (PE = out_features, SIMD = in_features), so both streams keep the plain
+    channels-last order (sf_mvau_mmv.v)."""
+    if folding.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
+    if folding.mmv == 1:
+        return
+    if params.pixels % folding.mmv:
+        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={params.pixels}")
+    full = (params.out_features, params.in_features)
+    if (folding.pe, folding.simd) != full:
+        raise FoldingError(
+            f"{name}: with mmv={folding.mmv}, (pe, simd) must be {full} (whole pixels per "
+            f"word), not {(folding.pe, folding.simd)}"
         )

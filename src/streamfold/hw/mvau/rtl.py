@@ -23,6 +23,7 @@ from streamfold.ir.dtypes import IntType
 from streamfold.ir.ops import IntArray
 
 SOURCE = Path(__file__).with_name("sf_mvau.v")
+MMV_SOURCE = Path(__file__).with_name("sf_mvau_mmv.v")
 
 
 def weight_image(params: MvauParams, folding: NodeFolding) -> str:
@@ -126,11 +127,16 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
         extra, image = requant_parameters(requant, folding.pe, name)
         parameters += extra
         memories += (image,)
+    mmv = folding.mmv
     return RtlInstance(
-        module="sf_mvau",
-        sources=(SOURCE,),
-        parameters=parameters,
+        module="sf_mvau" if mmv == 1 else "sf_mvau_mmv",
+        sources=(SOURCE,) if mmv == 1 else (MMV_SOURCE, SOURCE),
+        parameters=parameters if mmv == 1 else (("MMV", mmv), *parameters),
         memories=memories,
-        stream_in=StreamFormat(params.in_dtype, folding.simd, params.pixels * params.in_features),
-        stream_out=StreamFormat(params.out_dtype, folding.pe, params.pixels * params.out_features),
+        stream_in=StreamFormat(
+            params.in_dtype, mmv * folding.simd, params.pixels * params.in_features
+        ),
+        stream_out=StreamFormat(
+            params.out_dtype, mmv * folding.pe, params.pixels * params.out_features
+        ),
     )

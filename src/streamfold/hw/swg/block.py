@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from streamfold.hw.block import Block, NodeFolding
-from streamfold.hw.swg import cost
+from typing import Any
+
+from streamfold.hw.block import Block, NodeFolding, lanes
+from streamfold.hw.swg import cost, window
 from streamfold.hw.swg.model import swg
 from streamfold.hw.swg.params import SwgParams, check_folding, foldings, params_of, word_needs
 from streamfold.hw.swg.rtl import instance
 from streamfold.ir.ops import SlidingWindow
 
 
+def check(name: str, params: SwgParams, folding: NodeFolding) -> None:
+    """``check_folding``; whole windows at mmv > 1 (``window.check``)."""
+    if folding.mmv > 1:
+        window.check(name, params, folding)
+    else:
+        check_folding(name, params, folding)
+
+
+def needs(params: SwgParams, folding: NodeFolding) -> Any:
+    """``word_needs``; whole windows at mmv > 1 (``window.needs``)."""
+    return window.needs(params, folding) if folding.mmv > 1 else word_needs(params, folding)
+
+
+def out_elems(params: SwgParams, folding: NodeFolding) -> int:
+    """SIMD channels (of params.mmv pixels); mmv whole windows at folding mmv > 1."""
+    if folding.mmv > 1:
+        return folding.mmv * params.window * params.channels
+    return lanes(params, folding) * params.mmv
+
+
 def needed(params: SwgParams, folding: NodeFolding) -> int:
     """Input words up to the last one of the first window (group): what a consumer of whole
     windows waits for. Its first word comes earlier (``cost.latency``), but the rest of the
     window waits for the input rows below."""
+    if folding.mmv > 1:
+        return window.needed(params, folding)
     (_, w), (kh, kw), (_, sw) = params.in_hw, params.kernel_hw, params.stride_hw
     pixels = (kh - 1) * w + (params.mmv - 1) * sw + kw
     return pixels * (params.channels // folding.simd)
@@ -21,7 +45,10 @@ def needed(params: SwgParams, folding: NodeFolding) -> int:
 
 def delay(params: SwgParams, folding: NodeFolding) -> int:
     """From the window's last input word to its last output word offered: the write becomes
-    visible, the read is registered and written to the output FIFO."""
+    visible, the read is registered and written to the output FIFO (sf_swg_win: into the
+    buffer, then the output register)."""
+    if folding.mmv > 1:
+        return 1 + window.OUTPUT_REGISTER_CYCLES
     return cost.WRITE_VISIBLE_CYCLES + cost.READ_REGISTER_CYCLES + cost.FIFO_CYCLES
 
 
@@ -29,12 +56,14 @@ SWG: Block[SwgParams] = Block(
     op_type=SlidingWindow,
     params=params_of,
     foldings=foldings,
-    check_folding=check_folding,
+    check_folding=check,
     model=swg,
     cycles=cost.cycles,
     latency=cost.latency,
     rtl=instance,
     needed=needed,
     delay=delay,
-    needs=word_needs,
+    needs=needs,
+    out_elems=out_elems,
+    multi_pixel=True,
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.swg import window
 from streamfold.hw.swg.params import SwgParams
 from streamfold.synth.resources import Resources
 
@@ -38,7 +39,10 @@ def words_out(params: SwgParams, folding: NodeFolding) -> int:
 
 
 def cycles(params: SwgParams, folding: NodeFolding) -> int:
-    """Initiation interval: the busier side moves one word per cycle."""
+    """Initiation interval: the busier side moves one word per cycle (whole windows at
+    mmv > 1: ``window.cycles``)."""
+    if folding.mmv > 1:
+        return window.cycles(params, folding)
     return max(words_in(params, folding), words_out(params, folding))
 
 
@@ -46,7 +50,10 @@ def latency(params: SwgParams, folding: NodeFolding) -> int:
     """First input handshake to first output handshake (no stalls): the first output word
     needs input word (mmv - 1) * S_w * C / SIMD (the group's last pixel), written one per
     cycle from the first, then the write, read and FIFO registers. A frame's last output word
-    waits for its whole input frame: with one output word per frame, that is the first."""
+    waits for its whole input frame: with one output word per frame, that is the first
+    (whole windows at mmv > 1: ``window.latency``)."""
+    if folding.mmv > 1:
+        return window.latency(params, folding)
     if words_out(params, folding) == 1:
         first_needed = words_in(params, folding) - 1
     else:
@@ -248,7 +255,10 @@ def memories(params: SwgParams, folding: NodeFolding) -> tuple[Memory, ...]:
 
 
 def resources(params: SwgParams, folding: NodeFolding, family: Family) -> Resources:
-    """LUT/FF/LUTRAM/BRAM/DSP of sf_swg for ``family`` (calibrated; see cost.resources)."""
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_swg for ``family`` (calibrated; see cost.resources);
+    sf_swg_win's at mmv > 1 (``window.resources``, uncalibrated)."""
+    if folding.mmv > 1:
+        return window.resources(params, folding, family)
     return combine(
         "swg",
         family,

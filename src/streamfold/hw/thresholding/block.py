@@ -23,4 +23,5 @@ THRESHOLDING: Block[ThresholdingParams] = Block(
     cycles=cost.cycles,
     latency=cost.latency,
     rtl=instance,
+    multi_pixel=True,
 )

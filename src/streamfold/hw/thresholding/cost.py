@@ -19,7 +19,7 @@ from streamfold.cost.resources import (
 )
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
-from streamfold.hw.thresholding.params import ThresholdingParams
+from streamfold.hw.thresholding.params import ThresholdingParams, widened
 from streamfold.synth.resources import Resources
 
 # sf_thresholding.v: the input word is registered with its threshold word (1 cycle), compared
@@ -30,11 +30,13 @@ PIPELINE_CYCLES = 3
 
 def cycles(params: ThresholdingParams, folding: NodeFolding) -> int:
     """Initiation interval: one input word per cycle, pixels * channels / PE words per frame."""
+    params, folding = widened(params, folding)
     return params.pixels * (params.channels // folding.pe)
 
 
 def latency(params: ThresholdingParams, folding: NodeFolding) -> int:
     """Cycles from the first input handshake to the first output handshake (no stalls)."""
+    params, folding = widened(params, folding)
     return PIPELINE_CYCLES
 
 
@@ -131,6 +133,7 @@ def memories(params: ThresholdingParams, folding: NodeFolding) -> tuple[Memory, 
 
 def resources(params: ThresholdingParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF/LUTRAM/BRAM/DSP of sf_thresholding for ``family`` (calibrated; see cost.resources)."""
+    params, folding = widened(params, folding)
     return combine(
         "thresholding",
         family,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding, divisors
+from streamfold.hw.block import MemStyle, NodeFolding, check_whole_pixels, divisors
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import IntArray, Thresholding
@@ -44,9 +46,30 @@ def foldings(params: ThresholdingParams) -> Iterator[NodeFolding]:
 
 def check_folding(name: str, params: ThresholdingParams, folding: NodeFolding) -> None:
     """Raise FoldingError naming the node and the violated constraint."""
+    check_whole_pixels(name, params.channels, params.pixels, folding)
     if folding.simd != 1:
         raise FoldingError(f"{name}: simd must be 1 for Thresholding, not {folding.simd}")
     if folding.pe < 1:
         raise FoldingError(f"{name}: pe must be >= 1, not {folding.pe}")
     if params.channels % folding.pe:
         raise FoldingError(f"{name}: pe={folding.pe} must divide channels={params.channels}")
+
+
+def widened(
+    params: ThresholdingParams, folding: NodeFolding
+) -> tuple[ThresholdingParams, NodeFolding]:
+    """At mmv > 1 (whole pixels per word), the same unit over words of mmv pixels taken as
+    mmv * channels channels, per-channel thresholds repeated for each pixel: sf_thresholding
+    then computes mmv pixels per cycle, unchanged. At mmv = 1: ``params`` and ``folding``."""
+    mmv = folding.mmv
+    if mmv == 1:
+        return params, folding
+    t = params.thresholds.array
+    rows = t if t.shape[0] == 1 else np.tile(t, (mmv, 1))
+    wide = replace(
+        params,
+        channels=params.channels * mmv,
+        pixels=params.pixels // mmv,
+        thresholds=IntArray(rows),
+    )
+    return wide, replace(folding, pe=folding.pe * mmv, mmv=1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
 from streamfold.hw.thresholding.image import threshold_image
-from streamfold.hw.thresholding.params import ThresholdingParams, check_folding
+from streamfold.hw.thresholding.params import ThresholdingParams, check_folding, widened
 
 SOURCE = Path(__file__).with_name("sf_thresholding.v")
 
@@ -17,6 +17,7 @@ SOURCE = Path(__file__).with_name("sf_thresholding.v")
 def instance(params: ThresholdingParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_thresholding instance named ``name``; its image is ``{name}_thresholds.hex``."""
     check_folding(name, params, folding)
+    params, folding = widened(params, folding)
     x, out = params.in_dtype, params.out_dtype
     t = params.thresholds.array
     t_dtype, image = threshold_image(t, params.channels, folding.pe, x.min, x.max)

@@ -26,13 +26,13 @@ def needs(params: VvauParams, folding: NodeFolding) -> Any:
     fold g: input word p * NF * SF + (SF - 1) * NF + g (kernel folds outer, channel folds
     inner)."""
     nf, sf = params.channels // folding.pe, params.kernel // folding.simd
-    j = np.arange(params.pixels * nf, dtype=np.int64)
+    j = np.arange(params.pixels // folding.mmv * nf, dtype=np.int64)
     return (j // nf) * nf * sf + (sf - 1) * nf + j % nf
 
 
 def out_elems(params: VvauParams, folding: NodeFolding) -> int:
-    """One output per PE lane."""
-    return folding.pe
+    """One output per PE lane, of each of the word's mmv pixels."""
+    return folding.pe * folding.mmv
 
 
 VVAU: Block[VvauParams] = Block(
@@ -48,4 +48,5 @@ VVAU: Block[VvauParams] = Block(
     needs=needs,
     out_elems=out_elems,
     paced=True,
+    multi_pixel=True,
 )

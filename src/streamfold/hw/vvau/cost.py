@@ -3,6 +3,8 @@ streamfold/cost/calibration.json, from bench/calibrate.py against Yosys)."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import (
     MemKind,
@@ -40,9 +42,10 @@ def tree_levels(simd: int) -> int:
 
 
 def cycles(params: VvauParams, folding: NodeFolding) -> int:
-    """Initiation interval: one input word per cycle, NF * SF words per output pixel."""
+    """Initiation interval: one input word per cycle, NF * SF words per output pixel (per
+    mmv pixels: sf_vvau_mmv's units work in lock step)."""
     nf, sf = folds(params, folding)
-    return params.pixels * nf * sf
+    return params.pixels // folding.mmv * nf * sf
 
 
 def latency(params: VvauParams, folding: NodeFolding) -> int:
@@ -223,7 +226,11 @@ def memories(params: VvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
 
 
 def resources(params: VvauParams, folding: NodeFolding, family: Family) -> Resources:
-    """LUT/FF/LUTRAM/BRAM/DSP of sf_vvau for ``family`` (calibrated; see cost.resources)."""
+    """LUT/FF/LUTRAM/BRAM/DSP of sf_vvau for ``family`` (calibrated; see cost.resources);
+    at mmv > 1, mmv lock-stepped units with their own memories (sf_vvau_mmv)."""
+    if folding.mmv > 1:
+        unit = resources(params, replace(folding, mmv=1), family)
+        return Resources(*(getattr(unit, f.name) * folding.mmv for f in fields(unit)))
     return combine(
         "vvau",
         family,

@@ -101,3 +101,21 @@ def check_folding(name: str, params: VvauParams, folding: NodeFolding) -> None:
             f"{name}: pe must be channels={params.channels} when simd={folding.simd} > 1 "
             f"(an input word is whole kernel positions), not {folding.pe}"
         )
+    check_mmv(name, params, folding)
+
+
+def check_mmv(name: str, params: VvauParams, folding: NodeFolding) -> None:
+    """mmv pixels per word: dividing the pixels, each word holding whole windows and whole
+    output pixels (PE = channels, SIMD = kernel positions; sf_vvau_mmv.v)."""
+    if folding.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
+    if folding.mmv == 1:
+        return
+    if params.pixels % folding.mmv:
+        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={params.pixels}")
+    full = (params.channels, params.kernel)
+    if (folding.pe, folding.simd) != full:
+        raise FoldingError(
+            f"{name}: with mmv={folding.mmv}, (pe, simd) must be {full} (whole pixels per "
+            f"word), not {(folding.pe, folding.simd)}"
+        )

@@ -22,6 +22,7 @@ from streamfold.hw.thresholding.image import hex_image
 from streamfold.hw.vvau.params import VvauParams, check_folding
 
 SOURCE = Path(__file__).with_name("sf_vvau.v")
+MMV_SOURCE = Path(__file__).with_name("sf_vvau_mmv.v")
 
 
 def weight_words(params: VvauParams, folding: NodeFolding) -> npt.NDArray[np.int64]:
@@ -62,11 +63,14 @@ def instance(params: VvauParams, folding: NodeFolding, name: str) -> RtlInstance
         *shared,
     )
     x, out = params.in_dtype, params.out_dtype
+    mmv = folding.mmv
     return RtlInstance(
-        module="sf_vvau",
-        sources=(SOURCE,),
-        parameters=parameters,
+        module="sf_vvau" if mmv == 1 else "sf_vvau_mmv",
+        sources=(SOURCE,) if mmv == 1 else (MMV_SOURCE, SOURCE),
+        parameters=parameters if mmv == 1 else (("MMV", mmv), *parameters),
         memories=memories,
-        stream_in=StreamFormat(x, folding.pe * folding.simd, params.pixels * params.in_features),
-        stream_out=StreamFormat(out, folding.pe, params.pixels * params.channels),
+        stream_in=StreamFormat(
+            x, mmv * folding.pe * folding.simd, params.pixels * params.in_features
+        ),
+        stream_out=StreamFormat(out, mmv * folding.pe, params.pixels * params.channels),
     )

@@ -21,7 +21,7 @@ from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir import Graph, IntArray, IntType, Mvau, Node, Value, verify
 from streamfold.ir.dtypes import narrowest
 from streamfold.ir.intervals import dot_interval
-from streamfold.ir.ops import MulShift, SlidingWindow, Thresholding, Vvau
+from streamfold.ir.ops import MaxPool, MulShift, SlidingWindow, Thresholding, Vvau
 from streamfold.sim.design import load_manifest, simulate_build
 from streamfold.sim.exact import run_single
 from streamfold.sim.rtl import lint
@@ -112,10 +112,10 @@ def test_pipeline_bit_exact_at_predicted_interval(
 def test_mmv_on_a_block_without_multi_pixel_words_is_refused(rng: np.random.Generator) -> None:
     graph = conv_stack(rng, (68,), (1, 4), 5)
 
-    th = Thresholding(IntArray(np.zeros((4, 15), dtype=np.int64)))
-    t = Node("th", th, ("y0",), Value("z", u4, (4, 64)))
+    pool = MaxPool((2,), (2,))  # max pooling takes one pixel per word
+    t = Node("th", pool, ("y0",), Value("z", graph.value("y0").dtype, (4, 32)))
     g = verify(Graph("hw", graph.inputs, (*graph.nodes, t), ("z",)))
-    p = DesignPoint((*point(graph, 2).nodes, ("th", NodeFolding(pe=4, mmv=2))))
+    p = DesignPoint((*point(graph, 2).nodes, ("th", NodeFolding(simd=4, mmv=2))))
     with pytest.raises(FoldingError, match=r"^th: mmv must be 1 \(this block takes one pixel"):
         stitch(g, p)
 

@@ -32,7 +32,7 @@ NETS = {
     "gap2d": (gap2d_net, (3, 8, 8)),
     "conv1d": (conv1d_net, (1, 40)),
 }
-SMALL = EngineConfig(simd=4, pe=3, max_channels=64, max_kernel=5, max_map=64, bus_bytes=4)
+SMALL = EngineConfig(simd=4, pe=3, max_channels=64, max_kernel=5, max_map=64)
 
 
 def kernels(net: str, lowering: Lowering | None = None) -> Graph:
@@ -138,17 +138,18 @@ def test_build_directory_is_deterministic(tmp_path: Path) -> None:
 
 def test_layer_cost_by_hand() -> None:
     """chain3's first convolution (u8 1x8x8, pad 1, 3x3, 8 outputs of u2, 3 thresholds each)
-    on SIMD 4 x PE 3: 3 tiles x 64 pixels x 3 folds = 576 compute cycles; 2 more weight
-    tiles of 12 bytes, the 64-byte input once per tile and 128 output bytes move while it
-    computes (344 bytes); the descriptor (128), the first tile (12) and the thresholds
-    (8 x 3 x 4 = 96) before, plus twice the latency and the pipeline (8)."""
+    on SIMD 4 x PE 3, memory of 8 bytes/cycle and latency 10: 3 tiles of 64 pixels x 3 folds
+    (192 cycles each, the next 16-byte tile fetched meanwhile in 14, one cycle to switch);
+    set-up: descriptor 10 + 16 + 2, thresholds (96 bytes) 10 + 12 + 2, input (64 bytes)
+    10 + 8 + 2, first tile 10 + 2 + 2, output (128 bytes) 16 + 2."""
     from streamfold.mo.cost import layer_cost
 
     program = compile_graph(kernels("chain3"), SMALL)
     layer = program.layers[0]
-    assert (layer.window, layer.w_tile_bytes, layer.p_rows, layer.p_levels) == (9, 12, 8, 3)
-    fast = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=1, latency_cycles=10))
-    assert (fast.compute_cycles, fast.bytes_moved, fast.setup_cycles) == (576, 344, 264)
-    assert fast.cycles == 576 + 264
+    assert (layer.window, layer.w_tile_bytes, layer.p_rows, layer.p_levels) == (9, 16, 8, 3)
+    cost = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=8, latency_cycles=10))
+    assert (cost.compute_cycles, cost.bytes_moved, cost.setup_cycles) == (576, 32, 104)
+    assert cost.cycles == 104 + 192 + 2 * (192 + 1)
     slow = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=0.5, latency_cycles=10))
-    assert slow.cycles == 688 + 472 + 20 + 8
+    fetch = 10 + 1 + 16 + 2  # one tile at 16 cycles per word: longer than its compute
+    assert slow.cycles == slow.setup_cycles + 192 + 2 * (max(192, fetch) + 1)

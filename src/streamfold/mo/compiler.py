@@ -32,7 +32,16 @@ from streamfold.ir.ops import (
     SlidingWindow,
     Thresholding,
 )
-from streamfold.mo.engine import Array, EngineConfig, align, pack, packed_bytes, type_code
+from streamfold.mo.engine import (
+    PARAM,
+    Array,
+    EngineConfig,
+    align,
+    pack,
+    packed_bytes,
+    storage,
+    type_code,
+)
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Act, Kind, Layer
 
 HEADER_BYTES = 16  # u32 layer count, input address, output address, 0
@@ -129,7 +138,8 @@ def _plan(group: list[Node], graph: Graph, engine: EngineConfig) -> _Planned:
             (kh, kw), (sh, sw) = _hw(node.op.kernel_size), _hw(node.op.stride)
             return _simple(node, in_value, engine, Kind.MAXPOOL, (kh, kw, sh, sw))
         case GlobalSumPool():
-            return _simple(node, in_value, engine, Kind.SUMPOOL, (1, 1, 1, 1))
+            _, h, w = _map(in_value)  # the whole map is the one window
+            return _simple(node, in_value, engine, Kind.SUMPOOL, (h, w, 1, 1))
         case Thresholding() | MulShift():
             return _simple(node, in_value, engine, Kind.ACT, (1, 1, 1, 1))
     raise FoldingError(
@@ -156,7 +166,10 @@ def _simple(
 ) -> _Planned:
     base = _base(node, in_value, node.output, engine)
     _check_max(node, "channels", base["in_c"], engine.max_channels)
-    _check_max(node, "kernel size", max(ks[:2]), engine.max_kernel if kind is Kind.MAXPOOL else 1)
+    if kind is not Kind.SUMPOOL:
+        _check_max(
+            node, "kernel size", max(ks[:2]), engine.max_kernel if kind is Kind.MAXPOOL else 1
+        )
     bound = max(abs(in_value.dtype.min), abs(in_value.dtype.max))
     act, rows, levels, params = _params(node, node.op, bound, engine)
     if kind is Kind.SUMPOOL:
@@ -211,8 +224,9 @@ def _tiles(w: Array, t: IntType, engine: EngineConfig) -> tuple[bytes, int]:
     padded = np.full((tiles * engine.pe, folds * engine.simd), fill, dtype=np.int64)
     padded[:out, :window] = w
     order = padded.reshape(tiles, engine.pe, folds, engine.simd).transpose(0, 2, 1, 3)
-    tile_bytes = align(packed_bytes(folds * engine.pe * engine.simd, t.bits), engine.bus_bytes)
-    return b"".join(pack(tile, t).ljust(tile_bytes, b"\0") for tile in order), tile_bytes
+    s = storage(t)
+    tile_bytes = align(packed_bytes(folds * engine.pe * engine.simd, s.bits), engine.bus_bytes)
+    return b"".join(pack(tile, s).ljust(tile_bytes, b"\0") for tile in order), tile_bytes
 
 
 def _params(node: Node, op: Any, bound: int, engine: EngineConfig) -> tuple[int, int, int, bytes]:
@@ -232,7 +246,7 @@ def _params(node: Node, op: Any, bound: int, engine: EngineConfig) -> tuple[int,
             dtype=object,
         )
         _check_params(node, "multiply-shift parameter", rows, acc)
-        return Act.MULSHIFT, n, 3, pack(rows.astype(np.int64), acc)
+        return Act.MULSHIFT, n, 3, pack(rows.astype(np.int64), PARAM)
     if thresholds is None:
         return Act.NONE, 0, 0, b""
     if not engine.thresholds:
@@ -240,7 +254,7 @@ def _params(node: Node, op: Any, bound: int, engine: EngineConfig) -> tuple[int,
     t = np.clip(thresholds.array.astype(object), -(bound + 1), bound + 1)
     _check_params(node, "threshold", t, acc)
     _check_max(node, "threshold levels", t.shape[1], (1 << engine.activation_bits) - 1)
-    return Act.THRESHOLDS, t.shape[0], t.shape[1], pack(t.astype(np.int64), acc)
+    return Act.THRESHOLDS, t.shape[0], t.shape[1], pack(t.astype(np.int64), PARAM)
 
 
 def _check_max(node: Node, what: str, value: int, most: int) -> None:
@@ -274,7 +288,7 @@ def _place(planned: list[_Planned], graph: Graph, engine: EngineConfig) -> Progr
         p_addr, addr = addr, align(addr + len(p.params), bus)
         placed.append(replace(p.layer, w_addr=w_addr, p_addr=p_addr))
     values = [planned[0].in_value, *(p.out_value for p in planned)]
-    buffer = align(max(packed_bytes(v.size, v.dtype.bits) for v in values), bus)
+    buffer = align(max(packed_bytes(v.size, storage(v.dtype).bits) for v in values), bus)
     buffers = (addr, addr + buffer)
     total = addr + 2 * buffer
     if total > engine.memory_bytes:

@@ -1,23 +1,30 @@
-"""The engine's cycle model: per layer, max(compute cycles, bytes moved / bandwidth) plus a
-set-up that cannot overlap (descriptor fetch, memory latency, the first weight tile and the
-parameters, which must be on chip before the first output); per frame, the sum.
+"""The engine's cycle model (``verilog/sf_mo_engine.v``): per layer, the compute cycles
+overlapped with the weight stream (max of the two per weight tile), plus a set-up that does
+not overlap: the descriptor, the parameters and the input map read into on-chip memory, the
+first weight tile, and the output map written back, each transfer paying the memory latency
+once; per frame, the sum over layers.
 
-Compute: an MVTU layer takes one cycle per fold of ``simd`` window elements, per output pixel,
-per tile of ``pe`` output channels, with the next tile's weights prefetched while the current
-one computes and windows formed by the line buffer (the input map is read once per tile).
-Pooling and activation layers consume ``simd`` channels of one input pixel per cycle.
+Compute: an MVTU layer takes one cycle per fold of ``simd`` window elements, per output
+pixel, per tile of ``pe`` output channels; while tile t computes, tile t + 1 is fetched into
+the other weight bank. Pooling and activation layers take one cycle per window position, per
+group of ``simd`` channels, per output pixel. Memory moves one 64-bit word per cycle at most,
+``bytes_per_cycle`` on average.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from streamfold.mo.compiler import Program
-from streamfold.mo.engine import EngineConfig, packed_bytes, type_of
+from streamfold.mo.compiler import HEADER_BYTES, Program
+from streamfold.mo.engine import EngineConfig, packed_bytes, storage, type_of
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Kind, Layer
 
-PIPELINE_CYCLES = 8  # accumulate-to-write latency of the datapath, once per layer
+# Cycles of the engine's state machine around each read (request, last beat, next state):
+# sf_mo_engine.v, counted in its waveform and checked by tests/mo (cycles vs the RTL).
+READ_CYCLES = 2
+TILE_SWITCH_CYCLES = 1  # S_WAITW, between weight tiles
+WRITE_CYCLES = 2  # after the last output word: S_OUT -> S_NEXT -> the next layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,45 +39,60 @@ class Memory:
     def of_device(gbytes_per_s: float, clock_mhz: float, latency_cycles: int = 0) -> Memory:
         return Memory(gbytes_per_s * 1e3 / clock_mhz, latency_cycles)
 
+    def transfer(self, nbytes: int) -> int:
+        """Cycles to move ``nbytes`` (whole 64-bit words) once the first word may go: the
+        first at once (the memory has saved up for it while the engine was busy), then one
+        each 8 / bytes_per_cycle cycles."""
+        words = -(-nbytes // 8)
+        return 1 + math.ceil((words - 1) * 8 / min(self.bytes_per_cycle, 8.0)) if words else 0
+
+    def read(self, nbytes: int) -> int:
+        return self.latency_cycles + self.transfer(nbytes) + READ_CYCLES
+
 
 @dataclass(frozen=True, slots=True)
 class LayerCost:
     name: str
     compute_cycles: int
-    bytes_moved: int  # overlapped with compute
+    bytes_moved: int  # weights streamed while computing
     setup_cycles: int
     cycles: int
 
 
-def _bytes(layer: Layer, count: int, code: int) -> int:
-    return packed_bytes(count, type_of(code).bits)
+def _map_bytes(count: int, code: int) -> int:
+    return packed_bytes(count, storage(type_of(code)).bits)
 
 
 def layer_cost(name: str, layer: Layer, engine: EngineConfig, memory: Memory) -> LayerCost:
-    in_bytes = _bytes(layer, layer.in_c * layer.in_h * layer.in_w, layer.in_type)
-    out_bytes = _bytes(layer, layer.out_c * layer.out_h * layer.out_w, layer.out_type)
-    params = packed_bytes(layer.p_rows * layer.p_levels, engine.accumulator_bits)
+    in_bytes = _map_bytes(layer.in_c * layer.in_h * layer.in_w, layer.in_type)
+    out_bytes = _map_bytes(layer.out_c * layer.out_h * layer.out_w, layer.out_type)
+    params = 4 * layer.p_rows * layer.p_levels
+    setup = memory.read(DESCRIPTOR_BYTES) + (memory.read(params) if params else 1)
+    setup += memory.read(in_bytes) + memory.transfer(out_bytes) + WRITE_CYCLES
     pixels = layer.out_h * layer.out_w
     if layer.kind == Kind.MVTU:
         tiles = -(-layer.out_c // engine.pe)
-        compute = tiles * pixels * -(-layer.window // engine.simd)
-        moved = (tiles - 1) * layer.w_tile_bytes + tiles * in_bytes + out_bytes
-        first = layer.w_tile_bytes
+        per_tile = pixels * -(-layer.window // engine.simd)
+        fetch = memory.read(layer.w_tile_bytes)
+        setup += fetch
+        body = per_tile + (tiles - 1) * (max(per_tile, fetch) + TILE_SWITCH_CYCLES)
+        compute, moved = tiles * per_tile, (tiles - 1) * layer.w_tile_bytes
     else:
-        compute = layer.in_h * layer.in_w * -(-layer.in_c // engine.simd)
-        moved, first = in_bytes + out_bytes, 0
-    bw = memory.bytes_per_cycle
-    setup = math.ceil((DESCRIPTOR_BYTES + first + params) / bw) + 2 * memory.latency_cycles
-    setup += PIPELINE_CYCLES
-    cycles = max(compute, math.ceil(moved / bw)) + setup
-    return LayerCost(name, compute, moved, setup, cycles)
+        compute = body = pixels * layer.k_h * layer.k_w * -(-layer.in_c // engine.simd)
+        moved = 0
+    return LayerCost(name, compute, moved, setup, setup + body)
 
 
 def program_cost(program: Program, memory: Memory) -> tuple[LayerCost, ...]:
-    return tuple(
+    """Each layer's cost; the first also reads the image's header."""
+    costs = [
         layer_cost(name, layer, program.engine, memory)
         for name, layer in zip(program.names, program.layers, strict=True)
-    )
+    ]
+    head = memory.read(HEADER_BYTES) + 1  # + the start cycle
+    first = costs[0]
+    costs[0] = replace(first, setup_cycles=first.setup_cycles + head, cycles=first.cycles + head)
+    return tuple(costs)
 
 
 def frame_cycles(program: Program, memory: Memory) -> int:

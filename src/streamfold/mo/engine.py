@@ -1,8 +1,11 @@
 """The MO engine's parameters and how integers are laid out in its memory.
 
-Memory is byte-addressed and little-endian. A tensor of n elements of width b occupies
-ceil(n * b / 8) bytes, element i at bits [i * b, (i + 1) * b) (bit 0 of byte 0 first);
-signed values are two's complement, bipolar values are 0 for -1 and 1 for +1.
+Memory is byte-addressed and little-endian. A tensor of an n-bit type is stored at
+``storage(t)``: the next power of two of bits (1, 2, 4, 8, 16, 32), so no element straddles a
+memory word; n elements occupy ceil(n * b / 8) bytes, element i at bits [i * b, (i + 1) * b)
+(bit 0 of byte 0 first); signed values are two's complement (sign-extended to b bits),
+bipolar values are 0 for -1 and 1 for +1. Thresholds, multipliers, biases and shifts are
+32-bit (``PARAM``).
 Activations are channels-last (``sim.stream`` order): element (y, x, c) is number
 (y * W + x) * C + c.
 """
@@ -24,14 +27,16 @@ Array = npt.NDArray[Any]
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     """One MO engine: ``simd`` x ``pe`` multiply-accumulates per cycle (``pe`` output channels,
-    ``simd`` inputs of each), and the largest layer it accepts. A convolution's weights are
-    fetched one tile of ``pe`` output channels at a time into an on-chip, double-buffered
-    weight buffer of ``pe * max_kernel**2 * max_channels`` weights; its input passes through
-    a line buffer of ``max_kernel`` rows of ``max_map * max_channels`` activations.
+    ``simd`` window elements of each), and the largest layer it accepts. A layer's input and
+    output maps are held on chip (up to ``max_map``**2 x ``max_channels`` activations each);
+    its weights stream from memory one tile of ``pe`` output channels at a time into a
+    double-buffered weight memory of ``pe * max_kernel**2 * max_channels`` weights per bank,
+    the next tile fetched while the current one computes (``verilog/sf_mo_engine.v``).
 
-    ``accumulator_bits`` is the width of the accumulators and of each threshold, multiplier
-    and bias in memory. ``memory_bytes`` is the external memory the schedule must fit;
-    ``bus_bytes`` the memory word, to which every buffer is aligned.
+    ``accumulator_bits`` is the width of the accumulators (each threshold, multiplier and
+    bias must fit it too; they are stored as 32-bit words). ``memory_bytes`` is the external
+    memory the schedule must fit; ``bus_bytes`` the memory word, to which every buffer is
+    aligned.
     """
 
     simd: int = 32
@@ -52,7 +57,7 @@ class EngineConfig:
             value = getattr(self, name)
             if value < 1:
                 raise FoldingError(f"EngineConfig.{name} must be >= 1, not {value}")
-        for name, top in (("weight_bits", 8), ("activation_bits", 16), ("accumulator_bits", 48)):
+        for name, top in (("weight_bits", 8), ("activation_bits", 16), ("accumulator_bits", 32)):
             value = getattr(self, name)
             if not 1 <= value <= top:
                 raise FoldingError(f"EngineConfig.{name} must be 1..{top}, not {value}")
@@ -61,6 +66,16 @@ class EngineConfig:
     def weight_buffer(self) -> int:
         """Weights one tile may hold: ``pe`` rows of the longest window vector."""
         return self.pe * self.max_kernel**2 * self.max_channels
+
+
+PARAM = IntType(32, True)
+
+
+def storage(t: IntType) -> IntType:
+    """The type's container in memory: ``t.bits`` rounded up to a power of two."""
+    if t.bipolar:
+        return t
+    return IntType(1 << (t.bits - 1).bit_length(), t.signed)
 
 
 def type_code(t: IntType) -> int:

@@ -11,17 +11,17 @@ import numpy as np
 
 from streamfold.ir.dtypes import IntType
 from streamfold.mo.compiler import HEADER_BYTES, Program
-from streamfold.mo.engine import Array, pack, type_of, unpack
+from streamfold.mo.engine import PARAM, Array, pack, storage, type_of, unpack
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Act, Kind, Layer
 
 
-def run_image(memory: bytearray, simd: int, pe: int, accumulator_bits: int) -> None:
+def run_image(memory: bytearray, simd: int, pe: int) -> None:
     """Execute every layer described in ``memory`` in place."""
     count = struct.unpack_from("<I", memory, 0)[0]
     for i in range(count):
         layer = Layer.read(memory, HEADER_BYTES + i * DESCRIPTOR_BYTES)
-        out = _layer(memory, layer, simd, pe, IntType(accumulator_bits, True))
-        data = pack(out, type_of(layer.out_type))
+        out = _layer(memory, layer, simd, pe)
+        data = pack(out, storage(type_of(layer.out_type)))
         memory[layer.out_addr : layer.out_addr + len(data)] = data
 
 
@@ -33,12 +33,12 @@ def run_program(program: Program, x: Array) -> Array:
 
 def _one(program: Program, sample: Array) -> Array:
     memory = bytearray(program.image)
-    data = pack(_channels_last(sample), program.input.dtype)
+    data = pack(_channels_last(sample), storage(program.input.dtype))
     memory[program.input_addr : program.input_addr + len(data)] = data
     e = program.engine
-    run_image(memory, e.simd, e.pe, e.accumulator_bits)
+    run_image(memory, e.simd, e.pe)
     out = program.output
-    flat = unpack(memory, program.output_addr, out.size, out.dtype)
+    flat = unpack(memory, program.output_addr, out.size, storage(out.dtype))
     if len(out.shape) == 1:
         return flat
     return np.moveaxis(flat.reshape(*out.shape[1:], out.shape[0]), -1, 0)
@@ -51,7 +51,7 @@ def _channels_last(x: Array) -> Array:
 def _input(memory: bytearray, layer: Layer) -> Array:
     """The input map as [H, W, C]."""
     count = layer.in_c * layer.in_h * layer.in_w
-    flat = unpack(memory, layer.in_addr, count, type_of(layer.in_type))
+    flat = unpack(memory, layer.in_addr, count, storage(type_of(layer.in_type)))
     return flat.reshape(layer.in_h, layer.in_w, layer.in_c)
 
 
@@ -67,7 +67,7 @@ def _windows(x: Array, layer: Layer, fill: int) -> Array:
     return view[:: layer.s_h, :: layer.s_w].transpose(0, 1, 3, 4, 2)
 
 
-def _layer(memory: bytearray, layer: Layer, simd: int, pe: int, acc: IntType) -> Array:
+def _layer(memory: bytearray, layer: Layer, simd: int, pe: int) -> Array:
     x = _input(memory, layer)
     match layer.kind:
         case Kind.MVTU:
@@ -76,10 +76,10 @@ def _layer(memory: bytearray, layer: Layer, simd: int, pe: int, acc: IntType) ->
             pooled: Array = _windows(x, layer, 0).max(axis=(2, 3))
             return pooled.ravel()
         case Kind.SUMPOOL:
-            acc_values = x.sum(axis=(0, 1), dtype=np.int64)
+            acc_values = _windows(x, layer, 0).sum(axis=(2, 3), dtype=np.int64)
         case _:
             acc_values = x.ravel()
-    out: Array = _activate(memory, layer, acc_values.reshape(-1, layer.out_c), acc)
+    out: Array = _activate(memory, layer, acc_values.reshape(-1, layer.out_c))
     return out.ravel()
 
 
@@ -88,21 +88,21 @@ def _mvtu(memory: bytearray, layer: Layer, x: Array, simd: int, pe: int) -> Arra
     vectors = _windows(x, layer, layer.pad_value).reshape(layer.out_h * layer.out_w, -1)
     window = layer.window
     folds, tiles = -(-window // simd), -(-layer.out_c // pe)
-    wt = type_of(layer.w_type)
+    wt = storage(type_of(layer.w_type))
     rows = []
     for t in range(tiles):
         tile = unpack(memory, layer.w_addr + t * layer.w_tile_bytes, folds * pe * simd, wt)
         rows.append(tile.reshape(folds, pe, simd).transpose(1, 0, 2).reshape(pe, -1)[:, :window])
     w = np.concatenate(rows)[: layer.out_c]
-    # Exact in float64: the compiler bounds every partial sum below 2**47 (accumulator_bits).
+    # Exact in float64: the compiler bounds every partial sum below 2**31 (accumulator_bits).
     return (vectors.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
 
 
-def _activate(memory: bytearray, layer: Layer, a: Array, acc: IntType) -> Array:
+def _activate(memory: bytearray, layer: Layer, a: Array) -> Array:
     out_t = type_of(layer.out_type)
     if layer.act == Act.NONE:
         return a
-    params = unpack(memory, layer.p_addr, layer.p_rows * layer.p_levels, acc)
+    params = unpack(memory, layer.p_addr, layer.p_rows * layer.p_levels, PARAM)
     params = params.reshape(layer.p_rows, layer.p_levels)
     rows = params[np.arange(layer.out_c) % layer.p_rows]  # [out_c, levels]
     if layer.act == Act.THRESHOLDS:

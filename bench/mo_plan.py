@@ -67,10 +67,12 @@ def row(name: str, graph: Graph, dev_name: str) -> str:
     plan = plan_mo(graph, ENGINE, dev, dev.clock_mhz, LATENCY)
     bram = onchip_bram18(plan.program)
     fits = "fits" if bram <= dev.bram else "does not fit"
-    pick = "MO" if dataflow.startswith("does not") else "dataflow"
+    slower = dataflow.startswith("does not") or float(dataflow.replace(",", "")) < plan.fps
+    pick = "MO" if slower else "dataflow"
     return (
         f"| {name} | {dev.name} | {dev.clock_mhz:g} | {dataflow} | {plan.fps:,.1f} "
-        f"({plan.memory.bytes_per_cycle:.1f} B/cycle) | {bram} of {dev.bram} ({fits}) | {pick} |"
+        f"({min(plan.memory.bytes_per_cycle, 8):g} B/cycle) | {bram} of {dev.bram} ({fits}) "
+        f"| {pick} |"
     )
 
 

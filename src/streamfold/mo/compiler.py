@@ -195,13 +195,10 @@ def _plan_mvtu(group: list[Node], in_value: Value, engine: EngineConfig) -> _Pla
         in_value = Value(in_value.name, in_value.dtype, (in_value.size,))
     base = _base(node, in_value, node.output, engine)
     _check_max(node, "kernel size", max(kh, kw), engine.max_kernel)
-    _check_max(
-        node,
-        "input channels",
-        base["in_c"],
-        engine.max_channels * engine.max_kernel**2 if not op.per_pixel else engine.max_channels,
-    )
-    _check_max(node, "output channels", base["out_c"], engine.max_channels)
+    # A fully connected layer's vector is a 1 x 1 map: as wide as the longest window.
+    most = engine.max_channels * (1 if op.per_pixel else engine.max_kernel**2)
+    _check_max(node, "input channels", base["in_c"], most)
+    _check_max(node, "output channels", base["out_c"], most)
     _check_type(node, "weight", op.weight_dtype, engine.weight_bits)
     base.update(pad_top=pads[0], pad_left=pads[2], pad_value=pad_value)
     w = op.weight.array

@@ -17,7 +17,7 @@ from streamfold.frontend import torch as sequential
 from streamfold.ir.dtypes import BIPOLAR, IntType
 from streamfold.ir.graph import Graph
 from streamfold.mo.compiler import compile_graph
-from streamfold.mo.cost import Memory
+from streamfold.mo.cost import Memory, program_cost
 from streamfold.mo.engine import EngineConfig, pack, unpack
 from streamfold.mo.flow import build_mo
 from streamfold.mo.layer import Kind
@@ -153,3 +153,36 @@ def test_layer_cost_by_hand() -> None:
     slow = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=0.5, latency_cycles=10))
     fetch = 10 + 1 + 16 + 2  # one tile at 16 cycles per word: longer than its compute
     assert slow.cycles == slow.setup_cycles + 192 + 2 * (max(192, fetch) + 1)
+
+
+def test_a_kernel_the_engine_lacks_is_named() -> None:
+    import torch
+    from torch import nn
+
+    from streamfold.quant import QuantConv2d, QuantInput, Requantizer
+
+    model = nn.Sequential(
+        QuantInput(4, scale=1 / 15),
+        QuantConv2d(2, 4, 3, bias=False, weight_bits=2),
+        Requantizer(2, signed=False),
+        nn.Upsample(scale_factor=2),
+        QuantConv2d(4, 4, 3, bias=False, weight_bits=2),
+    )
+    model.train()
+    model(torch.rand(8, 2, 8, 8))
+    model.eval()
+    graph = to_kernels(sequential.export(model, (2, 8, 8)))
+    name = next(n.name for n in graph.nodes if type(n.op).__name__ == "Upsample")
+    with pytest.raises(FoldingError, match=f"node '{name}' \\(Upsample\\) must be one the engine"):
+        compile_graph(graph, SMALL)
+
+
+def test_plan_on_a_device_uses_its_memory_bandwidth() -> None:
+    from streamfold.cost.devices import device
+    from streamfold.mo.flow import plan_mo
+
+    graph = kernels("chain3")
+    plan = plan_mo(graph, SMALL, device("xc7z020"), 100.0, latency_cycles=40)
+    assert plan.memory == Memory(4.26e3 / 100.0, 40)  # 4.26 GB/s at 100 MHz
+    assert plan.frame_cycles == sum(c.cycles for c in program_cost(plan.program, plan.memory))
+    assert plan.fps == 100e6 / plan.frame_cycles

@@ -2,9 +2,10 @@
 
     PYTHONPATH=src .venv/bin/python bench/mo_plan.py
 
-For CNV-W1A1 (zoo, seeded weights) and ``vgg224`` (an ImageNet-class VGG-style backbone,
-3x224x224 8-bit input, 2-bit weights and activations, random weights: 5.2 M weights, which no
-dataflow pipeline on xc7z020 holds on chip): the dataflow design ``dse.search.max_fps``
+For CNV-W1A1 (zoo, seeded weights) and ``vgg224`` (tests/mo/mo_nets.py: an ImageNet-class
+VGG-style backbone, 3x224x224 8-bit input, 2-bit weights and activations, random weights:
+5.2 M weights, which no dataflow pipeline on xc7z020 holds on chip): the dataflow design
+``dse.search.max_fps``
 picks at the device's clock, or the reason none fits; and the MO engine (SIMD 64 x PE 32,
 FINN-R's Zynq-7020 size) planned by ``mo.flow.plan_mo`` at the device's DDR bandwidth
 (``Device.mem_gbytes_per_s``, 40-cycle read latency), with the RAMB18s its on-chip memories
@@ -13,48 +14,23 @@ need (``mo.flow.onchip_bram18``; logic not estimated). Prints a Markdown table.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+import sys
+from pathlib import Path
 
 from streamfold.cost.devices import device
 from streamfold.dse.search import max_fps
 from streamfold.errors import ResourceError
 from streamfold.flow import to_kernels
-from streamfold.frontend import torch as sequential
 from streamfold.ir.graph import Graph
 from streamfold.mo.engine import EngineConfig
 from streamfold.mo.flow import onchip_bram18, plan_mo
-from streamfold.quant import QuantConv2d, QuantInput, QuantLinear, Requantizer
 from streamfold.zoo import reference_graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "mo"))
+from mo_nets import vgg224
 
 ENGINE = EngineConfig(simd=64, pe=32, max_channels=512, max_kernel=3, max_map=224)
 LATENCY = 40
-
-
-def vgg224() -> Graph:
-    torch.manual_seed(0)
-    layers: list[nn.Module] = [QuantInput(8, scale=1 / 255)]
-    plan = [
-        (3, 32, 2, True), (32, 64, 1, True), (64, 128, 1, False), (128, 128, 1, True),
-        (128, 256, 1, False), (256, 256, 1, True), (256, 512, 1, False), (512, 512, 1, False),
-    ]  # fmt: skip
-    for cin, cout, stride, pool in plan:
-        layers += [
-            QuantConv2d(cin, cout, 3, stride=stride, padding=1, bias=False, weight_bits=2),
-            nn.BatchNorm2d(cout),
-            Requantizer(2, signed=False),
-        ]
-        if pool:
-            layers.append(nn.MaxPool2d(2))
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), Requantizer(4, signed=False)]
-    layers.append(QuantLinear(512, 1000, bias=False, weight_bits=2))
-    model = nn.Sequential(*layers)
-    model.train()
-    with torch.no_grad():
-        for _ in range(2):  # the Requantizer scales and BatchNorm statistics
-            model(torch.rand(4, 3, 224, 224))
-    model.eval()
-    return to_kernels(sequential.export(model, (3, 224, 224)))
 
 
 def row(name: str, graph: Graph, dev_name: str) -> str:

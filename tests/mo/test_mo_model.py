@@ -140,18 +140,19 @@ def test_layer_cost_by_hand() -> None:
     """chain3's first convolution (u8 1x8x8, pad 1, 3x3, 8 outputs of u2, 3 thresholds each)
     on SIMD 4 x PE 3, memory of 8 bytes/cycle and latency 10: 3 tiles of 64 pixels x 3 folds
     (192 cycles each, the next 16-byte tile fetched meanwhile in 14, one cycle to switch);
-    set-up: descriptor 10 + 16 + 2, thresholds (96 bytes) 10 + 12 + 2, input (64 bytes)
-    10 + 8 + 2, first tile 10 + 2 + 2, output (128 bytes) 16 + 2."""
+    set-up: reads of latency + words + 3: descriptor 10 + 16 + 3, thresholds (96 bytes)
+    10 + 12 + 3, input (64 bytes) 10 + 8 + 3, first tile 10 + 2 + 3; the output (128 bytes,
+    one burst) 16 words + its response (10 + 1) + 3."""
     from streamfold.mo.cost import layer_cost
 
     program = compile_graph(kernels("chain3"), SMALL)
     layer = program.layers[0]
     assert (layer.window, layer.w_tile_bytes, layer.p_rows, layer.p_levels) == (9, 16, 8, 3)
     cost = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=8, latency_cycles=10))
-    assert (cost.compute_cycles, cost.bytes_moved, cost.setup_cycles) == (576, 32, 104)
-    assert cost.cycles == 104 + 192 + 2 * (192 + 1)
+    assert (cost.compute_cycles, cost.bytes_moved, cost.setup_cycles) == (576, 32, 120)
+    assert cost.cycles == 120 + 192 + 2 * (192 + 1)
     slow = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=0.5, latency_cycles=10))
-    fetch = 10 + 1 + 16 + 2  # one tile at 16 cycles per word: longer than its compute
+    fetch = 10 + 1 + 16 + 3  # one tile at 16 cycles per word: longer than its compute
     assert slow.cycles == slow.setup_cycles + 192 + 2 * (max(192, fetch) + 1)
 
 

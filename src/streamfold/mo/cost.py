@@ -20,11 +20,11 @@ from streamfold.mo.compiler import HEADER_BYTES, Program
 from streamfold.mo.engine import EngineConfig, packed_bytes, storage, type_of
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Kind, Layer
 
-# Cycles of the engine's state machine around each read (request, last beat, next state):
+# Cycles of the engine's state machine around each read (start, AR, last beat, next state):
 # sf_mo_engine.v, counted in its waveform and checked by tests/mo (cycles vs the RTL).
-READ_CYCLES = 2
+READ_CYCLES = 3
 TILE_SWITCH_CYCLES = 1  # S_WAITW, between weight tiles
-WRITE_CYCLES = 2  # after the last output word: S_OUT -> S_NEXT -> the next layer
+WRITE_CYCLES = 3  # after the last response: S_OUT -> S_BWAIT -> S_NEXT -> the next layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,23 @@ class Memory:
     def read(self, nbytes: int) -> int:
         return self.latency_cycles + self.transfer(nbytes) + READ_CYCLES
 
+    def write(self, address: int, nbytes: int) -> int:
+        """An output map written back in AXI bursts (one cycle between bursts for the next
+        address), until the last burst's response has come back (the latency again)."""
+        bursts = len(bursts_of(address // 8, -(-nbytes // 8)))
+        return self.transfer(nbytes) + bursts - 1 + self.latency_cycles + 1 + WRITE_CYCLES
+
+
+def bursts_of(word: int, words: int) -> list[int]:
+    """AXI4 INCR bursts (lengths) for ``words`` 64-bit words from word address ``word``: at
+    most 256 beats, never across a 4 KiB boundary (as ``sf_mo_engine.v`` splits them)."""
+    lengths = []
+    while words > 0:
+        n = min(words, 256, 512 - word % 512)
+        lengths.append(n)
+        word, words = word + n, words - n
+    return lengths
+
 
 @dataclass(frozen=True, slots=True)
 class LayerCost:
@@ -68,7 +85,7 @@ def layer_cost(name: str, layer: Layer, engine: EngineConfig, memory: Memory) ->
     out_bytes = _map_bytes(layer.out_c * layer.out_h * layer.out_w, layer.out_type)
     params = 4 * layer.p_rows * layer.p_levels
     setup = memory.read(DESCRIPTOR_BYTES) + (memory.read(params) if params else 1)
-    setup += memory.read(in_bytes) + memory.transfer(out_bytes) + WRITE_CYCLES
+    setup += memory.read(in_bytes) + memory.write(layer.out_addr, out_bytes)
     pixels = layer.out_h * layer.out_w
     if layer.kind == Kind.MVTU:
         tiles = -(-layer.out_c // engine.pe)

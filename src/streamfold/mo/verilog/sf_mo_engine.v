@@ -1,7 +1,8 @@
 // Multi-layer offload engine: runs the layer descriptors of a streamfold.mo memory image one
 // after another (layout: streamfold/mo/compiler.py, meaning: streamfold/mo/model.py).
-// Memory port: 64-bit words, word addresses; a read request (addr, len) is answered by len
-// beats in order, at any latency and rate; writes are one word per accepted beat.
+// Memory: AXI4 read and write masters, 64-bit data, INCR bursts of at most 256 beats that never
+// cross a 4 KiB boundary; read bursts are issued back to back (several outstanding), any
+// latency and rate is tolerated (rready and bready are always 1).
 // Per layer: descriptor -> parameters -> input map into on-chip RAM -> compute (MVTU: one
 // fold of SIMD window elements x PE outputs per cycle, the next weight tile prefetched into the
 // other bank meanwhile; pools: SIMD channels of one window position per cycle) -> output map
@@ -20,22 +21,41 @@ module sf_mo_engine #(
     input wire start,
     output reg done,
     output reg layer_done,
-    output reg rd_req_valid,
-    input wire rd_req_ready,
-    output reg [31:0] rd_req_addr,
-    output reg [31:0] rd_req_len,
-    input wire rd_valid,
-    output wire rd_ready,
-    input wire [63:0] rd_data,
-    output reg wr_valid,
-    input wire wr_ready,
-    output reg [31:0] wr_addr,
-    output reg [63:0] wr_data
+    output reg m_axi_arvalid,
+    input wire m_axi_arready,
+    output reg [31:0] m_axi_araddr,
+    output reg [7:0] m_axi_arlen,
+    output wire [2:0] m_axi_arsize,
+    output wire [1:0] m_axi_arburst,
+    input wire m_axi_rvalid,
+    output wire m_axi_rready,
+    input wire [63:0] m_axi_rdata,
+    input wire m_axi_rlast,
+    output reg m_axi_awvalid,
+    input wire m_axi_awready,
+    output reg [31:0] m_axi_awaddr,
+    output reg [7:0] m_axi_awlen,
+    output wire [2:0] m_axi_awsize,
+    output wire [1:0] m_axi_awburst,
+    output wire m_axi_wvalid,
+    input wire m_axi_wready,
+    output wire [63:0] m_axi_wdata,
+    output wire [7:0] m_axi_wstrb,
+    output wire m_axi_wlast,
+    input wire m_axi_bvalid,
+    output wire m_axi_bready
 );
   localparam [3:0] S_IDLE = 0, S_HEAD = 1, S_DESC = 2, S_PARAM = 3, S_IN = 4, S_W0 = 5,
-                   S_MVTU = 6, S_WAITW = 7, S_POOL = 8, S_OUT = 9, S_NEXT = 10, S_DONE = 11;
+                   S_MVTU = 6, S_WAITW = 7, S_POOL = 8, S_OUT = 9, S_NEXT = 10, S_DONE = 11,
+                   S_BWAIT = 12;
   localparam [1:0] T_DESC = 0, T_PARAM = 1, T_IN = 2, T_W = 3;
-  assign rd_ready = 1'b1;
+  assign m_axi_rready = 1'b1;
+  assign m_axi_bready = 1'b1;
+  assign m_axi_arsize = 3'd3;  // 8 bytes
+  assign m_axi_awsize = 3'd3;
+  assign m_axi_arburst = 2'd1;  // INCR
+  assign m_axi_awburst = 2'd1;
+  assign m_axi_wstrb = 8'hFF;
 
   reg [3:0] state;
   reg [31:0] desc [0:31];
@@ -91,11 +111,21 @@ module sf_mo_engine #(
   reg [31:0] beats_left, beat;
   reg bank_fill;  // weight bank being filled
   reg dma_busy;
+  reg [31:0] ar_left, ar_next;  // words still to request, and the next one's word address
+  wire rd_req_valid = m_axi_arvalid || ar_left != 0;  // requests not yet all accepted
+  // the longest burst from word address a with n words left: 256 beats, within 4 KiB
+  function automatic [31:0] burst(input [31:0] a, input [31:0] n);
+    reg [31:0] room;
+    begin
+      room = 32'd512 - (a & 32'd511);
+      burst = n < 256 ? n : 256;
+      if (room < burst) burst = room;
+    end
+  endfunction
   task automatic start_read(input [31:0] addr, input [31:0] len, input [1:0] tgt);
     begin
-      rd_req_valid <= 1'b1;
-      rd_req_addr <= addr;
-      rd_req_len <= len;
+      ar_left <= len;
+      ar_next <= addr;
       beats_left <= len;
       beat <= 0;
       target <= tgt;
@@ -230,32 +260,59 @@ module sf_mo_engine #(
                           >> (6 - store_log(out_type));
   wire [31:0] p_words = (p_rows * p_levels + 1) >> 1;
   wire [31:0] tile_words = w_tile_bytes >> 3;
-  reg [31:0] out_i;
+  reg [31:0] out_i, w_left, b_out;
   integer q;
+  wire aw_issue = state == S_OUT && w_left == 0 && !m_axi_awvalid && out_i < out_words;
+  assign m_axi_wvalid = state == S_OUT && w_left != 0;
+  assign m_axi_wdata = out_ram[out_i];
+  assign m_axi_wlast = w_left == 1;
 
   always @(posedge clk) begin
     layer_done <= 1'b0;
     if (!rst_n) begin
       state <= S_IDLE;
       done <= 1'b0;
-      rd_req_valid <= 1'b0;
-      wr_valid <= 1'b0;
+      m_axi_arvalid <= 1'b0;
+      m_axi_awvalid <= 1'b0;
+      ar_left <= 0;
+      w_left <= 0;
+      b_out <= 0;
       dma_busy <= 1'b0;
     end else begin
       // read DMA: request handshake, then every beat into its target
-      if (rd_req_valid && rd_req_ready) rd_req_valid <= 1'b0;
-      if (dma_busy && rd_valid) begin
+      if (m_axi_arvalid && m_axi_arready) m_axi_arvalid <= 1'b0;
+      if ((!m_axi_arvalid || m_axi_arready) && ar_left != 0) begin
+        m_axi_arvalid <= 1'b1;
+        m_axi_araddr <= ar_next << 3;
+        m_axi_arlen <= 8'(burst(ar_next, ar_left) - 1);
+        ar_next <= ar_next + burst(ar_next, ar_left);
+        ar_left <= ar_left - burst(ar_next, ar_left);
+      end
+      // write bursts: an address, then its beats; responses counted until all are back
+      if (m_axi_awvalid && m_axi_awready) m_axi_awvalid <= 1'b0;
+      if (m_axi_wvalid && m_axi_wready) begin
+        out_i <= out_i + 1;
+        w_left <= w_left - 1;
+      end
+      b_out <= b_out + (aw_issue ? 1 : 0) - (m_axi_bvalid ? 1 : 0);
+      if (aw_issue) begin
+        m_axi_awvalid <= 1'b1;
+        m_axi_awaddr <= ((out_addr >> 3) + out_i) << 3;
+        m_axi_awlen <= 8'(burst((out_addr >> 3) + out_i, out_words - out_i) - 1);
+        w_left <= burst((out_addr >> 3) + out_i, out_words - out_i);
+      end
+      if (dma_busy && m_axi_rvalid) begin
         case (target)
           T_DESC: begin
-            desc[2*beat] <= rd_data[31:0];
-            desc[2*beat+1] <= rd_data[63:32];
+            desc[2*beat] <= m_axi_rdata[31:0];
+            desc[2*beat+1] <= m_axi_rdata[63:32];
           end
           T_PARAM: begin
-            p_ram[2*beat] <= rd_data[31:0];
-            p_ram[2*beat+1] <= rd_data[63:32];
+            p_ram[2*beat] <= m_axi_rdata[31:0];
+            p_ram[2*beat+1] <= m_axi_rdata[63:32];
           end
-          T_IN: in_ram[beat] <= rd_data;
-          default: w_ram[32'(bank_fill) * W_WORDS + beat] <= rd_data;
+          T_IN: in_ram[beat] <= m_axi_rdata;
+          default: w_ram[32'(bank_fill) * W_WORDS + beat] <= m_axi_rdata;
         endcase
         beat <= beat + 1;
         beats_left <= beats_left - 1;
@@ -391,19 +448,8 @@ module sf_mo_engine #(
             end
           end
         end
-        S_OUT: begin
-          if (!wr_valid || wr_ready) begin
-            if (out_i < out_words) begin
-              wr_valid <= 1'b1;
-              wr_addr <= (out_addr >> 3) + out_i;
-              wr_data <= out_ram[out_i];
-              out_i <= out_i + 1;
-            end else begin
-              wr_valid <= 1'b0;
-              state <= S_NEXT;
-            end
-          end
-        end
+        S_OUT: if (out_i == out_words && w_left == 0) state <= S_BWAIT;
+        S_BWAIT: if (b_out == 0 && !m_axi_awvalid) state <= S_NEXT;
         S_NEXT: begin
           layer_done <= 1'b1;
           layer <= layer + 1;

@@ -1,7 +1,7 @@
-// Verilator harness for sf_mo_engine: a word memory of configurable bandwidth (bytes per
-// cycle, shared by reads and writes, at most one 64-bit word per cycle), read latency (cycles
-// from an accepted request to its first word) and random stalls of the request, data and
-// write channels. Usage: sim IMAGE OUT BYTES_PER_CYCLE LATENCY STALL SEED
+// Verilator harness for sf_mo_engine: an AXI4 slave memory of configurable bandwidth (bytes per
+// cycle, shared by reads and writes, at most one 64-bit beat per cycle), latency (cycles from
+// an accepted read burst to its first beat, and from a write burst's last beat to its
+// response) and random stalls of the AR, R, AW and W channels. Usage: sim IMAGE OUT BYTES_PER_CYCLE LATENCY STALL SEED
 // Prints "layer I CYCLE" when layer I finishes and "done CYCLES"; writes the memory to OUT.
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +15,9 @@
 
 struct Request {
   uint64_t ready_at, addr, left;
+};
+struct Write {
+  uint64_t addr, left;
 };
 
 int main(int argc, char** argv) {
@@ -39,6 +42,8 @@ int main(int argc, char** argv) {
 
   Vsf_mo_engine top;
   std::deque<Request> reads;
+  std::deque<Write> writes;
+  std::deque<uint64_t> responses;
   double bucket = 0;
   const double cap = bpc > 8 ? bpc : 8;
   uint64_t cycle = 0, layer = 0;
@@ -55,29 +60,47 @@ int main(int argc, char** argv) {
   for (; cycle < limit; cycle++) {
     bucket = bucket + bpc > cap ? cap : bucket + bpc;
     bool data_ok = bucket >= 8 && !(stall > 0 && u(rng) < stall);
-    top.rd_req_ready = !(stall > 0 && u(rng) < stall);
-    top.rd_valid = 0;
-    top.wr_ready = 0;
+    top.m_axi_arready = !(stall > 0 && u(rng) < stall);
+    top.m_axi_awready = !(stall > 0 && u(rng) < stall);
+    top.m_axi_rvalid = 0;
+    top.m_axi_rlast = 0;
+    top.m_axi_wready = 0;
+    top.m_axi_bvalid = !responses.empty() && responses.front() <= cycle;
     if (!reads.empty() && reads.front().ready_at <= cycle && data_ok) {
-      top.rd_valid = 1;
+      top.m_axi_rvalid = 1;
       uint64_t a = reads.front().addr;
-      top.rd_data = a < mem.size() ? mem[a] : 0;
-    } else if (data_ok && reads.empty()) {
-      top.wr_ready = 1;
+      top.m_axi_rdata = a < mem.size() ? mem[a] : 0;
+      top.m_axi_rlast = reads.front().left == 1;
+    } else if (data_ok && reads.empty() && !writes.empty()) {
+      top.m_axi_wready = 1;
     }
     top.eval();
-    bool req = top.rd_req_valid && top.rd_req_ready;
-    uint64_t req_addr = top.rd_req_addr, req_len = top.rd_req_len;
-    if (top.rd_valid && top.rd_ready) {
+    bool ar = top.m_axi_arvalid && top.m_axi_arready;
+    uint64_t ar_addr = top.m_axi_araddr / 8, ar_len = uint64_t(top.m_axi_arlen) + 1;
+    bool aw = top.m_axi_awvalid && top.m_axi_awready;
+    uint64_t aw_addr = top.m_axi_awaddr / 8, aw_len = uint64_t(top.m_axi_awlen) + 1;
+    if (top.m_axi_bvalid && top.m_axi_bready) responses.pop_front();
+    if (top.m_axi_rvalid && top.m_axi_rready) {
       bucket -= 8;
       reads.front().addr++;
       if (--reads.front().left == 0) reads.pop_front();
     }
-    if (top.wr_valid && top.wr_ready) {
+    if (top.m_axi_wvalid && top.m_axi_wready) {
       bucket -= 8;
-      if (top.wr_addr < mem.size()) mem[top.wr_addr] = top.wr_data;
+      Write& w = writes.front();
+      if ((w.left == 1) != bool(top.m_axi_wlast)) {
+        std::fprintf(stderr, "wlast wrong at cycle %llu\n", (unsigned long long)cycle);
+        return 3;
+      }
+      if (w.addr < mem.size()) mem[w.addr] = top.m_axi_wdata;
+      w.addr++;
+      if (--w.left == 0) {
+        writes.pop_front();
+        responses.push_back(cycle + 1 + latency);
+      }
     }
-    if (req && req_len > 0) reads.push_back({cycle + latency, req_addr, req_len});
+    if (ar) reads.push_back({cycle + latency, ar_addr, ar_len});
+    if (aw) writes.push_back({aw_addr, aw_len});
     top.clk = 1;
     top.eval();
     top.clk = 0;

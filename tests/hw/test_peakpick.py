@@ -189,6 +189,20 @@ def test_rtl_matches_model_under_stalls(
     assert run.latency == cost.latency(case.params, case.folding)
 
 
+@pytest.mark.slow
+@pytest.mark.synth
+def test_lut_model_within_10_percent_of_yosys_at_16_samples_per_word(tmp_path: Path) -> None:
+    """The held-out point of the LUT fit (cost.py: fitted at P = 1, 2, 4, 8)."""
+    from streamfold.cost.devices import Family
+    from streamfold.synth.yosys import synthesize_instance
+
+    case = Case(128, u8, 100, 4, 4, 16)
+    inst = instance(case.params, case.folding, "pick")
+    got = synthesize_instance(inst, Family.XILINX7, tmp_path).resources
+    predicted = cost.resources(case.params, case.folding, Family.XILINX7)
+    assert abs(predicted.lut - got.lut) <= 0.10 * got.lut
+
+
 @pytest.mark.rtl
 @pytest.mark.parametrize("case", CASES[:1] + CASES[4:6])
 def test_rtl_passes_lint(rtl_cache: Path, case: Case) -> None:

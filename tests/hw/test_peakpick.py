@@ -111,6 +111,14 @@ def test_foldings_and_illegal_ones() -> None:
         instance(p, NodeFolding(pe=2), "pick")
 
 
+def test_registered_for_the_peakpick_op() -> None:
+    from streamfold.hw.peakpick.block import PEAKPICK
+    from streamfold.hw.registry import BLOCKS
+    from streamfold.ir.ops import PeakPick
+
+    assert BLOCKS[PeakPick] is PEAKPICK
+
+
 def test_cycles_latency_formulas() -> None:
     p = PeakPickParams(128, u8, 0, 4, 4)
     assert [cost.cycles(p, NodeFolding(simd=s)) for s in (1, 2, 4, 8, 16)] == [

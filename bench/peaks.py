@@ -2,6 +2,7 @@
 baselines (accuracy and CPU speed), and the detector as hardware (Verilator, estimate).
 
     python bench/peaks.py --epochs 40 --rtl-frames 16
+    python bench/peaks.py --synth-only    # the picking block and a detector through Yosys / nextpnr
 
 Data (``streamfold.peaks.data``, seeded): train 4,000 / validation 500 / test 2,000 profiles of
 128 samples. The baselines' parameters and the detectors' score thresholds are tuned on the
@@ -10,7 +11,13 @@ above 0.5 sample (``streamfold.peaks.metrics``). CPU speed: one thread, the whol
 best of ``--repeats``; it includes picking and refinement. Hardware: the trained 2/4/8-bit
 detectors at the fastest folding, built and run in Verilator on ``--rtl-frames`` test profiles,
 compared with PyTorch's integer scores bit for bit; LUT/FF are the cost model's estimate for
-an xc7z020 (not synthesised here).
+an xc7z020 (not synthesised here); then the same builds ending in the peak-picking block
+(``hw.peakpick``), their records compared with the block model and the software picker.
+
+Synthesis (``--synth`` / ``--synth-only``): the peak-picking block alone at 1-16 samples per
+word (Yosys synth_xilinx, xc7z020), and ``builtin:peaks-w{--synth-bits}a{--synth-bits}``
+(seeded, untrained weights: the hardware does not depend on trained values) with picking,
+Yosys for the xc7z020 and nextpnr-ecp5 + ecppack for the LFE5U-85F: resources and Fmax.
 """
 
 from __future__ import annotations
@@ -27,6 +34,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from streamfold.cost.devices import Family, device
+from streamfold.hw.block import NodeFolding
+from streamfold.hw.peakpick import cost as peakpick_cost
+from streamfold.hw.peakpick.params import PeakPickParams
+from streamfold.hw.peakpick.rtl import instance as peakpick_instance
+from streamfold.ir.dtypes import IntType
 from streamfold.peaks import baselines
 from streamfold.peaks.data import Profiles, generate
 from streamfold.peaks.detector import (
@@ -38,8 +51,11 @@ from streamfold.peaks.detector import (
     train,
     tune_threshold,
 )
-from streamfold.peaks.hardware import run_in_verilator
+from streamfold.peaks.hardware import build_detector, fastest_folding, run_in_verilator
 from streamfold.peaks.metrics import OUTLIER, TOLERANCE, Scores, score
+from streamfold.synth.implement import implement_build
+from streamfold.synth.yosys import synthesize_instance
+from streamfold.zoo import reference_model
 
 BITS = (8, 4, 2)
 
@@ -82,8 +98,16 @@ def main() -> None:
     ap.add_argument("--rtl-frames", type=int, default=16, help="0: skip the Verilator runs")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, help="build directories (default: a temporary one)")
+    ap.add_argument("--synth", action="store_true", help="also synthesise (minutes)")
+    ap.add_argument("--synth-only", action="store_true", help="only synthesise")
+    ap.add_argument("--synth-bits", type=int, default=2, help="the detector synthesised")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.synth or args.synth_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            synthesis(args.out or Path(tmp), args.synth_bits)
+        if args.synth_only:
+            return
     train_set, val, test = generate(args.train, 1), generate(500, 2), generate(2000, 3)
     truth, samples = truth_of(test), test.x.size
     print(f"# Peak detection: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cpu_name()}, 1 thread")
@@ -99,20 +123,26 @@ def main() -> None:
         print(row(f"{b.refinement.value} (scipy)", baselines.evaluate(b, test), speed), flush=True)
     models: dict[str, nn.Sequential] = {"float": float_net()}
     models |= {f"W{b}A{b}": peak_net(b) for b in BITS}
+    thresholds: dict[str, float] = {}
     for name, model in models.items():
         train(model, train_set, TrainConfig(epochs=args.epochs))
         threshold = tune_threshold(scores(model, val.x), val)
+        thresholds[name] = threshold
         result = score(pick(scores(model, test.x), threshold), truth)
         speed = samples_per_second(
             lambda m=model, t=threshold: pick(scores(m, test.x), t), samples, args.repeats
         )
         print(row(f"CNN {name} (PyTorch CPU)", result, speed), flush=True)
     if args.rtl_frames:
-        hardware(models, test, args.rtl_frames, args.out)
+        hardware(models, thresholds, test, args.rtl_frames, args.out)
 
 
 def hardware(
-    models: dict[str, nn.Sequential], test: Profiles, frames: int, out: Path | None
+    models: dict[str, nn.Sequential],
+    thresholds: dict[str, float],
+    test: Profiles,
+    frames: int,
+    out: Path | None,
 ) -> None:
     print(
         "\n| detector | bit-exact vs PyTorch | frames | cycles/sample predicted "
@@ -121,13 +151,54 @@ def hardware(
     with tempfile.TemporaryDirectory() as tmp:
         root = out or Path(tmp)
         for b in BITS:
-            run = run_in_verilator(models[f"W{b}A{b}"], test.x[:frames], root / f"w{b}a{b}")
-            print(
-                f"| CNN W{b}A{b} | {run.bit_exact} | {run.frames} "
-                f"| {run.predicted_cycles_per_sample:.2f} | {run.measured_cycles_per_sample:.2f} "
-                f"| {run.lut} | {run.ff} |",
-                flush=True,
-            )
+            for picking in (False, True):
+                model = models[f"W{b}A{b}"]
+                threshold = thresholds[f"W{b}A{b}"] if picking else None
+                run = run_in_verilator(
+                    model, test.x[:frames], root / f"w{b}a{b}{picking}", threshold=threshold
+                )
+                exact = f"{run.bit_exact}" + (
+                    f", picks == software: {run.picks_match_software}" if picking else ""
+                )
+                print(
+                    f"| CNN W{b}A{b}{' + picking' if picking else ''} | {exact} | {run.frames} "
+                    f"| {run.predicted_cycles_per_sample:.2f} "
+                    f"| {run.measured_cycles_per_sample:.2f} | {run.lut} | {run.ff} |",
+                    flush=True,
+                )
+
+
+def synthesis(root: Path, bits: int) -> None:
+    """The picking block alone (xc7z020, Yosys) at 1-16 samples per word, then a detector
+    with picking: Yosys on the xc7z020, nextpnr-ecp5 and ecppack on the LFE5U-85F."""
+    print(
+        "\n| peak picking, 128 x u8, distance 4, 4 records | cycles/frame | LUT (model) "
+        "| LUT (Yosys) | FF (model) | FF (Yosys) | CARRY4 |\n|---|---|---|---|---|---|---|"
+    )
+    params = PeakPickParams(128, IntType(8, False), 100, 4, 4)
+    for p in (1, 2, 4, 8, 16):
+        folding = NodeFolding(simd=p)
+        inst = peakpick_instance(params, folding, "pick")
+        got = synthesize_instance(inst, Family.XILINX7, root / f"peakpick_p{p}").resources
+        model = peakpick_cost.resources(params, folding, Family.XILINX7)
+        print(
+            f"| P = {p} | {peakpick_cost.cycles(params, folding)} | {model.lut} | {got.lut} "
+            f"| {model.ff} | {got.ff} | {got.carry} |",
+            flush=True,
+        )
+    model, shape = reference_model(f"peaks-w{bits}a{bits}")
+    build = build_detector(
+        model, shape[1], root / f"detector_w{bits}", fastest_folding(shape[1]), threshold=0.5
+    )
+    print(f"\nbuiltin:peaks-w{bits}a{bits} + picking at {fastest_folding(shape[1])}: {build}")
+    for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
+        impl = implement_build(build, device(name), bitstream=bitstream, per_stage=False)
+        r = impl.synth.resources
+        line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"
+        if impl.pnr is not None:
+            line += f"; nextpnr Fmax {impl.pnr.fmax_mhz:.1f} MHz"
+            line += f", bitstream {impl.pnr.bitstream}" if impl.pnr.bitstream else ""
+        print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

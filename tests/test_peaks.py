@@ -5,6 +5,7 @@ pickers on hand-made cases, the baselines on clean profiles, the builtin detecto
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +13,25 @@ import pytest
 import torch
 
 from streamfold.cli import main
-from streamfold.errors import DataError, StreamfoldError
+from streamfold.errors import DataError, SimulationError, StreamfoldError
 from streamfold.flow import to_kernels
+from streamfold.frontend.torch import input_codes
+from streamfold.ir.dtypes import IntType
+from streamfold.ir.graph import Scale
 from streamfold.peaks import baselines
 from streamfold.peaks.data import TARGET_HALF_WIDTH, ProfileConfig, generate
-from streamfold.peaks.detector import inputs, peak_net, pick
-from streamfold.peaks.hardware import expected_codes, run_in_verilator
+from streamfold.peaks.detector import inputs, peak_net, pick, scores
+from streamfold.peaks.hardware import (
+    MAX_PEAKS,
+    detector_graph,
+    expected_codes,
+    positions,
+    run_in_verilator,
+    threshold_code,
+)
 from streamfold.peaks.metrics import match, score
 from streamfold.peaks.picking import centroid, gaussian, local_maxima, parabolic
+from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
 from streamfold.zoo import NAMES, describe, reference_graph, reference_model
 
@@ -160,6 +172,48 @@ def test_tiny_detector_in_verilator_equals_pytorch(rtl_cache: Path, tmp_path: Pa
     assert run.bit_exact
     assert run.measured_cycles_per_frame == pytest.approx(run.predicted_cycles_per_frame, rel=0.02)
     assert run.predicted_cycles_per_sample == 5.0  # kernel 5 over 1 input channel
+
+
+@pytest.mark.rtl
+def test_detector_with_peak_picking_in_verilator_equals_software(
+    rtl_cache: Path, tmp_path: Path
+) -> None:
+    """The whole detector (builtin:peaks-w2a2, 128 samples) with the picking block: its
+    records equal the block model on PyTorch's codes under stalls, and the software picker's
+    peaks on PyTorch's scores (refined positions to float rounding: the software's parabola
+    runs on float32 scores, the hardware's on codes: 5e-9 apart seen)."""
+    model, _ = reference_model("peaks-w2a2")
+    x = generate(6, 2).x
+    threshold = float(np.quantile(scores(model, x), 0.6))
+    run = run_in_verilator(model, x, tmp_path / "build", threshold=threshold)
+    assert run.bit_exact and run.picks_match_software
+    assert run.measured_cycles_per_frame == pytest.approx(run.predicted_cycles_per_frame, rel=0.02)
+    found = positions(simulate_build(run.build_dir, input_codes(model, inputs(x).numpy()))[0])
+    assert sum(map(len, found)) >= 6  # the checks above compared real peaks
+    software = pick(scores(model, x), threshold)
+    for hw, sw in zip(found, software, strict=True):
+        np.testing.assert_allclose(hw, sw[:MAX_PEAKS], rtol=0, atol=1e-6)
+
+
+def test_detector_graph_ends_in_peak_picking_equal_to_the_software_picker() -> None:
+    """sim.exact on the graph with PeakPick == the software picker on PyTorch's scores."""
+    model, _ = reference_model("peaks-w4a4")
+    x = generate(20, 3).x
+    threshold = float(np.quantile(scores(model, x), 0.7))
+    graph = detector_graph(model, 128, threshold)
+    found = positions(run_single(graph, x.astype(np.int64)[:, None, :]).reshape(len(x), -1))
+    assert sum(map(len, found)) >= 20
+    for hw, sw in zip(found, pick(scores(model, x), threshold), strict=True):
+        np.testing.assert_allclose(hw, sw[:MAX_PEAKS], rtol=0, atol=1e-6)
+
+
+def test_threshold_code_is_the_least_code_at_or_above() -> None:
+    scale = Scale((Fraction(1, 3),), (Fraction(0),))
+    assert threshold_code(scale, IntType(8, False), 2.0) == 6
+    assert threshold_code(scale, IntType(8, False), 2.01) == 7
+    assert threshold_code(scale, IntType(8, False), 100.0) == 256
+    with pytest.raises(SimulationError, match=r"score scale must be positive"):
+        threshold_code(Scale((Fraction(-1),), (Fraction(0),)), IntType(2, False), 0.0)
 
 
 @pytest.mark.slow

@@ -149,7 +149,7 @@ def _edit(old: str, new: str) -> str:
             _edit("MatMul(x)", "Gemm(x)"),
             r"^text line 3: op must be one of MatMul, Conv, MaxPool, GlobalSumPool, Upsample, "
             r"DepthToSpace, Flatten, Requantize, MultiThreshold, MulShift, Mvau, Thresholding, "
-            r"Pad, SlidingWindow, Add, Concat, Vvau, not 'Gemm'$",
+            r"Pad, SlidingWindow, Add, Concat, Vvau, PeakPick, not 'Gemm'$",
             id="unknown-op",
         ),
         pytest.param(

@@ -80,7 +80,7 @@ def test_requantize_is_illegal_at_stage_hw():
     message = (
         r"^node act \(Requantize, stage hw\): op must be one of "
         r"MatMul, Conv, MaxPool, GlobalSumPool, Upsample, DepthToSpace, Flatten, MultiThreshold, "
-        r"MulShift, Mvau, Thresholding, Pad, SlidingWindow, Add, Concat, Vvau$"
+        r"MulShift, Mvau, Thresholding, Pad, SlidingWindow, Add, Concat, Vvau, PeakPick$"
     )
     with pytest.raises(IRError, match=message):
         verify(parse_graph(NN), "hw")

@@ -14,6 +14,7 @@ from streamfold.hw.maxpool.block import MAXPOOL
 from streamfold.hw.mulshift.block import MULSHIFT
 from streamfold.hw.mvau.block import MVAU
 from streamfold.hw.pad.block import PAD
+from streamfold.hw.peakpick.block import PEAKPICK
 from streamfold.hw.swg.block import SWG
 from streamfold.hw.thresholding.block import THRESHOLDING
 from streamfold.hw.upsample.block import UPSAMPLE
@@ -35,6 +36,7 @@ BLOCKS: dict[type, Block[Any]] = {
         DEPTHTOSPACE,
         ADD,
         CONCAT,
+        PEAKPICK,
     )
 }
 

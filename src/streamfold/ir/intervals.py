@@ -25,6 +25,7 @@ from streamfold.ir.ops import (
     Mvau,
     Op,
     Pad,
+    PeakPick,
     SlidingWindow,
     Upsample,
     Vvau,
@@ -71,7 +72,16 @@ def output_interval(
                 return None
             n = math.prod(shape[1:])  # positions summed
             return n * x.min, n * x.max
+        case PeakPick():
+            return None if shape is None else peak_record_range(shape[-1], x)
     return None
+
+
+def peak_record_range(length: int, x: IntType) -> tuple[int, int]:
+    """Every field of a PeakPick record: positions 0 .. length - 1, scores, ``num`` in
+    ``-(max - min) .. max - min``, ``den`` in ``0 .. 4 (max - min)``."""
+    span = x.max - x.min
+    return min(x.min, -span), max(length - 1, x.max, 4 * span)
 
 
 def join_interval(op: Op, xs: tuple[IntType, ...]) -> tuple[int, int] | None:

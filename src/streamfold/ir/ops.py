@@ -262,6 +262,23 @@ class SlidingWindow:
     stride: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PeakPick:
+    """Hardware kernel: the peaks of a 1-D score ``[1, L]`` as ``max_peaks`` records
+    ``[4, max_peaks]`` (fields position, score, num, den; see ``streamfold.hw.peakpick``).
+
+    Sample ``i`` (1 <= i <= L - 2) is a candidate if ``s[i-1] < s[i] >= s[i+1]`` and
+    ``s[i] >= threshold``; a candidate is kept unless another within ``min_distance - 1``
+    samples is stronger (a higher score, or the same score further left). The first
+    ``max_peaks`` kept, by position, are the records; the parabola through the three scores
+    has its vertex at ``position + num / den``; unused records are all zero (``den`` 0).
+    """
+
+    threshold: int
+    min_distance: int
+    max_peaks: int
+
+
 Op = (
     MatMul
     | Conv
@@ -280,6 +297,7 @@ Op = (
     | Add
     | Concat
     | Vvau
+    | PeakPick
 )
 OP_TYPES: tuple[type, ...] = (
     MatMul,
@@ -299,8 +317,9 @@ OP_TYPES: tuple[type, ...] = (
     Add,
     Concat,
     Vvau,
+    PeakPick,
 )
-KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau)
+KERNEL_TYPES: tuple[type, ...] = (Mvau, Thresholding, SlidingWindow, Vvau, PeakPick)
 """Ops that exist only in kernel graphs (made by ``lower_to_kernels``)."""
 STREAM_TYPES: tuple[type, ...] = (MaxPool, GlobalSumPool, Pad, Upsample, DepthToSpace, MulShift)
 """nn ops that are hardware kernels as they are: kept by ``lower_to_kernels``."""

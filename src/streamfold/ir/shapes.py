@@ -19,6 +19,7 @@ from streamfold.ir.ops import (
     Mvau,
     Op,
     Pad,
+    PeakPick,
     Requantize,
     SlidingWindow,
     Thresholding,
@@ -163,6 +164,10 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
                 )
             padded = (d + op.pads[2 * i] + op.pads[2 * i + 1] for i, d in enumerate(shape[1:]))
             return (shape[0], *padded)
+        case PeakPick():
+            if len(shape) != 2 or shape[0] != 1 or shape[1] < 3:
+                raise IRError(f"PeakPick: input must be [1, length >= 3], not {shape}")
+            return (4, op.max_peaks)
         case SlidingWindow():
             spatial = _windows("SlidingWindow", shape, op.kernel_size, op.stride)
             return (shape[0] * math.prod(op.kernel_size), *spatial)

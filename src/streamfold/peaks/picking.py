@@ -16,17 +16,23 @@ Ints = npt.NDArray[np.int64]
 
 def local_maxima(s: npt.NDArray[np.floating], threshold: float, min_distance: int) -> Ints:
     """Indices ``i`` (ascending) with ``s[i-1] < s[i] >= s[i+1]`` and ``s[i] >= threshold``
-    (a plateau gives its left end), strongest first within ``min_distance`` of each other.
-    The two end samples are never peaks."""
+    (a plateau gives its left end), each kept unless another such index ``j`` with
+    ``0 < |i - j| < min_distance`` is stronger: ``s[j] > s[i]``, or equal and ``j < i``.
+    The two end samples are never peaks.
+
+    One pass, not greedy strongest-first: a peak suppressed by a stronger one still
+    suppresses its weaker neighbours (in a chain 5, 6, 7 two samples apart, greedy keeps 7
+    and 5; this rule keeps 7). It is what the hardware block computes in a stream with a
+    bounded delay (``streamfold.hw.peakpick``); greedy needs the whole profile.
+    """
     mid = s[1:-1]
     idx = np.flatnonzero((mid > s[:-2]) & (mid >= s[2:]) & (mid >= threshold)) + 1
     if len(idx) < 2 or min_distance <= 1:
         return idx.astype(np.int64)
-    kept: list[int] = []
-    for i in idx[np.argsort(-s[idx], kind="stable")]:
-        if all(abs(int(i) - k) >= min_distance for k in kept):
-            kept.append(int(i))
-    return np.sort(np.asarray(kept, dtype=np.int64))
+    i, j = idx[:, None], idx[None, :]
+    near = (np.abs(i - j) < min_distance) & (i != j)
+    stronger = (s[j] > s[i]) | ((s[j] == s[i]) & (j < i))
+    return np.asarray(idx[~(near & stronger).any(axis=1)], dtype=np.int64)
 
 
 def parabolic(s: npt.NDArray[np.floating], idx: Ints) -> F64:

@@ -33,6 +33,7 @@ from streamfold.ir.ops import (
     MultiThreshold,
     Mvau,
     Pad,
+    PeakPick,
     Requantize,
     SlidingWindow,
     Thresholding,
@@ -157,6 +158,8 @@ def _execute(node: Node, args: list[Array]) -> Array:
             pads = ((0, 0), (0, 0), *zip(op.pads[0::2], op.pads[1::2], strict=True))
             padded: Array = np.pad(x, pads, constant_values=op.value)
             return padded
+        case PeakPick():
+            return _peakpick(x, op)
         case SlidingWindow():
             return _sliding_window(x, op.kernel_size, op.stride)
         case Requantize():
@@ -335,6 +338,17 @@ def _multithreshold(x: Array, thresholds: Array, t: IntType) -> Array:
         row = thresholds[c % thresholds.shape[0]]
         levels = np.searchsorted(row, x[:, c], side="right")  # thresholds <= x
         out[:, c] = 2 * levels - 1 if t.bipolar else t.min + levels
+    return out
+
+
+def _peakpick(x: Array, op: PeakPick) -> Array:
+    """``[N, 1, L]`` scores to ``[N, 4, max_peaks]`` records (``hw.peakpick``'s model,
+    which defines the op; records are channels-first here)."""
+    from streamfold.hw.peakpick.model import records
+
+    n = x.shape[0]
+    found = records(x.reshape(n, -1), op.threshold, op.min_distance, op.max_peaks)
+    out: Array = found.reshape(n, op.max_peaks, -1).transpose(0, 2, 1)
     return out
 
 

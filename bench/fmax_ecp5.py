@@ -47,7 +47,7 @@ class Spec:
     role: str  # "fit" or "held"
     model: Callable[[], nn.Module]
     shape: tuple[int, ...]
-    folding: str
+    folding: str | dict[str, dict[str, int]]
     mem_style: str
 
 
@@ -62,6 +62,33 @@ SPECS = (
         "balanced",
         "distributed",
     ),
+    Spec("cnn-w2a2-folded-block", "fit", lambda: small_cnn(2, 2), (1, 28, 28), "folded", "block"),
+    Spec("tfc-w2a2-folded-block", "held", lambda: tfc(2, 2), (784,), "folded", "block"),
+    Spec("tfc-w1a1-c3136-block", "held", lambda: tfc(1, 1), (784,), "cycles=3136", "block"),
+    Spec(
+        "mlp64-w2a2-wide-pinwrap",  # a 512-bit input word: placed through the pin wrapper
+        "held",
+        lambda: mlp(64, (16,), 4, weight_bits=2, act_bits=2),
+        (64,),
+        {"quantlinear1": {"simd": 64}},
+        "distributed",
+    ),
+    Spec(
+        "mlp64-w4a4-folded-lut",
+        "held",
+        lambda: mlp(64, (32,), 10, weight_bits=4, act_bits=4),
+        (64,),
+        "folded",
+        "distributed",
+    ),
+    Spec(
+        "cnn8-w1a1-folded-lut",
+        "held",
+        lambda: small_cnn(1, 1, channels=(8, 16, 16), hidden=32),
+        (1, 28, 28),
+        "folded",
+        "distributed",
+    ),
     Spec(
         "cnn-w2a2-folded-lut", "fit", lambda: small_cnn(2, 2), (1, 28, 28), "folded", "distributed"
     ),
@@ -73,25 +100,6 @@ SPECS = (
         "folded",
         "distributed",
     ),
-    Spec("cnn-w2a2-folded-block", "fit", lambda: small_cnn(2, 2), (1, 28, 28), "folded", "block"),
-    Spec(
-        "mlp64-w4a4-folded-lut",
-        "held",
-        lambda: mlp(64, (32,), 10, weight_bits=4, act_bits=4),
-        (64,),
-        "folded",
-        "distributed",
-    ),
-    Spec("tfc-w2a2-folded-block", "held", lambda: tfc(2, 2), (784,), "folded", "block"),
-    Spec(
-        "cnn8-w1a1-folded-lut",
-        "held",
-        lambda: small_cnn(1, 1, channels=(8, 16, 16), hidden=32),
-        (1, 28, 28),
-        "folded",
-        "distributed",
-    ),
-    Spec("tfc-w1a1-c3136-block", "held", lambda: tfc(1, 1), (784,), "cycles=3136", "block"),
 )
 
 
@@ -142,11 +150,12 @@ def fit_point(
     name: str, design: Design, paths: tuple[fmax.TimingPath, ...], run: dict[str, object]
 ) -> fmax.FitPoint:
     """The stage and path kind of a measured critical path: the stage from the ``u_<ident>.``
-    prefix of its cells, the kind from the cells' names (a weight or threshold memory's
+    prefix of its start, the kind from the cells' names (a weight or threshold memory's
     ``wmem``/``tmem``) and the stage's memory style."""
     cells = [str(c) for c in run["critical_cells"]]  # type: ignore[attr-defined]
     by_ident = {f"u_{st.ident}.": st for st in design.stages}
-    stage = next(st for prefix, st in by_ident.items() if cells and cells[0].startswith(prefix))
+    start = str(run["critical_path"]).split(" -> ")[0].removeprefix("u_design.")  # pinwrap
+    stage = next(st for prefix, st in by_ident.items() if start.startswith(prefix))
     kinds = {p.kind for p in paths if p.stage == stage.name}
     memory = any("mem" in c for c in cells)
     if memory and fmax.PathKind.BRAM in kinds:
@@ -163,20 +172,24 @@ def fit_point(
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--fit", action="store_true", help="refit cost/fmax_ecp5.json on the fit set")
+    p.add_argument("--cached", action="store_true", help="no tool runs: the cached designs")
     p.add_argument("--measure-only", action="store_true", help="place and route, no table")
     p.add_argument("--only", nargs="*", default=None, help="design names to run")
     args = p.parse_args()
     runs: dict[str, dict[str, object]] = json.loads(RUNS.read_text()) if RUNS.is_file() else {}
     specs = [s for s in SPECS if args.only is None or s.name in args.only]
-    with tempfile.TemporaryDirectory(prefix="fmax-") as tmp:
-        for spec in specs:
-            measure(spec, runs, Path(tmp))
+    if args.cached:
+        specs = [s for s in specs if s.name in runs]
+    else:
+        with tempfile.TemporaryDirectory(prefix="fmax-") as tmp:
+            for spec in specs:
+                measure(spec, runs, Path(tmp))
     if args.measure_only:
         return
     designs = {s.name: accelerator(s).design for s in specs}
     paths = {name: fmax.design_paths(d) for name, d in designs.items()}
-    model = fmax.load_model(Family.ECP5)
-    assert model is not None
+    model, priors = fmax.load_model(Family.ECP5), fmax.load_priors(Family.ECP5)
+    assert model is not None and priors is not None
     if args.fit:
         points = [
             fit_point(s.name, designs[s.name], paths[s.name], runs[s.name])
@@ -184,8 +197,8 @@ def main() -> None:
             if s.role == "fit"
         ]
         source = f"bench/fmax_ecp5.py --fit ({time.strftime('%Y-%m-%d')})"
-        model = replace(model, paths=fmax.fit(points, model, source))
-        fmax.write_model(model)
+        model = replace(model, paths=fmax.fit(points, priors, source))
+        fmax.write_model(model, priors)
     print(f"# nextpnr-ecp5 on {DEVICE} (--freq 50 --seed 1), {platform.machine()}")
     print("| design | set | measured MHz | predicted MHz | error | predicted critical path |")
     print("|---|---|---|---|---|---|")

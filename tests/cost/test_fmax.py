@@ -82,6 +82,7 @@ def test_fit_recovers_a_line_and_keeps_the_prior_slope_for_one_size() -> None:
     assert got[PathKind.LUT_ROM].per_unit_ns == pytest.approx(0.5)
     assert got[PathKind.LUT_ROM].source.startswith("run X: least squares on r0, r1, r2")
     assert got[PathKind.BRAM].per_unit_ns == 0.7  # one size: the prior's slope
+    assert got[PathKind.BRAM].source == "run X: base from b; per unit: the prior's"
     assert got[PathKind.BRAM].base_ns == pytest.approx(10.0 - 0.7 * 2)
     assert got[PathKind.GLUE] == prior.paths[PathKind.GLUE]
 
@@ -92,6 +93,9 @@ def test_ecp5_model_covers_every_kind_and_cites_its_runs() -> None:
     assert set(model.paths) == set(PathKind)
     for c in model.paths.values():
         assert c.base_ns > 0 and c.per_unit_ns >= 0 and c.source
+    priors = fmax.load_priors(Family.ECP5)
+    assert priors is not None and set(priors.paths) == set(PathKind)
+    assert all(c.source.startswith("assumed: ") for c in priors.paths.values())
     assert fmax.load_model(Family.XILINX7) is None
 
 

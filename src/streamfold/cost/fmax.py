@@ -157,18 +157,28 @@ def model_path(family: Family) -> Path:
 
 def load_model(family: Family) -> FmaxModel | None:
     """The family's fitted model, or None where none was fitted (no open place and route)."""
+    return _load(family, "paths")
+
+
+def load_priors(family: Family) -> FmaxModel | None:
+    """The assumptions a fit starts from: a kind's slope where the fit designs have one size
+    of it, a kind's constants where no fit design had it on its critical path."""
+    return _load(family, "priors")
+
+
+def _load(family: Family, section: str) -> FmaxModel | None:
     path = model_path(family)
     if not path.is_file():
         return None
     data = json.loads(path.read_text())
     paths = {
         PathKind(k): Coefficients(float(v["base_ns"]), float(v["per_unit_ns"]), str(v["source"]))
-        for k, v in data["paths"].items()
+        for k, v in data[section].items()
     }
     missing = set(PathKind) - set(paths)
     if missing:
         names = sorted(k.value for k in missing)
-        raise StreamfoldError(f"{path}: paths must cover every kind, not miss {names}")
+        raise StreamfoldError(f"{path}: {section} must cover every kind, not miss {names}")
     return FmaxModel(family, str(data["device"]), paths)
 
 
@@ -221,20 +231,25 @@ def fit(points: Sequence[FitPoint], prior: FmaxModel, source: str) -> dict[PathK
             how = f"least squares on {names}"
         else:
             slope = prior.paths[kind].per_unit_ns
-            how = f"base from {names}; per unit: {prior.paths[kind].source}"
+            how = f"base from {names}; per unit: the prior's"
         out[kind] = Coefficients(round(my - slope * mx, 3), round(slope, 3), f"{source}: {how}")
     return out
 
 
-def write_model(model: FmaxModel) -> Path:
+def write_model(model: FmaxModel, priors: FmaxModel) -> Path:
     path = model_path(model.family)
     data: dict[str, Any] = {
         "family": model.family.value,
         "device": model.device,
-        "paths": {
-            k.value: {"base_ns": c.base_ns, "per_unit_ns": c.per_unit_ns, "source": c.source}
-            for k, c in model.paths.items()
-        },
+        "paths": _coefficients_json(model),
+        "priors": _coefficients_json(priors),
     }
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def _coefficients_json(model: FmaxModel) -> dict[str, dict[str, float | str]]:
+    return {
+        k.value: {"base_ns": c.base_ns, "per_unit_ns": c.per_unit_ns, "source": c.source}
+        for k, c in model.paths.items()
+    }

@@ -19,7 +19,7 @@ module sf_pinwrap_in #(
 );
     localparam integer CHUNKS = (WIDTH + PINS - 1) / PINS;
     localparam integer CB = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
-    localparam [CB-1:0] LAST = CB'(CHUNKS - 1);
+    localparam integer LAST = CHUNKS - 1;
 
     reg [CHUNKS*PINS-1:0] word;
     reg [CB-1:0] count;
@@ -40,13 +40,13 @@ module sf_pinwrap_in #(
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            count <= '0;
+            count <= {CB{1'b0}};
             full <= 1'b0;
         end else begin
             if (m_axis_tready) full <= 1'b0;
             if (take) begin
-                count <= (count == LAST) ? '0 : count + 1'b1;
-                if (count == LAST) full <= 1'b1;
+                count <= (count == LAST[CB-1:0]) ? {CB{1'b0}} : count + 1'b1;
+                if (count == LAST[CB-1:0]) full <= 1'b1;
             end
         end
     end

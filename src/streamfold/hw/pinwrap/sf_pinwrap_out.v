@@ -18,13 +18,13 @@ module sf_pinwrap_out #(
 );
     localparam integer CHUNKS = (WIDTH + PINS - 1) / PINS;
     localparam integer CB = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
-    localparam [CB-1:0] LAST = CB'(CHUNKS - 1);
+    localparam integer LAST = CHUNKS - 1;
     localparam integer PAD = CHUNKS * PINS - WIDTH;
 
     reg [CHUNKS*PINS-1:0] word;
     reg [CB-1:0] count;
     reg busy;
-    wire done = busy && m_axis_tready && count == LAST;  // the last chunk leaves
+    wire done = busy && m_axis_tready && count == LAST[CB-1:0];  // the last chunk leaves
     wire take = s_axis_tvalid && s_axis_tready;
 
     assign s_axis_tready = !busy || done;
@@ -46,14 +46,14 @@ module sf_pinwrap_out #(
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            count <= '0;
+            count <= {CB{1'b0}};
             busy <= 1'b0;
         end else if (take) begin
-            count <= '0;
+            count <= {CB{1'b0}};
             busy <= 1'b1;
         end else if (busy && m_axis_tready) begin
             count <= count + 1'b1;
-            if (count == LAST) busy <= 1'b0;
+            if (count == LAST[CB-1:0]) busy <= 1'b0;
         end
     end
 endmodule

@@ -32,7 +32,9 @@ from streamfold.api import Accelerator, compile
 from streamfold.cost import fmax
 from streamfold.cost.devices import Family, device
 from streamfold.design import Design
+from streamfold.hw.pinwrap import SOURCES as PINWRAP_SOURCES
 from streamfold.models import mlp, small_cnn, tfc
+from streamfold.synth import pinwrap
 from streamfold.synth.implement import implement_build, to_json
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,6 +116,10 @@ def digest(build_dir: Path) -> str:
     h = hashlib.sha256()
     for name in sorted([*manifest["sources"], *manifest["memories"]]):
         h.update(name.encode() + b"\0" + (build_dir / name).read_bytes())
+    widths = [int(manifest[k]["width"]) for k in ("stream_in", "stream_out")]
+    if pinwrap.plan(manifest["top"], *widths, pinwrap.package_pins(device(DEVICE))).wraps:
+        for source in PINWRAP_SOURCES:
+            h.update(source.read_bytes())
     return h.hexdigest()[:16]
 
 

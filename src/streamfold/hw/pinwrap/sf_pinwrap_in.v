@@ -2,8 +2,9 @@
 //
 // CHUNKS = ceil(WIDTH / PINS) input chunks make one output word, the first chunk in the
 // word's least significant bits (the last chunk's bits above WIDTH are dropped). Lets a
-// design whose input word is wider than the package's pins be placed (synth.pinwrap); it
-// accepts a chunk in the cycle its word leaves, so a word takes CHUNKS cycles.
+// design whose input word is wider than the package's pins be placed (synth.pinwrap). Its
+// ready is its own register (not the design's ready passed through), so that the wrapper adds
+// no path to the design's: a word takes CHUNKS + 1 cycles.
 module sf_pinwrap_in #(
     parameter integer WIDTH = 784,
     parameter integer PINS = 32
@@ -26,7 +27,7 @@ module sf_pinwrap_in #(
     reg full;
     wire take = s_axis_tvalid && s_axis_tready;
 
-    assign s_axis_tready = !full || m_axis_tready;
+    assign s_axis_tready = !full;
     assign m_axis_tvalid = full;
     assign m_axis_tdata = word[WIDTH-1:0];
 

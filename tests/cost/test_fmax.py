@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,10 +38,11 @@ def accelerators() -> dict[str, object]:
 def test_folded_mvau_reads_a_lut_rom_of_its_whole_weight_matrix(accelerators) -> None:
     paths = fmax.design_paths(accelerators["distributed"].design)
     roms = [p for p in paths if p.kind is PathKind.LUT_ROM and p.stage == "quantlinear1"]
-    # weights: 36 x 24 at PE = SIMD = 1 -> 864 words; thresholds: 24 words (one per neuron)
-    assert sorted(p.x for p in roms) == [math.log2(24), math.log2(864)]
-    tree = [p for p in paths if p.kind is PathKind.DATAPATH and p.stage == "quantlinear1"]
-    assert [p.x for p in tree] == [0.0]  # SIMD 1: no adder tree
+    # weights: 36 x 24 at PE = SIMD = 1 -> 864 words; thresholds: 24 words (one per neuron),
+    # read by one LUT6 (64 words): mux levels past it
+    assert sorted(p.x for p in roms) == [0.0, math.log2(864) - 6]
+    control = [p for p in paths if p.kind is PathKind.DATAPATH and p.stage == "quantlinear1"]
+    assert [p.x for p in control] == [0.0]
 
 
 def test_block_memory_style_gives_block_ram_paths(accelerators) -> None:
@@ -70,7 +72,7 @@ def test_prediction_is_the_slowest_path() -> None:
 
 
 def test_fit_recovers_a_line_and_keeps_the_prior_slope_for_one_size() -> None:
-    prior = model_of(lut_rom=(0.0, 0.0), bram=(0.0, 0.7))
+    prior = model_of(lut_rom=(3.0, 0.5), bram=(0.0, 0.7))
     rom = [TimingPath("s", PathKind.LUT_ROM, x) for x in (8.0, 12.0, 16.0)]
     points = [
         FitPoint(f"r{i}", (p,), 1000 / (3.0 + 0.5 * p.x), "s", PathKind.LUT_ROM)
@@ -78,12 +80,17 @@ def test_fit_recovers_a_line_and_keeps_the_prior_slope_for_one_size() -> None:
     ]
     points.append(FitPoint("b", (TimingPath("t", PathKind.BRAM, 2.0),), 100.0, "t", PathKind.BRAM))
     got = fmax.fit(points, prior, "run X")
+    # data on the prior's line: the fit is that line
     assert got[PathKind.LUT_ROM].base_ns == pytest.approx(3.0)
     assert got[PathKind.LUT_ROM].per_unit_ns == pytest.approx(0.5)
-    assert got[PathKind.LUT_ROM].source.startswith("run X: least squares on r0, r1, r2")
-    assert got[PathKind.BRAM].per_unit_ns == 0.7  # one size: the prior's slope
-    assert got[PathKind.BRAM].source == "run X: base from b; per unit: the prior's"
-    assert got[PathKind.BRAM].base_ns == pytest.approx(10.0 - 0.7 * 2)
+    assert got[PathKind.LUT_ROM].source == "run X: critical in r0, r1, r2; prior: test"
+    # one point off the prior: the MAP line, solved here independently (numpy)
+    wd, wb, ws = fmax.DATA_SD_NS**-2, fmax.BASE_SD_NS**-2, fmax.SLOPE_SD_NS**-2
+    rows = np.array([[wd**0.5, 2 * wd**0.5], [wb**0.5, 0.0], [0.0, ws**0.5]])
+    rhs = np.array([10.0 * wd**0.5, 0.0, 0.7 * ws**0.5])
+    (base, slope), *_ = np.linalg.lstsq(rows, rhs, rcond=None)
+    assert got[PathKind.BRAM].base_ns == pytest.approx(base, abs=1e-3)
+    assert got[PathKind.BRAM].per_unit_ns == pytest.approx(slope, abs=1e-3)
     assert got[PathKind.GLUE] == prior.paths[PathKind.GLUE]
 
 
@@ -126,3 +133,14 @@ def test_cli_estimate_prints_fmax_for_ecp5_and_says_none_for_xilinx(
     assert data["fmax"] is None and data["frames_per_second_at_fmax"] is None
     assert main(["estimate", str(out), "--device", "xc7z020"]) == 0
     assert "predicted Fmax:      none (no timing model for xilinx7 yet)" in capsys.readouterr().out
+
+
+def test_fit_bounds_a_path_that_was_not_critical() -> None:
+    prior = model_of(lut_rom=(3.0, 1.0), datapath=(6.0, 0.0))
+    paths = (TimingPath("s", PathKind.DATAPATH, 0.0), TimingPath("s", PathKind.LUT_ROM, 5.0))
+    point = FitPoint("d", paths, 200.0, "s", PathKind.DATAPATH)  # 5 ns, the ROM's prior 8 ns
+    got = fmax.fit([point], prior, "run Y")
+    model = FmaxModel(Family.ECP5, "lfe5u-85f", got)
+    assert model.delay_ns(paths[1]) <= 5.0 + 0.1  # pulled to the measured delay
+    assert got[PathKind.LUT_ROM].source == "run Y: bounded by d; prior: test"
+    assert fmax.predict_fmax(paths, model).fmax_mhz == pytest.approx(200.0, rel=0.02)

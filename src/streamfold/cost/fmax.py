@@ -3,12 +3,14 @@
 Every stage of a design offers one or more candidate paths between registers, each of a
 ``PathKind`` with a size ``x`` in that kind's unit:
 
-- ``lut_rom``: a weight/threshold memory in LUTs (distributed or registers): the read mux of
-  ``x = log2(depth_words)`` levels of LUT4/PFUMX/L6MUX21 plus the address incrementer;
+- ``lut_rom``: a weight/threshold memory in LUTs (distributed or registers): the address
+  incrementer and the read mux; a LUT4 + PFUMX + L6MUX21 (a LUT6, two slices) reads 64 words,
+  each doubling of the depth past that adds a mux level: ``x = max(0, log2(depth_words) - 6)``;
 - ``bram``: a memory in block RAM: the DP16KD's clock-to-output (its output register unused)
   and the LUT mux selecting among ``2**x`` blocks stacked in depth, then the first datapath
   step;
-- ``datapath``: the MVAU/VVAU adder tree and threshold compare, ``x = ceil(log2(SIMD))``;
+- ``datapath``: the MVAU/VVAU control (fold counters, input buffer enables), a product and
+  one adder-tree level (the tree is registered per level, so SIMD does not lengthen it): ``x = 0``;
 - ``swg``: the sliding window's address and control logic (``x = 0``);
 - ``glue``: FIFOs, width converters, forks and the small kernels (``x = 0``).
 
@@ -40,6 +42,7 @@ from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.vvau.params import VvauParams
 
 HERE = Path(__file__).resolve().parent
+LUT6_WORDS_LOG2 = 6  # an ECP5 LUT4 pair + PFUMX + L6MUX21 reads 64 words (FPGA-DS-02012 2.2)
 
 
 class PathKind(enum.Enum):
@@ -107,9 +110,7 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
     out = [_memory_path(stage.name, d, w, folding.mem_style) for d, w in memories]
     if isinstance(params, MvauParams | VvauParams):
-        out.append(
-            TimingPath(stage.name, PathKind.DATAPATH, float((folding.simd - 1).bit_length()))
-        )
+        out.append(TimingPath(stage.name, PathKind.DATAPATH, 0.0))
     return out
 
 
@@ -140,7 +141,7 @@ def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]
 def _memory_path(stage: str, depth: int, width: int, style: MemStyle) -> TimingPath:
     if style is MemStyle.BLOCK:
         return TimingPath(stage, PathKind.BRAM, math.log2(bram_depth_blocks(depth, width)))
-    return TimingPath(stage, PathKind.LUT_ROM, math.log2(max(depth, 1)))
+    return TimingPath(stage, PathKind.LUT_ROM, max(0.0, math.log2(max(depth, 1)) - LUT6_WORDS_LOG2))
 
 
 def bram_depth_blocks(depth: int, width: int) -> int:
@@ -197,6 +198,15 @@ def design_fmax(design: Design, dev: Device) -> FmaxPrediction | None:
 
 
 # ------------------------------------------------------------------------------- fitting
+# A fit weighs each measured delay against the prior of its kind: a measured delay is known to
+# about DATA_SD_NS (placement noise between designs), a prior's base to BASE_SD_NS and its slope
+# to SLOPE_SD_NS (MAP estimate, Gaussian prior): with one measured size the slope stays near
+# the prior's, with several the data decide.
+DATA_SD_NS = 0.25
+BASE_SD_NS = 2.0
+SLOPE_SD_NS = 0.5
+
+
 @dataclass(frozen=True)
 class FitPoint:
     """A placed design: its paths, the measured Fmax, and the stage and kind its measured
@@ -209,31 +219,77 @@ class FitPoint:
     kind: PathKind
 
     @property
+    def delay_ns(self) -> float:
+        return 1000.0 / self.fmax_mhz
+
+    @property
     def x(self) -> float:
         return max(p.x for p in self.paths if p.stage == self.stage and p.kind is self.kind)
 
 
-def fit(points: Sequence[FitPoint], prior: FmaxModel, source: str) -> dict[PathKind, Coefficients]:
-    """Per kind, least squares of the measured delays on ``x`` (the prior's slope where the
-    points have a single ``x``); kinds without points keep the prior."""
+def fit(
+    points: Sequence[FitPoint], prior: FmaxModel, source: str, rounds: int = 20
+) -> dict[PathKind, Coefficients]:
+    """Per kind, the prior-weighted least-squares line through the measured critical delays of
+    that kind; then every other path of a fit design longer than the design's measured delay
+    is added as a sample at that delay (it was not critical, so it is at most that long), until
+    none is. Kinds without samples keep the prior."""
+    samples: dict[PathKind, list[tuple[float, float, str]]] = {k: [] for k in PathKind}
+    for p in points:
+        samples[p.kind].append((p.x, p.delay_ns, p.name))
+    bounded: dict[PathKind, set[str]] = {k: set() for k in PathKind}
     out = dict(prior.paths)
-    for kind in PathKind:
-        pts = [(p.x, 1000.0 / p.fmax_mhz, p.name) for p in points if p.kind is kind]
-        if not pts:
-            continue
-        names = ", ".join(n for _, _, n in pts)
-        xs = [x for x, _, _ in pts]
-        ys = [y for _, y, _ in pts]
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        sxx = sum((x - mx) ** 2 for x in xs)
-        if sxx > 0:
-            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
-            how = f"least squares on {names}"
-        else:
-            slope = prior.paths[kind].per_unit_ns
-            how = f"base from {names}; per unit: the prior's"
-        out[kind] = Coefficients(round(my - slope * mx, 3), round(slope, 3), f"{source}: {how}")
-    return out
+    for _ in range(rounds):
+        out = {k: _line(samples[k], prior.paths[k]) for k in PathKind}
+        model = FmaxModel(prior.family, prior.device, out)
+        added = False
+        for p in points:
+            for q in p.paths:
+                if (q.stage, q.kind) != (p.stage, p.kind) and model.delay_ns(q) > p.delay_ns + 1e-6:
+                    samples[q.kind].append((q.x, p.delay_ns, p.name))
+                    bounded[q.kind].add(p.name)
+                    added = True
+        if not added:
+            break
+    return {k: _cited(k, out[k], points, bounded[k], prior.paths[k], source) for k in PathKind}
+
+
+def _line(samples: list[tuple[float, float, str]], prior: Coefficients) -> Coefficients:
+    """The (b, s) minimising sum((b + s x - y) / DATA_SD)^2 + ((b - b0) / BASE_SD)^2
+    + ((s - s0) / SLOPE_SD)^2 over the samples (x, y): 2 x 2 normal equations."""
+    if not samples:
+        return prior
+    wd, wb, ws = DATA_SD_NS**-2, BASE_SD_NS**-2, SLOPE_SD_NS**-2
+    n = len(samples)
+    sx = sum(x for x, _, _ in samples)
+    sxx = sum(x * x for x, _, _ in samples)
+    sy = sum(y for _, y, _ in samples)
+    sxy = sum(x * y for x, y, _ in samples)
+    a11, a12, a22 = wd * n + wb, wd * sx, wd * sxx + ws
+    r1, r2 = wd * sy + wb * prior.base_ns, wd * sxy + ws * prior.per_unit_ns
+    det = a11 * a22 - a12 * a12
+    base, slope = (r1 * a22 - a12 * r2) / det, (a11 * r2 - a12 * r1) / det
+    return Coefficients(round(base, 3), round(slope, 3), prior.source)
+
+
+def _cited(
+    kind: PathKind,
+    c: Coefficients,
+    points: Sequence[FitPoint],
+    bounded: set[str],
+    prior: Coefficients,
+    source: str,
+) -> Coefficients:
+    critical = [p.name for p in points if p.kind is kind]
+    if not critical and not bounded:
+        return prior
+    parts = []
+    if critical:
+        parts.append(f"critical in {', '.join(critical)}")
+    if bounded:
+        parts.append(f"bounded by {', '.join(sorted(bounded))}")
+    how = "; ".join(parts)
+    return Coefficients(c.base_ns, c.per_unit_ns, f"{source}: {how}; prior: {prior.source}")
 
 
 def write_model(model: FmaxModel, priors: FmaxModel) -> Path:

@@ -116,8 +116,9 @@ def digest(build_dir: Path) -> str:
     h = hashlib.sha256()
     for name in sorted([*manifest["sources"], *manifest["memories"]]):
         h.update(name.encode() + b"\0" + (build_dir / name).read_bytes())
-    widths = [int(manifest[k]["width"]) for k in ("stream_in", "stream_out")]
-    if pinwrap.plan(manifest["top"], *widths, pinwrap.package_pins(device(DEVICE))).wraps:
+    in_bits, out_bits = (int(manifest[k]["width"]) for k in ("stream_in", "stream_out"))
+    pins = pinwrap.package_pins(device(DEVICE))
+    if pinwrap.plan(manifest["top"], in_bits, out_bits, pins).wraps:
         for source in PINWRAP_SOURCES:
             h.update(source.read_bytes())
     return h.hexdigest()[:16]

@@ -94,14 +94,6 @@ SPECS = (
     Spec(
         "cnn-w2a2-folded-lut", "fit", lambda: small_cnn(2, 2), (1, 28, 28), "folded", "distributed"
     ),
-    Spec(
-        "mlp256-w1a1-folded-lut",
-        "fit",
-        lambda: mlp(256, (128,), 10, weight_bits=1, act_bits=1),
-        (256,),
-        "folded",
-        "distributed",
-    ),
 )
 
 
@@ -158,13 +150,14 @@ def fit_point(
 ) -> fmax.FitPoint:
     """The stage and path kind of a measured critical path: the stage from the ``u_<ident>.``
     prefix of its start, the kind from the cells' names (a weight or threshold memory's
-    ``wmem``/``tmem``) and the stage's memory style."""
+    ``wmem``/``tmem``, or a path from its read address ``waddr``) and the stage's memory
+    style."""
     cells = [str(c) for c in run["critical_cells"]]  # type: ignore[attr-defined]
     by_ident = {f"u_{st.ident}.": st for st in design.stages}
     start = str(run["critical_path"]).split(" -> ")[0].removeprefix("u_design.")  # pinwrap
     stage = next(st for prefix, st in by_ident.items() if start.startswith(prefix))
     kinds = {p.kind for p in paths if p.stage == stage.name}
-    memory = any("mem" in c for c in cells)
+    memory = any("mem" in c for c in cells) or "addr" in start  # a memory or its address
     if memory and fmax.PathKind.BRAM in kinds:
         kind = fmax.PathKind.BRAM
     elif memory and fmax.PathKind.LUT_ROM in kinds:

@@ -12,6 +12,7 @@ from typing import Any
 
 from streamfold.cost.devices import Device, Family, device
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
+from streamfold.cost.fmax import FmaxPrediction, design_fmax
 from streamfold.design import Design, DesignPoint, Stage, stitch
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import Block, NodeFolding
@@ -86,6 +87,7 @@ class DesignEstimate:
     clock_mhz: float
     layers: tuple[LayerEstimate, ...]
     pipeline: PipelineEstimate
+    fmax: FmaxPrediction | None = None  # on the device's family (None: no fitted model)
 
     @property
     def total(self) -> Resources:
@@ -97,6 +99,12 @@ class DesignEstimate:
     @property
     def frames_per_second(self) -> float:
         return self.pipeline.frames_per_second(self.clock_mhz)
+
+    @property
+    def frames_per_second_at_fmax(self) -> float | None:
+        if self.fmax is None:
+            return None
+        return self.pipeline.frames_per_second(self.fmax.fmax_mhz)
 
     def utilisation(self) -> tuple[Utilisation, ...]:
         return utilisation(self.total, self.device)
@@ -114,6 +122,8 @@ class DesignEstimate:
             "latency_cycles": self.pipeline.latency,
             "bottleneck": self.pipeline.bottleneck.name,
             "frames_per_second": self.frames_per_second,
+            "fmax": _fmax_json(self.fmax),
+            "frames_per_second_at_fmax": self.frames_per_second_at_fmax,
             "layers": [
                 {
                     "name": layer.name,
@@ -129,6 +139,17 @@ class DesignEstimate:
                 for u in self.utilisation()
             },
         }
+
+
+def _fmax_json(f: FmaxPrediction | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "mhz": round(f.fmax_mhz, 1),
+        "critical_stage": f.critical.stage,
+        "critical_path": f.critical.kind.value,
+        "fitted_on": f.model.device,
+    }
 
 
 def _resources_json(r: Resources) -> dict[str, int]:
@@ -149,7 +170,7 @@ def estimate_design(design: Design, dev: Device, clock_mhz: float) -> DesignEsti
             used = used + stage_resources(design, stage, dev.family)
         folding = design.point.folding(node.name)
         layers.append(LayerEstimate(node.name, folding, cycles[node.name], used))
-    return DesignEstimate(dev, clock_mhz, tuple(layers), pipeline)
+    return DesignEstimate(dev, clock_mhz, tuple(layers), pipeline, design_fmax(design, dev))
 
 
 def estimate_build(build_dir: Path, device_name: str, clock_mhz: float) -> DesignEstimate:
@@ -190,6 +211,7 @@ def estimate_table(est: DesignEstimate) -> str:
         f"initiation interval: {est.pipeline.interval} cycles/frame (bottleneck: {b.name})",
         f"latency:             {est.pipeline.latency} cycles",
         f"throughput:          {est.frames_per_second:,.0f} frames/s at {est.clock_mhz:g} MHz",
+        _fmax_line(est),
     ]
     over = [u for u in util if u.used > u.available]
     if over:
@@ -199,6 +221,17 @@ def estimate_table(est: DesignEstimate) -> str:
             f"({worst.percent:.0f} % of {est.device.name})"
         )
     return "\n".join(rows)
+
+
+def _fmax_line(est: DesignEstimate) -> str:
+    f, fps = est.fmax, est.frames_per_second_at_fmax
+    if f is None or fps is None:
+        return f"predicted Fmax:      none (no timing model for {est.device.family.value} yet)"
+    return (
+        f"predicted Fmax:      {f.fmax_mhz:.1f} MHz on {est.device.family.value} "
+        f"({fps:,.0f} frames/s at it; critical: {f.critical.stage}, {f.critical.kind.value}; "
+        f"model fitted to nextpnr on {f.model.device})"
+    )
 
 
 def _resource_cells(r: Resources) -> str:

@@ -11,9 +11,11 @@ from typing import Any
 from streamfold import progress
 from streamfold.cost.devices import Device, Family
 from streamfold.errors import ToolError
+from streamfold.hw.pinwrap import SOURCES as PINWRAP_SOURCES
+from streamfold.synth import pinwrap
 from streamfold.synth.nextpnr import PnrResult, place_and_route
 from streamfold.synth.resources import check_fits, utilisation
-from streamfold.synth.yosys import SynthResult, synthesize_build
+from streamfold.synth.yosys import SynthResult, build_workdir, synthesize_build
 
 RESULT = "result.json"
 
@@ -25,6 +27,7 @@ class Implementation:
     pnr: PnrResult | None  # ECP5 only
     clock_mhz: float = 0.0  # the clock asked for (nextpnr's target on ECP5)
     cycles_per_frame: int = 0  # the build's predicted interval (0: unknown)
+    pinwrap: pinwrap.PinPlan | None = None  # ECP5: the streams' pins (wrapped or not)
 
     def frames_per_second(self) -> tuple[float, float | None]:
         """Frames/s at the clock asked for, and at the placed design's Fmax (ECP5 only)."""
@@ -58,9 +61,18 @@ def implement_build(
             f"synth: bitstream must be requested for an ECP5 target (nextpnr + ecppack), "
             f"not {dev.name} ({dev.family.value}: use the vendor's tools)"
         )
+    plan = _pin_plan(build_dir, dev) if ecp5 else None
+    top: str | None = None
+    extra: tuple[Path, ...] = ()
+    if plan is not None and plan.wraps:  # the wrapper itself is shift registers and a counter
+        work = Path(workdir or build_workdir(build_dir, dev.family))
+        work.mkdir(parents=True, exist_ok=True)
+        (work / pinwrap.SOURCE).write_text(pinwrap.wrapper_source(plan))
+        top, extra = pinwrap.TOP, (*PINWRAP_SOURCES, work / pinwrap.SOURCE)
     synth = synthesize_build(
-        build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5, per_stage=per_stage
-    )
+        build_dir, dev.family, workdir=workdir, dsp=dsp, netlist=ecp5, per_stage=per_stage,
+        top=top, extra_sources=extra,
+    )  # fmt: skip
     (synth.log_path.parent / RESULT).unlink(missing_ok=True)
     check_fits(synth.resources, dev, f"{Path(build_dir).name} on {dev.name}")
     pnr = None
@@ -68,9 +80,18 @@ def implement_build(
         assert synth.netlist is not None
         with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
             pnr = place_and_route(synth.netlist, dev, bitstream=bitstream, target_mhz=clock)
-    impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir))
+    impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir), plan)
     (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")
     return impl
+
+
+def _pin_plan(build_dir: Path, dev: Device) -> pinwrap.PinPlan:
+    """The top's streams on ``dev``'s package pins (``synth.pinwrap.plan``)."""
+    from streamfold.sim.design import load_manifest  # sim sits above synth: import here
+
+    manifest = load_manifest(Path(build_dir))
+    in_bits, out_bits = (int(manifest[k]["width"]) for k in ("stream_in", "stream_out"))
+    return pinwrap.plan(manifest["top"], in_bits, out_bits, pinwrap.package_pins(dev))
 
 
 def _predicted_interval(build_dir: Path) -> int:
@@ -94,11 +115,19 @@ def to_json(impl: Implementation) -> dict[str, Any]:
         "resources": synth.resources.to_json(),
         "instances": {name: res.to_json() for name, res in synth.instances},
         "fmax_mhz": None if impl.pnr is None else impl.pnr.fmax_mhz,
+        "pinwrap": _pinwrap_json(impl.pinwrap),
         "clock_mhz": impl.clock_mhz,
         "cycles_per_frame": impl.cycles_per_frame,
         "frames_per_second": impl.frames_per_second()[0],
         "frames_per_second_at_fmax": impl.frames_per_second()[1],
     }
+
+
+def _pinwrap_json(plan: pinwrap.PinPlan | None) -> dict[str, int] | None:
+    if plan is None or not plan.wraps:
+        return None
+    return {"in_bits": plan.in_bits, "in_pins": plan.in_pins, "out_bits": plan.out_bits,
+            "out_pins": plan.out_pins}  # fmt: skip
 
 
 def implementation_report(impl: Implementation) -> str:
@@ -119,6 +148,14 @@ def implementation_report(impl: Implementation) -> str:
             f"nextpnr-ecp5 {pnr.seconds:.1f} s: Fmax {pnr.fmax_mhz:.1f} MHz "
             f"(target {pnr.target_mhz:g} MHz), report {pnr.report_path}",
         ]
+        if impl.pinwrap is not None and impl.pinwrap.wraps:
+            p = impl.pinwrap
+            rows.append(
+                f"pin wrapper ({pinwrap.TOP}): streams of {p.in_bits} / {p.out_bits} bits "
+                f"on {p.in_pins} / {p.out_pins} pins (the design alone needs "
+                f"{pinwrap.ports_pins(p.in_bits, p.out_bits)}, the package has "
+                f"{pinwrap.package_pins(dev)})"
+            )
         if pnr.critical_path is not None:
             rows.append(f"critical path: {pnr.critical_path.summary()}")
         rows += [f"  {name:<16}{used:>8} / {avail}" for name, used, avail in pnr.utilisation]

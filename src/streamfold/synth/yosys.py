@@ -28,6 +28,7 @@ from streamfold.synth.tools import Tool, find_tool, run_tool
 __all__ = [
     "Resources",
     "SynthResult",
+    "build_workdir",
     "find_yosys",
     "synth_script",
     "synthesize",
@@ -244,6 +245,11 @@ def synthesize_instance(
     )
 
 
+def build_workdir(build_dir: Path, family: Family | str) -> Path:
+    """Where a build directory's synthesis for ``family`` goes: ``<build_dir>/synth/<family>``."""
+    return Path(build_dir) / "synth" / _family(family).name.lower()
+
+
 def synthesize_build(
     build_dir: Path,
     family: Family | str,
@@ -253,10 +259,13 @@ def synthesize_build(
     netlist: bool = False,
     per_stage: bool = False,
     timeout_s: float = TIMEOUT_S,
+    top: str | None = None,
+    extra_sources: Sequence[Path] = (),
 ) -> SynthResult:
     """Synthesise a whole build directory (``streamfold build``) from its manifest.
 
-    ``workdir`` defaults to ``<build_dir>/synth/<family>``.
+    ``workdir`` defaults to ``build_workdir(build_dir, family)``. ``top`` and
+    ``extra_sources`` synthesise a wrapper around the build's top instead (``synth.pinwrap``).
     """
     from streamfold.sim.design import load_manifest
 
@@ -264,10 +273,10 @@ def synthesize_build(
     manifest = load_manifest(build_dir)
     memories = [(Path(m).name, (build_dir / m).read_text()) for m in manifest["memories"]]
     return synthesize(
-        manifest["top"],
-        [build_dir / s for s in manifest["sources"]],
+        top or manifest["top"],
+        [*(build_dir / s for s in manifest["sources"]), *extra_sources],
         family=family,
-        workdir=workdir or build_dir / "synth" / _family(family).name.lower(),
+        workdir=workdir or build_workdir(build_dir, family),
         memories=memories,
         dsp=dsp,
         netlist=netlist,

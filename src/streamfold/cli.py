@@ -87,6 +87,13 @@ def _build(args: argparse.Namespace) -> int:
             f"node's mem_style), not given with --folding {args.folding}"
         )
     mem_style = MemStyle(args.mem_style or MemStyle.DISTRIBUTED.value)
+    if args.arch != "dataflow" and (args.folding != "folded" or args.mem_style is not None):
+        raise validate.ArgumentError(
+            f"build: --arch {args.arch} chooses the design itself: --folding and --mem-style "
+            f"must be left out"
+        )
+    if args.arch != "dataflow":
+        return _build_arch(args)
     with progress.phase(f"build: lower {args.model}, fold and write the RTL to {args.out}"):
         result = build_design(
             Path(args.model),
@@ -99,6 +106,43 @@ def _build(args: argparse.Namespace) -> int:
             force=args.force,
         )
     print(build_report(result, args.clock_mhz))
+    return 0
+
+
+def _build_arch(args: argparse.Namespace) -> int:
+    """``build --arch mo`` (the MO engine's memory image and schedule) or ``--arch auto``
+    (whichever of dataflow at max-fps and MO is faster on the device)."""
+    from streamfold.cost.devices import device
+    from streamfold.flow import build_design, load_graph, to_kernels
+    from streamfold.mo.choose import DEFAULT_ENGINE, DEFAULT_LATENCY_CYCLES, choose_architecture
+    from streamfold.mo.flow import build_mo, plan_mo
+    from streamfold.report.text import build_report
+
+    dev = device(args.device or "xc7z020")
+    with progress.phase(f"build: lower {args.model}"):
+        graph = to_kernels(load_graph(Path(args.model), args.input_quant), family=dev.family)
+    picked = "mo"
+    if args.arch == "auto":
+        with progress.phase("build: dataflow and MO engine"):
+            arch = choose_architecture(graph, dev, args.clock_mhz)
+        print("\n".join(arch.lines()))
+        picked = arch.picked
+        if arch.picked == "dataflow":
+            assert arch.dataflow is not None
+            result = build_design(
+                graph, Path(args.out), arch.dataflow.point, device=dev, force=args.force
+            )
+            print(build_report(result, args.clock_mhz))
+            return 0
+    with progress.phase(f"build: compile for the MO engine and write {args.out}"):
+        plan = plan_mo(graph, DEFAULT_ENGINE, dev, args.clock_mhz, DEFAULT_LATENCY_CYCLES)
+        build_mo(graph, DEFAULT_ENGINE, Path(args.out), plan.memory)
+    print(
+        f"wrote {args.out} ({picked}: image.bin, image.hex, schedule.json): "
+        f"{len(plan.layers)} layers, {plan.frame_cycles:,} cycles/frame at "
+        f"{plan.memory.bytes_per_cycle:g} B/cycle, {plan.fps:,.1f} frames/s at "
+        f"{args.clock_mhz:g} MHz on {dev.name}"
+    )
     return 0
 
 
@@ -236,6 +280,17 @@ def _explore(args: argparse.Namespace) -> int:
     dev = device(args.device)
     with progress.phase("explore: load and lower the model"):
         graph = to_kernels(load_graph(Path(model), args.input_quant), family=dev.family)
+    if args.arch == "auto":
+        from streamfold.dse.search import DEFAULT_LUT_CAP
+        from streamfold.mo.choose import choose_architecture
+
+        with progress.phase("explore: dataflow and MO engine"):
+            arch = choose_architecture(graph, dev, args.clock_mhz, args.lut_cap or DEFAULT_LUT_CAP)
+        print("\n".join(arch.lines()))
+        if arch.picked == "mo":
+            print(f"build it with: streamfold build {model} --arch mo -o DIR")
+            return 0
+        print()
     with progress.phase("explore: enumerate each layer's foldings"):
         space = Space(graph, dev)
     chosen = None
@@ -291,6 +346,10 @@ def _fastest(graph: Any, dev: Any, clock_mhz: float, space: Any) -> tuple[Any, .
 
 def _check_explore(args: argparse.Namespace, goal: Any) -> None:
     """Every explore option, before the search (which may take minutes)."""
+    if args.arch == "auto" and goal.value != "max-fps":
+        raise StreamfoldError(
+            f"explore: --arch auto must be given with --goal max-fps, not {goal.value}"
+        )
     from streamfold.dse.search import DEFAULT_LUT_CAP, Goal
 
     if goal is Goal.MIN_RESOURCES and args.fps is None:

@@ -146,6 +146,14 @@ def _build_parsers(sub: _Sub) -> None:
     )
     _device_option(build, default=None, shown="the design point file's, else xc7z020")
     build.add_argument(
+        "--arch",
+        choices=["dataflow", "mo", "auto"],
+        default="dataflow",
+        help="dataflow pipeline (default), the multi-layer-offload engine (mo: a memory "
+        "image and layer schedule, docs/mo.md), or auto: the faster that fits the device "
+        "(dataflow at its max-fps folding)",
+    )
+    build.add_argument(
         "--force",
         action="store_true",
         help="write a design that does not fit the device (a warning instead of an error)",
@@ -208,6 +216,13 @@ def _explore_parser(sub: _Sub) -> None:
     )
     explore.add_argument(
         "--plot", metavar="DIR", help="write DIR/pareto.png and DIR/roofline.png (matplotlib)"
+    )
+    explore.add_argument(
+        "--arch",
+        choices=["dataflow", "auto"],
+        default="dataflow",
+        help="auto (with --goal max-fps): also plan the multi-layer-offload engine at the "
+        "device's memory bandwidth and say which architecture is faster on the device, and why",
     )
     _input_quant_option(explore)
     _quiet_option(explore)

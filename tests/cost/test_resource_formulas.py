@@ -132,9 +132,17 @@ def test_fifo_and_dwc() -> None:
     assert one_word.lutram == 4 and one_word.bram == 0  # 1 word x 8 bits: one RAM32M
     deeper = fifo_cost.resources(fifo_instance(fmt, 64), X7)
     assert deeper.lutram == 12 and deeper.lut > one_word.lut and deeper.ff > one_word.ff
-    up = dwc_cost.resources(dwc_instance(StreamFormat(U2, 1, 64), 4), X7)
-    wide = dwc_cost.resources(dwc_instance(StreamFormat(U2, 4, 64), 16), X7)
-    assert up.lutram == 0 and wide.lut > up.lut and wide.ff > up.ff
+    # an up-converter has no data muxes (clock enables): its LUTs do not grow with the width
+    up_inst = dwc_instance(StreamFormat(U2, 1, 64), 4)
+    wide_inst = dwc_instance(StreamFormat(U2, 4, 64), 16)
+    up, wide = dwc_cost.resources(up_inst, X7), dwc_cost.resources(wide_inst, X7)
+    assert up.lutram == 0 and wide.lut == up.lut and wide.ff > up.ff
+    assert (up.ff, wide.ff) == (dwc_cost.registers(up_inst), dwc_cost.registers(wide_inst))
+    assert dwc_cost.structure(up_inst) == "up"
+    # a down-converter loads each bit from three places: its LUTs grow with the input word
+    down = dwc_cost.resources(dwc_instance(StreamFormat(U2, 4, 64), 1), X7)
+    down_wide = dwc_cost.resources(dwc_instance(StreamFormat(U2, 16, 64), 4), X7)
+    assert down_wide.lut > down.lut and down_wide.ff > down.ff
 
 
 def test_calibration_constants_say_where_they_came_from() -> None:

@@ -210,6 +210,25 @@ class Block(Generic[P]):
     multi_pixel: bool = False
 
 
+def check_whole_vectors(
+    name: str, pixels: int, full: tuple[int, int], folding: NodeFolding
+) -> None:
+    """Raise FoldingError unless ``folding``'s mmv fits a matrix or vector unit: mmv >= 1, and
+    at mmv > 1 mmv dividing ``pixels`` and (PE, SIMD) = ``full``, so each word holds whole input
+    vectors and whole output pixels and both streams keep the plain channels-last order."""
+    if folding.mmv < 1:
+        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
+    if folding.mmv == 1:
+        return
+    if pixels % folding.mmv:
+        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={pixels}")
+    if (folding.pe, folding.simd) != full:
+        raise FoldingError(
+            f"{name}: with mmv={folding.mmv}, (pe, simd) must be {full} (whole pixels per "
+            f"word), not {(folding.pe, folding.simd)}"
+        )
+
+
 def check_one_pixel(name: str, folding: NodeFolding) -> None:
     """Raise FoldingError unless ``folding`` asks for one pixel per word (mmv = 1)."""
     if folding.mmv != 1:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding, divisors
+from streamfold.hw.block import MemStyle, NodeFolding, check_whole_vectors, divisors
 from streamfold.hw.mulshift.params import MulShiftParams
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
@@ -107,15 +107,4 @@ def check_mmv(name: str, params: MvauParams, folding: NodeFolding) -> None:
     """mmv pixels per word: dividing the pixels, with each word holding whole input vectors and
     whole output pixels (PE = out_features, SIMD = in_features), so both streams keep the plain
     channels-last order (sf_mvau_mmv.v)."""
-    if folding.mmv < 1:
-        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
-    if folding.mmv == 1:
-        return
-    if params.pixels % folding.mmv:
-        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={params.pixels}")
-    full = (params.out_features, params.in_features)
-    if (folding.pe, folding.simd) != full:
-        raise FoldingError(
-            f"{name}: with mmv={folding.mmv}, (pe, simd) must be {full} (whole pixels per "
-            f"word), not {(folding.pe, folding.simd)}"
-        )
+    check_whole_vectors(name, params.pixels, (params.out_features, params.in_features), folding)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding, divisors
+from streamfold.hw.block import MemStyle, NodeFolding, check_whole_vectors, divisors
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.intervals import dot_interval
@@ -107,15 +107,4 @@ def check_folding(name: str, params: VvauParams, folding: NodeFolding) -> None:
 def check_mmv(name: str, params: VvauParams, folding: NodeFolding) -> None:
     """mmv pixels per word: dividing the pixels, each word holding whole windows and whole
     output pixels (PE = channels, SIMD = kernel positions; sf_vvau_mmv.v)."""
-    if folding.mmv < 1:
-        raise FoldingError(f"{name}: mmv must be >= 1, not {folding.mmv}")
-    if folding.mmv == 1:
-        return
-    if params.pixels % folding.mmv:
-        raise FoldingError(f"{name}: mmv={folding.mmv} must divide pixels={params.pixels}")
-    full = (params.channels, params.kernel)
-    if (folding.pe, folding.simd) != full:
-        raise FoldingError(
-            f"{name}: with mmv={folding.mmv}, (pe, simd) must be {full} (whole pixels per "
-            f"word), not {(folding.pe, folding.simd)}"
-        )
+    check_whole_vectors(name, params.pixels, (params.channels, params.kernel), folding)

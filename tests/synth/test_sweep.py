@@ -49,6 +49,23 @@ def test_workers_below_one_is_refused() -> None:
         run_sweep(_square, [1, 2], workers=0)
 
 
+def _pid_of(x: int) -> tuple[int, int]:
+    return x, os.getpid()
+
+
+def test_without_ray_the_jobs_run_in_local_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamfold.synth.sweep as sweep
+
+    monkeypatch.setattr(sweep, "ray_available", lambda: False)
+    seen: list[int] = []
+    out = run_sweep(_pid_of, list(range(6)), workers=2, progress=lambda d, t, j: seen.append(d))
+    assert [x for x, _ in out] == list(range(6))
+    assert os.getpid() not in {pid for _, pid in out}  # not in this process
+    assert seen == [1, 2, 3, 4, 5, 6]
+    with pytest.raises(ToolError, match=r"^sweep job 3: yosys: exit code 1$"):
+        run_sweep(_fails_on_three, [1, 2, 3, 4], workers=2)
+
+
 @pytest.mark.skipif(ray_available(), reason="only without the ray package")
 def test_an_address_without_ray_is_a_clear_error() -> None:
     with pytest.raises(ToolError, match=r"needs the ray package"):

@@ -4,7 +4,7 @@ A calibration or held-out sweep is hours of Yosys on one core; each run is indep
 ``run_sweep`` maps a function over the jobs as Ray tasks: on the local machine by default
 (one task per core, or ``workers``), or on any Ray cluster given by ``address`` (what
 ``ray start --head`` prints, or ``"auto"`` inside one). ``serial=True`` runs them one after
-another in this process, without Ray (also what happens for a single job). Results come back
+another in this process (also what happens for a single job or ``workers=1``). Results come back
 in the order of the jobs whatever order they finish in.
 
 The function must be importable by the workers (a module-level function of an installed
@@ -13,8 +13,10 @@ environment, ``PYTHONPATH`` included) and its jobs and results picklable. A job 
 stops the sweep with that job named; results of the jobs already finished are in their caches
 (the sweeps' functions cache on disk, so a rerun starts where it stopped).
 
-Ray is the ``ray`` extra (``pip install 'streamfold[ray]'``): without it, ``run_sweep`` runs
-serially when no ``address`` is given and raises ``ToolError`` when one is.
+Ray is the ``ray`` extra (``pip install 'streamfold[ray]'``): without it, ``run_sweep`` runs the
+jobs in a pool of local processes when no ``address`` is given (the function must then be
+importable by name: a module-level function, of ``__main__`` too, on Linux) and raises
+``ToolError`` when one is.
 """
 
 from __future__ import annotations
@@ -54,8 +56,10 @@ def run_sweep(
     ``progress(done, total, job)`` is called in this process as each job finishes."""
     if workers is not None and workers < 1:
         raise ToolError(f"sweep: workers must be >= 1, not {workers}")
-    if serial or (address is None and (len(jobs) <= 1 or workers == 1 or not ray_available())):
+    if serial or (address is None and (len(jobs) <= 1 or workers == 1)):
         return _serial(fn, jobs, progress)
+    if address is None and not ray_available():
+        return _pool(fn, jobs, workers, progress)
     if not ray_available():
         raise ToolError(
             f"sweep: a Ray cluster at {address!r} needs the ray package "
@@ -73,6 +77,36 @@ def _serial(
         if progress is not None:
             progress(i + 1, len(jobs), job)
     return out
+
+
+def _pool(
+    fn: Callable[[J], R],
+    jobs: Sequence[J],
+    workers: int | None,
+    progress: Callable[[int, int, J], None] | None,
+) -> list[R]:
+    """The jobs in ``workers`` local processes (no Ray), results in the jobs' order."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    n = min(len(jobs), workers or os.cpu_count() or 1)
+    results: list[Any] = [None] * len(jobs)
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with cf.ProcessPoolExecutor(n, mp_context=context) as pool:
+        futures = {pool.submit(_named, fn, job): i for i, job in enumerate(jobs)}
+        for done, future in enumerate(cf.as_completed(futures), start=1):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as e:
+                for other in futures:
+                    other.cancel()
+                if isinstance(e, ToolError):
+                    raise
+                raise ToolError(f"sweep job {jobs[i]}: {type(e).__name__}: {e}") from None
+            if progress is not None:
+                progress(done, len(jobs), jobs[i])
+    return results
 
 
 def _named(fn: Callable[[J], R], job: J) -> R:

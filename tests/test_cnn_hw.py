@@ -29,7 +29,7 @@ NETS = [
         # MVAU (SIMD 9) from its 1-channel window through a 1 -> 9 up-converter, and the paced
         # FIFO sizing under-sizes that path: bit-exact, but 594 cycles/frame measured for 576
         # predicted (+3.1 %); with the window's or the MVAU's FIFO 4x deeper it runs at 576.
-        # Suspected: cost.fifo_sizing times the FIFO behind the converter by the window's words.
+        # Not diagnosed yet (cost.fifo_sizing's pacing of that path).
         marks=pytest.mark.xfail(strict=True, reason="FIFO sizing behind an up-converter"),
     ),
 ]

@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from calibrate import pct_error, tfc_graph  # bench/calibrate.py: the same TFC and error
 from streamfold.codegen.top import write_build
 from streamfold.cost import design_cost
 from streamfold.cost.devices import DEVICES, Family
@@ -39,18 +40,6 @@ from streamfold.zoo import reference_graph
 
 SEED = 0
 BARS = {"lut": 10.0, "ff": 10.0, "lutram": 0.0, "bram": 0.0}
-
-
-def tfc(weight_bits: int, act_bits: int) -> Graph:
-    """FINN's TFC (784-64-64-64-10), untrained (seeded; quantiser ranges set by 4 batches)."""
-    from streamfold.models import tfc as tfc_model
-
-    torch.manual_seed(SEED)
-    model = tfc_model(weight_bits, act_bits).train()
-    with torch.no_grad():
-        for _ in range(4):
-            model(torch.rand(64, 784))
-    return to_kernels(export(model.eval(), (784,)))
 
 
 def small_cnn(weight_bits: int, act_bits: int) -> Graph:
@@ -100,19 +89,19 @@ D, B = MemStyle.DISTRIBUTED, MemStyle.BLOCK
 DESIGNS = (
     Design(
         "TFC-W1A1",
-        lambda: tfc(1, 1),
+        lambda: tfc_graph(1, 1),
         mvau_folding(((32, 28), (1, 64), (1, 64), (1, 16)), D),
         "PE/SIMD 32/28, 1/64, 1/64, 1/16, distributed",
     ),
     Design(
         "TFC-W1A1",
-        lambda: tfc(1, 1),
+        lambda: tfc_graph(1, 1),
         mvau_folding(((16, 49), (8, 8), (8, 8), (10, 8)), B),
         "PE/SIMD 16/49, 8/8, 8/8, 10/8, block",
     ),
-    Design("TFC-W2A2", lambda: tfc(2, 2), preset("balanced", D), "balanced, distributed"),
-    Design("TFC-W1A2", lambda: tfc(1, 2), preset("cycles=64", D), "cycles=64, distributed"),
-    Design("TFC-W2A2", lambda: tfc(2, 2), preset("cycles=512", B), "cycles=512, block"),
+    Design("TFC-W2A2", lambda: tfc_graph(2, 2), preset("balanced", D), "balanced, distributed"),
+    Design("TFC-W1A2", lambda: tfc_graph(1, 2), preset("cycles=64", D), "cycles=64, distributed"),
+    Design("TFC-W2A2", lambda: tfc_graph(2, 2), preset("cycles=512", B), "cycles=512, block"),
     Design("CNN-W2A2", lambda: small_cnn(2, 2), preset("folded", D), "folded, distributed"),
     Design("CNN-W4A4", lambda: small_cnn(4, 4), preset("balanced", D), "balanced, distributed"),
     Design("CNN-W1A1", lambda: small_cnn(1, 1), preset("cycles=3136", B), "cycles=3136, block"),
@@ -151,10 +140,6 @@ def slug(d: Design) -> str:
 def _job(job: tuple[str, str]) -> dict[str, int]:
     build, family = job
     return synthesize_build_cached(Path(build), Family(family)).to_json()
-
-
-def pct(e: float, m: float) -> float:
-    return 0.0 if e == m else 100.0 * (e - m) / max(m, 1)
 
 
 def main() -> None:
@@ -198,7 +183,7 @@ def main() -> None:
             got = measured[(build, family.value)]
             cells, ok = [], True
             for r in ("lut", "ff", "lutram", "bram"):
-                err = pct(est[r], got[r])
+                err = pct_error(est[r], got[r])
                 ok &= abs(err) <= BARS[r] + 1e-9
                 cells.append(f"{est[r]}/{got[r]} ({err:+.1f} %)" if r in ("lut", "ff") else
                              f"{est[r]}/{got[r]}")  # fmt: skip

@@ -4,7 +4,6 @@ sweep of Yosys runs on a local Ray cluster equal to the same runs one after anot
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,16 +71,6 @@ def test_an_address_without_ray_is_a_clear_error() -> None:
         run_sweep(_square, [1, 2], address="127.0.0.1:6379")
 
 
-@pytest.fixture
-def _yowasp_cache() -> Iterator[None]:
-    preset = os.environ.get("YOWASP_CACHE_DIR")
-    if preset is None:
-        os.environ["YOWASP_CACHE_DIR"] = str(REPO / "build" / "yowasp-cache")
-    yield
-    if preset is None:
-        del os.environ["YOWASP_CACHE_DIR"]
-
-
 def _fifo_luts(job: tuple[int, int, str]) -> dict[str, int]:
     width, depth, workdir = job
     inst = fifo_instance(StreamFormat(IntType(width, False), 1, 64), depth)
@@ -90,7 +79,6 @@ def _fifo_luts(job: tuple[int, int, str]) -> dict[str, int]:
 
 @pytest.mark.slow
 @pytest.mark.synth
-@pytest.mark.usefixtures("_yowasp_cache")
 def test_ray_sweep_of_yosys_runs_equals_the_serial_runs(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     shapes = [(8, 16), (12, 32), (32, 64), (4, 256)]

@@ -8,8 +8,6 @@ pip-installed YoWASP tools; docs/benchmarks.md records its numbers.
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,16 +22,6 @@ from streamfold.synth.nextpnr import place_and_route, read_report
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).with_name("data")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _yowasp_cache() -> Iterator[None]:
-    preset = os.environ.get("YOWASP_CACHE_DIR")
-    if preset is None:
-        os.environ["YOWASP_CACHE_DIR"] = str(REPO / "build" / "yowasp-cache")
-    yield
-    if preset is None:
-        del os.environ["YOWASP_CACHE_DIR"]
 
 
 def test_report_gives_fmax_utilisation_and_critical_path() -> None:

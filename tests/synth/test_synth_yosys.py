@@ -9,9 +9,7 @@ repository (ignored by git), so the compile happens once per checkout, not once 
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +26,6 @@ from streamfold.ir.ops import IntArray
 from streamfold.synth.yosys import find_yosys, synth_script, synthesize, synthesize_instance
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _yowasp_cache() -> Iterator[None]:
-    preset = os.environ.get("YOWASP_CACHE_DIR")
-    if preset is None:
-        os.environ["YOWASP_CACHE_DIR"] = str(REPO / "build" / "yowasp-cache")
-    yield
-    if preset is None:
-        del os.environ["YOWASP_CACHE_DIR"]
 
 
 @pytest.fixture(scope="module")

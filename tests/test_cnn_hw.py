@@ -20,18 +20,10 @@ NETS = [
     pytest.param(conv1d_net, (1, 40), "balanced", id="1d-kernel1-pool-gap"),
     pytest.param(gap2d_net, (3, 9, 7), "cycles=200", id="2d-kernel1-gap"),
     pytest.param(chain3_net, (1, 8, 8), "balanced", id="3conv-strided-balanced"),
-    pytest.param(
-        chain3_net,
-        (1, 8, 8),
-        "max-fps",
-        id="3conv-strided-max-fps",
-        # Known bug (2026-12-04): since the width converter got cheap, max-fps feeds the first
-        # MVAU (SIMD 9) from its 1-channel window through a 1 -> 9 up-converter, and the paced
-        # FIFO sizing under-sizes that path: bit-exact, but 594 cycles/frame measured for 576
-        # predicted (+3.1 %); with the window's or the MVAU's FIFO 4x deeper it runs at 576.
-        # Not diagnosed yet (cost.fifo_sizing's pacing of that path).
-        marks=pytest.mark.xfail(strict=True, reason="FIFO sizing behind an up-converter"),
-    ),
+    # max-fps feeds the first MVAU (SIMD 9) from its 1-channel window through a 1 -> 9
+    # up-converter and drains it through a 1 -> 2 one: the paced FIFO depth behind a converter
+    # is in the producer's words (ran at 594 cycles/frame for 576 when it was not)
+    pytest.param(chain3_net, (1, 8, 8), "max-fps", id="3conv-strided-max-fps"),
 ]
 
 

@@ -101,11 +101,21 @@ def main() -> None:
     ap.add_argument("--synth", action="store_true", help="also synthesise (minutes)")
     ap.add_argument("--synth-only", action="store_true", help="only synthesise")
     ap.add_argument("--synth-bits", type=int, default=2, help="the detector synthesised")
+    ap.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        help="synthesise the detector at this many samples per cycle (samples=N) instead",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.synth or args.synth_only:
         with tempfile.TemporaryDirectory() as tmp:
-            synthesis(args.out or Path(tmp), args.synth_bits)
+            root = args.out or Path(tmp)
+            if args.samples:
+                throughput(root, args.synth_bits, args.samples)
+            else:
+                synthesis(root, args.synth_bits)
         if args.synth_only:
             return
     train_set, val, test = generate(args.train, 1), generate(500, 2), generate(2000, 3)
@@ -199,6 +209,51 @@ def synthesis(root: Path, bits: int) -> None:
             line += f"; nextpnr Fmax {impl.pnr.fmax_mhz:.1f} MHz"
             line += f", bitstream {impl.pnr.bitstream}" if impl.pnr.bitstream else ""
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+
+
+def throughput(root: Path, bits: int, samples: int) -> None:
+    """``builtin:peaks-w{bits}a{bits}`` with picking at ``samples=N``: samples per cycle
+    measured in Verilator (free-running, after the pipeline settles; bit-exact under stalls
+    checked first), then Yosys for the xc7z020 and nextpnr-ecp5 + ecppack for the LFE5U-85F;
+    G samples/s = samples per cycle x clock, operations = 2 per multiply-accumulate."""
+    folding = f"samples={samples}"
+    model, shape = reference_model(f"peaks-w{bits}a{bits}")
+    x = generate(8, 2).x
+    threshold = float(scores(model, x).mean())
+    run = run_in_verilator(model, x, root / f"rtl_{samples}", folding, threshold=threshold)
+    spc = run.length / run.measured_cycles_per_frame
+    ops = 2 * macs_per_sample(model)
+    print(
+        f"\nbuiltin:peaks-w{bits}a{bits} + picking at {folding}: bit-exact {run.bit_exact}, "
+        f"picks = software {run.picks_match_software}; cycles/frame predicted "
+        f"{run.predicted_cycles_per_frame}, measured {run.measured_cycles_per_frame:.2f} "
+        f"({spc:.2f} samples/cycle); {ops} operations per sample",
+        flush=True,
+    )
+    build = build_detector(model, shape[1], root / f"detector_{samples}", folding, threshold)
+    for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
+        impl = implement_build(build, device(name), bitstream=bitstream, per_stage=False)
+        r = impl.synth.resources
+        line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"
+        mhz = 250.0  # the Xilinx clock is assumed, not measured (no Vivado here)
+        if impl.pnr is not None:
+            mhz = impl.pnr.fmax_mhz
+            line += f"; nextpnr Fmax {mhz:.1f} MHz"
+            line += f", bitstream {impl.pnr.bitstream}" if impl.pnr.bitstream else ""
+        rate = spc * mhz * 1e6
+        line += (
+            f"; at {mhz:.1f} MHz{' (assumed)' if impl.pnr is None else ''}: "
+            f"{rate / 1e9:.2f} G samples/s, {rate * ops / 1e9:.1f} G op/s, "
+            f"{rate * ops / r.lut / 1e6:.2f} M op/s per LUT"
+        )
+        print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+
+
+def macs_per_sample(model: nn.Sequential) -> int:
+    """Multiply-accumulates per output sample: every convolution's weights (each applied
+    once per sample: stride 1, same padding)."""
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv1d)]
+    return sum(int(c.weight.numel()) for c in convs)
 
 
 if __name__ == "__main__":

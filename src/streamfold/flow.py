@@ -12,7 +12,12 @@ from streamfold.codegen.top import Design, stitch, write_build
 from streamfold.cost.devices import Device, Family, device
 from streamfold.cost.estimate import PipelineEstimate, estimate_pipeline
 from streamfold.dse.ceiling import missed_target
-from streamfold.dse.design_point import DesignPoint, complete_point, folding_preset
+from streamfold.dse.design_point import (
+    DesignPoint,
+    complete_point,
+    folding_preset,
+    preset_graph,
+)
 from streamfold.dse.fit import DEFAULT_DEVICE, check_design_fits, fit_memory
 from streamfold.dse.requantize import cheaper_lowering
 from streamfold.errors import FoldingError, StreamfoldError
@@ -266,6 +271,8 @@ def build_design(
     check_target(Path(out_dir))  # before any work
     dev = _device_of(device, folding)
     graph = to_kernels(as_graph(model, input_quant), family=dev.family)
+    if isinstance(folding, str) and not is_point_file(folding):
+        graph = preset_graph(graph, folding)
     point = design_point(graph, folding, mem_style, allow_slower=allow_slower, dev=dev)
     design = stitch(graph, point)
     check_design_fits(design, dev, force)

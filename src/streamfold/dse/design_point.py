@@ -26,10 +26,11 @@ from typing import Any
 from streamfold.cost.fifo_sizing import with_paced_fifos, with_sized_fifos
 from streamfold.design.point import DesignPoint, check_design, check_fifo_depth, edge_names
 from streamfold.errors import FoldingError
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import Block, MemStyle, NodeFolding
 from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph, Node
-from streamfold.ir.ops import Add, Concat, MaxPool, Mvau, Pad, SlidingWindow, Vvau
+from streamfold.ir.ops import Add, Concat, MaxPool, Mvau, Pad, PeakPick, SlidingWindow, Vvau
+from streamfold.transforms.fold_pad_into_window import fold_pad_into_window
 
 __all__ = [
     "DesignPoint",
@@ -37,6 +38,7 @@ __all__ = [
     "check_fifo_depth",
     "folding_preset",
     "for_cycles",
+    "preset_graph",
     "row_words",
     "window_simd",
     "with_fifos",
@@ -128,10 +130,20 @@ def _positive(preset: str) -> int:
     return n
 
 
+def preset_graph(graph: Graph, preset: str) -> Graph:
+    """The kernel graph a preset builds: ``samples=N`` (N > 1) folds each 1-D "same" Pad into
+    its sliding window (``transforms.fold_pad_into_window``: the window inserts the border,
+    so padded convolutions run at N samples per cycle); every other preset builds ``graph``."""
+    if preset.startswith("samples=") and _positive(preset) > 1:
+        return fold_pad_into_window(graph)
+    return graph
+
+
 def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUTED) -> DesignPoint:
     """``mmv`` samples (pixels) per cycle where blocks take multi-pixel words (docs/mmv.md):
     every node whose block does (sliding windows, per-pixel MVAUs, VVAUs, thresholding and
-    multiply-shift over feature maps) at its mmv folding, every other node at its fastest
+    multiply-shift over feature maps) at its mmv folding, peak picking at the fewest samples
+    per word that keep up, every other node at its fastest
     one-pixel folding (``for_cycles(1)``; the width converters between them are stitched in).
     Raises FoldingError naming the first multi-pixel node ``mmv`` does not fit (it must
     divide the output width)."""
@@ -144,8 +156,24 @@ def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUT
         if block.multi_pixel and mmv > 1 and _per_pixel(node):
             folding = _mmv_folding(graph, node, mmv, mem_style)
             block.check_folding(name, params, folding)
+        elif isinstance(node.op, PeakPick) and mmv > 1:
+            folding = _picking_folding(block, params, folding, _node_length(graph, node) // mmv)
         nodes.append((name, folding))
     return with_fifos(graph, DesignPoint(tuple(nodes)))
+
+
+def _picking_folding(
+    block: Block[Any], params: Any, folding: NodeFolding, cycles: int
+) -> NodeFolding:
+    """Peak picking at the fewest samples per word keeping up with ``cycles`` per frame (its
+    flush steps make mmv itself too slow: ``hw.peakpick.cost``); ``folding`` if none does."""
+    fast = [f for f in block.foldings(params) if block.cycles(params, f) <= cycles]
+    return replace(folding, simd=min(f.simd for f in fast)) if fast else folding
+
+
+def _node_length(graph: Graph, node: Node) -> int:
+    """Samples of a 1-D node's input ``[C, L]``."""
+    return graph.value(node.inputs[0]).shape[-1]
 
 
 def _per_pixel(node: Node) -> bool:

@@ -63,6 +63,8 @@ def output_interval(
             pad = any(p > 0 for p in op.padding)
             lo, hi = (min(x.min, 0), max(x.max, 0)) if pad else (x.min, x.max)
             return dot_interval(op.weight.array, lo, hi)
+        case SlidingWindow() if op.pads:
+            return min(x.min, op.value), max(x.max, op.value)
         case MaxPool() | Flatten() | SlidingWindow() | Upsample() | DepthToSpace():
             return x.min, x.max
         case Pad():

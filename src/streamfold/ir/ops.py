@@ -254,12 +254,16 @@ class Pad:
 class SlidingWindow:
     """Hardware kernel: the windows of a convolution (im2col), ``[C, *spatial]`` to
     ``[K_h * K_w * C, *out_spatial]``: output channel ``(k_y * K_w + k_x) * C + c`` at output
-    pixel ``(o_y, o_x)`` is ``x[c, o_y * S_h + k_y, o_x * S_w + k_x]`` (no padding: a Pad
-    comes first). Channels-last, each output pixel is its window in ``(k_h, k_w, c)`` order.
+    pixel ``(o_y, o_x)`` is ``x[c, o_y * S_h + k_y, o_x * S_w + k_x]`` of ``x`` padded by
+    ``pads`` with ``value`` (as ``Pad``; empty: no padding, and a Pad comes first, as the
+    lowering makes it; ``transforms.fold_pad_into_window`` moves a Pad in for multi-sample
+    windows). Channels-last, each output pixel is its window in ``(k_h, k_w, c)`` order.
     """
 
     kernel_size: tuple[int, ...]
     stride: tuple[int, ...]
+    pads: tuple[int, ...] = ()
+    value: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,15 @@ def _windows(
     return spatial
 
 
+def _padded(op: str, shape: tuple[int, ...], pads: tuple[int, ...]) -> tuple[int, ...]:
+    """``[C, *spatial]`` padded by ``pads``: (before, after) per spatial axis."""
+    dims = len(shape) - 1
+    if dims not in (1, 2) or len(pads) != 2 * dims or min(pads) < 0:
+        raise IRError(f"{op}: pads must be {2 * dims} integers >= 0 for input {shape}, not {pads}")
+    padded = (d + pads[2 * i] + pads[2 * i + 1] for i, d in enumerate(shape[1:]))
+    return (shape[0], *padded)
+
+
 def join_shape(op: Op, shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
     """The output shape of any op from all its input shapes (``output_shape`` for one input)."""
     match op:
@@ -157,18 +166,14 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
                 raise IRError(f"GlobalSumPool: input must be [C, <spatial>], not {shape}")
             return (shape[0],) + (1,) * (len(shape) - 1)
         case Pad():
-            dims = len(shape) - 1
-            if dims not in (1, 2) or len(op.pads) != 2 * dims or min(op.pads) < 0:
-                raise IRError(
-                    f"Pad: pads must be {2 * dims} integers >= 0 for input {shape}, not {op.pads}"
-                )
-            padded = (d + op.pads[2 * i] + op.pads[2 * i + 1] for i, d in enumerate(shape[1:]))
-            return (shape[0], *padded)
+            return _padded("Pad", shape, op.pads)
         case PeakPick():
             if len(shape) != 2 or shape[0] != 1 or shape[1] < 3:
                 raise IRError(f"PeakPick: input must be [1, length >= 3], not {shape}")
             return (4, op.max_peaks)
         case SlidingWindow():
+            if op.pads:
+                shape = _padded("SlidingWindow", shape, op.pads)
             spatial = _windows("SlidingWindow", shape, op.kernel_size, op.stride)
             return (shape[0] * math.prod(op.kernel_size), *spatial)
         case Requantize() | MultiThreshold() | MulShift() | Thresholding():

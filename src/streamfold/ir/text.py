@@ -37,6 +37,8 @@ _OMITTED_AT_DEFAULT = {
     ("Mvau", "multiplier"),
     ("Mvau", "bias"),
     ("Mvau", "shift"),
+    ("SlidingWindow", "pads"),
+    ("SlidingWindow", "value"),
 }
 _ENUMS: dict[str, type[enum.Enum]] = {t.__name__: t for t in (DepthToSpaceMode,)}
 

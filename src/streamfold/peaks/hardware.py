@@ -24,10 +24,11 @@ from streamfold.codegen.top import write_build
 from streamfold.cost.design_cost import estimate_build
 from streamfold.cost.estimate import estimate_pipeline, first_steady, stage_costs
 from streamfold.design import stitch
-from streamfold.dse.design_point import folding_preset
+from streamfold.dse.design_point import folding_preset, preset_graph
 from streamfold.errors import SimulationError
 from streamfold.flow import to_kernels
 from streamfold.frontend.torch import export, input_codes
+from streamfold.hw.block import MemStyle
 from streamfold.hw.peakpick.model import records
 from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.ir.graph import Graph, Node, Scale, Value
@@ -44,7 +45,14 @@ MAX_PEAKS = 4  # records per profile: a line and a reflection, with room for two
 
 
 def fastest_folding(length: int) -> str:
+    """The fastest folding at one sample per word (see the module's doc)."""
     return f"cycles={KERNELS[0] * length}"
+
+
+def mem_style(folding: str) -> MemStyle:
+    """Registers at several samples per cycle (``samples=N``): every MVAU is then fully
+    parallel, its weights one word, as constants folded into the logic; else distributed."""
+    return MemStyle.REGISTERS if folding.startswith("samples=") else MemStyle.DISTRIBUTED
 
 
 @dataclass(frozen=True)
@@ -147,8 +155,8 @@ def build_detector(
     folding: str,
     threshold: float | None = None,
 ) -> Path:
-    graph = detector_graph(model, length, threshold)
-    return write_build(stitch(graph, folding_preset(graph, folding)), out_dir)
+    graph = preset_graph(detector_graph(model, length, threshold), folding)
+    return write_build(stitch(graph, folding_preset(graph, folding, mem_style(folding))), out_dir)
 
 
 def run_in_verilator(
@@ -164,8 +172,9 @@ def run_in_verilator(
     free-running, repeated until the pipeline has settled (values and the steady state's
     cycles per frame)."""
     length = x.shape[1]
-    graph = detector_graph(model, length, threshold)
-    design = stitch(graph, folding_preset(graph, folding or fastest_folding(length)))
+    folding = folding or fastest_folding(length)
+    graph = preset_graph(detector_graph(model, length, threshold), folding)
+    design = stitch(graph, folding_preset(graph, folding, mem_style(folding)))
     build = write_build(design, out_dir)
     codes = input_codes(model, inputs(x).numpy())
     first = first_steady(stage_costs(design), design.stream_in.words)

@@ -155,12 +155,12 @@ def _execute(node: Node, args: list[Array]) -> Array:
         case DepthToSpace():
             return _depth_to_space(x, op.block_size, op.mode)
         case Pad():
-            pads = ((0, 0), (0, 0), *zip(op.pads[0::2], op.pads[1::2], strict=True))
-            padded: Array = np.pad(x, pads, constant_values=op.value)
-            return padded
+            return _pad(x, op.pads, op.value)
         case PeakPick():
             return _peakpick(x, op)
         case SlidingWindow():
+            if op.pads:
+                x = _pad(x, op.pads, op.value)
             return _sliding_window(x, op.kernel_size, op.stride)
         case Requantize():
             return _requantize(x, op.mul, op.add, out_type)
@@ -225,6 +225,13 @@ def _depth_to_space(x: Array, b: int, mode: DepthToSpaceMode) -> Array:
     else:
         moved = x.reshape(n, c, b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
     return np.ascontiguousarray(moved).reshape(n, c, h * b, w * b)
+
+
+def _pad(x: Array, pads: tuple[int, ...], value: int) -> Array:
+    """[N, C, *spatial] padded by (before, after) per spatial axis with ``value``."""
+    widths = ((0, 0), (0, 0), *zip(pads[0::2], pads[1::2], strict=True))
+    padded: Array = np.pad(x, widths, constant_values=value)
+    return padded
 
 
 def _sliding_window(x: Array, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Array:

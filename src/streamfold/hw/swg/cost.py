@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
 from streamfold.hw.block import MemStyle, NodeFolding
-from streamfold.hw.swg import window
+from streamfold.hw.swg import line, window
 from streamfold.hw.swg.params import SwgParams
 from streamfold.synth.resources import Resources
 
@@ -41,6 +41,8 @@ def words_out(params: SwgParams, folding: NodeFolding) -> int:
 def cycles(params: SwgParams, folding: NodeFolding) -> int:
     """Initiation interval: the busier side moves one word per cycle (whole windows at
     mmv > 1: ``window.cycles``)."""
+    if params.padding:
+        return line.cycles(params, folding)
     if folding.mmv > 1:
         return window.cycles(params, folding)
     return max(words_in(params, folding), words_out(params, folding))
@@ -52,6 +54,8 @@ def latency(params: SwgParams, folding: NodeFolding) -> int:
     cycle from the first, then the write, read and FIFO registers. A frame's last output word
     waits for its whole input frame: with one output word per frame, that is the first
     (whole windows at mmv > 1: ``window.latency``)."""
+    if params.padding:
+        return line.latency(params, folding)
     if folding.mmv > 1:
         return window.latency(params, folding)
     if words_out(params, folding) == 1:
@@ -257,6 +261,8 @@ def memories(params: SwgParams, folding: NodeFolding) -> tuple[Memory, ...]:
 def resources(params: SwgParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF/LUTRAM/BRAM/DSP of sf_swg for ``family`` (calibrated; see cost.resources);
     sf_swg_win's at mmv > 1 (``window.resources``, uncalibrated)."""
+    if params.padding:
+        return line.resources(params, folding, family)
     if folding.mmv > 1:
         return window.resources(params, folding, family)
     return combine(

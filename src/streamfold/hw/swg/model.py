@@ -41,4 +41,11 @@ def swg(params: SwgParams, x: Array, simd: int = 1) -> Array:
     ``simd`` matters only with ``mmv > 1`` (it sets the element order, see ``window_indices``).
     """
     xa = model_input("Swg", x, params.in_vector)
+    if params.padding:
+        n, c = xa.shape[0], params.channels
+        widths = ((0, 0), *params.padding, (0, 0))
+        xa = np.pad(
+            xa.reshape(n, *params.unpadded_dims, c), widths, constant_values=params.pad_value
+        )
+        xa = xa.reshape(n, -1)
     return xa[:, window_indices(params, simd)]

@@ -45,6 +45,10 @@ class SwgParams:
     stride: tuple[int, ...]
     dtype: IntType
     mmv: int = 1  # output pixels per output word
+    # (before, after) per spatial dimension the window adds itself (SlidingWindow.pads; then
+    # ``in_dims`` includes it and the input stream does not): a 1-D signal's (left, right)
+    padding: tuple[tuple[int, int], ...] = ()
+    pad_value: int = 0
 
     def __post_init__(self) -> None:
         if self.channels < 1:
@@ -57,6 +61,13 @@ class SwgParams:
                 raise IRError(
                     f"SwgParams: {what} must be {len(self.in_dims)} ints >= 1, not {value}"
                 )
+        if self.padding and (
+            len(self.padding) != len(self.in_dims) or min(min(p) for p in self.padding) < 0
+        ):
+            raise IRError(
+                f"SwgParams: padding must be {len(self.in_dims)} (before, after) pairs >= 0, "
+                f"not {self.padding}"
+            )
         if any(k > d for k, d in zip(self.kernel_size, self.in_dims, strict=True)):
             raise IRError(
                 f"SwgParams: kernel_size must fit in_dims={self.in_dims}, not {self.kernel_size}"
@@ -97,8 +108,22 @@ class SwgParams:
 
     @property
     def in_vector(self) -> int:
-        """Elements per input frame."""
-        return self.channels * math.prod(self.in_dims)
+        """Elements per input frame (the padding the window adds is not in it)."""
+        return self.channels * math.prod(self.unpadded_dims)
+
+    @property
+    def unpadded_dims(self) -> tuple[int, ...]:
+        """The input stream's spatial dims: ``in_dims`` less the padding the window adds."""
+        if not self.padding:
+            return self.in_dims
+        return tuple(d - a - b for d, (a, b) in zip(self.in_dims, self.padding, strict=True))
+
+    @property
+    def pad_code(self) -> int:
+        """``pad_value`` as the element's bits (as ``hw.pad.params.PadParams.pad_code``)."""
+        if self.dtype.bipolar:
+            return 1 if self.pad_value == 1 else 0
+        return self.pad_value & ((1 << self.dtype.bits) - 1)
 
     @property
     def out_vector(self) -> int:
@@ -127,7 +152,13 @@ def params_of(graph: Graph, node: Node) -> SwgParams:
     if not isinstance(op, SlidingWindow):
         raise IRError(f"{node.name}: op must be SlidingWindow, not {type(op).__name__}")
     x = graph.value(node.inputs[0])
-    return SwgParams(x.shape[0], x.shape[1:], op.kernel_size, op.stride, x.dtype)
+    if not op.pads:
+        return SwgParams(x.shape[0], x.shape[1:], op.kernel_size, op.stride, x.dtype)
+    pairs = tuple(zip(op.pads[0::2], op.pads[1::2], strict=True))
+    dims = tuple(d + a + b for d, (a, b) in zip(x.shape[1:], pairs, strict=True))
+    return SwgParams(
+        x.shape[0], dims, op.kernel_size, op.stride, x.dtype, padding=pairs, pad_value=op.value
+    )
 
 
 def word_needs(params: SwgParams, folding: NodeFolding, whole_window: bool = False) -> Any:

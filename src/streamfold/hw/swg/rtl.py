@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
-from streamfold.hw.swg import window
+from streamfold.hw.swg import line, window
 from streamfold.hw.swg.cost import buffer_words
 from streamfold.hw.swg.params import SwgParams, check_folding
 
@@ -15,6 +15,8 @@ SOURCE = Path(__file__).with_name("sf_swg.v")
 def instance(params: SwgParams, folding: NodeFolding, name: str) -> RtlInstance:
     """An sf_swg instance named ``name`` (no memory images: the buffer starts empty); at
     folding mmv > 1 an sf_swg_win emitting whole windows (``window``)."""
+    if params.padding:
+        return line.instance(params, folding, name)
     if folding.mmv > 1:
         return window.instance(params, folding, name)
     check_folding(name, params, folding)

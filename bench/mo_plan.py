@@ -6,10 +6,11 @@ For CNV-W1A1 (zoo, seeded weights) and ``vgg224`` (tests/mo/mo_nets.py: an Image
 VGG-style backbone, 3x224x224 8-bit input, 2-bit weights and activations, random weights:
 5.2 M weights, which no dataflow pipeline on xc7z020 holds on chip): the dataflow design
 ``dse.search.max_fps``
-picks at the device's clock, or the reason none fits; and the MO engine (SIMD 64 x PE 32,
-FINN-R's Zynq-7020 size) planned by ``mo.flow.plan_mo`` at the device's DDR bandwidth
-(``Device.mem_gbytes_per_s``, 40-cycle read latency), with the RAMB18s its on-chip memories
-need (``mo.flow.onchip_bram18``; logic not estimated). Prints a Markdown table.
+picks at the device's clock, or the reason none fits; and the MO engine ``mo.choose.choose_engine``
+picks (size SIMD x PE searched, maxima and bit widths the network's) planned by
+``mo.flow.plan_mo`` at the device's DDR bandwidth (``Device.mem_gbytes_per_s``, 40-cycle read
+latency), with the RAMB18s its on-chip memories need (``mo.flow.onchip_bram18``; logic not
+estimated). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from streamfold.dse.search import max_fps
 from streamfold.errors import ResourceError
 from streamfold.flow import to_kernels
 from streamfold.ir.graph import Graph
-from streamfold.mo.engine import EngineConfig
-from streamfold.mo.flow import onchip_bram18, plan_mo
+from streamfold.mo.choose import choose_engine
 from streamfold.zoo import reference_graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "mo"))
 from mo_nets import vgg224
 
-ENGINE = EngineConfig(simd=64, pe=32, max_channels=512, max_kernel=3, max_map=224)
 LATENCY = 40
 
 
@@ -40,21 +39,23 @@ def row(name: str, graph: Graph, dev_name: str) -> str:
         dataflow = f"{choice.frames_per_second:,.0f}"
     except ResourceError as e:
         dataflow = f"does not fit ({str(e).split(': ', 2)[-1]})"
-    plan = plan_mo(graph, ENGINE, dev, dev.clock_mhz, LATENCY)
-    bram = onchip_bram18(plan.program)
-    fits = "fits" if bram <= dev.bram else "does not fit"
+    search = choose_engine(graph, dev, dev.clock_mhz, LATENCY)
+    plan, bram, e = search.plan, search.bram18, search.engine
     slower = dataflow.startswith("does not") or float(dataflow.replace(",", "")) < plan.fps
     pick = "MO" if slower else "dataflow"
     return (
         f"| {name} | {dev.name} | {dev.clock_mhz:g} | {dataflow} | {plan.fps:,.1f} "
-        f"({min(plan.memory.bytes_per_cycle, 8):g} B/cycle) | {bram} of {dev.bram} ({fits}) "
-        f"| {pick} |"
+        f"({min(plan.memory.bytes_per_cycle, 8):g} B/cycle) | SIMD {e.simd} x PE {e.pe}, "
+        f"W{e.weight_bits}A{e.activation_bits} | {bram} of {dev.bram} | {pick} |"
     )
 
 
 def main() -> None:
-    print("| network | device | MHz | dataflow frames/s | MO frames/s | MO RAMB18 | pick |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| network | device | MHz | dataflow frames/s | MO frames/s | MO engine | MO RAMB18 "
+        "| pick |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, graph in (
         ("CNV-W1A1", to_kernels(reference_graph("cnv-w1a1"))),
         ("vgg224", vgg224()),

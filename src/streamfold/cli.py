@@ -114,8 +114,8 @@ def _build_arch(args: argparse.Namespace) -> int:
     (whichever of dataflow at max-fps and MO is faster on the device)."""
     from streamfold.cost.devices import device
     from streamfold.flow import build_design, load_graph, to_kernels
-    from streamfold.mo.choose import DEFAULT_ENGINE, DEFAULT_LATENCY_CYCLES, choose_architecture
-    from streamfold.mo.flow import build_mo, plan_mo
+    from streamfold.mo.choose import choose_architecture, choose_engine
+    from streamfold.mo.flow import build_mo
     from streamfold.report.text import build_report
 
     dev = device(args.device or "xc7z020")
@@ -135,8 +135,11 @@ def _build_arch(args: argparse.Namespace) -> int:
             print(build_report(result, args.clock_mhz))
             return 0
     with progress.phase(f"build: compile for the MO engine and write {args.out}"):
-        plan = plan_mo(graph, DEFAULT_ENGINE, dev, args.clock_mhz, DEFAULT_LATENCY_CYCLES)
-        build_mo(graph, DEFAULT_ENGINE, Path(args.out), plan.memory)
+        if args.arch == "auto" and arch.mo is not None:
+            plan = arch.mo
+        else:
+            plan = choose_engine(graph, dev, args.clock_mhz).plan
+        build_mo(graph, plan.program.engine, Path(args.out), plan.memory)
     print(
         f"wrote {args.out} ({picked}: image.bin, image.hex, schedule.json): "
         f"{len(plan.layers)} layers, {plan.frame_cycles:,} cycles/frame at "

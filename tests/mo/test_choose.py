@@ -3,6 +3,7 @@ faster architecture that fits, the reason, and both failures named."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from streamfold.cost.devices import device
 from streamfold.errors import ResourceError
 from streamfold.flow import to_kernels
 from streamfold.ir.graph import Graph
-from streamfold.mo.choose import choose_architecture
+from streamfold.mo.choose import (
+    ENGINE_SIZES,
+    choose_architecture,
+    choose_engine,
+    mac_budget,
+    network_engine,
+)
 from streamfold.zoo import reference_graph
 
 
@@ -33,7 +40,12 @@ def test_cnv_on_xc7z020_is_dataflow_and_says_by_how_much(cnv: Graph) -> None:
     lines = arch.lines()
     assert lines[0].startswith("dataflow:  10,629.3 frames/s (9,408 cycles/frame")
     assert lines[1].startswith("MO engine: ") and "logic not estimated" in lines[1]
-    assert lines[2] == f"picked:    dataflow ({arch.reason})"
+    assert lines[2] == (
+        "           engine SIMD 64 x PE 32, 1-bit weights, 8-bit activations, up to 256 "
+        "channels, 3x3 kernels, 32 map (the fastest of the 22 of 25 sizes that fit; "
+        "SIMD 64 x PE 64 is over 2048 MACs)"
+    )
+    assert lines[3] == f"picked:    dataflow ({arch.reason})"
 
 
 def test_a_network_too_big_for_dataflow_goes_to_the_mo_engine() -> None:
@@ -59,7 +71,7 @@ def test_cli_explore_auto_prints_both_and_build_mo_writes_the_schedule(
 ) -> None:
     assert main(["explore", "builtin:cnv-w1a1", "--arch", "auto", "-q"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[2].startswith("picked:    dataflow (")
+    assert out.splitlines()[3].startswith("picked:    dataflow (")
     assert "goal max-fps" in out  # the dataflow report follows
     assert main(["build", "builtin:cnv-w1a1", "--arch", "mo", "-o", str(tmp_path / "mo")]) == 0
     out = capsys.readouterr().out
@@ -79,3 +91,47 @@ def test_cli_arch_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> Non
     )
     err = capsys.readouterr().err
     assert "build: --arch mo chooses the design itself" in err and len(err.splitlines()) == 1
+
+
+def test_the_engine_takes_the_networks_maxima_and_widths(cnv: Graph) -> None:
+    e = network_engine(cnv, 8, 4)
+    assert (e.simd, e.pe, e.max_channels, e.max_kernel, e.max_map) == (8, 4, 256, 3, 32)
+    assert (e.weight_bits, e.activation_bits) == (1, 8)  # 8-bit input image, 1-bit weights
+    e = network_engine(vgg224())
+    assert (e.max_channels, e.max_kernel, e.max_map, e.weight_bits, e.activation_bits) == (
+        512, 3, 224, 2, 8,
+    )  # fmt: skip
+
+
+def test_the_engine_size_is_searched_per_device(cnv: Graph) -> None:
+    """The fastest size within the device's budget; a big device takes the largest size."""
+    small = dataclasses.replace(device("xc7z020"), luts=53_200 // 4)
+    assert mac_budget(small) == 512
+    search = choose_engine(cnv, small, 100.0)
+    assert (search.engine.simd, search.engine.pe) == (16, 32)
+    assert search.reason == (
+        "the fastest of the 15 of 25 sizes that fit; SIMD 32 x PE 16 is only 0.8 % faster; "
+        "SIMD 16 x PE 64 is over 512 MACs"
+    )
+    big = choose_engine(cnv, device("xczu7ev"), 300.0)
+    assert (big.engine.simd, big.engine.pe) == max(ENGINE_SIZES, key=lambda sp: sp[0] * sp[1])
+    assert big.plan.fps > search.plan.fps and big.plan.program.engine == big.engine
+
+
+def test_when_memory_bounds_every_size_a_small_one_is_picked(cnv: Graph) -> None:
+    """At 0.01 B/cycle every size waits on memory: the fewest MACs within 1 %
+    of the fastest."""
+    starved = dataclasses.replace(device("xc7z020"), mem_gbytes_per_s=0.001)
+    search = choose_engine(cnv, starved, 100.0)
+    assert (search.engine.simd, search.engine.pe) == (16, 4)
+    assert search.reason.startswith(
+        "the fastest of the 22 of 25 sizes that fit; SIMD 32 x PE 4 is only 0.2 % faster"
+    )
+
+
+def test_no_engine_size_fits_names_the_smallest_shortfall(cnv: Graph) -> None:
+    tiny = dataclasses.replace(device("xc7z020"), bram=4)
+    with pytest.raises(ResourceError) as e:
+        choose_engine(cnv, tiny, 100.0)
+    assert str(e.value).startswith("MO: no engine size fits xc7z020: SIMD 8 x PE 4 needs ")
+    assert str(e.value).endswith(" RAMB18, xc7z020 has 4")

@@ -1,6 +1,7 @@
 """CNV-W1A1 (seeded weights) on the MO engine's RTL, SIMD 32 x PE 16: bit-exact against the
 exact reference, every layer's cycles within 5 % of ``mo.cost`` at 8 bytes/cycle (latency 20)
-and at 1 byte/cycle (latency 40, the weight stream then bounds the fully connected layers)."""
+and at 1 byte/cycle (latency 40, the weight stream then bounds the fully connected layers);
+started and polled over AXI-Lite, which reads back one run of every layer."""
 
 from __future__ import annotations
 
@@ -28,3 +29,4 @@ def test_cnv_w1a1_on_the_engine_is_exact_at_the_predicted_cycles(memory: Memory)
     np.testing.assert_array_equal(run.outputs, run_single(graph, x)[0])
     predicted = [c.cycles for c in program_cost(program, memory)]
     assert run.layer_cycles == pytest.approx(predicted, rel=0.05)
+    assert (run.runs, run.layers, run.run_cycles) == (1, len(program.layers), run.cycles - 1)

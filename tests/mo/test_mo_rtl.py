@@ -1,6 +1,7 @@
 """The MO engine's RTL (Verilator, with a memory model of given bandwidth and latency) runs
 compiled images bit-exact against ``sim.exact`` under random stalls of every memory channel,
-and each layer's cycles (no stalls) are within 5 % of ``mo.cost`` at two bandwidths."""
+and each layer's cycles (no stalls) are within 5 % of ``mo.cost`` at two bandwidths. The
+harness controls it as a host does, over AXI-Lite (image base, start, STATUS polled)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 from test_mo_model import NETS, SMALL, kernels
 
+from streamfold.errors import SimulationError
 from streamfold.ir.graph import Graph
 from streamfold.mo.compiler import compile_graph
 from streamfold.mo.cost import Memory, program_cost
 from streamfold.mo.engine import EngineConfig
-from streamfold.mo.rtl import run_engine
+from streamfold.mo.rtl import EngineRun, run_engine
 from streamfold.sim.exact import run_single
 from streamfold.simulate import random_inputs
 from streamfold.transforms.lower_requantize import Lowering
@@ -34,6 +36,15 @@ def check_engine(graph: Graph, engine: EngineConfig, frames: int = 2, stall: flo
         predicted = [c.cycles for c in program_cost(program, memory)]
         assert run.layer_cycles == pytest.approx(predicted, rel=0.05), (memory, predicted)
         assert run.cycles == pytest.approx(sum(predicted), rel=0.02)
+        assert_registers(run, len(program.layers))
+
+
+def assert_registers(run: EngineRun, layers: int) -> None:
+    """What the host read over AXI-Lite after the poll saw STATUS.done: one run, every layer,
+    RUN_CYCLES = the cycles while busy (from the cycle after start to done)."""
+    assert (run.runs, run.layers) == (1, layers)
+    assert run.run_cycles == run.cycles - 1
+    assert 0 < run.polled - run.cycles <= 4  # done reaches STATUS a cycle later; a read is 2
 
 
 def test_small_cnn_runs_bit_exact_at_the_predicted_cycles() -> None:
@@ -48,3 +59,18 @@ def test_every_test_net_runs_bit_exact_at_the_predicted_cycles(
 ) -> None:
     check_engine(kernels(net, lowering), SMALL)
     check_engine(kernels(net, lowering), EngineConfig(simd=8, pe=5, max_kernel=5), frames=1)
+
+
+def test_the_image_base_comes_from_the_register() -> None:
+    """The same image at another SRC_ADDR: same outputs and cycles (the harness fails on any
+    access outside the image, so an address not offset by the base would show)."""
+    graph = kernels("conv2d")
+    program = compile_graph(graph, SMALL)
+    x = random_inputs(graph, 1, seed=3)
+    runs = [run_engine(program, x[0], 8, 5, base=base) for base in (0, 0x7654_3000)]
+    np.testing.assert_array_equal(runs[0].outputs, run_single(graph, x)[0])
+    np.testing.assert_array_equal(runs[1].outputs, runs[0].outputs)
+    assert runs[1].layer_ends == runs[0].layer_ends
+    assert_registers(runs[1], len(program.layers))
+    with pytest.raises(SimulationError, match=r"image base must be 4 KiB aligned .* not 0x1008"):
+        run_engine(program, x[0], 8, 5, base=0x1008)

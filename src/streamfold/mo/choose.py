@@ -6,24 +6,128 @@ design ``dse.search.max_fps`` picks (one engine per layer, weights on chip), or 
 fits; and the MO engine ``engine`` planned by ``mo.flow.plan_mo`` at the device's external
 memory bandwidth, with the block RAM its on-chip memories need (``mo.flow.onchip_bram18``), or
 the reason it cannot run the network. It picks the one with more frames/s among those that
-fit, and says why in one line (``ArchitectureChoice.reason``). The MO engine's logic (LUT, FF)
-is not estimated yet: only its block RAM is checked against the device.
+fit, and says why in one line (``ArchitectureChoice.reason``).
+
+The MO engine's parameters come from a search (``choose_engine``): its maxima (channels,
+kernel, map size) and bit widths (weights, activations) are the network's own
+(``network_engine``), and its size SIMD x PE the fastest of ``ENGINE_SIZES`` that fits the
+device; ties (within 1 %, e.g. when memory bandwidth bounds every size) go to the fewer
+multiply-accumulates. "Fits" is block RAM (``mo.flow.onchip_bram18``, the RTL's memories) and,
+until the engine's logic (LUT, FF, DSP) is estimated, SIMD x PE at most ``mac_budget``:
+FINN-R's SIMD 64 x PE 32 on the xc7z020 (53,200 LUT), scaled by the device's LUTs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from streamfold.cost.devices import Device
 from streamfold.dse.search import DEFAULT_LUT_CAP, Choice, max_fps
 from streamfold.errors import FoldingError, IRError, ResourceError
 from streamfold.ir.graph import Graph
-from streamfold.mo.engine import EngineConfig
+from streamfold.mo.compiler import compile_graph
+from streamfold.mo.engine import EngineConfig, type_of
 from streamfold.mo.flow import MoPlan, onchip_bram18, plan_mo
+from streamfold.mo.layer import Act, Kind
 
 # FINN-R's engine on a Zynq-7020 (SIMD 64 x PE 32), sized for ImageNet-class layers.
 DEFAULT_ENGINE = EngineConfig(simd=64, pe=32, max_channels=512, max_kernel=3, max_map=224)
 DEFAULT_LATENCY_CYCLES = 40  # external memory read latency assumed by the plan
+# The engine sizes the search tries (SIMD, PE).
+ENGINE_SIZES = tuple((simd, pe) for simd in (8, 16, 32, 64, 128) for pe in (4, 8, 16, 32, 64))
+REFERENCE_LUTS = 53_200  # xc7z020, where FINN-R ran SIMD 64 x PE 32
+TIE = 0.01  # frames/s within 1 % of the fastest: the smaller engine
+
+
+def mac_budget(dev: Device) -> int:
+    """SIMD x PE allowed on ``dev`` until the engine's logic is estimated: FINN-R's 64 x 32 on
+    the xc7z020, scaled by LUTs."""
+    return DEFAULT_ENGINE.simd * DEFAULT_ENGINE.pe * dev.luts // REFERENCE_LUTS
+
+
+def network_engine(
+    graph: Graph, simd: int = DEFAULT_ENGINE.simd, pe: int = DEFAULT_ENGINE.pe
+) -> EngineConfig:
+    """A SIMD x PE engine whose maxima and bit widths are ``graph``'s own: the largest
+    channel count, kernel and map size of its layers, its widest weight, and its widest
+    activation (or as many bits as its most threshold levels need). Raises the compiler's
+    FoldingError naming a layer no engine runs."""
+    unbounded = replace(
+        DEFAULT_ENGINE, simd=simd, pe=pe, max_map=1 << 16, max_channels=1 << 20, max_kernel=64,
+        weight_bits=8, activation_bits=16,
+    )  # fmt: skip
+    layers = compile_graph(graph, unbounded).layers
+    windows = [x for x in layers if x.kind in (Kind.MVTU, Kind.MAXPOOL)]
+    kernel = max([1] + [max(x.k_h, x.k_w) for x in windows])
+    channels = 1
+    for x in layers:
+        most = max(x.in_c, x.out_c) if x.kind == Kind.MVTU else x.in_c
+        fc = x.kind == Kind.MVTU and x.in_h == x.in_w == x.k_h == x.k_w == 1
+        channels = max(channels, -(-most // kernel**2) if fc else most)
+    levels = max((x.p_levels for x in layers if x.act == Act.THRESHOLDS), default=1)
+    return replace(
+        DEFAULT_ENGINE,
+        simd=simd,
+        pe=pe,
+        max_channels=channels,
+        max_kernel=kernel,
+        max_map=max(max(x.in_h, x.in_w, x.out_h, x.out_w) for x in layers),
+        weight_bits=max([type_of(x.w_type).bits for x in layers if x.kind == Kind.MVTU] + [1]),
+        activation_bits=max([type_of(x.in_type).bits for x in layers] + [levels.bit_length()]),
+    )
+
+
+@dataclass(frozen=True)
+class EngineSearch:
+    """The engine ``choose_engine`` picked, its plan and block RAM, and why."""
+
+    engine: EngineConfig
+    plan: MoPlan
+    bram18: int
+    reason: str
+
+
+def choose_engine(
+    graph: Graph,
+    dev: Device,
+    clock_mhz: float,
+    latency_cycles: int = DEFAULT_LATENCY_CYCLES,
+    sizes: tuple[tuple[int, int], ...] = ENGINE_SIZES,
+) -> EngineSearch:
+    """The fastest of ``sizes`` (module docstring) with the network's maxima that fits
+    ``dev``; raises ResourceError naming the smallest size's shortfall when none fits."""
+    budget = mac_budget(dev)
+    sized = network_engine(graph)
+    fitting: list[EngineSearch] = []
+    misses: list[tuple[int, str]] = []  # (MACs, why)
+    for simd, pe in sorted(sizes, key=lambda sp: (sp[0] * sp[1], sp)):
+        engine = replace(sized, simd=simd, pe=pe)
+        plan = plan_mo(graph, engine, dev, clock_mhz, latency_cycles)
+        bram = onchip_bram18(plan.program)
+        if bram > dev.bram:
+            why = f"SIMD {simd} x PE {pe} needs {bram} RAMB18, {dev.name} has {dev.bram}"
+            misses.append((simd * pe, why))
+        elif simd * pe > budget:
+            misses.append((simd * pe, f"SIMD {simd} x PE {pe} is over {budget} MACs"))
+        else:
+            fitting.append(EngineSearch(engine, plan, bram, ""))
+    if not fitting:
+        raise ResourceError(f"MO: no engine size fits {dev.name}: {misses[0][1]}")
+    best = max(x.plan.fps for x in fitting)
+    pick = next(x for x in fitting if x.plan.fps >= best * (1 - TIE))  # the fewest MACs
+    fastest = max(fitting, key=lambda x: (x.plan.fps, -x.engine.simd * x.engine.pe))
+    macs = pick.engine.simd * pick.engine.pe
+    reason = f"the fastest of the {len(fitting)} of {len(sizes)} sizes that fit"
+    if fastest is not pick:
+        f = fastest.engine
+        reason += (
+            f"; SIMD {f.simd} x PE {f.pe} is only "
+            f"{100 * (fastest.plan.fps / pick.plan.fps - 1):.1f} % faster"
+        )
+    bigger = [why for n, why in misses if n > macs]
+    if bigger:
+        reason += f"; {bigger[0]}"
+    return replace(pick, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -35,6 +139,7 @@ class ArchitectureChoice:
     mo: MoPlan | None
     mo_bram18: int | None
     mo_error: str | None  # why the MO engine cannot run it here (None when it can)
+    mo_engine_reason: str = ""  # why this engine size (``choose_engine``), or "given"
 
     def lines(self) -> list[str]:
         """Both architectures and the choice, for ``streamfold explore --arch auto``."""
@@ -48,16 +153,21 @@ class ArchitectureChoice:
             df = f"does not fit: {self.dataflow_error}"
         if self.mo is not None and self.mo_error is None:
             m = self.mo
+            e = m.program.engine
             mo = (
                 f"{m.fps:,.1f} frames/s ({m.frame_cycles:,} cycles/frame over "
                 f"{len(m.layers)} layers, {m.memory.bytes_per_cycle:g} B/cycle, "
-                f"{self.mo_bram18} RAMB18; logic not estimated)"
+                f"{self.mo_bram18} RAMB18; logic not estimated)\n"
+                f"           engine SIMD {e.simd} x PE {e.pe}, {e.weight_bits}-bit weights, "
+                f"{e.activation_bits}-bit activations, up to {e.max_channels} channels, "
+                f"{e.max_kernel}x{e.max_kernel} kernels, {e.max_map} map "
+                f"({self.mo_engine_reason})"
             )
         else:
             mo = f"cannot run here: {self.mo_error}"
         return [
             f"dataflow:  {df}",
-            f"MO engine: {mo}",
+            *f"MO engine: {mo}".split("\n"),
             f"picked:    {self.picked} ({self.reason})",
         ]
 
@@ -67,10 +177,11 @@ def choose_architecture(
     dev: Device,
     clock_mhz: float,
     lut_cap: float = DEFAULT_LUT_CAP,
-    engine: EngineConfig = DEFAULT_ENGINE,
+    engine: EngineConfig | None = None,
     latency_cycles: int = DEFAULT_LATENCY_CYCLES,
 ) -> ArchitectureChoice:
-    """Dataflow (max-fps) and MO on ``dev`` at ``clock_mhz``; the faster that fits. Raises
+    """Dataflow (max-fps) and MO on ``dev`` at ``clock_mhz``; the faster that fits. The MO
+    engine is ``engine``, or the one ``choose_engine`` picks when None. Raises
     ``ResourceError`` naming both reasons when neither fits."""
     dataflow: Choice | None = None
     dataflow_error = None
@@ -81,11 +192,16 @@ def choose_architecture(
     plan: MoPlan | None = None
     bram = None
     mo_error = None
+    engine_reason = "given"
     try:
-        plan = plan_mo(graph, engine, dev, clock_mhz, latency_cycles)
-        bram = onchip_bram18(plan.program)
-        if bram > dev.bram:
-            mo_error = f"the engine needs {bram} RAMB18, {dev.name} has {dev.bram}"
+        if engine is None:
+            search = choose_engine(graph, dev, clock_mhz, latency_cycles)
+            plan, bram, engine_reason = search.plan, search.bram18, search.reason
+        else:
+            plan = plan_mo(graph, engine, dev, clock_mhz, latency_cycles)
+            bram = onchip_bram18(plan.program)
+            if bram > dev.bram:
+                mo_error = f"the engine needs {bram} RAMB18, {dev.name} has {dev.bram}"
     except (ResourceError, FoldingError, IRError) as e:
         mo_error = str(e)
     mo_ok = plan is not None and mo_error is None
@@ -106,4 +222,6 @@ def choose_architecture(
         else:
             ratio = plan.fps / dataflow.frames_per_second
             picked, reason = "mo", f"{ratio:.1f}x the dataflow design's frames/s"
-    return ArchitectureChoice(picked, reason, dataflow, dataflow_error, plan, bram, mo_error)
+    return ArchitectureChoice(
+        picked, reason, dataflow, dataflow_error, plan, bram, mo_error, engine_reason
+    )

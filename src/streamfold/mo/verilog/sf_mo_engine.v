@@ -19,6 +19,8 @@ module sf_mo_engine #(
     input wire clk,
     input wire rst_n,
     input wire start,
+    input wire [31:0] base,
+    output wire busy,
     output reg done,
     output reg layer_done,
     output reg m_axi_arvalid,
@@ -58,6 +60,8 @@ module sf_mo_engine #(
   assign m_axi_wstrb = 8'hFF;
 
   reg [3:0] state;
+  assign busy = state != S_IDLE;
+  reg [31:0] image;  // `base`, latched at start
   reg [31:0] desc [0:31];
   reg [63:0] in_ram [0:IN_WORDS-1];
   reg [63:0] out_ram [0:OUT_WORDS-1];
@@ -283,7 +287,7 @@ module sf_mo_engine #(
       if (m_axi_arvalid && m_axi_arready) m_axi_arvalid <= 1'b0;
       if ((!m_axi_arvalid || m_axi_arready) && ar_left != 0) begin
         m_axi_arvalid <= 1'b1;
-        m_axi_araddr <= ar_next << 3;
+        m_axi_araddr <= image + (ar_next << 3);
         m_axi_arlen <= 8'(burst(ar_next, ar_left) - 1);
         ar_next <= ar_next + burst(ar_next, ar_left);
         ar_left <= ar_left - burst(ar_next, ar_left);
@@ -297,7 +301,7 @@ module sf_mo_engine #(
       b_out <= b_out + (aw_issue ? 1 : 0) - (m_axi_bvalid ? 1 : 0);
       if (aw_issue) begin
         m_axi_awvalid <= 1'b1;
-        m_axi_awaddr <= ((out_addr >> 3) + out_i) << 3;
+        m_axi_awaddr <= image + (((out_addr >> 3) + out_i) << 3);
         m_axi_awlen <= 8'(burst((out_addr >> 3) + out_i, out_words - out_i) - 1);
         w_left <= burst((out_addr >> 3) + out_i, out_words - out_i);
       end
@@ -322,6 +326,7 @@ module sf_mo_engine #(
         S_IDLE:
           if (start) begin
             done <= 1'b0;
+            image <= base;
             layer <= 0;
             start_read(0, head_words, T_DESC);  // header: count, input, output (words 0-3)
             state <= S_HEAD;
@@ -459,7 +464,10 @@ module sf_mo_engine #(
             state <= S_DESC;
           end
         end
-        S_DONE: done <= 1'b1;
+        S_DONE: begin
+          done <= 1'b1;
+          state <= S_IDLE;
+        end
         default: state <= S_IDLE;
       endcase
     end

@@ -22,6 +22,7 @@ from streamfold.mo.choose import (
     mac_budget,
     network_engine,
 )
+from streamfold.mo.engine import EngineConfig
 from streamfold.zoo import reference_graph
 
 
@@ -135,3 +136,15 @@ def test_no_engine_size_fits_names_the_smallest_shortfall(cnv: Graph) -> None:
         choose_engine(cnv, tiny, 100.0)
     assert str(e.value).startswith("MO: no engine size fits xc7z020: SIMD 8 x PE 4 needs ")
     assert str(e.value).endswith(" RAMB18, xc7z020 has 4")
+
+
+def test_a_given_engine_is_used_as_it_is(cnv: Graph) -> None:
+    arch = choose_architecture(cnv, device("xc7z020"), 100.0, engine=EngineConfig(simd=8, pe=4))
+    assert arch.mo is not None and arch.mo.program.engine == EngineConfig(simd=8, pe=4)
+    assert arch.mo_engine_reason == "given" and arch.lines()[2].endswith(" map (given)")
+    small = dataclasses.replace(device("xc7z020"), bram=10)
+    with pytest.raises(ResourceError) as e:
+        choose_architecture(cnv, small, 100.0, engine=EngineConfig(simd=8, pe=4))
+    need = arch.mo_bram18  # the engine's memories at CNV's sizes with 8 x 4 weight tiles
+    assert need == 14
+    assert str(e.value).endswith(f"; MO engine: the engine needs {need} RAMB18, xc7z020 has 10")

@@ -38,7 +38,11 @@ def dot_interval(weight: npt.NDArray[Any], x_lo: int, x_hi: int) -> tuple[int, i
     ``weight`` is ``[out, ...]``; each output's extremes pick, per weight, the input extreme
     that minimises or maximises the product.
     """
-    w = weight.reshape(weight.shape[0], -1).astype(object)
+    w = weight.reshape(weight.shape[0], -1)
+    w_max = max(abs(int(w.min())), abs(int(w.max()))) if w.size else 0
+    bound = w_max * max(abs(x_lo), abs(x_hi)) * w.shape[1]
+    # exact in int64 when no sum can overflow; Python integers (object) otherwise
+    w = w.astype(np.int64) if bound < 1 << 62 else w.astype(object)
     lo_terms = np.minimum(w * x_lo, w * x_hi)
     hi_terms = np.maximum(w * x_lo, w * x_hi)
     return int(lo_terms.sum(axis=1).min()), int(hi_terms.sum(axis=1).max())

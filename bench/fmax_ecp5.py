@@ -158,7 +158,9 @@ def fit_point(
     stage = next(st for prefix, st in by_ident.items() if start.startswith(prefix))
     kinds = {p.kind for p in paths if p.stage == stage.name}
     memory = any("mem" in c for c in cells) or "addr" in start  # a memory or its address
-    if memory and fmax.PathKind.BRAM in kinds:
+    if memory and fmax.PathKind.BRAM_REGISTERED in kinds:
+        kind = fmax.PathKind.BRAM_REGISTERED
+    elif memory and fmax.PathKind.BRAM in kinds:
         kind = fmax.PathKind.BRAM
     elif memory and fmax.PathKind.LUT_ROM in kinds:
         kind = fmax.PathKind.LUT_ROM

@@ -210,6 +210,8 @@ def test_cycles_and_latency_formulas(fc1_params: MvauParams) -> None:
     assert cost.latency(fc1_params, NodeFolding(pe=1, simd=1)) == 63 + 5
     assert cost.latency(fc1_params, NodeFolding(pe=2, simd=16)) == 3 + 5 + 4
     assert cost.latency(fc1_params, NodeFolding(pe=8, simd=64)) == 0 + 5 + 6
+    # block RAM: its read registered again before the products (sf_mvau.v's OPR)
+    assert cost.latency(fc1_params, NodeFolding(pe=2, simd=16, mem_style=BLOCK)) == 3 + 6 + 4
 
 
 def test_weight_image_layout() -> None:

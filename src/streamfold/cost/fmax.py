@@ -6,12 +6,15 @@ Every stage of a design offers one or more candidate paths between registers, ea
 - ``lut_rom``: a weight/threshold memory in LUTs (distributed or registers): the address
   incrementer and the read mux; a LUT4 + PFUMX + L6MUX21 (a LUT6, two slices) reads 64 words,
   each doubling of the depth past that adds a mux level: ``x = max(0, log2(depth_words) - 6)``;
-- ``bram``: a memory in block RAM: the DP16KD's clock-to-output (its output register unused)
-  and the LUT mux selecting among ``2**x`` blocks stacked in depth, then the first datapath
-  step;
+- ``bram``: a memory in block RAM read unregistered into logic (sf_vvau, sf_thresholding): the
+  DP16KD's clock-to-output (its output register unused) and the LUT mux selecting among
+  ``2**x`` blocks stacked in depth, then the first datapath step;
+- ``bram_registered``: the same read ending in a register (sf_mvau's operand register, OPR):
+  the clock-to-output and the select mux only;
 - ``datapath``: the MVAU/VVAU control (fold counters, input buffer enables), a product and
   one adder-tree level (the tree is registered per level, so SIMD does not lengthen it): ``x = 0``;
-- ``swg``: the sliding window's address and control logic (``x = 0``);
+- ``swg``: the sliding window's address and control logic, also inside a max pool
+  (``x = 0``);
 - ``glue``: FIFOs, width converters, forks and the small kernels (``x = 0``).
 
 A path's delay is ``base_ns + per_unit_ns * x``; the design's Fmax is 1000 / the longest.
@@ -35,6 +38,7 @@ from streamfold.cost.resources import BRAM18_SHAPES
 from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.registry import block_of
 from streamfold.hw.swg.params import SwgParams
@@ -48,6 +52,7 @@ LUT6_WORDS_LOG2 = 6  # an ECP5 LUT4 pair + PFUMX + L6MUX21 reads 64 words (FPGA-
 class PathKind(enum.Enum):
     LUT_ROM = "lut_rom"
     BRAM = "bram"
+    BRAM_REGISTERED = "bram_registered"
     DATAPATH = "datapath"
     SWG = "swg"
     GLUE = "glue"
@@ -103,12 +108,13 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
     node = design.graph.node(stage.node)
     params = block_of(node).params(design.graph, node)
     folding = design.point.folding(node.name)
-    if isinstance(params, SwgParams):
+    if isinstance(params, SwgParams | MaxPoolParams):  # sf_maxpool reads through an sf_swg
         return [TimingPath(stage.name, PathKind.SWG, 0.0)]
     memories = memory_shapes(params, folding)
     if not memories:
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
-    out = [_memory_path(stage.name, d, w, folding.mem_style) for d, w in memories]
+    registered = isinstance(params, MvauParams)  # sf_mvau's operand register (OPR)
+    out = [_memory_path(stage.name, d, w, folding.mem_style, registered) for d, w in memories]
     if isinstance(params, MvauParams | VvauParams):
         out.append(TimingPath(stage.name, PathKind.DATAPATH, 0.0))
     return out
@@ -138,9 +144,12 @@ def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]
     return out
 
 
-def _memory_path(stage: str, depth: int, width: int, style: MemStyle) -> TimingPath:
+def _memory_path(
+    stage: str, depth: int, width: int, style: MemStyle, registered: bool
+) -> TimingPath:
     if style is MemStyle.BLOCK:
-        return TimingPath(stage, PathKind.BRAM, math.log2(bram_depth_blocks(depth, width)))
+        kind = PathKind.BRAM_REGISTERED if registered else PathKind.BRAM
+        return TimingPath(stage, kind, math.log2(bram_depth_blocks(depth, width)))
     return TimingPath(stage, PathKind.LUT_ROM, max(0.0, math.log2(max(depth, 1)) - LUT6_WORDS_LOG2))
 
 

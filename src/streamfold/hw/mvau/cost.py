@@ -28,9 +28,10 @@ from streamfold.ir.dtypes import narrowest
 from streamfold.synth.resources import Resources
 
 # Registers between issuing a step and offering its output word, from sf_mvau.v's pipeline:
-# operands (memory read / input buffer) 1, products 1, adder tree clog2(SIMD), accumulator 1,
-# output register (thresholds compared) 1, output FIFO write 1. The first output word
-# completes with the last step of neuron fold 0, which issues SF - 1 cycles after the first.
+# operands (memory read / input buffer) 1, with block RAM an operand register 1 (OPR: the
+# block's output registered before the product), products 1, adder tree clog2(SIMD),
+# accumulator 1, output register (thresholds compared) 1, output FIFO write 1. The first output
+# word completes with the last step of neuron fold 0, which issues SF - 1 cycles after the first.
 OPERAND_CYCLES = 1
 PRODUCT_CYCLES = 1
 ACCUMULATE_CYCLES = 1
@@ -57,6 +58,7 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
     synapse_folds = params.in_features // folding.simd
     pipeline = (
         OPERAND_CYCLES
+        + operand_registers(folding)
         + PRODUCT_CYCLES
         + tree_levels(folding.simd)
         + ACCUMULATE_CYCLES
@@ -65,6 +67,11 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
         + (MULSHIFT_CYCLES if params.multiplier else 0)
     )
     return synapse_folds - 1 + pipeline
+
+
+def operand_registers(folding: NodeFolding) -> int:
+    """OPR in sf_mvau.v: 1 with block RAM (its read registered again before the product)."""
+    return 1 if folding.mem_style is MemStyle.BLOCK else 0
 
 
 # ------------------------------------------------------------------------------- resources
@@ -80,6 +87,7 @@ class _Shape:
     nf: int
     sf: int
     levels: int  # D = clog2(SIMD)
+    operand_stages: int  # OPR
     leaf_bits: int  # a product's real width (XNOR: 1), at most ACC_BITS
     acc_bits: int
     in_bits: int  # XW
@@ -96,7 +104,7 @@ class _Shape:
 
     @property
     def stages(self) -> int:  # CP
-        return 2 + self.levels
+        return 2 + self.operand_stages + self.levels
 
     def level_bits(self, level: int) -> int:
         return min(self.leaf_bits + level, self.acc_bits)
@@ -154,6 +162,7 @@ def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         params.out_dtype,
         folding.pe,
         folding.simd,
+        operand_registers(folding),
     )
     hit = _SHAPES.get(key)
     if hit is not None and hit[0] is params.weight and hit[1] is thr:
@@ -169,6 +178,7 @@ def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
 def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
     nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
     levels = (folding.simd - 1).bit_length()
+    opr = operand_registers(folding)
     weights, thresholds, t_bits = _images(params, folding)
     w_cols, w_all = rom_column_counts(weights, params.weight_dtype.bits)
     t_cols, t_all = (0, 0) if thresholds is None else rom_column_counts(thresholds, t_bits)
@@ -176,11 +186,12 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         nf=nf,
         sf=sf,
         levels=levels,
+        operand_stages=opr,
         leaf_bits=_product_bits(params),
         acc_bits=params.acc_dtype.bits,
         in_bits=folding.simd * params.in_dtype.bits,
         out_bits=folding.pe * params.out_dtype.bits,
-        fifo_depth=(5 + levels + sf - 1) // sf + 1,
+        fifo_depth=(5 + opr + levels + sf - 1) // sf + 1,
         n=params.n_thresholds,
         t_bits=t_bits,
         w_columns=w_cols,
@@ -254,12 +265,14 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     }
 
 
-def _srl_chains(s: _Shape, folding: NodeFolding) -> int:
-    """Control shift registers (first_p, last_p, nf_p) of CP stages each."""
-    chains = 2 if s.sf > 1 else 0
+def _control_chains(s: _Shape, folding: NodeFolding) -> tuple[tuple[int, int], ...]:
+    """(stages, bits) of the control shift registers: first_p and last_p of CP stages, nf_p
+    of CP - OPR (a block-RAM threshold word is read a stage earlier)."""
+    bits = dict.fromkeys((s.stages, s.stages - s.operand_stages), 0)
+    bits[s.stages] += 2 if s.sf > 1 else 0
     if _thresholds_addressed(s, folding):
-        chains += _counter_bits(s.nf)
-    return chains
+        bits[s.stages - s.operand_stages] += _counter_bits(s.nf)
+    return tuple((stages, b) for stages, b in bits.items() if b)
 
 
 def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
@@ -267,13 +280,17 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
     s = _shape(params, folding)
     pe, simd = folding.pe, folding.simd
     regs = _control_bits(s) + s.stages + 2  # + valid_p, done_q, out_valid
-    if s.stages < SRL_MIN_STAGES:
-        regs += s.stages * _srl_chains(s, folding)
+    regs += sum(n * bits for n, bits in _control_chains(s, folding) if n < SRL_MIN_STAGES)
     regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)  # in_q; ibuf_q, replay_q
     if folding.mem_style is not MemStyle.BLOCK:
         # w_q / thr_q keep their varying columns; with "registers" Yosys moves waddr_q /
         # taddr_q to the ROM's output, which makes the same registers
         regs += sum(_varying(s, params))
+    if s.operand_stages:
+        # x_r, w_r and thr_r behind the block RAM's read register: its varying columns (Yosys
+        # drops the constant ones from the block and from the registers after it)
+        regs += s.in_bits + s.w_columns_all
+        regs += s.t_columns_all if _thresholds_addressed(s, folding) else 0
     for mem in _buffers(s):
         if mem.kind is MemKind.FLIPFLOPS:
             regs += mem.depth_words * mem.width_bits
@@ -336,9 +353,9 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     thresholds in block RAM with ``MemStyle.BLOCK``."""
     s = _shape(params, folding)
     out = list(_buffers(s))
-    chains = _srl_chains(s, folding)
-    if s.stages >= SRL_MIN_STAGES and chains:
-        out.append(Memory(s.stages, chains, MemKind.SRL))
+    for stages, bits in _control_chains(s, folding):
+        if stages >= SRL_MIN_STAGES:
+            out.append(Memory(stages, bits, MemKind.SRL))
     for stages, bits in _pass_chains(params, folding):
         out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first

@@ -19,14 +19,19 @@
 //                bipolar: 1 = +1, 0 = -1).
 //   THRESH_FILE: NF words of PE * N_THRESH * T_BITS bits; word nf holds at element
 //                p * N_THRESH + k threshold k of row nf * PE + p (signed T_BITS bits).
-// MEM_STYLE "block": block RAM with a registered read; "distributed": LUTs with a registered
-// read; "registers": constants the synthesiser can fold into the datapath, read combinationally
-// through a registered address (a one-word memory is plain constants).
+// MEM_STYLE "block": block RAM with a registered read, then an output register (OPR = 1: the
+// block's clock-to-output and the select mux of blocks stacked in depth end at a flip-flop
+// instead of running on into the product and the first adder, the critical path of every
+// block-RAM design on ECP5, 72-98 MHz; the input operand after its replay mux and the
+// threshold and multiply-shift words take the same register); "distributed": LUTs with a
+// registered read; "registers": constants the synthesiser can fold into the datapath, read
+// combinationally through a registered address (a one-word memory is plain constants).
 //
-// Pipeline (cycles after a step issues): 1 memory/input register, 2 products, 2 + l adder-tree
-// level l (l = 1 .. D, D = clog2(SIMD)), 3 + D accumulator, 4 + D output register (thresholds
-// compared here), then the output FIFO: the first output word is offered SF + 4 + D cycles
-// after the first input word was taken. The pipeline never stalls: a step that completes an
+// Pipeline (cycles after a step issues): 1 memory/input register, 1 + OPR operand register
+// (block only), 2 + OPR products, 2 + OPR + l adder-tree level l (l = 1 .. D, D =
+// clog2(SIMD)), 3 + OPR + D accumulator, 4 + OPR + D output register (thresholds compared
+// here), then the output FIFO: the first output word is offered SF + 4 + OPR + D cycles after
+// the first input word was taken. The pipeline never stalls: a step that completes an
 // output word issues only when the FIFO has a free slot reserved for it (credits), so any
 // valid/ready pattern on either side is tolerated and nothing is dropped.
 //
@@ -86,6 +91,7 @@ module sf_mvau #(
     localparam integer PB = (XNOR != 0) ? 2 : IN_BITS + W_BITS + 2;
     localparam integer LB = (PB < ACC_BITS) ? PB : ACC_BITS;  // tree leaf width
     localparam integer D = $clog2(SIMD);  // adder-tree levels
+    localparam integer OPR = (MEM_STYLE == STYLE_BLOCK) ? 1 : 0;  // operand register stages
 
     // Width of adder-tree level l: one bit more per level, capped at the accumulator (the
     // arithmetic is modulo 2**ACC_BITS from there on, exact because the result fits).
@@ -109,18 +115,18 @@ module sf_mvau #(
 
     localparam integer RW = lw(D);  // tree root width
     localparam integer TREE_BITS = level_offset(D + 1);
-    localparam integer CP = 2 + D;  // stage of the tree root: the last control stage
+    localparam integer CP = 2 + OPR + D;  // stage of the tree root: the last control stage
     localparam integer XW = SIMD * IN_BITS;
     localparam integer WW = PE * SIMD * W_BITS;
     localparam integer OW = PE * OUT_BITS;
     localparam integer NFB = (NF > 1) ? $clog2(NF) : 1;
     localparam integer SFB = (SF > 1) ? $clog2(SF) : 1;
     localparam integer WAB = (NF * SF > 1) ? $clog2(NF * SF) : 1;
-    // Output FIFO: a result issued at cycle t is taken at t + 5 + D at the earliest and its
-    // credit is seen at t + 6 + D; at most ceil((5 + D) / SF) results issue in that window,
+    // Output FIFO: a result issued at cycle t is taken at t + PIPE at the earliest and its
+    // credit is seen at t + PIPE + 1; at most ceil(PIPE / SF) results issue in that window,
     // so one slot more than that keeps the pipeline at one step per cycle.
     localparam integer MS_STAGES = (MS != 0) ? 2 : 0;  // product and sum before the output
-    localparam integer PIPE = 5 + D + MS_STAGES;
+    localparam integer PIPE = 5 + OPR + D + MS_STAGES;
     localparam integer DEPTH = (PIPE + SF - 1) / SF + 1;
     localparam integer QB = $clog2(DEPTH + 1);
     localparam integer FPB = $clog2(DEPTH);
@@ -246,7 +252,26 @@ module sf_mvau #(
         end
     endgenerate
 
-    // ---------------------------------------------------------------- stages 2 .. CP: per PE
+    // ---------------------------------------------------------------- stage 2: operand register
+    wire [XW-1:0] xo;  // the products' operands
+    wire [WW-1:0] wo;
+    generate
+        if (OPR != 0) begin : g_opr
+            reg [XW-1:0] x_r;
+            reg [WW-1:0] w_r;
+            always @(posedge clk) begin
+                x_r <= x1;
+                w_r <= w1;
+            end
+            assign xo = x_r;
+            assign wo = w_r;
+        end else begin : g_no_opr
+            assign xo = x1;
+            assign wo = w1;
+        end
+    endgenerate
+
+    // ---------------------------------------------------------------- stages 2 + OPR .. CP
     // Products (tree level 0) and a registered adder tree over the SIMD lanes.
     wire [PE*RW-1:0] root;
     genvar p, l, i;
@@ -262,8 +287,8 @@ module sf_mvau #(
                 assign tree[level_offset(l) +: N*W] = q;
                 for (i = 0; i < N; i = i + 1) begin : g_node
                     if (l == 0) begin : g_leaf
-                        wire [IN_BITS-1:0] xe = x1[i*IN_BITS +: IN_BITS];
-                        wire [W_BITS-1:0] we = w1[(p*SIMD + i)*W_BITS +: W_BITS];
+                        wire [IN_BITS-1:0] xe = xo[i*IN_BITS +: IN_BITS];
+                        wire [W_BITS-1:0] we = wo[(p*SIMD + i)*W_BITS +: W_BITS];
                         // Bits of a product above the accumulator width cannot change the
                         // result modulo 2**ACC_BITS; they are dropped on purpose.
                         /* verilator lint_off UNUSEDSIGNAL */
@@ -386,15 +411,21 @@ module sf_mvau #(
                 initial $readmemh(MS_FILE, krom);
                 assign kw = krom[0];
             end else begin : g_kmem
-                reg [CP*NFB-1:0] nf_p;
-                always @(posedge clk) nf_p <= {nf_p[(CP-1)*NFB-1:0], nf};
-                wire [NFB-1:0] kaddr = nf_p[(CP-1)*NFB +: NFB];
+                // nf of the steps in stages 1 .. CP - OPR (block: read a stage earlier, then
+                // its output register)
+                reg [(CP-OPR)*NFB-1:0] nf_p;
+                always @(posedge clk) nf_p <= {nf_p[(CP-OPR-1)*NFB-1:0], nf};
+                wire [NFB-1:0] kaddr = nf_p[(CP-OPR-1)*NFB +: NFB];
                 if (MEM_STYLE == STYLE_BLOCK) begin : g_block
                     (* ram_style = "block", rom_style = "block" *) reg [MS_KW-1:0] kmem[0:NF-1];
                     reg [MS_KW-1:0] k_q;
+                    reg [MS_KW-1:0] k_r;
                     initial $readmemh(MS_FILE, kmem);
-                    always @(posedge clk) k_q <= kmem[kaddr];
-                    assign kw = k_q;
+                    always @(posedge clk) begin
+                        k_q <= kmem[kaddr];
+                        k_r <= k_q;
+                    end
+                    assign kw = k_r;
                 end else if (MEM_STYLE == STYLE_DISTRIBUTED) begin : g_distributed
                     (* ram_style = "logic", rom_style = "distributed" *) reg [MS_KW-1:0] kmem[0:NF-1];
                     reg [MS_KW-1:0] k_q;
@@ -484,15 +515,21 @@ module sf_mvau #(
                 initial $readmemh(THRESH_FILE, trom);
                 assign thr = trom[0];
             end else begin : g_tmem
-                reg [CP*NFB-1:0] nf_p;
-                always @(posedge clk) nf_p <= {nf_p[(CP-1)*NFB-1:0], nf};
-                wire [NFB-1:0] taddr = nf_p[(CP-1)*NFB +: NFB];
+                // nf of the steps in stages 1 .. CP - OPR (block: read a stage earlier, then
+                // its output register)
+                reg [(CP-OPR)*NFB-1:0] nf_p;
+                always @(posedge clk) nf_p <= {nf_p[(CP-OPR-1)*NFB-1:0], nf};
+                wire [NFB-1:0] taddr = nf_p[(CP-OPR-1)*NFB +: NFB];
                 if (MEM_STYLE == STYLE_BLOCK) begin : g_block
                     (* ram_style = "block", rom_style = "block" *) reg [TW-1:0] tmem[0:NF-1];
                     reg [TW-1:0] thr_q;
+                    reg [TW-1:0] thr_r;
                     initial $readmemh(THRESH_FILE, tmem);
-                    always @(posedge clk) thr_q <= tmem[taddr];
-                    assign thr = thr_q;
+                    always @(posedge clk) begin
+                        thr_q <= tmem[taddr];
+                        thr_r <= thr_q;
+                    end
+                    assign thr = thr_r;
                 end else if (MEM_STYLE == STYLE_DISTRIBUTED) begin : g_distributed
                     (* ram_style = "logic", rom_style = "distributed" *) reg [TW-1:0] tmem[0:NF-1];
                     reg [TW-1:0] thr_q;

@@ -45,6 +45,7 @@ from streamfold.peaks.data import Profiles, generate
 from streamfold.peaks.detector import (
     TrainConfig,
     float_net,
+    inputs,
     peak_net,
     pick,
     scores,
@@ -107,13 +108,14 @@ def main() -> None:
         default=0,
         help="synthesise the detector at this many samples per cycle (samples=N) instead",
     )
+    ap.add_argument("--channels", type=int, default=8, help="the detector's hidden channels")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.synth or args.synth_only:
         with tempfile.TemporaryDirectory() as tmp:
             root = args.out or Path(tmp)
             if args.samples:
-                throughput(root, args.synth_bits, args.samples)
+                throughput(root, args.synth_bits, args.samples, args.channels)
             else:
                 synthesis(root, args.synth_bits)
         if args.synth_only:
@@ -211,20 +213,24 @@ def synthesis(root: Path, bits: int) -> None:
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
 
 
-def throughput(root: Path, bits: int, samples: int) -> None:
-    """``builtin:peaks-w{bits}a{bits}`` with picking at ``samples=N``: samples per cycle
+def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
+    """``builtin:peaks-w{bits}a{bits}`` (with ``channels`` other than its 8: ``peak_net(bits,
+    channels)`` calibrated as the builtin is) with picking at ``samples=N``: samples per cycle
     measured in Verilator (free-running, after the pipeline settles; bit-exact under stalls
     checked first), then Yosys for the xc7z020 and nextpnr-ecp5 + ecppack for the LFE5U-85F;
     G samples/s = samples per cycle x clock, operations = 2 per multiply-accumulate."""
     folding = f"samples={samples}"
     model, shape = reference_model(f"peaks-w{bits}a{bits}")
+    if channels != 8:
+        model = calibrated_detector(bits, channels)
     x = generate(8, 2).x
     threshold = float(scores(model, x).mean())
     run = run_in_verilator(model, x, root / f"rtl_{samples}", folding, threshold=threshold)
     spc = run.length / run.measured_cycles_per_frame
     ops = 2 * macs_per_sample(model)
     print(
-        f"\nbuiltin:peaks-w{bits}a{bits} + picking at {folding}: bit-exact {run.bit_exact}, "
+        f"\npeaks-w{bits}a{bits}, {channels} channels, + picking at {folding}: "
+        f"bit-exact {run.bit_exact}, "
         f"picks = software {run.picks_match_software}; cycles/frame predicted "
         f"{run.predicted_cycles_per_frame}, measured {run.measured_cycles_per_frame:.2f} "
         f"({spc:.2f} samples/cycle); {ops} operations per sample",
@@ -247,6 +253,18 @@ def throughput(root: Path, bits: int, samples: int) -> None:
             f"{rate * ops / r.lut / 1e6:.2f} M op/s per LUT"
         )
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+
+
+def calibrated_detector(bits: int, channels: int) -> nn.Sequential:
+    """``peak_net(bits, channels)``, seeded, its scales and BatchNorm statistics set on 64
+    synthetic profiles as ``zoo.reference_model`` sets the builtin's."""
+    torch.manual_seed(0)
+    model = peak_net(bits, channels)
+    model.train()
+    with torch.no_grad():
+        for batch in torch.split(inputs(generate(64, 0).x), 16):
+            model(batch)
+    return model.eval()
 
 
 def macs_per_sample(model: nn.Sequential) -> int:

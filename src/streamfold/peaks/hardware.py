@@ -5,9 +5,11 @@ With a score ``threshold`` the build ends in the peak-picking block (``hw.peakpi
 accelerator emits per profile ``MAX_PEAKS`` records (position, score, num, den), the peaks
 ``detector.pick`` finds on PyTorch's scores, refined to ``position + num / den``.
 
-The fastest folding today is ``cycles=K*length`` (``fastest_folding``): a sliding window emits
-at most one input-channel group per cycle, so a window of kernel K over a 1-channel input
-takes K cycles per sample, and no block takes more than one sample per cycle.
+At one sample per word the fastest folding is ``cycles=K*length`` (``fastest_folding``): a
+sliding window emits at most one input-channel group per cycle, so a window of kernel K over a
+1-channel input takes K cycles per sample. ``samples=N`` (docs/mmv.md) builds N samples per
+cycle: the same-padded convolutions' Pads folded into their windows, the MVAUs fully parallel
+over N samples with their weights as constants (``mem_style``).
 """
 
 from __future__ import annotations

@@ -79,6 +79,22 @@ class StreamFormat:
         return self.vector // self.elems
 
 
+NUMPY_BITS = 62  # elements up to this width are packed and unpacked in int64 arithmetic
+
+
+def word_bytes(codes: npt.NDArray[Any], bits: int) -> npt.NDArray[np.uint8]:
+    """``codes[word, i]`` (unsigned, below ``2**bits``, ``bits`` <= NUMPY_BITS) -> each word's
+    bytes, little-endian, code i at bits ``[i*bits +: bits]`` (the stream convention above):
+    one row of ``ceil(elems * bits / 8)`` bytes per word, through a little-endian bit matrix."""
+    n, elems = codes.shape
+    code_bytes = (bits + 7) // 8  # the low bytes of each little-endian uint64 code
+    raw = codes.astype("<u8").reshape(-1, 1).view(np.uint8)[:, :code_bytes]
+    if bits % 8 == 0:  # byte-aligned elements: the code bytes are the word bytes
+        return np.ascontiguousarray(raw.reshape(n, elems * code_bytes))
+    bitmat = np.unpackbits(raw, axis=1, count=bits, bitorder="little")
+    return np.packbits(bitmat.reshape(n, elems * bits), axis=1, bitorder="little")
+
+
 @dataclass(frozen=True)
 class RtlInstance:
     """One instance of a hand-written HDL module, fully parameterised.

@@ -19,10 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.errors import SimulationError
-from streamfold.hw.block import StreamFormat
+from streamfold.hw.block import NUMPY_BITS, StreamFormat, word_bytes
 from streamfold.ir.dtypes import IntType
-
-_NUMPY_BITS = 62  # elements up to this width are decoded in int64 arithmetic
 
 
 def pack(values: npt.ArrayLike, fmt: StreamFormat) -> list[int]:
@@ -116,7 +114,7 @@ def _encode(arr: npt.NDArray[Any], dtype: IntType) -> npt.NDArray[Any]:
     """Values -> unsigned codes of ``dtype.bits`` bits (int64, or object past 62 bits)."""
     if dtype.bipolar:
         return (arr.astype(np.int64) + 1) // 2
-    if dtype.bits <= _NUMPY_BITS:
+    if dtype.bits <= NUMPY_BITS:
         return arr.astype(np.int64) & ((1 << dtype.bits) - 1)
     mask = (1 << dtype.bits) - 1
     return np.array([int(v) & mask for v in arr.flat], dtype=object).reshape(arr.shape)
@@ -133,23 +131,15 @@ def _decode(codes: npt.NDArray[Any], dtype: IntType) -> npt.NDArray[Any]:
 
 def _codes_to_words(codes: npt.NDArray[Any], bits: int) -> list[int]:
     """``codes[word, i]`` -> one int per word with code i at bits ``[i*bits +: bits]``."""
-    if bits > _NUMPY_BITS or len(codes) == 0:
+    if bits > NUMPY_BITS or len(codes) == 0:
         return [sum(int(c) << (i * bits) for i, c in enumerate(row)) for row in codes]
-    n, elems = codes.shape
-    code_bytes = (bits + 7) // 8  # the low bytes of each little-endian uint64 code
-    raw = codes.astype("<u8").reshape(-1, 1).view(np.uint8)[:, :code_bytes]
-    if bits % 8 == 0:  # byte-aligned elements: the code bytes are the word bytes
-        rows = raw.reshape(n, elems * code_bytes)
-    else:
-        bitmat = np.unpackbits(raw, axis=1, count=bits, bitorder="little")
-        rows = np.packbits(bitmat.reshape(n, elems * bits), axis=1, bitorder="little")
-    return [int.from_bytes(row.tobytes(), "little") for row in rows]
+    return [int.from_bytes(row.tobytes(), "little") for row in word_bytes(codes, bits)]
 
 
 def _words_to_codes(words: Sequence[int], width: int, bits: int) -> npt.NDArray[Any]:
     """Words of ``width`` bits -> ``codes[word, i]`` of ``bits`` bits each."""
     elems = width // bits
-    if bits > _NUMPY_BITS:
+    if bits > NUMPY_BITS:
         mask = (1 << bits) - 1
         rows = [[(int(w) >> (i * bits)) & mask for i in range(elems)] for w in words]
         return np.array(rows, dtype=object).reshape(len(words), elems)

@@ -16,9 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.errors import StreamfoldError
-from streamfold.hw.block import StreamFormat
+from streamfold.hw.block import NUMPY_BITS, StreamFormat
 
-_NUMPY_BITS = 62  # words up to this width take the vectorised path
 BUS_BYTES = 4  # the AXI4 master's data bus: 32 bits (Zynq GP/HP ports and interconnects adapt)
 
 
@@ -83,7 +82,7 @@ def words_to_frames(words: Sequence[int], side: Side) -> bytes:
             f"shell layout: word count must be a multiple of {side.words} words per frame, "
             f"not {len(words)}"
         )
-    if side.width <= _NUMPY_BITS and words:
+    if side.width <= NUMPY_BITS and words:
         return _words_to_frames_np(np.asarray(words, dtype=np.int64), side)
     pad = bytes(side.stride - side.frame_bytes)
     out = bytearray()
@@ -120,7 +119,7 @@ def frames_to_words(image: bytes, side: Side, frames: int) -> list[int]:
             f"shell layout: image must be {frames} frames x {side.stride} bytes = "
             f"{frames * side.stride} bytes, not {len(image)}"
         )
-    if side.width <= _NUMPY_BITS and frames:
+    if side.width <= NUMPY_BITS and frames:
         return _frames_to_words_np(image, side, frames)
     words: list[int] = []
     wb = side.word_bytes

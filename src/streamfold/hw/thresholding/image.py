@@ -11,26 +11,23 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from streamfold.hw.block import NUMPY_BITS, word_bytes
 from streamfold.ir.dtypes import IntType, narrowest
 
 
 def hex_image(elements: npt.NDArray[Any], bits: int) -> str:
     """``elements[word, i]`` (integers fitting ``bits`` as two's complement) -> image text."""
     digits = (elements.shape[1] * bits + 3) // 4
-    if elements.size == 0 or bits > 63:
+    if elements.size == 0 or bits > NUMPY_BITS:
         return _hex_image_slow(elements, bits, digits)
     try:
         values = np.asarray(elements, dtype=np.int64)
     except OverflowError:  # a Python int beyond 64 bits: only the exact slow path takes it
         return _hex_image_slow(elements, bits, digits)
-    # bit b of element i is bit i * bits + b of the word: the elements' bits side by side,
-    # packed into little-endian bytes, printed from the most significant byte
-    utype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= bits)
-    raw: npt.NDArray[Any] = (values & ((1 << bits) - 1)).astype(utype)
-    shifts: npt.NDArray[Any] = np.arange(bits, dtype=utype)
-    lsb_first = ((raw[:, :, None] >> shifts) & utype(1)).reshape(values.shape[0], -1)
-    packed = np.packbits(lsb_first.astype(np.uint8), axis=1, bitorder="little")
-    drop = packed.shape[1] * 2 - digits  # a leading nibble beyond the word's digits
+    # each word's little-endian bytes (the stream's packing), printed from the most
+    # significant byte, less a leading nibble beyond the word's digits
+    packed = word_bytes(values & ((1 << bits) - 1), bits)
+    drop = packed.shape[1] * 2 - digits
     pairs = _HEX_PAIRS[packed[:, ::-1]].reshape(values.shape[0], -1)[:, drop:]
     text = np.concatenate([pairs, np.full((values.shape[0], 1), ord("\n"), np.uint8)], axis=1)
     return text.tobytes().decode("ascii")

@@ -46,7 +46,7 @@ from typing import Any
 from streamfold import validate
 from streamfold.cost.design_cost import DesignEstimate, block_cost_module, estimate_design
 from streamfold.cost.devices import Device
-from streamfold.cost.fmax import design_fmax, load_model
+from streamfold.cost.fmax import design_paths, load_model, predict_fmax
 from streamfold.design import stitch
 from streamfold.design.point import edge_names
 from streamfold.dse.ceiling import ceiling
@@ -406,8 +406,9 @@ def evaluate(
     if space is not None and space.graph is graph and space.device == dev:
         space.check(point)
         est = space.estimate(point, clock_mhz)
-        if load_model(dev.family) is not None:  # Fmax is predicted from the stitched stages
-            est = replace(est, fmax=design_fmax(stitch(graph, point), dev))
+        model = load_model(dev.family)
+        if model is not None:  # Fmax is predicted from the stitched stages
+            est = replace(est, fmax=predict_fmax(design_paths(stitch(graph, point)), model))
         return Choice(point, est)
     return Choice(point, estimate_design(stitch(graph, point), dev, clock_mhz))
 

@@ -79,6 +79,14 @@ class StreamFormat:
         return self.vector // self.elems
 
 
+def element_code(value: int, dtype: IntType) -> int:
+    """``value`` as an element's bits (the stream convention above): two's complement in
+    ``dtype.bits``; bipolar +1 -> 1, -1 -> 0."""
+    if dtype.bipolar:
+        return 1 if value == 1 else 0
+    return value & ((1 << dtype.bits) - 1)
+
+
 NUMPY_BITS = 62  # elements up to this width are packed and unpacked in int64 arithmetic
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from streamfold.errors import IRError
-from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes
+from streamfold.hw.block import NodeFolding, channel_foldings, check_channel_lanes, element_code
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import Pad
@@ -89,10 +89,8 @@ class PadParams:
 
     @property
     def pad_code(self) -> int:
-        """``pad_value`` as the element's bits: two's complement; bipolar +1 -> 1, -1 -> 0."""
-        if self.dtype.bipolar:
-            return 1 if self.pad_value == 1 else 0
-        return self.pad_value & ((1 << self.dtype.bits) - 1)
+        """``pad_value`` as the element's bits (``hw.block.element_code``)."""
+        return element_code(self.pad_value, self.dtype)
 
 
 def foldings(params: PadParams) -> Iterator[NodeFolding]:

@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 
 from streamfold.errors import FoldingError, IRError
-from streamfold.hw.block import MemStyle, NodeFolding, channel_foldings, check_channel_lanes
+from streamfold.hw.block import (
+    MemStyle,
+    NodeFolding,
+    channel_foldings,
+    check_channel_lanes,
+    element_code,
+)
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.graph import Graph, Node
 from streamfold.ir.ops import SlidingWindow
@@ -120,10 +126,8 @@ class SwgParams:
 
     @property
     def pad_code(self) -> int:
-        """``pad_value`` as the element's bits (as ``hw.pad.params.PadParams.pad_code``)."""
-        if self.dtype.bipolar:
-            return 1 if self.pad_value == 1 else 0
-        return self.pad_value & ((1 << self.dtype.bits) - 1)
+        """``pad_value`` as the element's bits (``hw.block.element_code``)."""
+        return element_code(self.pad_value, self.dtype)
 
     @property
     def out_vector(self) -> int:

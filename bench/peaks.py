@@ -26,7 +26,7 @@ import argparse
 import platform
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ from streamfold.peaks.detector import (
 )
 from streamfold.peaks.hardware import build_detector, fastest_folding, run_in_verilator
 from streamfold.peaks.metrics import OUTLIER, TOLERANCE, Scores, score
-from streamfold.synth.implement import implement_build
+from streamfold.synth.implement import Implementation, implement_build
 from streamfold.synth.yosys import synthesize_instance
 from streamfold.zoo import reference_model
 
@@ -203,6 +203,13 @@ def synthesis(root: Path, bits: int) -> None:
         model, shape[1], root / f"detector_w{bits}", fastest_folding(shape[1]), threshold=0.5
     )
     print(f"\nbuiltin:peaks-w{bits}a{bits} + picking at {fastest_folding(shape[1])}: {build}")
+    for impl, line in implemented(build):
+        print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+
+
+def implemented(build: Path) -> Iterator[tuple[Implementation, str]]:
+    """``build`` through Yosys for the xc7z020, then also nextpnr-ecp5 and ecppack for the
+    LFE5U-85F: each implementation and its resources and Fmax in one line."""
     for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
         impl = implement_build(build, device(name), bitstream=bitstream, per_stage=False)
         r = impl.synth.resources
@@ -210,7 +217,7 @@ def synthesis(root: Path, bits: int) -> None:
         if impl.pnr is not None:
             line += f"; nextpnr Fmax {impl.pnr.fmax_mhz:.1f} MHz"
             line += f", bitstream {impl.pnr.bitstream}" if impl.pnr.bitstream else ""
-        print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+        yield impl, line
 
 
 def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
@@ -237,15 +244,10 @@ def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
         flush=True,
     )
     build = build_detector(model, shape[1], root / f"detector_{samples}", folding, threshold)
-    for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
-        impl = implement_build(build, device(name), bitstream=bitstream, per_stage=False)
+    for impl, line in implemented(build):
+        # the Xilinx clock is assumed, not measured (no Vivado here)
+        mhz = 250.0 if impl.pnr is None else impl.pnr.fmax_mhz
         r = impl.synth.resources
-        line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"
-        mhz = 250.0  # the Xilinx clock is assumed, not measured (no Vivado here)
-        if impl.pnr is not None:
-            mhz = impl.pnr.fmax_mhz
-            line += f"; nextpnr Fmax {mhz:.1f} MHz"
-            line += f", bitstream {impl.pnr.bitstream}" if impl.pnr.bitstream else ""
         rate = spc * mhz * 1e6
         line += (
             f"; at {mhz:.1f} MHz{' (assumed)' if impl.pnr is None else ''}: "

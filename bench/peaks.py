@@ -40,7 +40,7 @@ from streamfold.hw.peakpick import cost as peakpick_cost
 from streamfold.hw.peakpick.params import PeakPickParams
 from streamfold.hw.peakpick.rtl import instance as peakpick_instance
 from streamfold.ir.dtypes import IntType
-from streamfold.peaks import baselines
+from streamfold.peaks import baselines, ecg
 from streamfold.peaks.data import Profiles, generate
 from streamfold.peaks.detector import (
     TrainConfig,
@@ -108,7 +108,18 @@ def main() -> None:
         default=0,
         help="synthesise the detector at this many samples per cycle (samples=N) instead",
     )
-    ap.add_argument("--channels", type=int, default=8, help="the detector's hidden channels")
+    ap.add_argument(
+        "--data",
+        choices=("lines", "ecg"),
+        default="lines",
+        help="laser-line profiles (peaks.data) or synthetic ECG, R peaks (peaks.ecg)",
+    )
+    ap.add_argument(
+        "--channels",
+        type=int,
+        default=8,
+        help="the detectors' hidden channels (trained ones, and the one synthesised at --samples)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.synth or args.synth_only:
@@ -120,21 +131,27 @@ def main() -> None:
                 synthesis(root, args.synth_bits)
         if args.synth_only:
             return
-    train_set, val, test = generate(args.train, 1), generate(500, 2), generate(2000, 3)
+    make = ecg.generate if args.data == "ecg" else generate
+    grid = baselines.ECG_GRID if args.data == "ecg" else baselines.Grid()
+    train_set, val, test = make(args.train, 1), make(500, 2), make(2000, 3)
     truth, samples = truth_of(test), test.x.size
     print(f"# Peak detection: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cpu_name()}, 1 thread")
-    print(f"test: {len(test)} profiles x {test.x.shape[1]} samples, {sum(map(len, truth))} peaks;")
-    print(f"tolerance {TOLERANCE} samples, outlier > {OUTLIER} sample\n")
+    print(
+        f"data: {args.data}; test: {len(test)} profiles x {test.x.shape[1]} samples, "
+        f"{sum(map(len, truth))} peaks;"
+    )
+    print(f"tolerance {TOLERANCE} samples, outlier > {OUTLIER} sample")
+    print(f"CNN detectors: {args.channels} hidden channels\n")
     header = (
         "| detector | F1 | precision | recall | mean error | p99 error | outliers "
         "| CPU Msamples/s |\n|---|---|---|---|---|---|---|---|"
     )
     print(header)
-    for b in baselines.tuned_baselines(val):
+    for b in baselines.tuned_baselines(val, grid):
         speed = samples_per_second(lambda b=b: b(test.x), samples, args.repeats)
         print(row(f"{b.refinement.value} (scipy)", baselines.evaluate(b, test), speed), flush=True)
-    models: dict[str, nn.Sequential] = {"float": float_net()}
-    models |= {f"W{b}A{b}": peak_net(b) for b in BITS}
+    models: dict[str, nn.Sequential] = {"float": float_net(args.channels)}
+    models |= {f"W{b}A{b}": peak_net(b, args.channels) for b in BITS}
     thresholds: dict[str, float] = {}
     for name, model in models.items():
         train(model, train_set, TrainConfig(epochs=args.epochs))

@@ -23,7 +23,7 @@ from streamfold.peaks.metrics import F64, Scores, score
 from streamfold.peaks.picking import Ints, centroid, gaussian, parabolic
 
 SMOOTHING = (0.0, 1.0, 1.5, 2.0)  # Gaussian sigma, samples (0: none)
-PROMINENCE = (6, 8, 12, 16, 24, 32, 48)  # ADC codes
+PROMINENCE: tuple[float, ...] = (6, 8, 12, 16, 24, 32, 48)  # ADC codes
 DISTANCE = (4, 6, 8)  # samples
 RADIUS = (2, 3, 4, 6)  # centre of mass half-window, samples
 
@@ -89,11 +89,25 @@ def _truth(p: Profiles) -> list[F64]:
     return [p.peaks(i) for i in range(len(p))]
 
 
-def tune_detection(val: Profiles) -> Detection:
+@dataclass(frozen=True)
+class Grid:
+    """The detection parameters tried: the defaults suit the laser-line profiles; ECG
+    (``peaks.ecg``) needs taller prominences and a refractory distance (``ECG_GRID``)."""
+
+    prominence: tuple[float, ...] = PROMINENCE
+    distance: tuple[int, ...] = DISTANCE
+
+
+# R waves are 50-135 codes tall at the default ADC range, T waves up to 0.6 of that; a
+# refractory distance of 0.2 s is 25 samples at 125 Hz.
+ECG_GRID = Grid((*PROMINENCE, 64, 80, 96), (*DISTANCE, 16, 25, 38))
+
+
+def tune_detection(val: Profiles, grid: Grid = Grid()) -> Detection:
     """The grid point with the best F1 (ties: the first) on ``val``."""
     truth = _truth(val)
     best: tuple[float, Detection] | None = None
-    for sm, pr, di in itertools.product(SMOOTHING, PROMINENCE, DISTANCE):
+    for sm, pr, di in itertools.product(SMOOTHING, grid.prominence, grid.distance):
         d = Detection(sm, pr, di)
         f1 = score([i.astype(np.float64) for i in detect(val.x, d)], truth).f1
         if best is None or f1 > best[0]:
@@ -115,8 +129,8 @@ def tune(val: Profiles, refinement: Refinement, detection: Detection) -> Baselin
     return min(scored)[2]
 
 
-def tuned_baselines(val: Profiles) -> list[Baseline]:
-    detection = tune_detection(val)
+def tuned_baselines(val: Profiles, grid: Grid = Grid()) -> list[Baseline]:
+    detection = tune_detection(val, grid)
     return [tune(val, r, detection) for r in Refinement]
 
 

@@ -1,6 +1,12 @@
 """CNV at FINN's Pynq-Z1 folding, simulated in Verilator: bit-exact check, predicted vs measured.
 
     .venv/bin/python bench/cnv_rtl.py --name cnv-w1a1 --frames 3
+    .venv/bin/python bench/cnv_rtl.py --point max-fps --synth --out build/cnv-maxfps
+
+``--point max-fps``: the design ``explore --goal max-fps`` picks on the xc7z020 at 100 MHz
+(``dse.search.max_fps``, 70 % LUT cap) instead of FINN's folding. ``--synth``: the build
+through Yosys ``synth_xilinx`` for the xc7z020 (flat; minutes to tens of minutes), its
+resources against the estimate and the part.
 
 Builds FINN's CNV (seeded random weights, ``streamfold.zoo``) with FINN's published PE/SIMD per
 matrix-vector layer (``dse.finn.CNV_PYNQ``: 32,768 cycles per frame, 3,052 frames/s predicted
@@ -19,12 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from streamfold.codegen.top import stitch, write_build
+from streamfold.cost.design_cost import estimate_design
+from streamfold.cost.devices import device
 from streamfold.cost.estimate import estimate_pipeline
 from streamfold.dse.finn import CNV_PYNQ, finn_point
+from streamfold.dse.search import max_fps
 from streamfold.flow import to_kernels
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
 from streamfold.simulate import random_inputs
+from streamfold.synth.resources import utilisation
+from streamfold.synth.yosys import synthesize_build
 from streamfold.zoo import reference_graph
 
 FINN_PREDICTED_FPS = 3052
@@ -38,13 +49,21 @@ def main() -> None:
     p.add_argument("--frames", type=int, default=3)
     p.add_argument("--stall", type=float, default=0.0, help="random stall probability per side")
     p.add_argument("--out", type=Path, help="build directory (default: a temporary one)")
+    p.add_argument("--point", choices=("finn", "max-fps"), default="finn")
+    p.add_argument("--synth", action="store_true", help="also Yosys synth_xilinx (xc7z020)")
     args = p.parse_args()
 
     t0 = time.perf_counter()
     graph = to_kernels(reference_graph(args.name))
-    point = finn_point(graph, CNV_PYNQ)
+    dev = device("xc7z020")
+    if args.point == "finn":
+        point, folding = finn_point(graph, CNV_PYNQ), f"FINN Pynq-Z1 folding {list(CNV_PYNQ)}"
+    else:
+        choice = max_fps(graph, dev, CLOCK_MHZ)
+        point, folding = choice.point, "explore --goal max-fps, xc7z020, 100 MHz"
     design = stitch(graph, point)
     est = estimate_pipeline(design)
+    whole = estimate_design(design, dev, CLOCK_MHZ).total
     t_lower = time.perf_counter() - t0
     x = random_inputs(graph, args.frames, seed=0)
     expected = run_single(graph, x).reshape(args.frames, -1)
@@ -54,28 +73,42 @@ def main() -> None:
         t0 = time.perf_counter()
         got, run = simulate_build(out_dir, x, stall_in=args.stall, stall_out=args.stall, seed=1)
         t_sim = time.perf_counter() - t0
-    exact = bool(np.array_equal(got, expected))
-    print(f"# {args.name}, FINN Pynq-Z1 folding (PE, SIMD) {list(CNV_PYNQ)}")
-    print(
-        f"# {args.frames} random frames, stall {args.stall:.0%}; {platform.machine()}, "
-        f"{time.strftime('%Y-%m-%d')}"
-    )
-    print()
-    print("| quantity | streamfold | FINN (published) |")
-    print("|---|---:|---:|")
-    print(f"| cycles per frame, predicted | {est.interval:,} | 32,768 |")
-    print(f"| cycles per frame, measured (Verilator) | {run.cycles_per_frame:,.1f} | - |")
-    fps = CLOCK_MHZ * 1e6 / run.cycles_per_frame
-    print(
-        f"| frames/s at {CLOCK_MHZ:g} MHz | {fps:,.0f} (measured cycles) | "
-        f"{FINN_PREDICTED_FPS:,} predicted, {FINN_MEASURED_FPS:,} on the board |"
-    )
-    lat = f"{est.latency:,} / {run.latency_offered:,}"
-    print(f"| latency, cycles (predicted / measured) | {lat} | - |")
-    print(f"| outputs equal to the reference | {exact} ({args.frames} frames) | - |")
-    print(f"| export + lowering + stitching, s | {t_lower:.1f} | - |")
-    print(f"| Verilator build + simulation, s | {t_sim:.1f} | - |")
-    print(f"| simulated cycles per second | {run.sim_cycles_per_second:,.0f} | - |")
+        exact = bool(np.array_equal(got, expected))
+        print(f"# {args.name}, {folding}")
+        print(
+            f"# {args.frames} random frames, stall {args.stall:.0%}; {platform.machine()}, "
+            f"{time.strftime('%Y-%m-%d')}"
+        )
+        print()
+        print("| quantity | streamfold | FINN (published) |")
+        print("|---|---:|---:|")
+        print(f"| cycles per frame, predicted | {est.interval:,} | 32,768 |")
+        print(f"| cycles per frame, measured (Verilator) | {run.cycles_per_frame:,.1f} | - |")
+        fps = CLOCK_MHZ * 1e6 / run.cycles_per_frame
+        print(
+            f"| frames/s at {CLOCK_MHZ:g} MHz | {fps:,.0f} (measured cycles) | "
+            f"{FINN_PREDICTED_FPS:,} predicted, {FINN_MEASURED_FPS:,} on the board |"
+        )
+        lat = f"{est.latency:,} / {run.latency_offered:,}"
+        print(f"| latency, cycles (predicted / measured) | {lat} | - |")
+        print(f"| outputs equal to the reference | {exact} ({args.frames} frames) | - |")
+        print(f"| export + lowering + stitching, s | {t_lower:.1f} | - |")
+        print(f"| Verilator build + simulation, s | {t_sim:.1f} | - |")
+        print(f"| simulated cycles per second | {run.sim_cycles_per_second:,.0f} | - |", flush=True)
+        if args.synth:
+            synth = synthesize_build(out_dir, dev.family, timeout_s=4 * 3600)
+            r = synth.resources
+            for u, e in zip(
+                utilisation(r, dev),
+                (whole.lut, whole.ff, whole.lutram, whole.bram, whole.dsp),
+                strict=True,
+            ):
+                print(
+                    f"| {u.resource}, Yosys synth_xilinx (estimate) | {u.used:,} ({e:,}; "
+                    f"{u.used / max(u.available, 1):.1%} of {dev.name}) | - |"
+                )
+            fits = all(u.used <= u.available for u in utilisation(r, dev))
+            print(f"| fits {dev.name} (Yosys) | {fits} ({synth.seconds:.0f} s) | - |")
     if not exact:
         raise SystemExit("RTL outputs differ from the reference")
 

@@ -78,6 +78,19 @@ def bram18(depth_words: int, width_bits: int) -> int:
     return min(math.ceil(depth_words / d) * math.ceil(width_bits / w) for d, w in BRAM18_SHAPES)
 
 
+def bram_banks(depth_words: int, width_bits: int) -> tuple[int, int]:
+    """(banks, words per bank) that put a memory deeper than one block RAM side by side: at
+    the deepest of the cheapest aspect ratios (``bram18``), ``depth_words`` cut into banks of
+    that depth (a power of two); (1, depth_words) when one block is deep enough. Packed side by
+    side into one memory of that many rows, the banks take the blocks ``bram18`` counts for the
+    whole memory, or fewer, and are read without a select mux after the blocks."""
+    cost = {s: math.ceil(depth_words / s[0]) * math.ceil(width_bits / s[1]) for s in BRAM18_SHAPES}
+    depth = max(d for (d, w), c in cost.items() if c == min(cost.values()))
+    if depth_words <= depth:
+        return 1, depth_words
+    return math.ceil(depth_words / depth), depth
+
+
 def lutram_luts(depth_words: int, width_bits: int, shared_address: bool = False) -> int:
     """LUTs of a distributed RAM on Xilinx (see the module docstring).
 

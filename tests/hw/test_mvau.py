@@ -242,6 +242,8 @@ def test_deep_block_weight_memories_are_banked(rng: np.random.Generator) -> None
     assert bram_banks(50176, 1) == (4, 16384)
     assert bram_banks(50176, 2) == (7, 8192)
     assert bram_banks(4096, 1) == (1, 4096)  # one block deep enough: not banked
+    # 9,216 x 2 bits would fit one DP16KD as 1K x 18 (nine words a row, then a LUT mux)
+    assert bram_banks(9216, 2) == (2, 8192)
 
 
 def test_banked_weight_image_packs_banks_side_by_side() -> None:

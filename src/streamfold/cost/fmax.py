@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from streamfold.cost.devices import Device, Family
-from streamfold.cost.resources import bram_banks
+from streamfold.cost.resources import BRAM18_SHAPES
 from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
@@ -157,8 +157,12 @@ def _memory_path(
 
 def bram_depth_blocks(depth: int, width: int) -> int:
     """Block RAMs stacked in depth (read through a select mux) at the deepest of the cheapest
-    aspect ratios (``cost.resources.bram_banks``; DP16KD has RAMB18's shapes)."""
-    return bram_banks(depth, width)[0]
+    aspect ratios (``cost.resources.bram18`` counts them; DP16KD has RAMB18's shapes). Yosys
+    synth_ecp5 takes the deepest: 1,024 x 36 as two 1K x 18 side by side, 8,192 x 18 as
+    2K x 9 blocks four deep."""
+    cost = {s: math.ceil(depth / s[0]) * math.ceil(width / s[1]) for s in BRAM18_SHAPES}
+    deepest = max(d for (d, w), c in cost.items() if c == min(cost.values()))
+    return math.ceil(depth / deepest)
 
 
 # ------------------------------------------------------------------------------- model

@@ -92,7 +92,8 @@ class _Shape:
     sf: int
     levels: int  # D = clog2(SIMD)
     operand_stages: int  # OPR
-    bank_bits: int  # bank index bits of a banked weight memory (0: not banked)
+    banks: int  # W_BANKS of a block-RAM weight memory (1: not banked)
+    bank_bits: int  # its bank index bits (0: not banked)
     bank_rows: int  # its rows
     leaf_bits: int  # a product's real width (XNOR: 1), at most ACC_BITS
     acc_bits: int
@@ -198,6 +199,7 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         sf=sf,
         levels=levels,
         operand_stages=opr,
+        banks=banks,
         bank_bits=(banks - 1).bit_length() if banks > 1 else 0,
         bank_rows=rows,
         leaf_bits=_product_bits(params),
@@ -274,7 +276,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "compare_bits": pe * s.n * compare,
         "count_bits": pe * max(s.n - 1, 0) * s.n.bit_length(),
         "rom_luts": rom,
-        "replay_bits": s.in_bits if s.nf > 1 else 0,
+        # 2:1 muxes: the input replay, and a banked weight row's bank select
+        "replay_bits": (s.in_bits if s.nf > 1 else 0) + (s.banks - 1) * s.w_columns_all,
         "out_bits": s.out_bits,
     }
 
@@ -375,10 +378,11 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
             out.append(Memory(stages, bits, MemKind.SRL))
     for stages, bits in _pass_chains(params, folding):
         out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
-    if folding.mem_style is MemStyle.BLOCK and s.bank_bits:  # banks side by side
-        out.append(Memory(s.bank_rows, s.wb_columns_all, MemKind.BLOCK))
-    elif folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
-        out.append(Memory(s.nf * s.sf, s.w_columns_all, MemKind.BLOCK))
+    if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
+        if s.bank_bits:  # banks side by side
+            out.append(Memory(s.bank_rows, s.wb_columns_all, MemKind.BLOCK))
+        else:
+            out.append(Memory(s.nf * s.sf, s.w_columns_all, MemKind.BLOCK))
         if params.thresholds is not None:
             out.append(Memory(s.nf, s.t_columns_all, MemKind.BLOCK))
     return tuple(out)

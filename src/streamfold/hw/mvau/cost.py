@@ -307,7 +307,9 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
     if s.operand_stages:
         # x_r, w_r and thr_r behind the block RAM's read register: its varying columns (Yosys
         # drops the constant ones from the block and from the registers after it)
-        regs += s.operand_stages * s.in_bits + s.w_columns_all  # x_b, x_r; w_r
+        regs += s.in_bits + s.w_columns_all  # x_r, w_r
+        if s.operand_stages > 1:  # in_b, and xbuf_b / xrep_b with a replay buffer
+            regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)
         regs += s.t_columns_all if _thresholds_addressed(s, folding) else 0
     if s.bank_bits:  # the banked row w_b (its varying columns), bank_q and bank_b
         regs += s.wb_columns_all + 2 * s.bank_bits

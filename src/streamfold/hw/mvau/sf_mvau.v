@@ -31,7 +31,8 @@
 // 2**W_BANK_AB words, packed side by side into one memory of 2**W_BANK_AB rows (bank b in
 // bits [b*WW +: WW] of a row), so a read is one row of block RAMs side by side, never blocks
 // stacked in depth behind a select mux. The row is registered whole, then the step's bank is
-// selected into the operand register: OPR = 2 (the input operand takes two registers too).
+// selected into the operand register: OPR = 2 (the input operand takes two registers too: the
+// replay buffer's read and the input word apart, then the replay mux).
 //   WEIGHT_FILE then holds the packed rows: row r, bank b = word b * 2**W_BANK_AB + r (0
 //   past the last word).
 //
@@ -217,7 +218,13 @@ module sf_mvau #(
 
     // ---------------------------------------------------------------- stage 1: operands
     reg [XW-1:0] in_q;
+    // x1: the step's input word; xbuf / xrep: the replay buffer's read and whether x1 is it
+    // (OPR = 2 registers them apart and muxes after)
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [XW-1:0] x1;
+    wire [XW-1:0] xbuf;
+    wire xrep;
+    /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) if (fire && need_in) in_q <= s_axis_tdata;
 
     generate
@@ -231,8 +238,12 @@ module sf_mvau #(
                 replay_q <= !need_in;
             end
             assign x1 = replay_q ? ibuf_q : in_q;
+            assign xbuf = ibuf_q;
+            assign xrep = replay_q;
         end else begin : g_no_ibuf
             assign x1 = in_q;
+            assign xbuf = in_q;
+            assign xrep = 1'b0;
         end
     endgenerate
 
@@ -292,10 +303,16 @@ module sf_mvau #(
             reg [WW-1:0] w_r;  // banked: w1 is a stage later, selected from the row register
             always @(posedge clk) w_r <= w1;
             if (OPR > 1) begin : g_x2
-                reg [XW-1:0] x_b;
+                // the replay buffer's block-RAM read and the input word registered apart, the
+                // replay mux after them
+                reg [XW-1:0] xbuf_b;
+                reg [XW-1:0] in_b;
+                reg xrep_b;
                 always @(posedge clk) begin
-                    x_b <= x1;
-                    x_r <= x_b;
+                    xbuf_b <= xbuf;
+                    in_b <= in_q;
+                    xrep_b <= xrep;
+                    x_r <= xrep_b ? xbuf_b : in_b;
                 end
             end else begin : g_x1
                 always @(posedge clk) x_r <= x1;

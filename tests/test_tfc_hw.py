@@ -17,6 +17,7 @@ from streamfold.data import load_mnist
 from streamfold.dse.design_point import folding_preset
 from streamfold.flow import to_kernels
 from streamfold.frontend.torch import export, input_codes
+from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
 from streamfold.models import tfc
 from streamfold.sim.design import load_manifest, simulate_build
@@ -64,6 +65,23 @@ def test_tfc_rtl_equals_reference_at_predicted_rate(trained, folding: str, tmp_p
         predicted,
     )
     assert run.latency > 0
+
+
+def test_tfc_folded_block_ram_rtl_equals_reference_at_predicted_rate(  # type: ignore[no-untyped-def]
+    trained, tmp_path: Path
+) -> None:
+    # the first layer's 50,176-word weight memory is banked (sf_mvau W_BANKS: 4 x 16K x 1 at
+    # W1A1, 7 x 8K x 2 at W2A2) and read a cycle later; the hidden layers' fit one block
+    graph, x = trained
+    design = stitch(graph, folding_preset(graph, "folded", MemStyle.BLOCK))
+    banks = [dict(s.rtl.parameters).get("W_BANKS", 1) for s in design.stages if s.kind == "kernel"]
+    assert banks[0] in (4, 7) and set(banks[1:]) == {1}
+    out_dir = write_build(design, tmp_path / "build")
+    out, run = simulate_build(out_dir, x[:4])
+    np.testing.assert_array_equal(out, run_single(graph, x[:4]))
+    predicted = estimate_pipeline(design)
+    assert abs(run.cycles_per_frame - predicted.interval) <= 0.02 * predicted.interval
+    assert abs(run.latency - predicted.latency) <= 0.1 * predicted.latency, (run, predicted)
 
 
 def test_tfc_rtl_under_backpressure(trained, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,12 +11,20 @@ from typing import Any
 import numpy as np
 import pytest
 
+from streamfold.cost.resources import bram_banks
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance
 from streamfold.hw.mvau import cost
 from streamfold.hw.mvau.block import MVAU
 from streamfold.hw.mvau.model import mvau
-from streamfold.hw.mvau.params import MvauParams, check_folding, foldings, params_of
+from streamfold.hw.mvau.params import (
+    MvauParams,
+    bank_rows,
+    check_folding,
+    foldings,
+    params_of,
+    weight_banks,
+)
 from streamfold.hw.mvau.rtl import SOURCE, instance, weight_image
 from streamfold.ir import BIPOLAR, Graph, IntArray, IntType, Mvau, Node, Thresholding, Value, verify
 from streamfold.ir.dtypes import narrowest
@@ -142,6 +150,11 @@ CASES = [
     pytest.param(Case(32, 4, i4, i4n, 4, 4, REGS), id="one-neuron-fold-narrow-weights"),
     pytest.param(Case(3, 2, u1, i2, 2, 3, DIST, u1, True), id="one-step-per-frame"),
     pytest.param(Case(8, 4, i16, i16, 2, 4, BLOCK), id="accumulator-over-32-bits"),
+    # 1,100 words of 36 bits: 3 banks of 512 side by side (weight_banks), OPR = 2
+    pytest.param(
+        Case(990, 40, BIPOLAR, BIPOLAR, 4, 9, BLOCK, BIPOLAR, True), id="banked-xnor-thresholds"
+    ),
+    pytest.param(Case(495, 40, u2, i2, 2, 9, BLOCK), id="banked-accumulator"),
 ]
 STALL_FRAMES = 24
 TIMING_FRAMES = 12
@@ -212,6 +225,33 @@ def test_cycles_and_latency_formulas(fc1_params: MvauParams) -> None:
     assert cost.latency(fc1_params, NodeFolding(pe=8, simd=64)) == 0 + 5 + 6
     # block RAM: its read registered again before the products (sf_mvau.v's OPR)
     assert cost.latency(fc1_params, NodeFolding(pe=2, simd=16, mem_style=BLOCK)) == 3 + 6 + 4
+
+
+def test_deep_block_weight_memories_are_banked(rng: np.random.Generator) -> None:
+    # 1,100 words x 36 bits: the cheapest shape is 512 x 36 (3 blocks), so 3 banks of 512
+    g, _ = Case(990, 40, BIPOLAR, BIPOLAR, 4, 9, BLOCK, BIPOLAR, True).build(rng, 2)
+    p, folding = params_of(g, g.nodes[0]), NodeFolding(pe=4, simd=9, mem_style=BLOCK)
+    assert weight_banks(p, folding) == (3, 512)
+    assert ("W_BANKS", 3) in instance(p, folding, "fc1").parameters
+    # one more cycle: the row registered, then the bank selected (OPR = 2)
+    assert cost.operand_registers(p, folding) == 2
+    assert cost.latency(p, folding) == 110 - 1 + 1 + 2 + 1 + 4 + 3  # + clog2(9) tree levels
+    for style in (DIST, REGS):  # only block RAM is banked
+        assert weight_banks(p, NodeFolding(pe=4, simd=9, mem_style=style)) == (1, 1100)
+    # TFC's first layer folded: 50,176 words of 1 bit in 16K x 1 blocks, of 2 bits in 8K x 2
+    assert bram_banks(50176, 1) == (4, 16384)
+    assert bram_banks(50176, 2) == (7, 8192)
+    assert bram_banks(4096, 1) == (1, 4096)  # one block deep enough: not banked
+    # 9,216 x 2 bits would fit one DP16KD as 1K x 18 (nine words a row, then a LUT mux)
+    assert bram_banks(9216, 2) == (2, 8192)
+
+
+def test_banked_weight_image_packs_banks_side_by_side() -> None:
+    words = np.arange(5, dtype=np.int64).reshape(5, 1)
+    # 2 banks of 4 rows: row r holds words r and 4 + r (0 past the last word)
+    packed = bank_rows(words, 2, 4)
+    assert packed.tolist() == [[0, 4], [1, 0], [2, 0], [3, 0]]
+    assert bank_rows(words, 1, 5) is words
 
 
 def test_weight_image_layout() -> None:

@@ -39,7 +39,7 @@ from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.maxpool.params import MaxPoolParams
-from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.mvau.params import MvauParams, weight_banks
 from streamfold.hw.registry import block_of
 from streamfold.hw.swg.params import SwgParams
 from streamfold.hw.thresholding.params import ThresholdingParams
@@ -122,12 +122,14 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
 
 def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]:
     """(depth words, width bits) of a block's weight and threshold memories (the RTL's
-    layout: one word per fold, all PE x SIMD lanes side by side)."""
+    layout: one word per fold, all PE x SIMD lanes side by side; sf_mvau's block-RAM weight
+    memory deeper than one block in banks side by side, ``hw.mvau.params.weight_banks``)."""
     pe, simd = folding.pe, folding.simd
     out = []
     if isinstance(params, MvauParams):
         wbits = params.weight_dtype.bits
-        out.append(((params.in_features // simd) * (params.out_features // pe), pe * simd * wbits))
+        banks, rows = weight_banks(params, folding)
+        out.append((rows, banks * pe * simd * wbits))
         rows = params.out_features
     elif isinstance(params, VvauParams):
         wbits = params.weight_dtype.bits
@@ -154,10 +156,13 @@ def _memory_path(
 
 
 def bram_depth_blocks(depth: int, width: int) -> int:
-    """Block RAMs stacked in depth (read through a select mux) at the cheapest aspect ratio
-    (as ``cost.resources.bram18`` counts them; DP16KD has RAMB18's shapes)."""
-    shape = min(BRAM18_SHAPES, key=lambda s: math.ceil(depth / s[0]) * math.ceil(width / s[1]))
-    return math.ceil(depth / shape[0])
+    """Block RAMs stacked in depth (read through a select mux) at the deepest of the cheapest
+    aspect ratios (``cost.resources.bram18`` counts them; DP16KD has RAMB18's shapes). Yosys
+    synth_ecp5 takes the deepest: 1,024 x 36 as two 1K x 18 side by side, 8,192 x 18 as
+    2K x 9 blocks four deep."""
+    cost = {s: math.ceil(depth / s[0]) * math.ceil(width / s[1]) for s in BRAM18_SHAPES}
+    deepest = max(d for (d, w), c in cost.items() if c == min(cost.values()))
+    return math.ceil(depth / deepest)
 
 
 # ------------------------------------------------------------------------------- model

@@ -78,6 +78,28 @@ def bram18(depth_words: int, width_bits: int) -> int:
     return min(math.ceil(depth_words / d) * math.ceil(width_bits / w) for d, w in BRAM18_SHAPES)
 
 
+def bram_banks(depth_words: int, width_bits: int) -> tuple[int, int]:
+    """(banks, words per bank) that put a memory deeper than one block RAM side by side, one
+    word per block row: banks as deep as the narrowest aspect ratio that holds a word (wider
+    words: the deepest of the cheapest, ``bram18``), a power of two; (1, depth_words) when
+    one block is deep enough. Packed side by side into one memory of that many rows, the banks
+    take no more blocks than ``bram18`` counts for the whole memory and are read without a
+    select mux after the blocks: Yosys synth_ecp5 otherwise packs several words into a wide
+    block row (using the parity bits: 9,216 x 2 bits in one 1K x 18 DP16KD) or stacks blocks
+    in depth, and selects the word with LUTs after the read."""
+    fits = [d for d, w in BRAM18_SHAPES if w >= width_bits]
+    if fits:
+        depth = max(fits)
+    else:
+        cost = {
+            s: math.ceil(depth_words / s[0]) * math.ceil(width_bits / s[1]) for s in BRAM18_SHAPES
+        }
+        depth = max(d for (d, w), c in cost.items() if c == min(cost.values()))
+    if depth_words <= depth:
+        return 1, depth_words
+    return math.ceil(depth_words / depth), depth
+
+
 def lutram_luts(depth_words: int, width_bits: int, shared_address: bool = False) -> int:
     """LUTs of a distributed RAM on Xilinx (see the module docstring).
 

@@ -9,6 +9,7 @@ from streamfold.hw.maxpool import cost
 from streamfold.hw.maxpool.model import maxpool
 from streamfold.hw.maxpool.params import MaxPoolParams, check_folding, foldings, params_of
 from streamfold.hw.maxpool.rtl import instance
+from streamfold.hw.swg import cost as swg_cost
 from streamfold.hw.swg.params import word_needs
 from streamfold.ir.ops import MaxPool
 
@@ -20,7 +21,8 @@ def needs(params: MaxPoolParams, folding: NodeFolding) -> Any:
 
 def needed(params: MaxPoolParams, folding: NodeFolding) -> int:
     """Input words up to the one that completes the first window (``cost.latency``'s count)."""
-    return cost.latency(params, folding) - cost.SWG_CYCLES - cost.FIFO_CYCLES + 1
+    swg = swg_cost.read_cycles(folding) + swg_cost.FIFO_CYCLES
+    return cost.latency(params, folding) - swg - cost.FIFO_CYCLES + 1
 
 
 MAXPOOL: Block[MaxPoolParams] = Block(

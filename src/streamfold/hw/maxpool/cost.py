@@ -15,10 +15,9 @@ from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.swg import cost as swg_cost
 from streamfold.synth.resources import Resources
 
-# From sf_maxpool.v: the SWG offers a window word WRITE_VISIBLE + READ_REGISTER + FIFO cycles
-# after the input word it needs (hw.swg.cost); the last window word of an output word is
-# maxed and written to the output FIFO on its handshake and offered the cycle after.
-SWG_CYCLES = swg_cost.WRITE_VISIBLE_CYCLES + swg_cost.READ_REGISTER_CYCLES + swg_cost.FIFO_CYCLES
+# From sf_maxpool.v: the SWG offers a window word swg_cost.read_cycles + FIFO cycles after the
+# input word it needs (hw.swg.cost); the last window word of an output word is maxed and
+# written to the output FIFO on its handshake and offered the cycle after.
 FIFO_CYCLES = 1
 
 
@@ -47,7 +46,7 @@ def latency(params: MaxPoolParams, folding: NodeFolding) -> int:
     needed = ((kh - 1) * w + kw - 1) * cf
     if swg_cost.words_out(params.swg, folding) == last_position + 1:
         needed = words_in(params, folding) - 1
-    return needed + SWG_CYCLES + FIFO_CYCLES
+    return needed + swg_cost.read_cycles(folding) + swg_cost.FIFO_CYCLES + FIFO_CYCLES
 
 
 def buffer_words(params: MaxPoolParams, folding: NodeFolding) -> int:

@@ -22,14 +22,15 @@ from streamfold.cost.resources import (
 )
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.mulshift import cost as mulshift_cost
-from streamfold.hw.mvau.params import MvauParams
+from streamfold.hw.mvau.params import MvauParams, bank_rows, weight_banks
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
 from streamfold.ir.dtypes import narrowest
 from streamfold.synth.resources import Resources
 
 # Registers between issuing a step and offering its output word, from sf_mvau.v's pipeline:
 # operands (memory read / input buffer) 1, with block RAM an operand register 1 (OPR: the
-# block's output registered before the product), products 1, adder tree clog2(SIMD),
+# block's output registered before the product; 2 with a banked weight memory, the row
+# registered and then the bank selected), products 1, adder tree clog2(SIMD),
 # accumulator 1, output register (thresholds compared) 1, output FIFO write 1. The first output
 # word completes with the last step of neuron fold 0, which issues SF - 1 cycles after the first.
 OPERAND_CYCLES = 1
@@ -58,7 +59,7 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
     synapse_folds = params.in_features // folding.simd
     pipeline = (
         OPERAND_CYCLES
-        + operand_registers(folding)
+        + operand_registers(params, folding)
         + PRODUCT_CYCLES
         + tree_levels(folding.simd)
         + ACCUMULATE_CYCLES
@@ -69,9 +70,12 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
     return synapse_folds - 1 + pipeline
 
 
-def operand_registers(folding: NodeFolding) -> int:
-    """OPR in sf_mvau.v: 1 with block RAM (its read registered again before the product)."""
-    return 1 if folding.mem_style is MemStyle.BLOCK else 0
+def operand_registers(params: MvauParams, folding: NodeFolding) -> int:
+    """OPR in sf_mvau.v: 1 with block RAM (its read registered again before the product), 2
+    with its weight memory banked (``params.weight_banks``: the row, then the bank)."""
+    if folding.mem_style is not MemStyle.BLOCK:
+        return 0
+    return 2 if weight_banks(params, folding)[0] > 1 else 1
 
 
 # ------------------------------------------------------------------------------- resources
@@ -88,6 +92,9 @@ class _Shape:
     sf: int
     levels: int  # D = clog2(SIMD)
     operand_stages: int  # OPR
+    banks: int  # W_BANKS of a block-RAM weight memory (1: not banked)
+    bank_bits: int  # its bank index bits (0: not banked)
+    bank_rows: int  # its rows
     leaf_bits: int  # a product's real width (XNOR: 1), at most ACC_BITS
     acc_bits: int
     in_bits: int  # XW
@@ -98,6 +105,7 @@ class _Shape:
     # from the weight image [NF * SF, PE * SIMD] and the threshold image [NF, PE * n]:
     w_columns: int  # varying weight bit columns, identical ones once (rom_columns)
     w_columns_all: int  # varying weight bit columns (rom_columns, distinct=False)
+    wb_columns_all: int  # varying bit columns of the banked weight image (its row register)
     t_columns: int  # the same for the thresholds (0 without thresholds)
     t_columns_all: int
     leaves: int  # product registers after merging (_distinct_leaves)
@@ -162,7 +170,7 @@ def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         params.out_dtype,
         folding.pe,
         folding.simd,
-        operand_registers(folding),
+        folding.mem_style,
     )
     hit = _SHAPES.get(key)
     if hit is not None and hit[0] is params.weight and hit[1] is thr:
@@ -178,15 +186,22 @@ def _shape(params: MvauParams, folding: NodeFolding) -> _Shape:
 def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
     nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
     levels = (folding.simd - 1).bit_length()
-    opr = operand_registers(folding)
+    opr = operand_registers(params, folding)
+    banks, rows = weight_banks(params, folding)
     weights, thresholds, t_bits = _images(params, folding)
     w_cols, w_all = rom_column_counts(weights, params.weight_dtype.bits)
+    wb_all = w_all
+    if banks > 1:
+        wb_all = rom_column_counts(bank_rows(weights, banks, rows), params.weight_dtype.bits)[1]
     t_cols, t_all = (0, 0) if thresholds is None else rom_column_counts(thresholds, t_bits)
     return _Shape(
         nf=nf,
         sf=sf,
         levels=levels,
         operand_stages=opr,
+        banks=banks,
+        bank_bits=(banks - 1).bit_length() if banks > 1 else 0,
+        bank_rows=rows,
         leaf_bits=_product_bits(params),
         acc_bits=params.acc_dtype.bits,
         in_bits=folding.simd * params.in_dtype.bits,
@@ -196,6 +211,7 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         t_bits=t_bits,
         w_columns=w_cols,
         w_columns_all=w_all,
+        wb_columns_all=wb_all,
         t_columns=t_cols,
         t_columns_all=t_all,
         leaves=_distinct_leaves(weights, folding),
@@ -260,18 +276,20 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "compare_bits": pe * s.n * compare,
         "count_bits": pe * max(s.n - 1, 0) * s.n.bit_length(),
         "rom_luts": rom,
-        "replay_bits": s.in_bits if s.nf > 1 else 0,
+        # 2:1 muxes: the input replay, and a banked weight row's bank select
+        "replay_bits": (s.in_bits if s.nf > 1 else 0) + (s.banks - 1) * s.w_columns_all,
         "out_bits": s.out_bits,
     }
 
 
 def _control_chains(s: _Shape, folding: NodeFolding) -> tuple[tuple[int, int], ...]:
     """(stages, bits) of the control shift registers: first_p and last_p of CP stages, nf_p
-    of CP - OPR (a block-RAM threshold word is read a stage earlier)."""
-    bits = dict.fromkeys((s.stages, s.stages - s.operand_stages), 0)
+    of CP - KPR (a block-RAM threshold word is read a stage earlier)."""
+    kpr = min(s.operand_stages, 1)
+    bits = dict.fromkeys((s.stages, s.stages - kpr), 0)
     bits[s.stages] += 2 if s.sf > 1 else 0
     if _thresholds_addressed(s, folding):
-        bits[s.stages - s.operand_stages] += _counter_bits(s.nf)
+        bits[s.stages - kpr] += _counter_bits(s.nf)
     return tuple((stages, b) for stages, b in bits.items() if b)
 
 
@@ -289,8 +307,12 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
     if s.operand_stages:
         # x_r, w_r and thr_r behind the block RAM's read register: its varying columns (Yosys
         # drops the constant ones from the block and from the registers after it)
-        regs += s.in_bits + s.w_columns_all
+        regs += s.in_bits + s.w_columns_all  # x_r, w_r
+        if s.operand_stages > 1:  # in_b, and xbuf_b / xrep_b with a replay buffer
+            regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)
         regs += s.t_columns_all if _thresholds_addressed(s, folding) else 0
+    if s.bank_bits:  # the banked row w_b (its varying columns), bank_q and bank_b
+        regs += s.wb_columns_all + 2 * s.bank_bits
     for mem in _buffers(s):
         if mem.kind is MemKind.FLIPFLOPS:
             regs += mem.depth_words * mem.width_bits
@@ -359,7 +381,10 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     for stages, bits in _pass_chains(params, folding):
         out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
-        out.append(Memory(s.nf * s.sf, s.w_columns_all, MemKind.BLOCK))
+        if s.bank_bits:  # banks side by side
+            out.append(Memory(s.bank_rows, s.wb_columns_all, MemKind.BLOCK))
+        else:
+            out.append(Memory(s.nf * s.sf, s.w_columns_all, MemKind.BLOCK))
         if params.thresholds is not None:
             out.append(Memory(s.nf, s.t_columns_all, MemKind.BLOCK))
     return tuple(out)

@@ -6,6 +6,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from streamfold.cost.resources import bram_banks
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, check_whole_vectors, divisors
 from streamfold.hw.mulshift.params import MulShiftParams
@@ -85,6 +89,28 @@ def mmv_foldings(params: MvauParams) -> Iterator[NodeFolding]:
     for mmv in divisors(params.pixels)[1:]:
         for style in MemStyle:
             yield NodeFolding(params.out_features, params.in_features, style, mmv=mmv)
+
+
+def weight_banks(params: MvauParams, folding: NodeFolding) -> tuple[int, int]:
+    """(W_BANKS, words per bank) of sf_mvau's weight memory: with block RAM, a memory deeper
+    than one block is cut into banks read side by side (``cost.resources.bram_banks``); (1,
+    NF * SF) otherwise."""
+    words = (params.out_features // folding.pe) * (params.in_features // folding.simd)
+    if folding.mem_style is not MemStyle.BLOCK:
+        return 1, words
+    width = folding.pe * folding.simd * params.weight_dtype.bits
+    return bram_banks(words, width)
+
+
+def bank_rows(words: npt.NDArray[np.int64], banks: int, rows: int) -> npt.NDArray[np.int64]:
+    """A weight image ``words[address, element]`` packed into ``banks`` banks of ``rows``
+    words side by side (sf_mvau.v's W_BANKS): row r holds word b * rows + r at elements
+    b * E .. b * E + E - 1, 0 past the last word."""
+    if banks == 1:
+        return words
+    padded = np.zeros((banks * rows, words.shape[1]), dtype=np.int64)
+    padded[: words.shape[0]] = words
+    return padded.reshape(banks, rows, -1).transpose(1, 0, 2).reshape(rows, -1)
 
 
 def check_folding(name: str, params: MvauParams, folding: NodeFolding) -> None:

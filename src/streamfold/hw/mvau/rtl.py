@@ -2,7 +2,9 @@
 
 Images (layout also in the header of sf_mvau.v), one word per line in hexadecimal:
 - ``{name}_weights.hex``: NF * SF words of PE * SIMD weights; word nf * SF + sf holds at element
-  p * SIMD + s the weight of row nf * PE + p, column sf * SIMD + s (bipolar: bit 1 = +1).
+  p * SIMD + s the weight of row nf * PE + p, column sf * SIMD + s (bipolar: bit 1 = +1). A
+  block-RAM memory deeper than one block is banked (``params.weight_banks``): its rows hold
+  W_BANKS words side by side, word b * rows + r at bank b of row r.
 - ``{name}_thresholds.hex`` (with thresholds only): NF words of PE * n thresholds; word nf holds
   at element p * n + k threshold k of row nf * PE + p, clamped to the accumulator's range and
   stored in ``threshold_dtype`` (a per-tensor row is repeated for every row).
@@ -17,7 +19,7 @@ import numpy as np
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
 from streamfold.hw.mulshift.params import MulShiftParams, hw_constants
 from streamfold.hw.mulshift.rtl import constant_image
-from streamfold.hw.mvau.params import MvauParams, check_folding
+from streamfold.hw.mvau.params import MvauParams, bank_rows, check_folding, weight_banks
 from streamfold.hw.thresholding.image import hex_image, threshold_image
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.ops import IntArray
@@ -32,8 +34,9 @@ def weight_image(params: MvauParams, folding: NodeFolding) -> str:
     w = params.weight.array.astype(np.int64)
     if params.weight_dtype.bipolar:
         w = (w + 1) // 2
-    words = w.reshape(nf, folding.pe, sf, folding.simd).transpose(0, 2, 1, 3)
-    return hex_image(words.reshape(nf * sf, folding.pe * folding.simd), params.weight_dtype.bits)
+    folds = w.reshape(nf, folding.pe, sf, folding.simd).transpose(0, 2, 1, 3)
+    words = folds.reshape(nf * sf, folding.pe * folding.simd)
+    return hex_image(bank_rows(words, *weight_banks(params, folding)), params.weight_dtype.bits)
 
 
 def unit_parameters(
@@ -122,6 +125,9 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
         ("SIMD", folding.simd),
         *shared,
     )
+    banks, rows = weight_banks(params, folding)
+    if banks > 1:  # only then: other designs' tops stay byte-identical
+        parameters += (("W_BANKS", banks), ("W_BANK_AB", rows.bit_length() - 1))
     requant = params.requant()
     if requant is not None:  # only then: other designs' tops stay byte-identical
         extra, image = requant_parameters(requant, folding.pe, name)

@@ -20,15 +20,24 @@
 //   THRESH_FILE: NF words of PE * N_THRESH * T_BITS bits; word nf holds at element
 //                p * N_THRESH + k threshold k of row nf * PE + p (signed T_BITS bits).
 // MEM_STYLE "block": block RAM with a registered read, then an output register (OPR = 1: the
-// block's clock-to-output and the select mux of blocks stacked in depth end at a flip-flop
-// instead of running on into the product and the first adder, the critical path of every
-// block-RAM design on ECP5, 72-98 MHz; the input operand after its replay mux and the
-// threshold and multiply-shift words take the same register); "distributed": LUTs with a
-// registered read; "registers": constants the synthesiser can fold into the datapath, read
-// combinationally through a registered address (a one-word memory is plain constants).
+// block's clock-to-output ends at a flip-flop instead of running on into the product and the
+// first adder, the critical path of every block-RAM design on ECP5, 72-98 MHz; the input
+// operand after its replay mux and the threshold and multiply-shift words take the same
+// register); "distributed": LUTs with a registered read; "registers": constants the
+// synthesiser can fold into the datapath, read combinationally through a registered address
+// (a one-word memory is plain constants).
+// W_BANKS > 1 (block only; streamfold.hw.mvau.params.weight_banks chooses it for a weight
+// memory deeper than one block RAM): the NF * SF words are cut into W_BANKS banks of
+// 2**W_BANK_AB words, packed side by side into one memory of 2**W_BANK_AB rows (bank b in
+// bits [b*WW +: WW] of a row), so a read is one row of block RAMs side by side, never blocks
+// stacked in depth behind a select mux. The row is registered whole, then the step's bank is
+// selected into the operand register: OPR = 2 (the input operand takes two registers too: the
+// replay buffer's read and the input word apart, then the replay mux).
+//   WEIGHT_FILE then holds the packed rows: row r, bank b = word b * 2**W_BANK_AB + r (0
+//   past the last word).
 //
-// Pipeline (cycles after a step issues): 1 memory/input register, 1 + OPR operand register
-// (block only), 2 + OPR products, 2 + OPR + l adder-tree level l (l = 1 .. D, D =
+// Pipeline (cycles after a step issues): 1 memory/input register, 2 .. 1 + OPR operand
+// registers (block only), 2 + OPR products, 2 + OPR + l adder-tree level l (l = 1 .. D, D =
 // clog2(SIMD)), 3 + OPR + D accumulator, 4 + OPR + D output register (thresholds compared
 // here), then the output FIFO: the first output word is offered SF + 4 + OPR + D cycles after
 // the first input word was taken. The pipeline never stalls: a step that completes an
@@ -59,6 +68,8 @@ module sf_mvau #(
     parameter integer OUT_BIPOLAR = 0,    // thresholded bipolar output: level 1 = +1 = bit 1
     parameter [8*16-1:0] MEM_STYLE = "distributed",
     parameter WEIGHT_FILE = "weights.hex",
+    parameter integer W_BANKS = 1,        // weight banks packed side by side (block only)
+    parameter integer W_BANK_AB = 1,      // log2(words per bank), with W_BANKS > 1
     parameter THRESH_FILE = "thresholds.hex",
     // Multiply-shift output stage (MS = 1, N_THRESH = 0): y = clamp(round_half_even((acc * M +
     // B) / 2**MS_SHIFT), MS_MIN, MS_MAX) per row, or bipolar (OUT_BIPOLAR) +1 where acc * M + B
@@ -91,7 +102,11 @@ module sf_mvau #(
     localparam integer PB = (XNOR != 0) ? 2 : IN_BITS + W_BITS + 2;
     localparam integer LB = (PB < ACC_BITS) ? PB : ACC_BITS;  // tree leaf width
     localparam integer D = $clog2(SIMD);  // adder-tree levels
-    localparam integer OPR = (MEM_STYLE == STYLE_BLOCK) ? 1 : 0;  // operand register stages
+    localparam integer BANKED = (MEM_STYLE == STYLE_BLOCK && W_BANKS > 1) ? 1 : 0;
+    // operand register stages: block 1, banked block 2 (the packed row, then the bank)
+    localparam integer OPR = (MEM_STYLE == STYLE_BLOCK) ? 1 + BANKED : 0;
+    // registers after the threshold and multiply-shift memories' read register (block: 1)
+    localparam integer KPR = (OPR > 0) ? 1 : 0;
 
     // Width of adder-tree level l: one bit more per level, capped at the accumulator (the
     // arithmetic is modulo 2**ACC_BITS from there on, exact because the result fits).
@@ -203,7 +218,13 @@ module sf_mvau #(
 
     // ---------------------------------------------------------------- stage 1: operands
     reg [XW-1:0] in_q;
+    // x1: the step's input word; xbuf / xrep: the replay buffer's read and whether x1 is it
+    // (OPR = 2 registers them apart and muxes after)
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [XW-1:0] x1;
+    wire [XW-1:0] xbuf;
+    wire xrep;
+    /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) if (fire && need_in) in_q <= s_axis_tdata;
 
     generate
@@ -217,17 +238,38 @@ module sf_mvau #(
                 replay_q <= !need_in;
             end
             assign x1 = replay_q ? ibuf_q : in_q;
+            assign xbuf = ibuf_q;
+            assign xrep = replay_q;
         end else begin : g_no_ibuf
             assign x1 = in_q;
+            assign xbuf = in_q;
+            assign xrep = 1'b0;
         end
     endgenerate
 
-    // Weights of the step in stage 0, valid in stage 1. ECP5 has no LUT ROM primitive: Yosys,
-    // which reads ram_style before rom_style, builds a "distributed" ROM from LUTs; Vivado
-    // follows rom_style. "registers" registers the address and reads the constants directly.
+    // Weights of the step in stage 0, valid in stage 1 (banked: stage 2). ECP5 has no LUT ROM
+    // primitive: Yosys, which reads ram_style before rom_style, builds a "distributed" ROM from
+    // LUTs; Vivado follows rom_style. "registers" registers the address and reads the constants
+    // directly.
     wire [WW-1:0] w1;
     generate
-        if (MEM_STYLE == STYLE_BLOCK) begin : g_wmem_block
+        if (BANKED != 0) begin : g_wmem_banked
+            localparam integer BB = WAB - W_BANK_AB;  // bank index bits
+            (* ram_style = "block", rom_style = "block" *)
+            reg [W_BANKS*WW-1:0] wmem[0:(1 << W_BANK_AB)-1];
+            reg [W_BANKS*WW-1:0] w_q;  // the row: the block RAMs' read register
+            reg [W_BANKS*WW-1:0] w_b;  // the row, registered in the fabric
+            reg [BB-1:0] bank_q;
+            reg [BB-1:0] bank_b;
+            initial $readmemh(WEIGHT_FILE, wmem);
+            always @(posedge clk) begin
+                w_q <= wmem[waddr[W_BANK_AB-1:0]];
+                w_b <= w_q;
+                bank_q <= waddr[WAB-1:W_BANK_AB];
+                bank_b <= bank_q;
+            end
+            assign w1 = w_b[bank_b*WW +: WW];
+        end else if (MEM_STYLE == STYLE_BLOCK) begin : g_wmem_block
             (* ram_style = "block", rom_style = "block" *) reg [WW-1:0] wmem[0:NF*SF-1];
             reg [WW-1:0] w_q;
             initial $readmemh(WEIGHT_FILE, wmem);
@@ -258,10 +300,22 @@ module sf_mvau #(
     generate
         if (OPR != 0) begin : g_opr
             reg [XW-1:0] x_r;
-            reg [WW-1:0] w_r;
-            always @(posedge clk) begin
-                x_r <= x1;
-                w_r <= w1;
+            reg [WW-1:0] w_r;  // banked: w1 is a stage later, selected from the row register
+            always @(posedge clk) w_r <= w1;
+            if (OPR > 1) begin : g_x2
+                // the replay buffer's block-RAM read and the input word registered apart, the
+                // replay mux after them
+                reg [XW-1:0] xbuf_b;
+                reg [XW-1:0] in_b;
+                reg xrep_b;
+                always @(posedge clk) begin
+                    xbuf_b <= xbuf;
+                    in_b <= in_q;
+                    xrep_b <= xrep;
+                    x_r <= xrep_b ? xbuf_b : in_b;
+                end
+            end else begin : g_x1
+                always @(posedge clk) x_r <= x1;
             end
             assign xo = x_r;
             assign wo = w_r;
@@ -411,11 +465,11 @@ module sf_mvau #(
                 initial $readmemh(MS_FILE, krom);
                 assign kw = krom[0];
             end else begin : g_kmem
-                // nf of the steps in stages 1 .. CP - OPR (block: read a stage earlier, then
+                // nf of the steps in stages 1 .. CP - KPR (block: read a stage earlier, then
                 // its output register)
-                reg [(CP-OPR)*NFB-1:0] nf_p;
-                always @(posedge clk) nf_p <= {nf_p[(CP-OPR-1)*NFB-1:0], nf};
-                wire [NFB-1:0] kaddr = nf_p[(CP-OPR-1)*NFB +: NFB];
+                reg [(CP-KPR)*NFB-1:0] nf_p;
+                always @(posedge clk) nf_p <= {nf_p[(CP-KPR-1)*NFB-1:0], nf};
+                wire [NFB-1:0] kaddr = nf_p[(CP-KPR-1)*NFB +: NFB];
                 if (MEM_STYLE == STYLE_BLOCK) begin : g_block
                     (* ram_style = "block", rom_style = "block" *) reg [MS_KW-1:0] kmem[0:NF-1];
                     reg [MS_KW-1:0] k_q;
@@ -515,11 +569,11 @@ module sf_mvau #(
                 initial $readmemh(THRESH_FILE, trom);
                 assign thr = trom[0];
             end else begin : g_tmem
-                // nf of the steps in stages 1 .. CP - OPR (block: read a stage earlier, then
+                // nf of the steps in stages 1 .. CP - KPR (block: read a stage earlier, then
                 // its output register)
-                reg [(CP-OPR)*NFB-1:0] nf_p;
-                always @(posedge clk) nf_p <= {nf_p[(CP-OPR-1)*NFB-1:0], nf};
-                wire [NFB-1:0] taddr = nf_p[(CP-OPR-1)*NFB +: NFB];
+                reg [(CP-KPR)*NFB-1:0] nf_p;
+                always @(posedge clk) nf_p <= {nf_p[(CP-KPR-1)*NFB-1:0], nf};
+                wire [NFB-1:0] taddr = nf_p[(CP-KPR-1)*NFB +: NFB];
                 if (MEM_STYLE == STYLE_BLOCK) begin : g_block
                     (* ram_style = "block", rom_style = "block" *) reg [TW-1:0] tmem[0:NF-1];
                     reg [TW-1:0] thr_q;

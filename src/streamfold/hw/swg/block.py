@@ -53,13 +53,13 @@ def needed(params: SwgParams, folding: NodeFolding) -> int:
 
 def delay(params: SwgParams, folding: NodeFolding) -> int:
     """From the window's last input word to its last output word offered: the write becomes
-    visible, the read is registered and written to the output FIFO (sf_swg_win: into the
-    buffer, then the output register)."""
+    visible, the read is registered (block RAM: twice) and written to the output FIFO
+    (sf_swg_win: into the buffer, then the output register)."""
     if params.padding:
         return 1 + line.OUTPUT_REGISTER_CYCLES
     if folding.mmv > 1:
         return 1 + window.OUTPUT_REGISTER_CYCLES
-    return cost.WRITE_VISIBLE_CYCLES + cost.READ_REGISTER_CYCLES + cost.FIFO_CYCLES
+    return cost.read_cycles(folding) + cost.FIFO_CYCLES
 
 
 SWG: Block[SwgParams] = Block(

@@ -20,9 +20,10 @@ from streamfold.hw.swg import line, window
 from streamfold.hw.swg.params import SwgParams
 from streamfold.synth.resources import Resources
 
-# From sf_swg.v: a read issued at cycle t is registered in the buffer's read register (1) and
-# written to the output FIFO (1), so its word is offered at t + 2. A read issues the cycle after
-# the write of the last word it needs (the write is seen through the `ahead` register: 1).
+# From sf_swg.v: a read issued at cycle t is registered in the buffer's read register (1), with
+# block RAM registered again (ORG: 1), and written to the output FIFO (1), so its word is
+# offered at t + 2 (+ 1). A read issues the cycle after the write of the last word it needs
+# (the write is seen through the `ahead` register: 1).
 READ_REGISTER_CYCLES = 1
 FIFO_CYCLES = 1
 WRITE_VISIBLE_CYCLES = 1
@@ -62,7 +63,19 @@ def latency(params: SwgParams, folding: NodeFolding) -> int:
         first_needed = words_in(params, folding) - 1
     else:
         first_needed = (params.mmv - 1) * params.stride_hw[1] * (params.channels // folding.simd)
-    return first_needed + WRITE_VISIBLE_CYCLES + READ_REGISTER_CYCLES + FIFO_CYCLES
+    return first_needed + read_cycles(folding) + FIFO_CYCLES
+
+
+def output_registers(folding: NodeFolding) -> int:
+    """ORG in sf_swg.v: 1 with a block-RAM buffer (its read registered again before the
+    output FIFO), else 0."""
+    return 1 if folding.mem_style is MemStyle.BLOCK else 0
+
+
+def read_cycles(folding: NodeFolding) -> int:
+    """From the write of the last word a read needs to that read's word leaving the read
+    registers (sf_swg.v; sf_maxpool's window too)."""
+    return WRITE_VISIBLE_CYCLES + READ_REGISTER_CYCLES + output_registers(folding)
 
 
 def window_span_pixels(params: SwgParams) -> int:
@@ -196,10 +209,10 @@ def shape_lut_features(s: SwgShape, family: Family) -> dict[str, float]:
     register_buffer = s.depth * s.out_bits if s.mem_style is MemStyle.REGISTERS else 0
     return {
         "const": 1.0,
-        # ahead / low / off / row_low updates, limit, need and their two comparisons
+        # ahead's three next values, pos / limit / row_low updates and the three comparisons
         "position_bits": s.position_bits,
-        # raddr = base + low + off, and one more adder per replica
-        "address_bits": s.address_bits * (1 + s.replicas),
+        # raddr = base + pos, and one more adder per further replica
+        "address_bits": s.address_bits * s.replicas,
         "counter_bits": s.counter_bits,
         # the read mux of a flip-flop buffer (DEPTH inputs per bit)
         "register_buffer_bits": register_buffer,

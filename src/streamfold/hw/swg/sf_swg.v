@@ -19,19 +19,26 @@
 //   ahead: words written (above H*W*CF once the writer is into the next frame; never below 0,
 //          as the reader leaves a frame only after all of its words are written);
 //   low:   the first word of the current window (pixel (oy*S_H, ox*S_W)); nothing below it is
-//          read again this frame.
-// The reader issues a word when its last pixel's word, low + off + (MMV-1)*S_W*CF, is below
-// ahead (all the group's words are then written), and the frame's last word only once the whole
-// input frame is written (its unread tail included); the writer takes a word when ahead is below
-// low + DEPTH (the slot it overwrites holds a word below low). Progress needs DEPTH >= the
+//          read again this frame (kept as limit = low + DEPTH);
+//   pos:   the word the reader's next read needs last: low + off + (MMV-1)*S_W*CF, off being
+//          the read's offset in the window.
+// The reader issues a word when pos is below ahead (all the group's words are then written),
+// and the frame's last word only once the whole input frame is written (its unread tail
+// included); the writer takes a word when ahead is below limit (the slot it overwrites holds a
+// word below low). pos and limit are counted as they move, not added up in front of the
+// compares, and ahead's next values are computed beside the compares and selected after them
+// (the reader's and writer's conditions were 17-21 logic levels on ECP5, 92-106 MHz). Progress needs DEPTH >= the
 // window span ((K_H-1)*W + (MMV-1)*S_W + K_W) * CF and >= the words from the last window to
 // the frame's end; streamfold.hw.swg.cost chooses a DEPTH that also lets the writer run ahead
 // across row and frame changes, so the busier side moves one word per cycle.
 //
-// Pipeline: a read issued at cycle t is registered at t + 1 and written to a 4-word output
-// FIFO, offered from t + 2. A read issues only when the FIFO has a slot reserved for it
-// (credits), so the reader never stalls mid-pipeline and any valid/ready pattern on either
-// side is tolerated. s_axis_tready and m_axis_tvalid come from registers only.
+// Pipeline: a read issued at cycle t is registered at t + 1 (block: and again at t + 2, ORG =
+// 1, so the block RAM's clock-to-output ends at a flip-flop, not at the FIFO's write) and
+// written to a 4-word output FIFO, offered from t + 2 + ORG. A read issues only when the FIFO
+// has a slot reserved for it (credits: a read issued at t is taken at t + 2 + ORG at the
+// earliest and its credit seen a cycle later, at most 4 reads in that window), so the reader
+// never stalls mid-pipeline and any valid/ready pattern on either side is tolerated.
+// s_axis_tready and m_axis_tvalid come from registers only.
 //
 // MEM_STYLE "block" / "distributed" / "registers" sets ram_style on the buffer (registered read).
 // Every parameter is set by streamfold.hw.swg.rtl.
@@ -70,7 +77,7 @@ module sf_swg #(
     localparam integer IN_WORDS = H * W * CF;
     localparam integer XW = SIMD * ELEM_BITS;
     localparam integer AB = $clog2(DEPTH);
-    // Positions (unsigned): below IN_WORDS + DEPTH (ahead is at most low + DEPTH).
+    // Positions (unsigned): below IN_WORDS + DEPTH (ahead is at most limit = low + DEPTH).
     localparam integer CB = $clog2(IN_WORDS + DEPTH + 1);
 
     function integer bits_for(input integer n);  // a counter over 0 .. n-1
@@ -93,8 +100,8 @@ module sf_swg #(
     localparam [OGB-1:0] OG_LAST = OG_M1[OGB-1:0];
     localparam [OHB-1:0] OH_LAST = OH_M1[OHB-1:0];
 
-    localparam integer KY_STEP_I = (W - K_W) * CF + 1;  // off: last word of a kernel row -> next
-    localparam integer OX_STEP_I = MMV * S_W * CF;  // low: next pixel group
+    localparam integer KY_STEP_I = (W - K_W) * CF + 1;  // pos: last word of a kernel row -> next
+    localparam integer OX_STEP_I = MMV * S_W * CF;  // low, limit: next pixel group
     localparam integer OY_STEP_I = S_H * W * CF;  // row_low: next output row
     localparam integer LAST_PIX_I = (MMV - 1) * S_W * CF;  // last pixel of a group, from the first
     localparam [CB-1:0] KY_STEP = KY_STEP_I[CB-1:0];
@@ -107,17 +114,29 @@ module sf_swg #(
     localparam [CB-1:0] DEPTH_C = DEPTH[CB-1:0];
     localparam integer FRAME_MOD_I = IN_WORDS % DEPTH;
     localparam [AB-1:0] FRAME_MOD = FRAME_MOD_I[AB-1:0];
+    // Constant sums, modulo 2**CB (pos and limit from low, row_low and limit)
+    localparam integer ONE_M_FRAME_I = 1 - IN_WORDS;  // ahead: a word in, the frame out
+    localparam integer OY_LAST_PIX_I = OY_STEP_I + LAST_PIX_I;  // pos of a new row's first group
+    localparam integer OY_DEPTH_I = OY_STEP_I + DEPTH;  // limit of it
+    localparam integer OX_LAST_PIX_I = OX_STEP_I + LAST_PIX_I - DEPTH;  // pos of the next group
+    localparam [CB-1:0] ONE_M_FRAME = ONE_M_FRAME_I[CB-1:0];
+    localparam [CB-1:0] OY_LAST_PIX = OY_LAST_PIX_I[CB-1:0];
+    localparam [CB-1:0] OY_DEPTH = OY_DEPTH_I[CB-1:0];
+    localparam [CB-1:0] OX_LAST_PIX = OX_LAST_PIX_I[CB-1:0];
+    localparam integer BASE_0_I = (DEPTH - LAST_PIX_I % DEPTH) % DEPTH;
+    localparam [AB-1:0] BASE_0 = BASE_0_I[AB-1:0];  // -LAST_PIX modulo DEPTH
 
-    // Output FIFO: a read issued at t is taken at t + 2 at the earliest and its credit is seen
-    // at t + 3, so 3 slots keep one read per cycle; 4 make the pointers wrap for free.
+    // Output FIFO: a read issued at t is taken at t + 2 + ORG at the earliest and its credit is
+    // seen at t + 3 + ORG, so 3 + ORG slots keep one read per cycle; 4 make the pointers wrap
+    // for free.
+    localparam integer ORG = (MEM_STYLE == STYLE_BLOCK) ? 1 : 0;  // output register stages
     localparam integer FD = 4;
     localparam [2:0] FD_Q = 3'd4;
 
     // ---------------------------------------------------------------- writer
     reg [CB-1:0] ahead;
-    reg [CB-1:0] low;
+    reg [CB-1:0] limit;  // low + DEPTH
     reg [AB-1:0] wptr;
-    wire [CB-1:0] limit = low + DEPTH_C;
     assign s_axis_tready = rst_n && (ahead < limit);
     wire wfire = s_axis_tvalid && s_axis_tready;
 
@@ -127,9 +146,9 @@ module sf_swg #(
     reg [KHB-1:0] ky;
     reg [OGB-1:0] og;
     reg [OHB-1:0] oy;
-    reg [CB-1:0] off;  // (ky * W + kx) * CF + cf
+    reg [CB-1:0] pos;  // low + (ky * W + kx) * CF + cf + LAST_PIX
     reg [CB-1:0] row_low;  // oy * S_H * W * CF
-    reg [AB-1:0] base;  // buffer slot of the reader's frame's first word
+    reg [AB-1:0] base;  // buffer slot of the reader's frame's first word, less LAST_PIX
     reg [2:0] pending;  // reads issued and not yet taken from m_axis
     wire take = m_axis_tvalid && m_axis_tready;
     wire last_cf = (cf == CF_LAST);
@@ -139,25 +158,31 @@ module sf_swg #(
     wire frame_end = last_og && (oy == OH_LAST);
     // The frame's last output word waits for its last input word, so that input no window
     // reads (an unread tail) is taken before the frame's output completes.
-    wire [CB-1:0] need = frame_end ? FRAME_LAST : low + off + LAST_PIX;
-    wire issue = rst_n && (pending != FD_Q) && (need < ahead);
+    wire pos_in = pos < ahead;
+    wire frame_in = FRAME_LAST < ahead;
+    wire issue = rst_n && (pending != FD_Q) && (frame_end ? frame_in : pos_in);
+    // ahead's next value: + 1 for a word written, - FRAME when the reader leaves the frame
+    wire drop = issue && frame_end;
+    wire [CB-1:0] ahead_w = ahead + 1'b1;
+    wire [CB-1:0] ahead_d = ahead - FRAME;
+    wire [CB-1:0] ahead_wd = ahead + ONE_M_FRAME;
 
     always @(posedge clk) begin
         if (!rst_n) begin
             ahead <= {CB{1'b0}};
+            limit <= DEPTH_C;
             wptr <= {AB{1'b0}};
             cf <= {CFB{1'b0}};
             kx <= {KWB{1'b0}};
             ky <= {KHB{1'b0}};
             og <= {OGB{1'b0}};
             oy <= {OHB{1'b0}};
-            off <= {CB{1'b0}};
-            low <= {CB{1'b0}};
+            pos <= LAST_PIX;
             row_low <= {CB{1'b0}};
-            base <= {AB{1'b0}};
+            base <= BASE_0;
             pending <= 3'd0;
         end else begin
-            ahead <= ahead + {{(CB - 1) {1'b0}}, wfire} - ((issue && frame_end) ? FRAME : {CB{1'b0}});
+            ahead <= wfire ? (drop ? ahead_wd : ahead_w) : (drop ? ahead_d : ahead);
             if (wfire) wptr <= wptr + 1'b1;
             if (issue && !take) pending <= pending + 1'b1;
             else if (take && !issue) pending <= pending - 1'b1;
@@ -167,26 +192,29 @@ module sf_swg #(
                 if (last_kx) ky <= last_ky ? {KHB{1'b0}} : ky + 1'b1;
                 if (last_ky) og <= last_og ? {OGB{1'b0}} : og + 1'b1;
                 if (last_og) oy <= frame_end ? {OHB{1'b0}} : oy + 1'b1;
-                if (!last_kx) off <= off + 1'b1;
-                else if (!last_ky) off <= off + KY_STEP;
-                else off <= {CB{1'b0}};
+                if (!last_kx) pos <= pos + 1'b1;
+                else if (!last_ky) pos <= pos + KY_STEP;
                 if (frame_end) begin
-                    low <= {CB{1'b0}};
+                    pos <= LAST_PIX;
+                    limit <= DEPTH_C;
                     row_low <= {CB{1'b0}};
                     base <= base + FRAME_MOD;
                 end else if (last_og) begin
-                    low <= row_low + OY_STEP;
+                    pos <= row_low + OY_LAST_PIX;
+                    limit <= row_low + OY_DEPTH;
                     row_low <= row_low + OY_STEP;
                 end else if (last_ky) begin
-                    low <= low + OX_STEP;
+                    pos <= limit + OX_LAST_PIX;
+                    limit <= limit + OX_STEP;
                 end
             end
         end
     end
 
     // ---------------------------------------------------------------- buffer: MMV replicas
-    // The group's first pixel's word is frame-relative low + off; its slot, modulo DEPTH:
-    wire [AB-1:0] raddr = base + low[AB-1:0] + off[AB-1:0];
+    // The group's first pixel's word is frame-relative pos - LAST_PIX; its slot, modulo DEPTH
+    // (base holds the frame's first slot less LAST_PIX):
+    wire [AB-1:0] raddr = base + pos[AB-1:0];
     reg [MMV*XW-1:0] rdata;
     genvar m;
     generate
@@ -218,12 +246,30 @@ module sf_swg #(
 
     // ---------------------------------------------------------------- output FIFO
     reg rvalid;  // rdata holds the word issued last cycle
+    wire [MMV*XW-1:0] fdata;  // the word the FIFO writes
+    wire fvalid;
+    generate
+        if (ORG != 0) begin : g_oreg
+            reg [MMV*XW-1:0] rdata_r;
+            reg rvalid_r;
+            always @(posedge clk) begin
+                rdata_r <= rdata;
+                if (!rst_n) rvalid_r <= 1'b0;
+                else rvalid_r <= rvalid;
+            end
+            assign fdata = rdata_r;
+            assign fvalid = rvalid_r;
+        end else begin : g_no_oreg
+            assign fdata = rdata;
+            assign fvalid = rvalid;
+        end
+    endgenerate
     reg [MMV*XW-1:0] fifo[0:FD-1];
     reg [1:0] fw;
     reg [1:0] fr;
     reg [2:0] count;
     always @(posedge clk) begin
-        if (rvalid) fifo[fw] <= rdata;
+        if (fvalid) fifo[fw] <= fdata;
         if (!rst_n) begin
             rvalid <= 1'b0;
             fw <= 2'd0;
@@ -231,10 +277,10 @@ module sf_swg #(
             count <= 3'd0;
         end else begin
             rvalid <= issue;
-            if (rvalid) fw <= fw + 1'b1;
+            if (fvalid) fw <= fw + 1'b1;
             if (take) fr <= fr + 1'b1;
-            if (rvalid && !take) count <= count + 1'b1;
-            else if (take && !rvalid) count <= count - 1'b1;
+            if (fvalid && !take) count <= count + 1'b1;
+            else if (take && !fvalid) count <= count - 1'b1;
         end
     end
     assign m_axis_tvalid = (count != 3'd0);

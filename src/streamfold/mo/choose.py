@@ -25,6 +25,7 @@ from streamfold.cost.devices import Device
 from streamfold.dse.search import DEFAULT_LUT_CAP, Choice, max_fps
 from streamfold.errors import FoldingError, IRError, ResourceError
 from streamfold.ir.graph import Graph
+from streamfold.ir.ops import Mvau
 from streamfold.mo.compiler import compile_graph
 from streamfold.mo.engine import EngineConfig, type_of
 from streamfold.mo.flow import MoPlan, onchip_bram18, plan_mo
@@ -54,17 +55,22 @@ def network_engine(
     FoldingError naming a layer no engine runs."""
     unbounded = replace(
         DEFAULT_ENGINE, simd=simd, pe=pe, max_map=1 << 16, max_channels=1 << 20, max_kernel=64,
-        weight_bits=8, activation_bits=16,
+        weight_bits=8, activation_bits=16, max_levels=_most_levels(graph),
     )  # fmt: skip
-    layers = compile_graph(graph, unbounded).layers
-    windows = [x for x in layers if x.kind in (Kind.MVTU, Kind.MAXPOOL)]
+    compiled = compile_graph(graph, unbounded)
+    layers, names = compiled.layers, compiled.names
+    fcs = {n.name for n in graph.nodes if isinstance(n.op, Mvau) and not n.op.per_pixel}
+    fc = [name in fcs for name in names]
+    windows = [x for x, f in zip(layers, fc, strict=True) if x.kind in (Kind.MVTU, Kind.MAXPOOL)
+               and not f]  # fmt: skip
     kernel = max([1] + [max(x.k_h, x.k_w) for x in windows])
     channels = 1
-    for x in layers:
+    for x, f in zip(layers, fc, strict=True):
         most = max(x.in_c, x.out_c) if x.kind == Kind.MVTU else x.in_c
-        fc = x.kind == Kind.MVTU and x.in_h == x.in_w == x.k_h == x.k_w == 1
-        channels = max(channels, -(-most // kernel**2) if fc else most)
+        # a fully connected layer's vector may be as long as the longest window
+        channels = max(channels, -(-max(x.window, x.out_c) // kernel**2) if f else most)
     levels = max((x.p_levels for x in layers if x.act == Act.THRESHOLDS), default=1)
+    weights = [n.op.weight_dtype.bits for n in graph.nodes if isinstance(n.op, Mvau)]
     return replace(
         DEFAULT_ENGINE,
         simd=simd,
@@ -72,9 +78,22 @@ def network_engine(
         max_channels=channels,
         max_kernel=kernel,
         max_map=max(max(x.in_h, x.in_w, x.out_h, x.out_w) for x in layers),
-        weight_bits=max([type_of(x.w_type).bits for x in layers if x.kind == Kind.MVTU] + [1]),
+        weight_bits=max([*weights, 1]),
         activation_bits=max([type_of(x.in_type).bits for x in layers] + [levels.bit_length()]),
+        thresholds=any(x.act == Act.THRESHOLDS for x in layers),
+        mulshift=any(x.act == Act.MULSHIFT for x in layers),
+        max_levels=levels,
     )
+
+
+def _most_levels(graph: Graph) -> int:
+    """The most thresholds of any node's output stage (1 when none has thresholds)."""
+    levels = [1]
+    for n in graph.nodes:
+        thresholds = getattr(n.op, "thresholds", None)
+        if thresholds is not None:
+            levels.append(int(thresholds.array.shape[-1]))
+    return max(levels)
 
 
 @dataclass(frozen=True)

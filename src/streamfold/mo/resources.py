@@ -3,9 +3,10 @@ function of its RTL parameters (``rtl.engine_parameters``: SIMD, PE, element wid
 depths, output stage), as Yosys ``synth_xilinx`` maps ``verilog/sf_mo_engine.sv``.
 
 Block RAM is structural and exact: every on-chip memory is a set of 64-bit RAMs
-(``sf_mo_ram``); one deeper than ``LUTRAM_MAX`` words is block RAM, 2 RAMB18 per 512 words
-(a RAMB36 as 512 x 72, or two RAMB18 as 512 x 36), else LUTRAM (RAM32M / RAM64M: 4 LUTs for
-6 / 3 bits of 32 / 64 words). Parameter words no output stage reads are not built.
+(``sf_mo_ram``); one deeper than ``LUTRAM_MAX`` words is block RAM, one RAMB36 (2 RAMB18) per
+512 words (Yosys maps 512 x 72 and 1024 x 36 pairs, and takes a RAMB36 for a 32-bit memory
+too), else LUTRAM (RAM32M / RAM64M: 4 LUTs for 6 / 3 bits of 32 / 64 words). Parameter words
+no output stage reads are not built.
 
 Logic is counted structurally in bits (``logic_terms``: the multipliers, the registered adder
 tree, the lane unpacking and row selection, the output stage's comparators and packing, the
@@ -54,8 +55,7 @@ def ram18(m: EngineMemory) -> int:
     """RAMB18s of one memory of ``m``."""
     if m.depth <= LUTRAM_MAX:
         return 0
-    per512 = 2 if m.bits > 36 else 1
-    return per512 * -(-m.depth // 512)
+    return 2 * -(-m.depth // 512)  # Yosys takes RAMB36s, also for 32-bit words
 
 
 def lutram_luts(m: EngineMemory) -> int:
@@ -104,18 +104,22 @@ def logic_terms(p: dict[str, int]) -> tuple[int, int]:
     return lut, ff
 
 
-# Fitted on Yosys synth_xilinx runs of sf_mo_top (docs/mo.md, "Resources").
-LUT_BASE = 3000
-LUT_PER_TERM = 1.0
-FF_BASE = 2500
-FF_PER_TERM = 1.0
+# Least squares through two Yosys synth_xilinx runs of sf_mo_top at CNV-W1A1's maxima
+# (YoWASP Yosys 0.70, 2026-12-04; docs/mo.md "Resources"): SIMD 8 x PE 8 (9,405 LUT,
+# 5,330 FF) and SIMD 32 x PE 16 (32,857 LUT, 21,338 FF). Checked on two more runs
+# (tests/mo/test_mo_resources.py): SIMD 16 x PE 16 and a SIMD 4 x PE 2 engine.
+LUT_BASE = 4852  # control: state machine, DMA, descriptor, counters, AXI-Lite block
+LUT_PER_TERM = 1.1359
+FF_BASE = 2701
+FF_PER_TERM = 0.6933
+SRL_LUTS = 41  # SRL16E shift registers Yosys makes of the pipeline's tag chains (39-42)
 
 
 def engine_resources(p: dict[str, int]) -> Resources:
     """LUT (LUTRAM included), FF, RAMB18 and DSP of ``sf_mo_top`` with parameters ``p``."""
     mems = memories(p)
     lut_terms, ff_terms = logic_terms(p)
-    lutram = sum(m.count * lutram_luts(m) for m in mems)
+    lutram = sum(m.count * lutram_luts(m) for m in mems) + SRL_LUTS
     return Resources(
         lut=round(LUT_BASE + LUT_PER_TERM * lut_terms) + lutram,
         ff=round(FF_BASE + FF_PER_TERM * ff_terms),

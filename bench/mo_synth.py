@@ -17,7 +17,7 @@ from streamfold.flow import to_kernels
 from streamfold.mo.choose import network_engine
 from streamfold.mo.compiler import compile_graph
 from streamfold.mo.resources import engine_resources
-from streamfold.mo.rtl import ENGINE, REGS, TOP, rtl_parameters
+from streamfold.mo.rtl import ENGINE, RAM, REGS, TOP, rtl_parameters
 from streamfold.synth.yosys import synthesize
 from streamfold.zoo import reference_graph
 
@@ -29,7 +29,7 @@ def main() -> None:
     params = rtl_parameters(compile_graph(graph, network_engine(graph, simd, pe)))
     work = Path("build") / "mo-synth" / f"{simd}x{pe}"
     result = synthesize(
-        "sf_mo_top", [ENGINE, REGS, TOP], family="xilinx7", workdir=work.resolve(),
+        "sf_mo_top", [ENGINE, RAM, REGS, TOP], family="xilinx7", workdir=work.resolve(),
         parameters=sorted(params.items()), timeout_s=7200,
     )  # fmt: skip
     got, est = result.resources, engine_resources(params)

@@ -12,7 +12,7 @@ from streamfold.flow import to_kernels
 from streamfold.mo.choose import network_engine
 from streamfold.mo.compiler import compile_graph
 from streamfold.mo.resources import engine_resources
-from streamfold.mo.rtl import ENGINE, REGS, TOP, rtl_parameters
+from streamfold.mo.rtl import ENGINE, RAM, REGS, TOP, rtl_parameters
 from streamfold.synth.resources import Resources
 from streamfold.zoo import reference_graph
 
@@ -51,7 +51,7 @@ def test_the_estimate_matches_yosys_on_a_small_engine(tmp_path: Path) -> None:
     params = cnv_parameters(4, 4)
     work = Path.cwd() / "build" / "test-mo-resources"  # YoWASP sees the working directory
     result = synthesize(
-        "sf_mo_top", [ENGINE, REGS, TOP], family="xilinx7", workdir=work,
+        "sf_mo_top", [ENGINE, RAM, REGS, TOP], family="xilinx7", workdir=work,
         parameters=sorted(params.items()),
     )  # fmt: skip
     assert_close(engine_resources(params), result.resources)

@@ -24,6 +24,7 @@ from streamfold.sim.verilate import _MAKE_VARS, default_cache_dir, find_verilato
 
 SOURCES = Path(__file__).with_name("verilog")
 ENGINE = SOURCES / "sf_mo_engine.sv"
+RAM = SOURCES / "sf_mo_ram.v"
 TOP = SOURCES / "sf_mo_top.v"
 REGS = SOURCES.parent.parent / "hw" / "axilite_regs" / "sf_axilite_regs.v"
 HARNESS = SOURCES / "sf_mo_harness.cpp"
@@ -109,7 +110,7 @@ def engine_parameters(
 def build_engine(parameters: dict[str, int]) -> Path:
     """The simulation executable for ``parameters`` (built once, then cached)."""
     verilator = find_verilator()
-    text = b"".join(p.read_bytes() for p in (ENGINE, TOP, REGS, HARNESS))
+    text = b"".join(p.read_bytes() for p in (ENGINE, RAM, TOP, REGS, HARNESS))
     text += repr(sorted(parameters.items())).encode()
     key = hashlib.sha256(text + verilator.version.encode()).hexdigest()[:16]
     out = default_cache_dir() / f"mo-{key}"
@@ -124,7 +125,7 @@ def build_engine(parameters: dict[str, int]) -> Path:
         "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
         "--top-module", "sf_mo_top", "-Mdir", str(staging),
         *(f"-G{k}={v}" for k, v in sorted(parameters.items())),
-        str(ENGINE), str(REGS), str(TOP), str(HARNESS),
+        str(ENGINE), str(RAM), str(REGS), str(TOP), str(HARNESS),
     ]  # fmt: skip
     proc = subprocess.run(cmd, env={**os.environ, **verilator.env}, capture_output=True, text=True)
     if proc.returncode != 0:

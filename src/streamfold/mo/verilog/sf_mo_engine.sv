@@ -40,7 +40,9 @@ module sf_mo_engine #(
     input wire m_axi_rvalid,
     output wire m_axi_rready,
     input wire [63:0] m_axi_rdata,
-    input wire m_axi_rlast,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input wire m_axi_rlast,  // beats are counted
+    /* verilator lint_on UNUSEDSIGNAL */
     output reg m_axi_awvalid,
     input wire m_axi_awready,
     output reg [31:0] m_axi_awaddr,
@@ -87,7 +89,8 @@ module sf_mo_engine #(
   reg [1023:0] desc;
   reg [31:0] n_layers, layer;
 
-  // descriptor fields (streamfold/mo/layer.py)
+  // descriptor fields (streamfold/mo/layer.py); not every bit of every field is used
+  /* verilator lint_off UNUSEDSIGNAL */
   function automatic [31:0] field(input integer i);
     field = desc[32*i+:32];
   endfunction
@@ -115,6 +118,7 @@ module sf_mo_engine #(
       else store_log = 5;
     end
   endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
   wire [2:0] lg_in = store_log(in_type), lg_out = store_log(out_type);
 
   // ---------------- read DMA ----------------
@@ -310,27 +314,34 @@ module sf_mo_engine #(
   reg signed [ACC-1:0] fin[0:B-1];
   reg f_v;
   reg signed [31:0] f_oleft;
-  integer j;
-  reg signed [ACC-1:0] sum_q, pv, px;
+  integer j, jn;
+  reg signed [ACC-1:0] sum_n[0:PE-1];  // the accumulators and pool lanes after this cycle
+  reg signed [ACC-1:0] pool_n[0:SIMD-1];
+  reg signed [ACC-1:0] px;
+  always @* begin
+    for (jn = 0; jn < PE; jn = jn + 1)
+      sum_n[jn] = ACC'($signed(sums[jn*TW+:TW])) + (t_first[TREE-1] ? 0 : acc[jn]);
+    for (jn = 0; jn < SIMD; jn = jn + 1) begin
+      px = ACC'($signed(s2_x[jn*XW+:XW]));
+      if (s2_first) pool_n[jn] = px;
+      else if (kind == 1) pool_n[jn] = px > pool[jn] ? px : pool[jn];
+      else pool_n[jn] = pool[jn] + px;
+    end
+  end
   always @(posedge clk) begin
     f_v <= 1'b0;
     if (t_v[TREE-1]) begin
       for (j = 0; j < PE; j = j + 1) begin
-        sum_q = ACC'($signed(sums[j*TW+:TW])) + (t_first[TREE-1] ? 0 : acc[j]);
-        acc[j] <= sum_q;
-        fin[j] <= sum_q;
+        acc[j] <= sum_n[j];
+        fin[j] <= sum_n[j];
       end
       f_v <= t_last[TREE-1];
       f_oleft <= t_oleft[TREE-1];
     end
     if (s2_v && !is_mvtu) begin
       for (j = 0; j < SIMD; j = j + 1) begin
-        px = ACC'($signed(s2_x[j*XW+:XW]));
-        if (s2_first) pv = px;
-        else if (kind == 1) pv = px > pool[j] ? px : pool[j];
-        else pv = pool[j] + px;
-        pool[j] <= pv;
-        fin[j] <= pv;
+        pool[j] <= pool_n[j];
+        fin[j] <= pool_n[j];
       end
       f_v <= s2_last;
       f_oleft <= s2_oleft;
@@ -339,6 +350,7 @@ module sf_mo_engine #(
   always @* p_raddr = is_mvtu ? t_prow[TREE-1] : s2_prow;
 
   // ---------------- output stage: per lane, parameters, thresholds / multiply-shift -------
+  /* verilator lint_off UNUSEDSIGNAL */  // type codes: bits, signed, narrow, bipolar
   function automatic signed [63:0] out_min(input [31:0] t);
     if (t[8]) out_min = -(64'sd1 <<< (t[7:0] - 1)) + 64'(t[9]);
     else out_min = 0;
@@ -347,6 +359,7 @@ module sf_mo_engine #(
     if (t[8]) out_max = (64'sd1 <<< (t[7:0] - 1)) - 1;
     else out_max = (64'sd1 <<< t[7:0]) - 1;
   endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] n_chunk = is_mvtu ? PE : SIMD;
   reg g_v, h_v;
   reg signed [31:0] g_oleft;
@@ -460,7 +473,9 @@ module sf_mo_engine #(
   reg [63:0] fifo[0:1];
   reg [1:0] f_count;
   reg f_head, f_tail, o_pending;
-  reg [31:0] o_sel;
+  /* verilator lint_off UNUSEDSIGNAL */
+  reg [31:0] o_sel;  // the word a pending read is for (its RAM: low bits, none if one)
+  /* verilator lint_on UNUSEDSIGNAL */
   wire aw_issue = state == S_OUT && w_left == 0 && !m_axi_awvalid && out_i < out_words;
   assign m_axi_wvalid = state == S_OUT && w_left != 0 && f_count != 0;
   assign m_axi_wdata = fifo[f_head];
@@ -721,33 +736,3 @@ module sf_mo_engine #(
   always @* issue = state == S_MVTU || state == S_POOL;
 endmodule
 
-// One 64-bit simple dual-port RAM with a registered read: block RAM when deeper than
-// LUTRAM_MAX words, else distributed (LUT) RAM (streamfold.mo.resources counts both).
-module sf_mo_ram #(
-    parameter integer DEPTH = 64,
-    parameter integer LUTRAM_MAX = 64
-) (
-    input wire clk,
-    input wire we,
-    input wire [31:0] waddr,
-    input wire [63:0] wdata,
-    input wire [31:0] raddr,
-    output reg [63:0] rdata
-);
-  localparam integer AW = DEPTH > 1 ? $clog2(DEPTH) : 1;
-  generate
-    if (DEPTH > LUTRAM_MAX) begin : g_block
-      (* ram_style = "block" *) reg [63:0] ram[0:DEPTH-1];
-      always @(posedge clk) begin
-        if (we) ram[waddr[AW-1:0]] <= wdata;
-        rdata <= ram[raddr[AW-1:0]];
-      end
-    end else begin : g_lut
-      (* ram_style = "distributed" *) reg [63:0] ram[0:DEPTH-1];
-      always @(posedge clk) begin
-        if (we) ram[waddr[AW-1:0]] <= wdata;
-        rdata <= ram[raddr[AW-1:0]];
-      end
-    end
-  endgenerate
-endmodule

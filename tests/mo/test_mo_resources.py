@@ -44,8 +44,8 @@ def test_the_parameters_of_cnv_at_16_x_16() -> None:
 @pytest.mark.slow
 @pytest.mark.synth
 def test_the_estimate_matches_yosys_on_a_small_engine(tmp_path: Path) -> None:
-    """SIMD 4 x PE 4 at CNV's maxima (not a fitting point): Yosys 0.70 gave 6,398 LUT,
-    3,278 FF, 18 RAMB18 (9 RAMB36) in 61 s on 2026-12-04."""
+    """SIMD 4 x PE 4 at CNV's maxima (not a fitting point): Yosys 0.70 gave 6,429 LUT,
+    3,278 FF, 18 RAMB18 (9 RAMB36) in 39 s on 2026-12-04 (bench/mo_synth.py 4 4)."""
     from streamfold.synth.yosys import synthesize
 
     params = cnv_parameters(4, 4)

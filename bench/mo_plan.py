@@ -9,8 +9,8 @@ VGG-style backbone, 3x224x224 8-bit input, 2-bit weights and activations, random
 picks at the device's clock, or the reason none fits; and the MO engine ``mo.choose.choose_engine``
 picks (size SIMD x PE searched, maxima and bit widths the network's) planned by
 ``mo.flow.plan_mo`` at the device's DDR bandwidth (``Device.mem_gbytes_per_s``, 40-cycle read
-latency), with the RAMB18s its on-chip memories need (``mo.flow.onchip_bram18``; logic not
-estimated). Prints a Markdown table.
+latency), with its estimated LUT and RAMB18 (``mo.resources``, calibrated on Yosys
+synth_xilinx). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -40,22 +40,23 @@ def row(name: str, graph: Graph, dev_name: str) -> str:
     except ResourceError as e:
         dataflow = f"does not fit ({str(e).split(': ', 2)[-1]})"
     search = choose_engine(graph, dev, dev.clock_mhz, LATENCY)
-    plan, bram, e = search.plan, search.bram18, search.engine
+    plan, res, e = search.plan, search.resources, search.engine
     slower = dataflow.startswith("does not") or float(dataflow.replace(",", "")) < plan.fps
     pick = "MO" if slower else "dataflow"
     return (
         f"| {name} | {dev.name} | {dev.clock_mhz:g} | {dataflow} | {plan.fps:,.1f} "
         f"({min(plan.memory.bytes_per_cycle, 8):g} B/cycle) | SIMD {e.simd} x PE {e.pe}, "
-        f"W{e.weight_bits}A{e.activation_bits} | {bram} of {dev.bram} | {pick} |"
+        f"W{e.weight_bits}A{e.activation_bits} | {res.lut:,} of {dev.luts:,} | "
+        f"{res.bram} of {dev.bram} | {pick} |"
     )
 
 
 def main() -> None:
     print(
-        "| network | device | MHz | dataflow frames/s | MO frames/s | MO engine | MO RAMB18 "
-        "| pick |"
+        "| network | device | MHz | dataflow frames/s | MO frames/s | MO engine | MO LUT "
+        "| MO RAMB18 | pick |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, graph in (
         ("CNV-W1A1", to_kernels(reference_graph("cnv-w1a1"))),
         ("vgg224", vgg224()),

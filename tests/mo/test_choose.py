@@ -16,10 +16,8 @@ from streamfold.errors import ResourceError
 from streamfold.flow import to_kernels
 from streamfold.ir.graph import Graph
 from streamfold.mo.choose import (
-    ENGINE_SIZES,
     choose_architecture,
     choose_engine,
-    mac_budget,
     network_engine,
 )
 from streamfold.mo.engine import EngineConfig
@@ -40,11 +38,15 @@ def test_cnv_on_xc7z020_is_dataflow_and_says_by_how_much(cnv: Graph) -> None:
     assert arch.reason == f"{ratio:.1f}x the MO engine's frames/s"
     lines = arch.lines()
     assert lines[0].startswith("dataflow:  10,416.7 frames/s (9,600 cycles/frame")
-    assert lines[1].startswith("MO engine: ") and "logic not estimated" in lines[1]
+    r = arch.mo_resources
+    assert r is not None and r.bram == arch.mo_bram18
+    assert lines[1].startswith("MO engine: ")
+    assert lines[1].endswith(f" B/cycle, {r.lut:,} LUT, {r.ff:,} FF, {r.bram} RAMB18)")
     assert lines[2] == (
-        "           engine SIMD 64 x PE 32, 1-bit weights, 8-bit activations, up to 256 "
-        "channels, 3x3 kernels, 32 map (the fastest of the 22 of 25 sizes that fit; "
-        "SIMD 64 x PE 64 is over 2048 MACs)"
+        "           engine SIMD 8 x PE 64, 1-bit weights, 8-bit activations, up to 256 "
+        "channels, 3x3 kernels, 32 map (the fastest of the 13 of 25 sizes that fit; "
+        "SIMD 16 x PE 32 is only 0.8 % faster; SIMD 16 x PE 64 needs 57,152 LUT, xc7z020 "
+        "has 37,240 (70 % of 53,200))"
     )
     assert lines[3] == f"picked:    dataflow ({arch.reason})"
 
@@ -105,17 +107,17 @@ def test_the_engine_takes_the_networks_maxima_and_widths(cnv: Graph) -> None:
 
 
 def test_the_engine_size_is_searched_per_device(cnv: Graph) -> None:
-    """The fastest size within the device's budget; a big device takes the largest size."""
-    small = dataclasses.replace(device("xc7z020"), luts=53_200 // 4)
-    assert mac_budget(small) == 512
+    """The fastest size whose estimate fits the device; a bigger device takes a bigger one."""
+    small = dataclasses.replace(device("xc7z020"), luts=53_200 // 2)
     search = choose_engine(cnv, small, 100.0)
-    assert (search.engine.simd, search.engine.pe) == (16, 32)
+    assert (search.engine.simd, search.engine.pe) == (8, 16)
     assert search.reason == (
-        "the fastest of the 15 of 25 sizes that fit; SIMD 32 x PE 16 is only 0.8 % faster; "
-        "SIMD 16 x PE 64 is over 512 MACs"
+        "the fastest of the 6 of 25 sizes that fit; "
+        "SIMD 8 x PE 32 needs 20,548 LUT, xc7z020 has 18,620 (70 % of 26,600)"
     )
+    assert search.resources.lut <= 0.7 * small.luts
     big = choose_engine(cnv, device("xczu7ev"), 300.0)
-    assert (big.engine.simd, big.engine.pe) == max(ENGINE_SIZES, key=lambda sp: sp[0] * sp[1])
+    assert (big.engine.simd, big.engine.pe) == (32, 64)
     assert big.plan.fps > search.plan.fps and big.plan.program.engine == big.engine
 
 
@@ -124,10 +126,8 @@ def test_when_memory_bounds_every_size_a_small_one_is_picked(cnv: Graph) -> None
     of the fastest."""
     starved = dataclasses.replace(device("xc7z020"), mem_gbytes_per_s=0.001)
     search = choose_engine(cnv, starved, 100.0)
-    assert (search.engine.simd, search.engine.pe) == (16, 4)
-    assert search.reason.startswith(
-        "the fastest of the 22 of 25 sizes that fit; SIMD 32 x PE 4 is only 0.2 % faster"
-    )
+    assert (search.engine.simd, search.engine.pe) == (8, 8)
+    assert search.reason.startswith("the fastest of the 13 of 25 sizes that fit")
 
 
 def test_no_engine_size_fits_names_the_smallest_shortfall(cnv: Graph) -> None:
@@ -146,5 +146,5 @@ def test_a_given_engine_is_used_as_it_is(cnv: Graph) -> None:
     with pytest.raises(ResourceError) as e:
         choose_architecture(cnv, small, 100.0, engine=EngineConfig(simd=8, pe=4))
     need = arch.mo_bram18  # the engine's memories at CNV's sizes with 8 x 4 weight tiles
-    assert need == 14
+    assert need == 48
     assert str(e.value).endswith(f"; MO engine: the engine needs {need} RAMB18, xc7z020 has 10")

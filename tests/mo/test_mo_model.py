@@ -32,7 +32,7 @@ NETS = {
     "gap2d": (gap2d_net, (3, 8, 8)),
     "conv1d": (conv1d_net, (1, 40)),
 }
-SMALL = EngineConfig(simd=4, pe=3, max_channels=64, max_kernel=5, max_map=64)
+SMALL = EngineConfig(simd=4, pe=2, max_channels=64, max_kernel=5, max_map=64)
 
 
 def kernels(net: str, lowering: Lowering | None = None) -> Graph:
@@ -48,7 +48,7 @@ def test_model_runs_the_image_bit_exact(net: str, lowering: Lowering) -> None:
     graph = kernels(net, lowering)
     x = random_inputs(graph, 4, seed=1)
     expected = run_single(graph, x)
-    for engine in (SMALL, EngineConfig(simd=8, pe=8, max_kernel=5), EngineConfig(simd=1, pe=1)):
+    for engine in (SMALL, EngineConfig(simd=2, pe=8, max_kernel=5), EngineConfig(simd=1, pe=1)):
         if max(max(n.op.kernel_size) for n in graph.nodes if hasattr(n.op, "kernel_size")) > (
             engine.max_kernel
         ):
@@ -138,22 +138,28 @@ def test_build_directory_is_deterministic(tmp_path: Path) -> None:
 
 def test_layer_cost_by_hand() -> None:
     """chain3's first convolution (u8 1x8x8, pad 1, 3x3, 8 outputs of u2, 3 thresholds each)
-    on SIMD 4 x PE 3, memory of 8 bytes/cycle and latency 10: 3 tiles of 64 pixels x 3 folds
-    (192 cycles each, the next 16-byte tile fetched meanwhile in 14, one cycle to switch);
-    set-up: reads of latency + words + 3: descriptor 10 + 16 + 3, thresholds (96 bytes)
-    10 + 12 + 3, input (64 bytes) 10 + 8 + 3, first tile 10 + 2 + 3; the output (128 bytes,
-    one burst) 16 words + its response (10 + 1) + 3."""
+    on SIMD 4 x PE 2 (blocks of B = 4 channels), memory of 8 bytes/cycle and latency 10:
+    2 tiles of 4 output channels, each 64 pixels x 2 sub-tiles x 9 folds (1152 cycles; one
+    group of 4 lanes per window position, 3 of them beyond the one channel), the next tile
+    (4 x 9 x 4 weights at 8 bits: 144 bytes) fetched meanwhile in 31, one cycle to switch.
+    Set-up: reads of latency + words + 3: descriptor 10 + 16 + 3, thresholds (8 rows of 16
+    words: 512 bytes) 10 + 64 + 3, input (1 channel padded to 4, 64 pixels, 8 bits: 256 bytes)
+    10 + 32 + 3, first tile 10 + 18 + 3; the pipeline's drain 9 + log2(4); the output (8
+    channels of 2 bits: 128 bytes, one burst) 2 + 16 words + its response (10 + 1) + 3."""
     from streamfold.mo.cost import layer_cost
 
     program = compile_graph(kernels("chain3"), SMALL)
     layer = program.layers[0]
-    assert (layer.window, layer.w_tile_bytes, layer.p_rows, layer.p_levels) == (9, 16, 8, 3)
+    assert (layer.window, layer.w_tile_bytes, layer.p_rows, layer.p_levels) == (9, 144, 8, 3)
+    assert (layer.folds, layer.in_words, layer.out_words, layer.p_words) == (9, 32, 16, 64)
     cost = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=8, latency_cycles=10))
-    assert (cost.compute_cycles, cost.bytes_moved, cost.setup_cycles) == (576, 32, 120)
-    assert cost.cycles == 120 + 192 + 2 * (192 + 1)
-    slow = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=0.5, latency_cycles=10))
-    fetch = 10 + 1 + 16 + 3  # one tile at 16 cycles per word: longer than its compute
-    assert slow.cycles == slow.setup_cycles + 192 + 2 * (max(192, fetch) + 1)
+    setup = 29 + 77 + 45 + 31 + 11 + (2 + 16 + 11 + 3)
+    assert (cost.compute_cycles, cost.bytes_moved, cost.setup_cycles) == (2304, 144, setup)
+    assert cost.cycles == setup + 1152 + (1152 + 1)
+    slow = layer_cost("c", layer, SMALL, Memory(bytes_per_cycle=0.1, latency_cycles=10))
+    fetch = 10 + 1 + 17 * 80 + 3  # one tile at 80 cycles per word: longer than its compute
+    assert slow.cycles == slow.setup_cycles + 1152 + (max(1152, fetch) + 1)
+    assert fetch > 1152
 
 
 def test_a_kernel_the_engine_lacks_is_named() -> None:
@@ -187,3 +193,26 @@ def test_plan_on_a_device_uses_its_memory_bandwidth() -> None:
     assert plan.memory == Memory(4.26e3 / 100.0, 40)  # 4.26 GB/s at 100 MHz
     assert plan.frame_cycles == sum(c.cycles for c in program_cost(plan.program, plan.memory))
     assert plan.fps == 100e6 / plan.frame_cycles
+
+
+def test_engine_sizes_must_be_powers_of_two() -> None:
+    with pytest.raises(FoldingError, match=r"^EngineConfig.pe must be a power of two, not 3$"):
+        EngineConfig(simd=4, pe=3)
+
+
+def test_more_thresholds_than_the_engine_holds_name_the_layer() -> None:
+    with pytest.raises(
+        FoldingError, match=r"'quantconv2d1': threshold levels must be <= 2 .*not 3$"
+    ):
+        compile_graph(kernels("chain3"), EngineConfig(max_levels=2))
+
+
+@pytest.mark.parametrize("channels, block", [(3, 4), (8, 4), (5, 8), (16, 16)])
+def test_blocked_layout_round_trips(channels: int, block: int) -> None:
+    from streamfold.mo.engine import blocked, blocked_size, unblocked
+
+    values = np.arange(channels * 6)
+    b = blocked(values, channels, block, fill=-1)
+    assert b.size == blocked_size(channels, 6, block) == -(-channels // block) * block * 6
+    assert b[1 * block + 0] == channels  # pixel 1, channel 0 follows pixel 0's block
+    np.testing.assert_array_equal(unblocked(b, channels, 6, block), values)

@@ -58,7 +58,7 @@ def test_every_test_net_runs_bit_exact_at_the_predicted_cycles(
     net: str, lowering: Lowering
 ) -> None:
     check_engine(kernels(net, lowering), SMALL)
-    check_engine(kernels(net, lowering), EngineConfig(simd=8, pe=5, max_kernel=5), frames=1)
+    check_engine(kernels(net, lowering), EngineConfig(simd=2, pe=8, max_kernel=5), frames=1)
 
 
 def test_the_image_base_comes_from_the_register() -> None:
@@ -74,3 +74,15 @@ def test_the_image_base_comes_from_the_register() -> None:
     assert_registers(runs[1], len(program.layers))
     with pytest.raises(SimulationError, match=r"image base must be 4 KiB aligned .* not 0x1008"):
         run_engine(program, x[0], 8, 5, base=0x1008)
+
+
+@pytest.mark.parametrize("engine", [SMALL, EngineConfig(simd=2, pe=8, max_kernel=5)])
+def test_rtl_passes_lint(engine: EngineConfig) -> None:
+    """verilator --lint-only -Wall on sf_mo_top with a program's parameters (multiply-shift
+    and thresholds, SIMD > PE and PE > SIMD)."""
+    from streamfold.mo.rtl import ENGINE, RAM, REGS, TOP, rtl_parameters
+    from streamfold.sim.verilate import lint
+
+    program = compile_graph(kernels("gap2d", Lowering.MULSHIFT), engine)
+    parameters = sorted(rtl_parameters(program).items())
+    lint("sf_mo_top", [ENGINE, RAM, REGS, TOP], parameters=parameters)

@@ -4,11 +4,16 @@ The image holds, in this order from address 0: a header (layer count, input and 
 addresses), one descriptor per layer (``layer.Layer``), each layer's weight tiles and
 parameters, then two activation buffers that the layers use in turn (layer i reads the
 buffer layer i - 1 wrote). Everything is aligned to the engine's ``bus_bytes``; the same
-graph and engine always give the same bytes.
+graph and engine always give the same bytes. Activation maps are channel-blocked
+(``engine.blocked``: blocks of B = max(simd, pe) channels, each pixel-major).
 
-Weight tile t of a layer holds output channels t * pe .. t * pe + pe - 1, as the engine
-consumes them: for each fold j of ``simd`` window elements, for each PE p, the ``simd``
-weights ``W[t * pe + p, j * simd + s]`` (zero beyond the matrix).
+Weight tile t of a layer holds output channels t * B .. t * B + B - 1, as the engine
+consumes them: for each sub-tile u of ``pe`` channels, for each fold (window row ky, column
+kx, group g of ``simd`` input channels), for each PE p, the ``simd`` weights
+``W[t * B + u * pe + p, (ky, kx, g * simd + s)]`` (any value beyond the matrix: the engine
+zeroes input lanes beyond the channels and drops outputs beyond them), each at the engine's
+``weight_container`` bits. Parameters are one row of ``param_row`` 32-bit words per output
+channel (thresholds, or multiplier, bias and shift), zero-padded.
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from streamfold.mo.engine import (
     Array,
     EngineConfig,
     align,
+    blocked_size,
     pack,
     packed_bytes,
     storage,
     type_code,
+    type_of,
 )
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Act, Kind, Layer
 
@@ -161,6 +168,28 @@ def _base(node: Node, in_value: Value, out_value: Value, engine: EngineConfig) -
     )  # fmt: skip
 
 
+def _derived(layer: Layer, engine: EngineConfig) -> Layer:
+    """The descriptor's derived words (layer.Layer) for ``engine``."""
+    b = engine.block
+
+    def words(c: int, pixels: int, code: int) -> int:
+        return -(-blocked_size(c, pixels, b) * storage(type_of(code)).bits // 64)
+
+    return replace(
+        layer,
+        in_words=words(layer.in_c, layer.in_h * layer.in_w, layer.in_type),
+        out_words=words(layer.out_c, layer.out_h * layer.out_w, layer.out_type),
+        p_words=layer.p_rows * engine.param_row // 2,
+        folds=layer.k_h * layer.k_w * -(-layer.in_c // engine.simd),
+        blk_rows=layer.in_h * layer.in_w * b // engine.simd,
+        pix0=-layer.pad_top * layer.in_w - layer.pad_left,
+        row_step=layer.s_h * layer.in_w,
+    )
+
+
+_NO_DERIVED = dict(in_words=0, out_words=0, p_words=0, folds=0, blk_rows=0, pix0=0, row_step=0)
+
+
 def _simple(
     node: Node, in_value: Value, engine: EngineConfig, kind: Kind, ks: tuple[int, int, int, int]
 ) -> _Planned:
@@ -171,13 +200,13 @@ def _simple(
             node, "kernel size", max(ks[:2]), engine.max_kernel if kind is Kind.MAXPOOL else 1
         )
     bound = max(abs(in_value.dtype.min), abs(in_value.dtype.max))
-    act, rows, levels, params = _params(node, node.op, bound, engine)
+    act, rows, levels, params = _params(node, node.op, bound, engine, base["out_c"])
     if kind is Kind.SUMPOOL:
         bound *= base["in_h"] * base["in_w"]
         _check_acc(node, bound, engine)
     layer = Layer(kind=kind, k_h=ks[0], k_w=ks[1], s_h=ks[2], s_w=ks[3], act=act,
-                  p_rows=rows, p_levels=levels, **base)  # fmt: skip
-    return _Planned(node.name, layer, b"", params, in_value, node.output)
+                  p_rows=rows, p_levels=levels, **base, **_NO_DERIVED)  # fmt: skip
+    return _Planned(node.name, _derived(layer, engine), b"", params, in_value, node.output)
 
 
 def _plan_mvtu(group: list[Node], in_value: Value, engine: EngineConfig) -> _Planned:
@@ -191,45 +220,66 @@ def _plan_mvtu(group: list[Node], in_value: Value, engine: EngineConfig) -> _Pla
             pads, pad_value = (p if len(p) == 4 else (0, 0, *p)), n.op.value
         elif isinstance(n.op, SlidingWindow):
             (kh, kw), (sh, sw) = _hw(n.op.kernel_size), _hw(n.op.stride)
-    if not op.per_pixel:  # fully connected: the whole map channels-last is one vector
-        in_value = Value(in_value.name, in_value.dtype, (in_value.size,))
     base = _base(node, in_value, node.output, engine)
-    _check_max(node, "kernel size", max(kh, kw), engine.max_kernel)
-    # A fully connected layer's vector is a 1 x 1 map: as wide as the longest window.
-    most = engine.max_channels * (1 if op.per_pixel else engine.max_kernel**2)
-    _check_max(node, "input channels", base["in_c"], most)
-    _check_max(node, "output channels", base["out_c"], most)
+    if op.per_pixel:
+        _check_max(node, "kernel size", max(kh, kw), engine.max_kernel)
+        _check_max(node, "input channels", base["in_c"], engine.max_channels)
+        _check_max(node, "output channels", base["out_c"], engine.max_channels)
+    else:  # fully connected: a kernel as big as the map (channels-last = window order)
+        kh, kw = base["in_h"], base["in_w"]
+        base.update(out_c=node.output.size, out_h=1, out_w=1)
+        # its vector may be as long as the longest window
+        most = engine.max_channels * engine.max_kernel**2
+        _check_max(node, "input channels", in_value.size, most)
+        _check_max(node, "output channels", base["out_c"], most)
     _check_type(node, "weight", op.weight_dtype, engine.weight_bits)
     base.update(pad_top=pads[0], pad_left=pads[2], pad_value=pad_value)
     w = op.weight.array
     xmax = max(abs(in_value.dtype.min), abs(in_value.dtype.max), abs(pad_value))
     bound = int(np.abs(w.astype(object)).sum(axis=1).max()) * xmax if w.size else 0
     _check_acc(node, bound, engine)
-    weights, tile_bytes = _tiles(w, op.weight_dtype, engine)
-    act, rows, levels, params = _params(node, op, bound, engine)
+    container = weight_container(op.weight_dtype, engine)
+    weights, tile_bytes = _tiles(w, (kh, kw, base["in_c"]), container, engine)
+    act, rows, levels, params = _params(node, op, bound, engine, base["out_c"])
     layer = Layer(kind=Kind.MVTU, k_h=kh, k_w=kw, s_h=sh, s_w=sw, act=act, p_rows=rows,
-                  p_levels=levels, **{**base, "w_type": type_code(op.weight_dtype),
-                                      "w_tile_bytes": tile_bytes})  # fmt: skip
-    return _Planned(node.name, layer, weights, params, in_value, node.output)
+                  p_levels=levels, **{**base, "w_type": type_code(container),
+                                      "w_tile_bytes": tile_bytes}, **_NO_DERIVED)  # fmt: skip
+    return _Planned(node.name, _derived(layer, engine), weights, params, in_value, node.output)
 
 
-def _tiles(w: Array, t: IntType, engine: EngineConfig) -> tuple[bytes, int]:
+def weight_container(t: IntType, engine: EngineConfig) -> IntType:
+    """The type a layer's weights of type ``t`` are stored as: ``engine.weight_container``
+    bits, bipolar only when that is one bit."""
+    bits = engine.weight_container
+    if t.bipolar and bits == 1:
+        return t
+    return IntType(bits, t.signed or t.bipolar)
+
+
+def _tiles(
+    w: Array, window: tuple[int, int, int], t: IntType, engine: EngineConfig
+) -> tuple[bytes, int]:
     """Weight tiles in the engine's order (module docstring), each aligned to the bus."""
-    out, window = w.shape
-    tiles, folds = -(-out // engine.pe), -(-window // engine.simd)
+    out = w.shape[0]
+    kh, kw, c = window
+    b, pe, simd = engine.block, engine.pe, engine.simd
+    tiles, groups = -(-out // b), -(-c // simd)
     fill = 1 if t.bipolar else 0  # any value of the type; multiplied by no real input
-    padded = np.full((tiles * engine.pe, folds * engine.simd), fill, dtype=np.int64)
-    padded[:out, :window] = w
-    order = padded.reshape(tiles, engine.pe, folds, engine.simd).transpose(0, 2, 1, 3)
-    s = storage(t)
-    tile_bytes = align(packed_bytes(folds * engine.pe * engine.simd, s.bits), engine.bus_bytes)
-    return b"".join(pack(tile, s).ljust(tile_bytes, b"\0") for tile in order), tile_bytes
+    padded = np.full((tiles * b, kh, kw, groups * simd), fill, dtype=np.int64)
+    padded[:out, :, :, :c] = w.reshape(out, kh, kw, c)
+    # [tile, sub-tile, pe, ky, kx, group, simd] -> [tile, sub-tile, ky, kx, group, pe, simd]
+    order = padded.reshape(tiles, b // pe, pe, kh, kw, groups, simd).transpose(0, 1, 3, 4, 5, 2, 6)
+    tile_bytes = align(packed_bytes(order[0].size, t.bits), engine.bus_bytes)
+    return b"".join(pack(tile, t).ljust(tile_bytes, b"\0") for tile in order), tile_bytes
 
 
-def _params(node: Node, op: Any, bound: int, engine: EngineConfig) -> tuple[int, int, int, bytes]:
+def _params(
+    node: Node, op: Any, bound: int, engine: EngineConfig, channels: int
+) -> tuple[int, int, int, bytes]:
     """(act, rows, levels, packed) of the output stage: thresholds clamped to +-(bound + 1)
     (an accumulator never passes beyond them, so the levels are the same), or multiplier,
-    bias and shift per row; each an accumulator_bits two's-complement integer."""
+    bias and shift; each an accumulator_bits two's-complement integer, one row per channel
+    of ``engine.param_row`` words."""
     acc = IntType(engine.accumulator_bits, True)
     thresholds = op.thresholds if isinstance(op, Mvau | Thresholding | MultiThreshold) else None
     if (isinstance(op, Mvau) and op.multiplier) or isinstance(op, MulShift):
@@ -243,15 +293,22 @@ def _params(node: Node, op: Any, bound: int, engine: EngineConfig) -> tuple[int,
             dtype=object,
         )
         _check_params(node, "multiply-shift parameter", rows, acc)
-        return Act.MULSHIFT, n, 3, pack(rows.astype(np.int64), PARAM)
+        return Act.MULSHIFT, channels, 3, _rows(rows, channels, engine)
     if thresholds is None:
         return Act.NONE, 0, 0, b""
     if not engine.thresholds:
         raise FoldingError(f"MO: node {node.name!r}: the engine must have a threshold stage")
     t = np.clip(thresholds.array.astype(object), -(bound + 1), bound + 1)
     _check_params(node, "threshold", t, acc)
-    _check_max(node, "threshold levels", t.shape[1], (1 << engine.activation_bits) - 1)
-    return Act.THRESHOLDS, t.shape[0], t.shape[1], pack(t.astype(np.int64), PARAM)
+    _check_max(node, "threshold levels", t.shape[1], engine.max_levels)
+    return Act.THRESHOLDS, channels, t.shape[1], _rows(t, channels, engine)
+
+
+def _rows(values: Array, channels: int, engine: EngineConfig) -> bytes:
+    """One row per channel (a single row is every channel's), ``engine.param_row`` words."""
+    rows = np.zeros((channels, engine.param_row), dtype=np.int64)
+    rows[:, : values.shape[1]] = values.astype(np.int64)[np.arange(channels) % len(values)]
+    return pack(rows, PARAM)
 
 
 def _check_max(node: Node, what: str, value: int, most: int) -> None:
@@ -284,8 +341,18 @@ def _place(planned: list[_Planned], graph: Graph, engine: EngineConfig) -> Progr
         w_addr, addr = addr, align(addr + len(p.weights), bus)
         p_addr, addr = addr, align(addr + len(p.params), bus)
         placed.append(replace(p.layer, w_addr=w_addr, p_addr=p_addr))
-    values = [planned[0].in_value, *(p.out_value for p in planned)]
-    buffer = align(max(packed_bytes(v.size, storage(v.dtype).bits) for v in values), bus)
+    maps = [
+        (
+            planned[0].layer.in_c,
+            planned[0].layer.in_h * planned[0].layer.in_w,
+            planned[0].in_value.dtype,
+        )
+    ]
+    maps += [(p.layer.out_c, p.layer.out_h * p.layer.out_w, p.out_value.dtype) for p in planned]
+    buffer = align(
+        max(packed_bytes(blocked_size(c, n, engine.block), storage(t).bits) for c, n, t in maps),
+        bus,
+    )
     buffers = (addr, addr + buffer)
     total = addr + 2 * buffer
     if total > engine.memory_bytes:

@@ -1,14 +1,17 @@
-"""The engine's cycle model (``verilog/sf_mo_engine.v``): per layer, the compute cycles
+"""The engine's cycle model (``verilog/sf_mo_engine.sv``): per layer, the compute cycles
 overlapped with the weight stream (max of the two per weight tile), plus a set-up that does
 not overlap: the descriptor, the parameters and the input map read into on-chip memory, the
 first weight tile, and the output map written back, each transfer paying the memory latency
 once; per frame, the sum over layers.
 
-Compute: an MVTU layer takes one cycle per fold of ``simd`` window elements, per output
-pixel, per tile of ``pe`` output channels; while tile t computes, tile t + 1 is fetched into
-the other weight bank. Pooling and activation layers take one cycle per window position, per
-group of ``simd`` channels, per output pixel. Memory moves one 64-bit word per cycle at most,
-``bytes_per_cycle`` on average.
+Compute: an MVTU layer takes one cycle per fold (``simd`` input channels of one window
+position), per output pixel, per ``pe`` output channels; its weights come in tiles of
+B = max(simd, pe) output channels, and while tile t computes, tile t + 1 is fetched into the
+other weight bank. Pooling and activation layers take one cycle per window position, per
+group of ``simd`` channels (each block of B channels whole), per output pixel. The pipeline
+(registered RAM reads, products, adder tree, output stage) then drains into the output RAM
+before the write-back. Memory moves one 64-bit word per cycle at most, ``bytes_per_cycle``
+on average.
 """
 
 from __future__ import annotations
@@ -17,14 +20,21 @@ import math
 from dataclasses import dataclass, replace
 
 from streamfold.mo.compiler import HEADER_BYTES, Program
-from streamfold.mo.engine import EngineConfig, packed_bytes, storage, type_of
+from streamfold.mo.engine import EngineConfig
 from streamfold.mo.layer import DESCRIPTOR_BYTES, Kind, Layer
 
 # Cycles of the engine's state machine around each read (start, AR, last beat, next state):
-# sf_mo_engine.v, counted in its waveform and checked by tests/mo (cycles vs the RTL).
+# sf_mo_engine.sv, counted in its waveform and checked by tests/mo (cycles vs the RTL).
 READ_CYCLES = 3
 TILE_SWITCH_CYCLES = 1  # S_WAITW, between weight tiles
 WRITE_CYCLES = 3  # after the last response: S_OUT -> S_BWAIT -> S_NEXT -> the next layer
+WRITE_START_CYCLES = 2  # the output RAM's registered read and the write FIFO before beat 1
+
+
+def drain_cycles(engine: EngineConfig) -> int:
+    """S_DRAIN: the pipeline empties after the last fold (DRAIN = 8 + log2 simd, plus the
+    flush of a part-filled word and the state change)."""
+    return 9 + (engine.simd - 1).bit_length()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +68,7 @@ class Memory:
 
 def bursts_of(word: int, words: int) -> list[int]:
     """AXI4 INCR bursts (lengths) for ``words`` 64-bit words from word address ``word``: at
-    most 256 beats, never across a 4 KiB boundary (as ``sf_mo_engine.v`` splits them)."""
+    most 256 beats, never across a 4 KiB boundary (as ``sf_mo_engine.sv`` splits them)."""
     lengths = []
     while words > 0:
         n = min(words, 256, 512 - word % 512)
@@ -76,26 +86,23 @@ class LayerCost:
     cycles: int
 
 
-def _map_bytes(count: int, code: int) -> int:
-    return packed_bytes(count, storage(type_of(code)).bits)
-
-
 def layer_cost(name: str, layer: Layer, engine: EngineConfig, memory: Memory) -> LayerCost:
-    in_bytes = _map_bytes(layer.in_c * layer.in_h * layer.in_w, layer.in_type)
-    out_bytes = _map_bytes(layer.out_c * layer.out_h * layer.out_w, layer.out_type)
-    params = 4 * layer.p_rows * layer.p_levels
+    params = 8 * layer.p_words
     setup = memory.read(DESCRIPTOR_BYTES) + (memory.read(params) if params else 1)
-    setup += memory.read(in_bytes) + memory.write(layer.out_addr, out_bytes)
-    pixels = layer.out_h * layer.out_w
+    setup += memory.read(8 * layer.in_words)
+    setup += memory.write(layer.out_addr, 8 * layer.out_words) + WRITE_START_CYCLES
+    setup += drain_cycles(engine)
+    pixels, b = layer.out_h * layer.out_w, engine.block
     if layer.kind == Kind.MVTU:
-        tiles = -(-layer.out_c // engine.pe)
-        per_tile = pixels * -(-layer.window // engine.simd)
+        tiles = -(-layer.out_c // b)
+        per_tile = pixels * (b // engine.pe) * layer.folds
         fetch = memory.read(layer.w_tile_bytes)
         setup += fetch
         body = per_tile + (tiles - 1) * (max(per_tile, fetch) + TILE_SWITCH_CYCLES)
         compute, moved = tiles * per_tile, (tiles - 1) * layer.w_tile_bytes
     else:
-        compute = body = pixels * layer.k_h * layer.k_w * -(-layer.in_c // engine.simd)
+        blocks = -(-layer.in_c // b)
+        compute = body = pixels * layer.k_h * layer.k_w * blocks * (b // engine.simd)
         moved = 0
     return LayerCost(name, compute, moved, setup, setup + body)
 

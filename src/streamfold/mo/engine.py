@@ -27,11 +27,15 @@ Array = npt.NDArray[Any]
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     """One MO engine: ``simd`` x ``pe`` multiply-accumulates per cycle (``pe`` output channels,
-    ``simd`` window elements of each), and the largest layer it accepts. A layer's input and
-    output maps are held on chip (up to ``max_map``**2 x ``max_channels`` activations each);
-    its weights stream from memory one tile of ``pe`` output channels at a time into a
-    double-buffered weight memory of ``pe * max_kernel**2 * max_channels`` weights per bank,
-    the next tile fetched while the current one computes (``verilog/sf_mo_engine.v``).
+    ``simd`` input channels of one window position for each), and the largest layer it
+    accepts. ``simd`` and ``pe`` are powers of two; activation maps are stored in blocks of
+    ``block`` = max(simd, pe) channels (``blocked``). A layer's input and output maps are held
+    on chip (up to ``max_map``**2 x ``max_channels`` activations each); its weights stream from
+    memory one tile of ``block`` output channels at a time into a double-buffered weight
+    memory, the next tile fetched while the current one computes (``verilog/sf_mo_engine.sv``).
+    Weights are stored at ``weight_container`` bits whatever the layer's type, thresholds and
+    multiply-shift parameters as rows of ``param_row`` 32-bit words per channel
+    (``max_levels`` thresholds at most).
 
     ``accumulator_bits`` is the width of the accumulators (each threshold, multiplier and
     bias must fit it too; they are stored as 32-bit words). ``memory_bytes`` is the external
@@ -49,6 +53,7 @@ class EngineConfig:
     accumulator_bits: int = 32
     thresholds: bool = True
     mulshift: bool = True
+    max_levels: int = 15
     memory_bytes: int = 1 << 28
     bus_bytes: int = 8
 
@@ -57,15 +62,61 @@ class EngineConfig:
             value = getattr(self, name)
             if value < 1:
                 raise FoldingError(f"EngineConfig.{name} must be >= 1, not {value}")
+        for name in ("simd", "pe"):
+            value = getattr(self, name)
+            if value & (value - 1):
+                raise FoldingError(f"EngineConfig.{name} must be a power of two, not {value}")
+        if self.max_levels < 1:
+            raise FoldingError(f"EngineConfig.max_levels must be >= 1, not {self.max_levels}")
         for name, top in (("weight_bits", 8), ("activation_bits", 16), ("accumulator_bits", 32)):
             value = getattr(self, name)
             if not 1 <= value <= top:
                 raise FoldingError(f"EngineConfig.{name} must be 1..{top}, not {value}")
 
     @property
-    def weight_buffer(self) -> int:
-        """Weights one tile may hold: ``pe`` rows of the longest window vector."""
-        return self.pe * self.max_kernel**2 * self.max_channels
+    def block(self) -> int:
+        """Channels per block of an activation map, and output channels per weight tile."""
+        return max(self.simd, self.pe)
+
+    @property
+    def weight_container(self) -> int:
+        """Bits every weight is stored at: ``weight_bits`` rounded up to a power of two."""
+        return 1 << (self.weight_bits - 1).bit_length()
+
+    @property
+    def param_row(self) -> int:
+        """32-bit words per channel of thresholds or multiply-shift parameters: a power of two
+        >= 2 holding ``max_levels`` thresholds (when built) and 3 multiply-shift words."""
+        most = max(self.max_levels if self.thresholds else 1, 3 if self.mulshift else 1, 2)
+        return 1 << (most - 1).bit_length()
+
+
+def blocked_index(channels: int, pixels: int, block: int) -> Array:
+    """For each element of a channels-last map (pixel-major, ``channels`` per pixel), its
+    place in the engine's channel-blocked order: blocks of ``block`` channels (the last padded),
+    each block pixel-major."""
+    p, c = np.divmod(np.arange(channels * pixels), channels)
+    index: Array = (c // block) * pixels * block + p * block + c % block
+    return index
+
+
+def blocked_size(channels: int, pixels: int, block: int) -> int:
+    return -(-channels // block) * block * pixels
+
+
+def blocked(values: Array, channels: int, block: int, fill: int = 0) -> Array:
+    """A channels-last map (flat) in the engine's channel-blocked order, padding = ``fill``."""
+    v = np.asarray(values).ravel()
+    pixels = v.size // channels
+    out = np.full(blocked_size(channels, pixels, block), fill, dtype=np.int64)
+    out[blocked_index(channels, pixels, block)] = v
+    return out
+
+
+def unblocked(values: Array, channels: int, pixels: int, block: int) -> Array:
+    """The inverse of ``blocked``: the channels-last map (flat)."""
+    result: Array = np.asarray(values)[blocked_index(channels, pixels, block)]
+    return result
 
 
 PARAM = IntType(32, True)

@@ -71,16 +71,9 @@ def build_mo(graph: Graph, engine: EngineConfig, out_dir: Path, memory: Memory) 
 
 
 def onchip_bram18(program: Program) -> int:
-    """RAMB18s for the RTL engine's memories at ``program``'s sizes (``rtl.rtl_parameters``):
-    each 64-bit memory of n words takes 2 RAMB18 (512 x 36) per 512 words, the two weight
-    banks twice, the 32-bit parameters 1 per 512 entries. Logic (LUT, FF, DSP) is not
-    estimated here."""
+    """RAMB18s of the RTL engine's memories at ``program``'s sizes (``rtl.rtl_parameters``,
+    counted by ``mo.resources``)."""
+    from streamfold.mo.resources import engine_resources
     from streamfold.mo.rtl import rtl_parameters
 
-    p = rtl_parameters(program)
-
-    def wide(words: int) -> int:
-        return 2 * -(-words // 512)
-
-    params = -(-p["P_ENTRIES"] // 512)
-    return wide(p["IN_WORDS"]) + wide(p["OUT_WORDS"]) + 2 * wide(p["W_WORDS"]) + params
+    return engine_resources(rtl_parameters(program)).bram

@@ -31,8 +31,9 @@ DESCRIPTOR_BYTES = 4 * DESCRIPTOR_WORDS
 @dataclass(frozen=True, slots=True)
 class Layer:
     """Every field is one u32 word of the descriptor, in this order. Maps are (C, H, W) with
-    H = 1 for 1-D layers; a fully connected layer is a 1 x 1 map of H * W * C channels (the
-    same bytes, channels-last). Pad rows and columns beyond the input are ``pad_value``."""
+    H = 1 for 1-D layers; a fully connected layer is a convolution whose kernel is its whole
+    input map (a vector is a 1 x 1 map). Pad rows and columns beyond the input are
+    ``pad_value``."""
 
     kind: int
     in_addr: int
@@ -57,8 +58,16 @@ class Layer:
     w_type: int
     out_type: int
     act: int
-    p_rows: int
-    p_levels: int
+    p_rows: int  # channels with parameters (0: none), each a row of engine.param_row words
+    p_levels: int  # thresholds per row (3 for multiply-shift: multiplier, bias, shift)
+    # derived, for the engine's counters (so it needs no multiplier for them)
+    in_words: int  # 64-bit words of the input map
+    out_words: int
+    p_words: int
+    folds: int  # k_h * k_w * ceil(in_c / simd): cycles per pixel and PE outputs
+    blk_rows: int  # SIMD-element rows of one channel block of the input map
+    pix0: int  # -pad_top * in_w - pad_left (two's complement)
+    row_step: int  # s_h * in_w
 
     def words(self) -> bytes:
         values = [v & 0xFFFFFFFF for v in astuple(self)]
@@ -70,8 +79,9 @@ class Layer:
         words = struct.unpack_from(f"<{DESCRIPTOR_WORDS}I", memory, address)
         values = list(words[: len(fields(Layer))])
         names = [f.name for f in fields(Layer)]
-        i = names.index("pad_value")
-        values[i] = values[i] - (1 << 32) if values[i] >> 31 else values[i]
+        for name in ("pad_value", "pix0"):
+            i = names.index(name)
+            values[i] = values[i] - (1 << 32) if values[i] >> 31 else values[i]
         return Layer(*values)
 
     @property

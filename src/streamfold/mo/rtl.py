@@ -17,13 +17,14 @@ import numpy as np
 
 from streamfold.errors import FoldingError, SimulationError, ToolError
 from streamfold.mo.compiler import Program
-from streamfold.mo.engine import Array, pack, storage, type_of, unpack
-from streamfold.mo.layer import Kind
-from streamfold.mo.model import _channels_last
+from streamfold.mo.engine import Array, EngineConfig, storage, type_of
+from streamfold.mo.layer import Act, Kind
+from streamfold.mo.model import read_output, write_input
 from streamfold.sim.verilate import _MAKE_VARS, default_cache_dir, find_verilator
 
 SOURCES = Path(__file__).with_name("verilog")
-ENGINE = SOURCES / "sf_mo_engine.v"
+ENGINE = SOURCES / "sf_mo_engine.sv"
+RAM = SOURCES / "sf_mo_ram.v"
 TOP = SOURCES / "sf_mo_top.v"
 REGS = SOURCES.parent.parent / "hw" / "axilite_regs" / "sf_axilite_regs.v"
 HARNESS = SOURCES / "sf_mo_harness.cpp"
@@ -55,25 +56,61 @@ def rtl_parameters(program: Program) -> dict[str, int]:
     e, layers = program.engine, program.layers
     if e.bus_bytes != 8:
         raise FoldingError(f"MO RTL: bus_bytes must be 8, not {e.bus_bytes}")
+    return engine_parameters(
+        e,
+        in_words=max(x.in_words for x in layers),
+        out_words=max(x.out_words for x in layers),
+        tile_words=max([x.w_tile_bytes // 8 for x in layers if x.kind == Kind.MVTU] + [1]),
+        param_rows=max([x.p_rows for x in layers] + [1]),
+        output_bits=max(storage(type_of(x.out_type)).bits for x in layers),
+        levels=max([x.p_levels for x in layers if x.act == Act.THRESHOLDS] + [1]),
+        mulshift=any(x.act == Act.MULSHIFT for x in layers),
+    )
 
-    def words(count: int, code: int) -> int:
-        return -(-count * storage(type_of(code)).bits // 64)
 
+def _pow2(n: int) -> int:
+    return 1 << (max(n, 1) - 1).bit_length()
+
+
+def engine_parameters(
+    e: EngineConfig,
+    *,
+    in_words: int,
+    out_words: int,
+    tile_words: int,
+    param_rows: int,
+    output_bits: int,
+    levels: int,
+    mulshift: bool,
+) -> dict[str, int]:
+    """``sf_mo_engine``'s parameters for ``e`` with memories of the given sizes (64-bit words
+    of the input map, the output map and one weight tile; parameter rows), outputs up to
+    ``output_bits`` wide, ``levels`` threshold comparators per lane, multiply-shift or not."""
+    abits = _pow2(e.activation_bits)
+    iw, ww = max(64, e.simd * abits), max(64, e.pe * e.simd * e.weight_container)
+    obits = _pow2(output_bits)
+    ow = max(64, e.block * obits)
+    lanes = min(e.pe, e.simd)  # parameter rows are spread over PE (or SIMD) lanes
     return {
         "SIMD": e.simd,
         "PE": e.pe,
-        "IN_WORDS": max(words(x.in_c * x.in_h * x.in_w, x.in_type) for x in layers),
-        "OUT_WORDS": max(words(x.out_c * x.out_h * x.out_w, x.out_type) for x in layers),
-        "W_WORDS": max([x.w_tile_bytes // 8 for x in layers if x.kind == Kind.MVTU] + [1]),
-        "P_ENTRIES": max([x.p_rows * x.p_levels + 1 for x in layers] + [2]),
-        "MAX_LEVELS": max([x.p_levels for x in layers] + [1]),
+        "ABITS": abits,
+        "WBITS": e.weight_container,
+        "OBITS": obits,
+        "IN_DEPTH": max(2, -(-in_words // (iw // 64))),
+        "W_DEPTH": max(2, -(-tile_words // (ww // 64))),
+        "OUT_DEPTH": max(2, -(-out_words // (ow // 64))),
+        "P_DEPTH": max(2, -(-param_rows // lanes)),
+        "LP": e.param_row,
+        "MAX_LEVELS": min(levels, e.param_row),
+        "MULSHIFT": int(mulshift),
     }
 
 
 def build_engine(parameters: dict[str, int]) -> Path:
     """The simulation executable for ``parameters`` (built once, then cached)."""
     verilator = find_verilator()
-    text = b"".join(p.read_bytes() for p in (ENGINE, TOP, REGS, HARNESS))
+    text = b"".join(p.read_bytes() for p in (ENGINE, RAM, TOP, REGS, HARNESS))
     text += repr(sorted(parameters.items())).encode()
     key = hashlib.sha256(text + verilator.version.encode()).hexdigest()[:16]
     out = default_cache_dir() / f"mo-{key}"
@@ -88,7 +125,7 @@ def build_engine(parameters: dict[str, int]) -> Path:
         "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
         "--top-module", "sf_mo_top", "-Mdir", str(staging),
         *(f"-G{k}={v}" for k, v in sorted(parameters.items())),
-        str(ENGINE), str(REGS), str(TOP), str(HARNESS),
+        str(ENGINE), str(RAM), str(REGS), str(TOP), str(HARNESS),
     ]  # fmt: skip
     proc = subprocess.run(cmd, env={**os.environ, **verilator.env}, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -117,8 +154,7 @@ def run_engine(
         )
     exe = build_engine(rtl_parameters(program))
     memory = bytearray(program.image)
-    data = pack(_channels_last(np.asarray(sample)), storage(program.input.dtype))
-    memory[program.input_addr : program.input_addr + len(data)] = data
+    write_input(program, memory, np.asarray(sample))
     with tempfile.TemporaryDirectory() as tmp:
         image, dump = Path(tmp) / "image.bin", Path(tmp) / "out.bin"
         image.write_bytes(bytes(memory))
@@ -133,11 +169,4 @@ def run_engine(
     )
     done = int(proc.stdout.split("done ")[1].split()[0])
     polled, run_cycles, runs, layers = map(int, proc.stdout.split("status ")[1].split()[:4])
-    out = program.output
-    flat = unpack(result, program.output_addr, out.size, storage(out.dtype))
-    shaped = (
-        flat
-        if len(out.shape) == 1
-        else np.moveaxis(flat.reshape(*out.shape[1:], out.shape[0]), -1, 0)
-    )
-    return EngineRun(shaped, ends, done, polled, run_cycles, runs, layers)
+    return EngineRun(read_output(program, result), ends, done, polled, run_cycles, runs, layers)

@@ -92,7 +92,9 @@ def synth_script(
         _check_name(top, name)
         chparam += ["-set", name, _value(top, name, value)]
     synth = [*_SYNTH[family], *([] if dsp else ["-nodsp"])]
-    elaborate = [f"read_verilog -defer {s}" for s in source_names]
+    elaborate = [  # SystemVerilog (casts, ...) where the file says so
+        f"read_verilog -defer {'-sv ' if s.endswith('.sv') else ''}{s}" for s in source_names
+    ]
     if parameters:  # on the deferred (abstract) module: elaborated once, with these values
         elaborate.append(" ".join([*chparam, top]))
     elaborate.append(f"hierarchy -check -top {top}")

@@ -13,12 +13,17 @@
 // testbench.
 module sf_mo_top #(
     parameter integer SIMD = 4,
-    parameter integer PE = 3,
-    parameter integer IN_WORDS = 1024,
-    parameter integer OUT_WORDS = 1024,
-    parameter integer W_WORDS = 256,
-    parameter integer P_ENTRIES = 1024,
-    parameter integer MAX_LEVELS = 255,
+    parameter integer PE = 4,
+    parameter integer ABITS = 8,
+    parameter integer WBITS = 8,
+    parameter integer OBITS = 32,
+    parameter integer IN_DEPTH = 64,
+    parameter integer W_DEPTH = 64,
+    parameter integer OUT_DEPTH = 64,
+    parameter integer P_DEPTH = 16,
+    parameter integer LP = 2,
+    parameter integer MAX_LEVELS = 1,
+    parameter integer MULSHIFT = 1,
     parameter integer ADDR_W = 12
 ) (
     input wire clk,
@@ -116,11 +121,16 @@ module sf_mo_top #(
   sf_mo_engine #(
       .SIMD(SIMD),
       .PE(PE),
-      .IN_WORDS(IN_WORDS),
-      .OUT_WORDS(OUT_WORDS),
-      .W_WORDS(W_WORDS),
-      .P_ENTRIES(P_ENTRIES),
-      .MAX_LEVELS(MAX_LEVELS)
+      .ABITS(ABITS),
+      .WBITS(WBITS),
+      .OBITS(OBITS),
+      .IN_DEPTH(IN_DEPTH),
+      .W_DEPTH(W_DEPTH),
+      .OUT_DEPTH(OUT_DEPTH),
+      .P_DEPTH(P_DEPTH),
+      .LP(LP),
+      .MAX_LEVELS(MAX_LEVELS),
+      .MULSHIFT(MULSHIFT)
   ) engine (
       .clk(clk),
       .rst_n(rst_n && !soft_reset),

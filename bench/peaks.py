@@ -55,6 +55,7 @@ from streamfold.peaks.detector import (
 from streamfold.peaks.hardware import build_detector, fastest_folding, run_in_verilator
 from streamfold.peaks.metrics import OUTLIER, TOLERANCE, Scores, score
 from streamfold.synth.implement import Implementation, implement_build
+from streamfold.synth.nextpnr import TIMEOUT_S as PNR_TIMEOUT_S
 from streamfold.synth.yosys import synthesize_instance
 from streamfold.zoo import reference_model
 
@@ -224,11 +225,15 @@ def synthesis(root: Path, bits: int) -> None:
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
 
 
-def implemented(build: Path) -> Iterator[tuple[Implementation, str]]:
+def implemented(build: Path, quick_pnr: bool = False) -> Iterator[tuple[Implementation, str]]:
     """``build`` through Yosys for the xc7z020, then also nextpnr-ecp5 and ecppack for the
-    LFE5U-85F: each implementation and its resources and Fmax in one line."""
+    LFE5U-85F: each implementation and its resources and Fmax in one line. ``quick_pnr``:
+    nextpnr's quick mode (``place_and_route(quick=True)``) with up to 6 hours."""
     for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
-        impl = implement_build(build, device(name), bitstream=bitstream, per_stage=False)
+        impl = implement_build(
+            build, device(name), bitstream=bitstream, per_stage=False, quick_pnr=quick_pnr,
+            pnr_timeout_s=6 * 3600.0 if quick_pnr else PNR_TIMEOUT_S,
+        )  # fmt: skip
         r = impl.synth.resources
         line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"
         if impl.pnr is not None:
@@ -261,7 +266,7 @@ def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
         flush=True,
     )
     build = build_detector(model, shape[1], root / f"detector_{samples}", folding, threshold)
-    for impl, line in implemented(build):
+    for impl, line in implemented(build, quick_pnr=True):
         # the Xilinx clock is assumed, not measured (no Vivado here)
         mhz = 250.0 if impl.pnr is None else impl.pnr.fmax_mhz
         r = impl.synth.resources

@@ -43,6 +43,18 @@ def test_place_and_route_is_for_ecp5_only(tmp_path: Path) -> None:
         place_and_route(tmp_path / "netlist.json", device("xc7z020"))
 
 
+def test_quick_place_and_route_flags_are_accepted_by_nextpnr(tmp_path: Path) -> None:
+    """``quick`` adds ``--no-tmdriv --router router2`` (bench/peaks.py's big designs), and the
+    pip-installed nextpnr-ecp5 takes them: run on a missing netlist, it gets past the options
+    to the netlist (an unknown flag fails earlier, with "unrecognised option")."""
+    with pytest.raises(StreamfoldError) as err:
+        place_and_route(tmp_path / "netlist.json", device("lfe5u-25f"), quick=True, timeout_s=300)
+    message = str(err.value)
+    assert "--no-tmdriv --router router2" in message
+    assert "Failed to open '--json' file 'netlist.json'" in message
+    assert "unrecognised option" not in message
+
+
 def test_cli_synth_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", str(tmp_path), "--target", "xc7a35t"]) == 1
     assert "device: name must be one of xc7z020" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from streamfold.cost.devices import Device, Family
 from streamfold.errors import ToolError
 from streamfold.hw.pinwrap import SOURCES as PINWRAP_SOURCES
 from streamfold.synth import pinwrap
+from streamfold.synth.nextpnr import TIMEOUT_S as PNR_TIMEOUT_S
 from streamfold.synth.nextpnr import PnrResult, place_and_route
 from streamfold.synth.resources import check_fits, utilisation
 from streamfold.synth.yosys import SynthResult, build_workdir, synthesize_build
@@ -47,13 +48,16 @@ def implement_build(
     workdir: Path | None = None,
     per_stage: bool = True,
     clock_mhz: float | None = None,
+    quick_pnr: bool = False,
+    pnr_timeout_s: float = PNR_TIMEOUT_S,
 ) -> Implementation:
     """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
     stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
     nextpnr (and ``ecppack`` with ``bitstream``). Files go to ``workdir`` (default
     ``<build_dir>/synth/<family>``), the results last, as ``result.json`` (``RESULT``).
     ``clock_mhz`` (default: the device's) is nextpnr's target and the clock of the frames/s
-    figures, which on ECP5 are also given at the achieved Fmax."""
+    figures, which on ECP5 are also given at the achieved Fmax. ``quick_pnr`` and
+    ``pnr_timeout_s``: nextpnr's ``quick`` mode and time limit (``place_and_route``)."""
     clock = dev.clock_mhz if clock_mhz is None else clock_mhz
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
@@ -79,7 +83,10 @@ def implement_build(
     if ecp5:
         assert synth.netlist is not None
         with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
-            pnr = place_and_route(synth.netlist, dev, bitstream=bitstream, target_mhz=clock)
+            pnr = place_and_route(
+                synth.netlist, dev, bitstream=bitstream, target_mhz=clock, quick=quick_pnr,
+                timeout_s=pnr_timeout_s,
+            )  # fmt: skip
     impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir), plan)
     (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")
     return impl

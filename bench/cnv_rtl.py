@@ -27,7 +27,6 @@ import numpy as np
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.design_cost import estimate_design
 from streamfold.cost.devices import device
-from streamfold.cost.estimate import estimate_pipeline
 from streamfold.dse.finn import CNV_PYNQ, finn_point
 from streamfold.dse.search import max_fps
 from streamfold.flow import to_kernels
@@ -62,8 +61,8 @@ def main() -> None:
         choice = max_fps(graph, dev, CLOCK_MHZ)
         point, folding = choice.point, "explore --goal max-fps, xc7z020, 100 MHz"
     design = stitch(graph, point)
-    est = estimate_pipeline(design)
-    whole = estimate_design(design, dev, CLOCK_MHZ).total
+    full = estimate_design(design, dev, CLOCK_MHZ)  # its .pipeline: cycles and latency
+    est, whole = full.pipeline, full.total
     t_lower = time.perf_counter() - t0
     x = random_inputs(graph, args.frames, seed=0)
     expected = run_single(graph, x).reshape(args.frames, -1)

@@ -130,6 +130,20 @@ def test_samples_preset_names_the_node_mmv_does_not_fit(rng: np.random.Generator
     assert {f.mmv for _, f in one.nodes} == {1}
 
 
+def test_window_into_its_equally_wide_multi_pixel_unit_gets_no_fifo(
+    rng: np.random.Generator,
+) -> None:
+    """At mmv > 1 the window's word (mmv windows) is its MVAU's input word (mmv x SIMD): no
+    FIFO between them, as at mmv = 1 (a 640-bit, 2-word FIFO per window cost 1,300 LUT4 on
+    ECP5 in the 4-channel detector at 16 per cycle); the interval holds without it
+    (test_pipeline_bit_exact_at_predicted_interval)."""
+    graph = conv_stack(rng, (80,), (1, 4, 2), 5)  # 76 and 72 windows
+    for mmv in (2, 4):
+        depths = {n: f.fifo_depth for n, f in folding_preset(graph, f"samples={mmv}").nodes}
+        assert depths["swg0"] == depths["swg1"] == 0, (mmv, depths)
+        assert depths["conv0"] == 0 and depths["conv1"] > 0  # into a window; the output
+
+
 @pytest.mark.rtl
 @pytest.mark.parametrize("mmv", [4, 16])
 def test_conv_then_standalone_requantizers_at_samples_preset(

@@ -246,11 +246,12 @@ def window_simd(graph: Graph, node: Node, chosen: Mapping[str, NodeFolding]) -> 
 
 
 def _in_elems(op: object, folding: NodeFolding) -> int | None:
-    """Elements per input word of a matrix-vector (SIMD) or vector-vector (PE * SIMD) unit."""
+    """Elements per input word of a matrix-vector (SIMD) or vector-vector (PE * SIMD) unit,
+    times its pixels per word (mmv)."""
     if isinstance(op, Mvau):
-        return folding.simd
+        return folding.simd * folding.mmv
     if isinstance(op, Vvau):
-        return folding.pe * folding.simd
+        return folding.pe * folding.simd * folding.mmv
     return None
 
 

@@ -89,10 +89,6 @@ def row(name: str, s: Scores, speed: float) -> str:
     )
 
 
-def truth_of(p: Profiles) -> list[Any]:
-    return [p.peaks(i) for i in range(len(p))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", type=int, default=4000)
@@ -135,7 +131,7 @@ def main() -> None:
     make = ecg.generate if args.data == "ecg" else generate
     grid = baselines.ECG_GRID if args.data == "ecg" else baselines.Grid()
     train_set, val, test = make(args.train, 1), make(500, 2), make(2000, 3)
-    truth, samples = truth_of(test), test.x.size
+    truth, samples = test.all_peaks(), test.x.size
     print(f"# Peak detection: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cpu_name()}, 1 thread")
     print(
         f"data: {args.data}; test: {len(test)} profiles x {test.x.shape[1]} samples, "

@@ -85,10 +85,6 @@ def run(b: Baseline, x: npt.NDArray[np.uint8]) -> list[F64]:
     return [refine(row, idx) for row, idx in zip(s, found, strict=True)]
 
 
-def _truth(p: Profiles) -> list[F64]:
-    return [p.peaks(i) for i in range(len(p))]
-
-
 @dataclass(frozen=True)
 class Grid:
     """The detection parameters tried: the defaults suit the laser-line profiles; ECG
@@ -105,7 +101,7 @@ ECG_GRID = Grid((*PROMINENCE, 64, 80, 96), (*DISTANCE, 16, 25, 38))
 
 def tune_detection(val: Profiles, grid: Grid = Grid()) -> Detection:
     """The grid point with the best F1 (ties: the first) on ``val``."""
-    truth = _truth(val)
+    truth = val.all_peaks()
     best: tuple[float, Detection] | None = None
     for sm, pr, di in itertools.product(SMOOTHING, grid.prominence, grid.distance):
         d = Detection(sm, pr, di)
@@ -118,7 +114,7 @@ def tune_detection(val: Profiles, grid: Grid = Grid()) -> Detection:
 
 def tune(val: Profiles, refinement: Refinement, detection: Detection) -> Baseline:
     """The refinement's smoothing (and radius) with the lowest mean error on ``val``."""
-    truth = _truth(val)
+    truth = val.all_peaks()
     radii = RADIUS if refinement is Refinement.CENTROID else (3,)
     candidates = [
         Baseline(detection, refinement, sm, r) for sm, r in itertools.product(SMOOTHING, radii)
@@ -135,4 +131,4 @@ def tuned_baselines(val: Profiles, grid: Grid = Grid()) -> list[Baseline]:
 
 
 def evaluate(b: Baseline, test: Profiles) -> Scores:
-    return score(b(test.x), _truth(test))
+    return score(b(test.x), test.all_peaks())

@@ -62,6 +62,10 @@ class Profiles:
         p = self.positions[i]
         return np.sort(p[~np.isnan(p)])
 
+    def all_peaks(self) -> list[F64]:
+        """``peaks(i)`` of every profile: the ground truth ``peaks.metrics.score`` takes."""
+        return [self.peaks(i) for i in range(len(self))]
+
     def subset(self, rows: slice) -> Profiles:
         return Profiles(self.x[rows], self.positions[rows], self.targets[rows])
 

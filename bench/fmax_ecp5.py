@@ -94,6 +94,22 @@ SPECS = (
     Spec(
         "cnn-w2a2-folded-lut", "fit", lambda: small_cnn(2, 2), (1, 28, 28), "folded", "distributed"
     ),
+    Spec(  # a 16,384 x 1 LUT ROM: between the fit designs' 512 and 32,768 words
+        "mlp128-w1a1-folded-lut",
+        "fit",
+        lambda: mlp(128, (128,), 10, weight_bits=1, act_bits=1),
+        (128,),
+        "folded",
+        "distributed",
+    ),
+    Spec(  # a second block-RAM MLP: the registered DP16KD reads of another shape
+        "mlp64-w2a2-folded-block",
+        "fit",
+        lambda: mlp(64, (64,), 10, weight_bits=2, act_bits=2),
+        (64,),
+        "folded",
+        "block",
+    ),
 )
 
 

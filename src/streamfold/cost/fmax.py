@@ -4,8 +4,14 @@ Every stage of a design offers one or more candidate paths between registers, ea
 ``PathKind`` with a size ``x`` in that kind's unit:
 
 - ``lut_rom``: a weight/threshold memory in LUTs (distributed or registers): the address
-  incrementer and the read mux; a LUT4 + PFUMX + L6MUX21 (a LUT6, two slices) reads 64 words,
-  each doubling of the depth past that adds a mux level: ``x = max(0, log2(depth_words) - 6)``;
+  incrementer and the read mux. Yosys synth_ecp5 builds each output bit's read as its own mux
+  tree over ``depth / 64`` leaves (a LUT4 + PFUMX + L6MUX21, a LUT6 of two slices, reads 64
+  words), whatever the width: ROMs of 512 x 16, 2,048 x 4 and 8,192 x 1 words all take about
+  950 LUT4, with 9, 12 and 15 cells on their longest paths (1.5 cells per doubling of the
+  depth), 32,768 x 2 words 18 cells (``bench/ecp5_lut_rom.py``). The path's wires cross that
+  tree's area (nextpnr: 5.8 ns of routing at 2,048 words, 11.2 ns at 50,176), so its delay
+  grows with the side of the square of its leaves, faster than with its levels:
+  ``x = sqrt(max(depth_words, 64) / 64) - 1`` (0 for one LUT6);
 - ``bram``: a memory in block RAM read unregistered into logic (sf_vvau, sf_thresholding): the
   DP16KD's clock-to-output (its output register unused) and the LUT mux selecting among
   ``2**x`` blocks stacked in depth, then the first datapath step;
@@ -46,7 +52,7 @@ from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.vvau.params import VvauParams
 
 HERE = Path(__file__).resolve().parent
-LUT6_WORDS_LOG2 = 6  # an ECP5 LUT4 pair + PFUMX + L6MUX21 reads 64 words (FPGA-DS-02012 2.2)
+LUT6_WORDS = 64  # an ECP5 LUT4 pair + PFUMX + L6MUX21 reads 64 words (FPGA-DS-02012 2.2)
 
 
 class PathKind(enum.Enum):
@@ -152,7 +158,13 @@ def _memory_path(
     if style is MemStyle.BLOCK:
         kind = PathKind.BRAM_REGISTERED if registered else PathKind.BRAM
         return TimingPath(stage, kind, math.log2(bram_depth_blocks(depth, width)))
-    return TimingPath(stage, PathKind.LUT_ROM, max(0.0, math.log2(max(depth, 1)) - LUT6_WORDS_LOG2))
+    return TimingPath(stage, PathKind.LUT_ROM, lut_rom_span(depth))
+
+
+def lut_rom_span(depth: int) -> float:
+    """The side, in 64-word LUT6 leaves less the first, of the square over which Yosys
+    synth_ecp5 lays one output bit's read tree of a ``depth``-word LUT ROM (module docstring)."""
+    return math.sqrt(max(depth, LUT6_WORDS) / LUT6_WORDS) - 1.0
 
 
 def bram_depth_blocks(depth: int, width: int) -> int:
@@ -247,11 +259,14 @@ def fit(
     """Per kind, the prior-weighted least-squares line through the measured critical delays of
     that kind; then every other path of a fit design longer than the design's measured delay
     is added as a sample at that delay (it was not critical, so it is at most that long), until
-    none is. Kinds without samples keep the prior."""
+    none is. A design bounds each (kind, size) once: its paths of one kind and size, in any
+    stage, are one measurement, and those of its critical path's kind and size are that
+    path's. Kinds without samples keep the prior."""
     samples: dict[PathKind, list[tuple[float, float, str]]] = {k: [] for k in PathKind}
     for p in points:
         samples[p.kind].append((p.x, p.delay_ns, p.name))
     bounded: dict[PathKind, set[str]] = {k: set() for k in PathKind}
+    seen: set[tuple[str, PathKind, float]] = {(p.name, p.kind, p.x) for p in points}
     out = dict(prior.paths)
     for _ in range(rounds):
         out = {k: _line(samples[k], prior.paths[k]) for k in PathKind}
@@ -259,9 +274,13 @@ def fit(
         added = False
         for p in points:
             for q in p.paths:
-                if (q.stage, q.kind) != (p.stage, p.kind) and model.delay_ns(q) > p.delay_ns + 1e-6:
+                key = (p.name, q.kind, q.x)
+                if (q.stage, q.kind) == (p.stage, p.kind) or key in seen:
+                    continue
+                if model.delay_ns(q) > p.delay_ns + 1e-6:
                     samples[q.kind].append((q.x, p.delay_ns, p.name))
                     bounded[q.kind].add(p.name)
+                    seen.add(key)
                     added = True
         if not added:
             break

@@ -485,6 +485,31 @@ module sf_mo_engine #(
                  32'(f_count) + 32'(o_pending) - 32'(w_fire) < 2;
   always @* o_raddr = o_next;
 
+  // The next output pixel (S_MVTU and S_POOL): along the row, then to the next row; after
+  // the last pixel back to the first, in the next tile (or channel block).
+  task automatic next_pixel();
+    begin
+      ox <= ox + 1;
+      bx <= bx + $signed(s_w);
+      pixbase <= pixbase + $signed(s_w);
+      if (ox + 1 == out_w) begin
+        ox <= 0;
+        bx <= -$signed(pad_left);
+        oy <= oy + 1;
+        by <= by + $signed(s_h);
+        pixbase <= rowstart + row_step;
+        rowstart <= rowstart + row_step;
+      end
+      if (last_pixel) begin
+        oy <= 0;
+        by <= -$signed(pad_top);
+        pixbase <= pix0;
+        rowstart <= pix0;
+        tile <= tile + 1;
+      end
+    end
+  endtask
+
   always @(posedge clk) begin
     layer_done <= 1'b0;
     flush <= 1'b0;
@@ -625,23 +650,8 @@ module sf_mo_engine #(
                 u <= 0; wrow <= 0;
                 prow <= tile * (B / PE);
                 oleft <= $signed(out_c) - $signed(tile * B);
-                ox <= ox + 1;
-                bx <= bx + $signed(s_w);
-                pixbase <= pixbase + $signed(s_w);
-                if (ox + 1 == out_w) begin
-                  ox <= 0;
-                  bx <= -$signed(pad_left);
-                  oy <= oy + 1;
-                  by <= by + $signed(s_h);
-                  pixbase <= rowstart + row_step;
-                  rowstart <= rowstart + row_step;
-                end
+                next_pixel();
                 if (last_pixel) begin
-                  oy <= 0;
-                  by <= -$signed(pad_top);
-                  pixbase <= pix0;
-                  rowstart <= pix0;
-                  tile <= tile + 1;
                   prow <= (tile + 1) * (B / PE);
                   oleft <= $signed(out_c) - $signed((tile + 1) * B);
                   if (tile + 1 == tiles) state <= S_DRAIN;
@@ -679,23 +689,8 @@ module sf_mo_engine #(
               cleft <= $signed(in_c) - $signed(tile * B);
               oleft <= $signed(out_c) - $signed(tile * B);
               prow <= tile * (B / SIMD);
-              ox <= ox + 1;
-              bx <= bx + $signed(s_w);
-              pixbase <= pixbase + $signed(s_w);
-              if (ox + 1 == out_w) begin
-                ox <= 0;
-                bx <= -$signed(pad_left);
-                oy <= oy + 1;
-                by <= by + $signed(s_h);
-                pixbase <= rowstart + row_step;
-                rowstart <= rowstart + row_step;
-              end
+              next_pixel();
               if (last_pixel) begin
-                oy <= 0;
-                by <= -$signed(pad_top);
-                pixbase <= pix0;
-                rowstart <= pix0;
-                tile <= tile + 1;
                 kboff <= kboff + $signed(blk_rows);
                 cleft <= $signed(in_c) - $signed((tile + 1) * B);
                 oleft <= $signed(out_c) - $signed((tile + 1) * B);

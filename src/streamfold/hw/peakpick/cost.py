@@ -1,7 +1,10 @@
 """Cycle and resource models of sf_peakpick.v (cycles measured by tests/hw/test_peakpick.py).
 
 A frame takes its L / P input words and E = ceil(min_distance / P) flush steps, one per
-cycle; the output register is written the cycle after the last step.
+cycle. Each step's decision then passes ``STAGES`` registers (the decided word, keep bits,
+prefix counts, local slots) before the append writes the list, and the output register the
+edge after; a frame's last step waits until the output register is free and no other last
+decision is in flight, so a frame takes at least ``STAGES + 2`` cycles.
 """
 
 from __future__ import annotations
@@ -17,15 +20,25 @@ def context_words(params: PeakPickParams, folding: NodeFolding) -> int:
     return -(-params.min_distance // folding.simd)
 
 
-def cycles(params: PeakPickParams, folding: NodeFolding) -> int:
-    """Initiation interval: the input words and E flush steps."""
+STAGES = 4  # registers from a step to the append: decided word, keep, prefix, local slots
+
+
+def steps(params: PeakPickParams, folding: NodeFolding) -> int:
+    """A frame's steps: its input words and E flush steps."""
     return params.length // folding.simd + context_words(params, folding)
+
+
+def cycles(params: PeakPickParams, folding: NodeFolding) -> int:
+    """Initiation interval: the frame's steps, or, when they are fewer, the gap between two
+    last steps (the output register written ``STAGES`` + 1 cycles after one, emptied the
+    next, then the next last step)."""
+    return max(steps(params, folding), STAGES + 2)
 
 
 def latency(params: PeakPickParams, folding: NodeFolding) -> int:
     """First input handshake to the frame's output handshake (no stalls): the frame's
-    steps, the last decision, the output register."""
-    return cycles(params, folding) + 1
+    steps, the last decision through the stages, the output register."""
+    return steps(params, folding) + STAGES
 
 
 def needed(params: PeakPickParams, folding: NodeFolding) -> int:

@@ -54,6 +54,11 @@ module sf_peakpick #(
     localparam integer TB = bits_for(STEPS);
     localparam integer CB = bits_for(L);
     localparam integer NB = bits_for(MAXP + 1);
+    localparam integer S = (P < MAXP) ? P : MAXP;  // local slots: records one word can add
+    localparam integer SB = bits_for(S + 1);
+    localparam integer LG = (P > 1) ? $clog2(P) : 0;  // levels of the prefix count
+    localparam integer QB = bits_for(P);     // a lane
+    localparam integer DB = 3 * BITS + QB;   // a lane's scores s[i-1], s[i], s[i+1] and lane
     localparam integer LAST_I = STEPS - 1;
     localparam [TB-1:0] LAST = LAST_I[TB-1:0];
     localparam [TB-1:0] T_W = W[TB-1:0];
@@ -69,19 +74,31 @@ module sf_peakpick #(
     reg [MAXP*RB-1:0] recs, out_data;
     reg [NB-1:0] cnt;
     reg out_valid;
+    // stage registers: valid, frame's last, first sample of the word
+    reg v1, v2, v3, l1, l2, l3;
+    reg [CB-1:0] b1, b2, b3;
+    reg [P-1:0] k1, k2;                  // keep bits (stages 1, 2)
+    reg [(P+2)*BITS-1:0] sc1, sc2;       // the word's scores and one neighbour on each side
+    reg [P*S-1:0] pre2;                  // per lane: kept lanes before it (thermometer, <= S)
+    reg [S-1:0] n2;                      // the word's kept lanes (thermometer, <= S)
+    reg [S*DB-1:0] loc3;                 // the local slots (stage 3)
+    reg [SB-1:0] n3;
 
     wire in_phase = (t < T_W);
     assign s_axis_tready = rst_n && in_phase;
-    wire flush = !in_phase && (t != LAST || !out_valid);
+    // the frame's last step waits until the output register is free and no other frame's
+    // last decision is in the pipeline, so the output register is free when it arrives
+    wire last_busy = out_valid || (dec && dec_last) || (v1 && l1) || (v2 && l2) || (v3 && l3);
+    wire flush = !in_phase && (t != LAST || !last_busy);
     wire step = rst_n && ((in_phase && s_axis_tvalid) || flush);
     wire [P*BITS-1:0] in_word = in_phase ? s_axis_tdata : {(P * BITS) {1'b0}};
     assign m_axis_tdata = out_data;
     assign m_axis_tvalid = out_valid;
 
-    // ---------------------------------------------------------------- candidates
+    // ------------------------------------------- stage 1 (window -> k1): candidates, keep
     wire [NW*XB-1:0] sv;  // the window's scores, signed
     wire [NW-1:0] cand;
-    genvar k, p, d;
+    genvar k, p, d, i, b;
     generate
         for (k = 0; k < NW; k = k + 1) begin : g_slot
             wire [BITS-1:0] raw = win[k*BITS +: BITS];
@@ -94,25 +111,35 @@ module sf_peakpick #(
         assign cand[0] = 1'b0;
         assign cand[NW-1] = 1'b0;
         for (k = 1; k < NW - 1; k = k + 1) begin : g_cand
-            // sample index cbase + k - EP must lie in 1 .. L-2
+            // sample index cbase + k - EP must lie in 1 .. L-2 (cbase is in 0 .. L-P)
             localparam integer LO = 1 + EP - k;
             localparam integer HI = L - 2 + EP - k;
-            wire signed [31:0] base = {{(32 - CB) {1'b0}}, cbase};
-            wire in_frame = (base >= LO) && (base <= HI);
+            wire lo_ok, hi_ok;
+            if (LO <= 0) begin : g_lo1
+                assign lo_ok = 1'b1;
+            end else if (LO > L - P) begin : g_lo0
+                assign lo_ok = 1'b0;
+            end else begin : g_lo
+                assign lo_ok = (cbase >= LO[CB-1:0]);
+            end
+            if (HI >= L - P) begin : g_hi1
+                assign hi_ok = 1'b1;
+            end else if (HI < 0) begin : g_hi0
+                assign hi_ok = 1'b0;
+            end else begin : g_hi
+                assign hi_ok = (cbase <= HI[CB-1:0]);
+            end
             wire signed [XB-1:0] l = sv[(k-1)*XB +: XB];
             wire signed [XB-1:0] m = sv[k*XB +: XB];
             wire signed [XB-1:0] r = sv[(k+1)*XB +: XB];
-            assign cand[k] = in_frame && (l < m) && (m >= r) && (m >= TH);
+            assign cand[k] = lo_ok && hi_ok && (l < m) && (m >= r) && (m >= TH);
         end
     endgenerate
 
-    // ---------------------------------------------------------------- the centre word
     wire [P-1:0] keep;
-    wire [P*RB-1:0] recw;
     generate
         for (p = 0; p < P; p = p + 1) begin : g_lane
             localparam integer K = EP + p;
-            localparam [OB-1:0] LANE = p[OB-1:0];
             wire [2*D-1:0] sup;  // suppressed by a stronger candidate on the left / right
             assign sup[1:0] = 2'b00;
             for (d = 1; d < D; d = d + 1) begin : g_near
@@ -122,29 +149,125 @@ module sf_peakpick #(
                     sv[K*XB +: XB]));
             end
             assign keep[p] = cand[K] && !(|sup);
-            wire signed [AB-1:0] l = {{(AB - XB) {sv[(K-1)*XB+XB-1]}}, sv[(K-1)*XB +: XB]};
-            wire signed [AB-1:0] m = {{(AB - XB) {sv[K*XB+XB-1]}}, sv[K*XB +: XB]};
-            wire signed [AB-1:0] r = {{(AB - XB) {sv[(K+1)*XB+XB-1]}}, sv[(K+1)*XB +: XB]};
-            wire signed [AB-1:0] num = r - l;
-            wire signed [AB-1:0] den = ((m <<< 1) - l - r) <<< 1;
-            wire [OB-1:0] pos = {{(OB - CB) {1'b0}}, cbase} + LANE;
-            assign recw[p*RB +: RB] = {den, num, m, pos};
         end
     endgenerate
 
-    // ---------------------------------------------------------------- append to the list
-    reg [MAXP*RB-1:0] nrecs;
-    reg [NB-1:0] ncnt;
-    integer q;
-    always @* begin
-        nrecs = recs;
-        ncnt = cnt;
-        for (q = 0; q < P; q = q + 1) begin
-            if (keep[q] && ncnt < N_MAX) begin
-                nrecs[ncnt*RB +: RB] = recw[q*RB +: RB];
-                ncnt = ncnt + 1'b1;
+    // ------------------------------------ stage 2 (k1 -> pre2, n2): prefix count of keeps
+    // Saturating counts (0 .. S) as thermometer codes (bit j-1: count >= j), added in a
+    // Sklansky prefix tree of LG levels: pf level v, lane q, at [(v*P + q)*S +: S].
+    function [S-1:0] sat_add(input [S-1:0] x, input [S-1:0] y);
+        integer u, z;
+        begin
+            sat_add = x | y;
+            for (u = 1; u < S; u = u + 1)
+                for (z = 1; u + z <= S; z = z + 1)
+                    if (x[u-1] && y[z-1]) sat_add[u+z-1] = 1'b1;
+        end
+    endfunction
+    wire [(LG+1)*P*S-1:0] pf;
+    generate
+        for (p = 0; p < P; p = p + 1) begin : g_pf0
+            if (S > 1) begin : g_wide
+                assign pf[p*S +: S] = {{(S - 1) {1'b0}}, k1[p]};
+            end else begin : g_one
+                assign pf[p*S +: S] = k1[p];
             end
         end
+        for (k = 1; k <= LG; k = k + 1) begin : g_pf
+            for (p = 0; p < P; p = p + 1) begin : g_q
+                localparam integer H = 1 << (k - 1);  // blocks of H lanes join in pairs
+                localparam integer SRC = (p / H) * H - 1;  // the last lane of the left half
+                if ((p / H) % 2 == 1) begin : g_add
+                    assign pf[(k*P+p)*S +: S] = sat_add(pf[((k-1)*P+p)*S +: S],
+                                                        pf[((k-1)*P+SRC)*S +: S]);
+                end else begin : g_pass
+                    assign pf[(k*P+p)*S +: S] = pf[((k-1)*P+p)*S +: S];
+                end
+            end
+        end
+    endgenerate
+    wire [P*S-1:0] pre;  // exclusive: lanes 0 .. q-1
+    generate
+        if (P > 1) begin : g_pre
+            assign pre = {pf[LG*P*S +: (P-1)*S], {S{1'b0}}};
+        end else begin : g_pre1
+            assign pre = {S{1'b0}};
+        end
+    endgenerate
+
+    // ------------------------------- stage 3 (k2, pre2 -> loc3, n3): compact into S slots
+    // slot i takes the lane q with k2[q] and pre2[q] == i (at most one): an AND-OR select
+    wire [S*DB-1:0] loc;
+    wire [P*DB-1:0] ldata;  // lane q: {q, s[i+1], s[i], s[i-1]}
+    generate
+        for (p = 0; p < P; p = p + 1) begin : g_ldata
+            localparam [QB-1:0] LANE = p[QB-1:0];
+            assign ldata[p*DB +: DB] = {LANE, sc2[p*BITS +: 3*BITS]};
+        end
+        for (i = 0; i < S; i = i + 1) begin : g_loc
+            wire [P-1:0] sel;
+            for (p = 0; p < P; p = p + 1) begin : g_sel
+                wire ge = (i == 0) ? 1'b1 : pre2[p*S+(i == 0 ? 0 : i-1)];
+                assign sel[p] = k2[p] && ge && !pre2[p*S+i];
+            end
+            for (b = 0; b < DB; b = b + 1) begin : g_bit
+                wire [P-1:0] col;
+                for (p = 0; p < P; p = p + 1) begin : g_col
+                    assign col[p] = sel[p] && ldata[p*DB+b];
+                end
+                assign loc[i*DB+b] = |col;
+            end
+        end
+    endgenerate
+    reg [SB-1:0] nloc;  // n2 as a number
+    integer u;
+    always @* begin
+        nloc = {SB{1'b0}};
+        for (u = 0; u < S; u = u + 1)
+            if (n2[u]) nloc = u[SB-1:0] + 1'b1;
+    end
+
+    // ---------------------------- stage 4 (loc3 -> recs): records, append at cnt, output
+    wire [S*RB-1:0] lrec;
+    generate
+        for (i = 0; i < S; i = i + 1) begin : g_rec
+            wire [DB-1:0] x = loc3[i*DB +: DB];
+            wire [BITS-1:0] rl = x[0 +: BITS];
+            wire [BITS-1:0] rm = x[BITS +: BITS];
+            wire [BITS-1:0] rr = x[2*BITS +: BITS];
+            wire [QB-1:0] lane = x[3*BITS +: QB];
+            wire [AB-BITS-1:0] el, em, er;  // sign (or zero) extension
+            if (SIGNED != 0) begin : g_s
+                assign el = {(AB - BITS) {rl[BITS-1]}};
+                assign em = {(AB - BITS) {rm[BITS-1]}};
+                assign er = {(AB - BITS) {rr[BITS-1]}};
+            end else begin : g_u
+                assign el = {(AB - BITS) {1'b0}};
+                assign em = {(AB - BITS) {1'b0}};
+                assign er = {(AB - BITS) {1'b0}};
+            end
+            wire signed [AB-1:0] l = {el, rl};
+            wire signed [AB-1:0] m = {em, rm};
+            wire signed [AB-1:0] r = {er, rr};
+            wire signed [AB-1:0] num = r - l;
+            wire signed [AB-1:0] den = ((m <<< 1) - l - r) <<< 1;
+            wire [OB-1:0] pos = {{(OB - CB) {1'b0}}, b3} + {{(OB - QB) {1'b0}}, lane};
+            assign lrec[i*RB +: RB] = {den, num, m, pos};
+        end
+    endgenerate
+
+    // list slot j takes local slot jj - cnt when cnt <= jj < cnt + n3 (constant indices)
+    reg [MAXP*RB-1:0] nrecs;
+    wire [NB:0] sum = {1'b0, cnt} + {{(NB + 1 - SB) {1'b0}}, n3};
+    wire [NB-1:0] ncnt = (sum >= {1'b0, N_MAX}) ? N_MAX : sum[NB-1:0];
+    integer jj, ii;
+    always @* begin
+        nrecs = recs;
+        for (jj = 0; jj < MAXP; jj = jj + 1)
+            for (ii = 0; ii < S; ii = ii + 1)
+                if (ii <= jj && {{(32 - NB) {1'b0}}, cnt} == jj - ii
+                    && {{(32 - SB) {1'b0}}, n3} > ii)
+                    nrecs[jj*RB +: RB] = lrec[ii*RB +: RB];
     end
 
     always @(posedge clk) begin
@@ -153,10 +276,22 @@ module sf_peakpick #(
             if (t == T_E) cbase <= {CB{1'b0}};
             else if (t > T_E) cbase <= cbase + C_P;
         end
+        k1 <= keep;
+        sc1 <= win[(EP-1)*BITS +: (P+2)*BITS];
+        b1 <= cbase;
+        k2 <= k1;
+        sc2 <= sc1;
+        b2 <= b1;
+        pre2 <= pre;
+        n2 <= pf[(LG*P+P-1)*S +: S];
+        loc3 <= loc;
+        n3 <= nloc;
+        b3 <= b2;
         if (!rst_n) begin
             t <= {TB{1'b0}};
             dec <= 1'b0;
             dec_last <= 1'b0;
+            {v1, v2, v3, l1, l2, l3} <= 6'b0;
             cnt <= {NB{1'b0}};
             recs <= {(MAXP * RB) {1'b0}};
             out_valid <= 1'b0;
@@ -166,13 +301,16 @@ module sf_peakpick #(
                 t <= (t == LAST) ? {TB{1'b0}} : t + 1'b1;
                 dec_last <= (t == LAST);
             end
+            {v1, l1} <= {dec, dec && dec_last};
+            {v2, l2} <= {v1, l1};
+            {v3, l3} <= {v2, l2};
             if (out_valid && m_axis_tready) out_valid <= 1'b0;
-            if (dec && dec_last) begin
+            if (v3 && l3) begin
                 out_data <= nrecs;
                 out_valid <= 1'b1;
                 recs <= {(MAXP * RB) {1'b0}};
                 cnt <= {NB{1'b0}};
-            end else if (dec) begin
+            end else if (v3) begin
                 recs <= nrecs;
                 cnt <= ncnt;
             end

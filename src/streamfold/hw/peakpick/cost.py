@@ -47,14 +47,17 @@ def needed(params: PeakPickParams, folding: NodeFolding) -> int:
 
 
 # ------------------------------------------------------------------------------- resources
-# Counts of sf_peakpick.v's logic: one unit per comparator or adder bit, one per multiplexed
-# record bit per lane of the append network, scaled by LUT_PER_UNIT. That one factor is
-# fitted to Yosys synth_xilinx at P = 1, 2, 4, 8 (128 x u8 scores, distance 4, 4 records:
-# 392 / 628 / 1078 / 2073 LUTs against 619 / 938 / 1576 / 3252 units, ratios 0.63-0.68) and
-# checked at P = 16 (4050 LUTs, predicted 4293: +6 %), ``bench/peaks.py --synth-only``;
-# flip-flops are counted, not fitted (P = 16: 766 counted, 653 by Yosys, which drops
-# constant bits such as den's lowest).
-LUT_PER_UNIT = 0.65
+# Counts of sf_peakpick.v's logic, scaled by LUT_PER_UNIT: one unit per comparator bit
+# (candidates, frame bounds on the word's first sample, suppression), per thermometer bit of
+# the prefix tree's adders, per record-arithmetic bit, per multiplexed record bit of the
+# append; a third of a unit per (slot, bit, lane) of the compaction's AND-OR select (a LUT6
+# takes three lanes). The factor is fitted to Yosys synth_xilinx (xc7z020) at P = 1, 2, 4, 8
+# (128 x u8 scores, distance 4, 4 records: 329 / 437 / 698 / 1045 LUTs against
+# 726 / 1008 / 1506 / 2343 units, ratios 0.43-0.46, mean 0.449) and checked at P = 16
+# (1762 LUTs, predicted 1820: +3.3 %) and P = 32 (3267 LUTs, predicted 3375: +3.3 %),
+# ``bench/peaks.py --synth-only``. Flip-flops are counted, not fitted (every register of the
+# RTL; P = 16: 1283 counted, 1151 by Yosys, which drops constant bits such as den's lowest).
+LUT_PER_UNIT = 0.45
 
 
 def _bits(params: PeakPickParams) -> tuple[int, int, int]:
@@ -63,15 +66,29 @@ def _bits(params: PeakPickParams) -> tuple[int, int, int]:
     return params.dtype.bits + 2, ob, FIELDS * ob
 
 
+def _width(n: int) -> int:
+    """Bits of a counter over 0 .. n-1 (sf_peakpick.v's bits_for)."""
+    return max(1, (n - 1).bit_length())
+
+
 def resources(params: PeakPickParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF of sf_peakpick (see above; the Xilinx fit is used for every family)."""
     p, e = folding.simd, context_words(params, folding)
+    d, maxp = params.min_distance, params.max_peaks
     window = (2 * e + 1) * p
     xb, ob, rb = _bits(params)
-    candidates = (window - 2) * (3 * xb + 2 * len(bin(params.length)))  # 3 compares, 2 bounds
-    suppress = p * 2 * (params.min_distance - 1) * xb
-    arithmetic = p * (3 * ob)  # num, den, position
-    append = params.max_peaks * rb * p
-    lut = round(LUT_PER_UNIT * (candidates + suppress + arithmetic + append))
-    ff = window * params.dtype.bits + 2 * params.max_peaks * rb + 3 * len(bin(params.length))
+    bits, cb = params.dtype.bits, _width(params.length)
+    s = min(p, maxp)  # local slots
+    db = 3 * bits + _width(p)  # a lane's scores and index
+    candidates = (window - 2) * 3 * xb + (2 * e * p + 1) * cb  # 3 compares; the frame bounds
+    suppress = p * 2 * (d - 1) * xb
+    prefix = (p // 2) * (p - 1).bit_length() * s  # Sklansky: P / 2 adders per level
+    compact = s * db * p / 3
+    arithmetic = s * 3 * ob  # num, den, position per local slot
+    append = rb * sum(min(j + 1, s) + 1 for j in range(maxp))  # list slot j: old or local 0..j
+    units = candidates + suppress + prefix + compact + arithmetic + append
+    lut = round(LUT_PER_UNIT * units)
+    stages = 2 * p + 2 * (p + 2) * bits + 3 * cb + 6 + p * s + s + s * db + _width(s + 1)
+    control = _width(steps(params, folding)) + cb + 3 + _width(maxp + 1)
+    ff = window * bits + 2 * maxp * rb + stages + control
     return Resources(lut=lut, ff=ff, lutram=0, bram=0, dsp=0)

@@ -12,7 +12,7 @@ import pytest
 from streamfold.errors import FoldingError, IRError, SimulationError
 from streamfold.hw.block import NodeFolding
 from streamfold.hw.peakpick import cost
-from streamfold.hw.peakpick.model import peakpick
+from streamfold.hw.peakpick.model import kept, peakpick
 from streamfold.hw.peakpick.params import PeakPickParams, check_folding, foldings
 from streamfold.hw.peakpick.rtl import SOURCE, instance
 from streamfold.ir.dtypes import IntType
@@ -169,6 +169,16 @@ def test_refinement_is_the_software_parabola_bit_for_bit(rng: np.random.Generato
         r = rec[f, : len(idx)]
         assert (r[:, 3] > 0).all() and (np.abs(2 * r[:, 2]) <= r[:, 3]).all()
         np.testing.assert_array_equal(r[:, 0] + r[:, 2] / r[:, 3], parabolic(row * 1.0, idx))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_kept_peaks_are_at_least_the_distance_and_two_apart(
+    rng: np.random.Generator, case: Case
+) -> None:
+    """What sf_peakpick's groups rely on: at most one kept peak per max(distance, 2) lanes."""
+    x = frames(rng, case, 40)
+    for row in kept(x, case.threshold, case.min_distance):
+        assert (np.diff(np.flatnonzero(row)) >= max(case.min_distance, 2)).all()
 
 
 def test_model_small_example() -> None:

@@ -48,22 +48,30 @@ def needed(params: PeakPickParams, folding: NodeFolding) -> int:
 
 # ------------------------------------------------------------------------------- resources
 # Counts of sf_peakpick.v's logic, scaled by LUT_PER_UNIT: one unit per comparator bit
-# (candidates, frame bounds on the word's first sample, suppression), per thermometer bit of
-# the prefix tree's adders, per record-arithmetic bit, per multiplexed record bit of the
-# append; a third of a unit per (slot, bit, lane) of the compaction's AND-OR select (a LUT6
-# takes three lanes). The factor is fitted to Yosys synth_xilinx (xc7z020) at P = 1, 2, 4, 8
-# (128 x u8 scores, distance 4, 4 records: 329 / 437 / 698 / 1045 LUTs against
-# 726 / 1008 / 1506 / 2343 units, ratios 0.43-0.46, mean 0.449) and checked at P = 16
-# (1762 LUTs, predicted 1820: +3.3 %) and P = 32 (3267 LUTs, predicted 3375: +3.3 %),
-# ``bench/peaks.py --synth-only``. Flip-flops are counted, not fitted (every register of the
-# RTL; P = 16: 1283 counted, 1151 by Yosys, which drops constant bits such as den's lowest).
-LUT_PER_UNIT = 0.45
+# (the candidates the decisions read, frame bounds on the word's first sample, suppression),
+# per thermometer bit of the prefix tree's adders, per record-arithmetic bit, per multiplexed
+# record bit of the append; a third of a unit per (bit, lane) of the AND-OR selects (group
+# records, then the slots from the groups: a LUT6 takes three lanes). The factor is fitted to
+# Yosys synth_xilinx (xc7z020) at P = 1, 2, 4, 8 (128 x u8 scores, distance 4, 4 records:
+# 353 / 404 / 481 / 689 LUTs against 729 / 827 / 1025 / 1618 units, ratios 0.43-0.49, mean
+# 0.467) and checked at P = 16 (1192 LUTs, predicted 1281: +7.5 %) and P = 32 (2059 LUTs,
+# predicted 2120: +3.0 %), ``bench/peaks.py --synth-only``. Flip-flops are counted, not
+# fitted (every register the logic reads; P = 16: 1095 counted, 1050 by Yosys; P = 32:
+# 1638 and 1577; Yosys drops constant bits such as den's lowest).
+LUT_PER_UNIT = 0.467
 
 
 def _bits(params: PeakPickParams) -> tuple[int, int, int]:
     """(XB: a signed score, OB: a record element, RB: a record)."""
     ob = params.out_dtype.bits
     return params.dtype.bits + 2, ob, FIELDS * ob
+
+
+def groups(params: PeakPickParams, folding: NodeFolding) -> int:
+    """NG: groups of G = min(max(min_distance, 2), P) lanes per word, each holding at most one
+    kept peak (kept peaks are at least min_distance apart, candidates at least 2)."""
+    g = min(max(params.min_distance, 2), folding.simd)
+    return -(-folding.simd // g)
 
 
 def _width(n: int) -> int:
@@ -78,17 +86,22 @@ def resources(params: PeakPickParams, folding: NodeFolding, family: Family) -> R
     window = (2 * e + 1) * p
     xb, ob, rb = _bits(params)
     bits, cb = params.dtype.bits, _width(params.length)
-    s = min(p, maxp)  # local slots
+    ng = groups(params, folding)
+    s = min(ng, maxp)  # local slots
     db = 3 * bits + _width(p)  # a lane's scores and index
-    candidates = (window - 2) * 3 * xb + (2 * e * p + 1) * cb  # 3 compares; the frame bounds
+    # the candidates the decisions read (lanes and d - 1 on each side): 3 compares, the
+    # frame bounds of the d slots on each side next to the centre word
+    candidates = (p + 2 * (d - 1)) * 3 * xb + 2 * d * cb
     suppress = p * 2 * (d - 1) * xb
-    prefix = (p // 2) * (p - 1).bit_length() * s  # Sklansky: P / 2 adders per level
-    compact = s * db * p / 3
+    group = p * db / 3 + ng  # each group's kept lane: AND-OR over its lanes; its keep bit
+    prefix = (ng // 2) * (ng - 1).bit_length() * s  # Sklansky: NG / 2 adders per level
+    compact = s * db * ng / 3
     arithmetic = s * 3 * ob  # num, den, position per local slot
     append = rb * sum(min(j + 1, s) + 1 for j in range(maxp))  # list slot j: old or local 0..j
-    units = candidates + suppress + prefix + compact + arithmetic + append
+    units = candidates + suppress + group + prefix + compact + arithmetic + append
     lut = round(LUT_PER_UNIT * units)
-    stages = 2 * p + 2 * (p + 2) * bits + 3 * cb + 6 + p * s + s + s * db + _width(s + 1)
+    stages = p + (p + 2) * bits + 3 * cb + 6 + ng * (1 + db + s) + s + s * db + _width(s + 1)
     control = _width(steps(params, folding)) + cb + 3 + _width(maxp + 1)
-    ff = window * bits + 2 * maxp * rb + stages + control
+    read = window - (e * p - d)  # the window's slots from the first candidate's left one
+    ff = read * bits + 2 * maxp * rb + stages + control
     return Resources(lut=lut, ff=ff, lutram=0, bram=0, dsp=0)

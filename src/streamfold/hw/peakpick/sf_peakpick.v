@@ -14,11 +14,26 @@
 //
 // A window of 2E+1 words (E = ceil(D / P)) shifts by one word per step; after each step the
 // centre word's P samples are decided at once (each sees D samples on either side) and the
-// kept ones are appended to the frame's record list. A frame takes L/P input steps and E
-// flush steps (zeros, masked by the sample index), so L/P + E cycles; the last decision
-// moves the list to the output register. s_axis_tready and the m_axis_* signals come from
-// registers only, so any valid/ready pattern is tolerated. Parameters are set by
-// streamfold.hw.peakpick.rtl.
+// kept ones are appended to the frame's record list, through four registered stages with
+// short logic (no chain over the lanes):
+//   1. from the window: each lane's keep bit (candidate compares, suppression), the word's
+//      scores with one neighbour on each side, its first sample;
+//   2. kept peaks are at least D apart (and candidates 2), so each group of
+//      G = min(max(D, 2), P) lanes holds at most one: its lane by a one-hot AND-OR select;
+//      per group
+//      the number of groups before it holding one, a saturating (at S = min(groups, MAXP))
+//      prefix count in a log-depth tree;
+//   3. the word's kept records into S local slots (slot i: the group holding one with i
+//      before it, a one-hot AND-OR select) and their number;
+//   4. the records' arithmetic (num, den, position) and the append at offset cnt (list slot
+//      j takes local slot j - cnt), cnt saturating at MAXP; the frame's last decision
+//      moves the list to the output register and clears it.
+// A frame takes L/P input steps and E flush steps (zeros, masked by the sample index); its
+// last step waits until the output register is free and no other frame's last decision is
+// in the stages, so the output register is free when that decision arrives. Cycles per
+// frame max(L/P + E, 6), latency L/P + E + 4 (streamfold.hw.peakpick.cost). s_axis_tready
+// and the m_axis_* signals come from registers only, so any valid/ready pattern is
+// tolerated. Parameters are set by streamfold.hw.peakpick.rtl.
 `default_nettype none
 
 module sf_peakpick #(
@@ -54,9 +69,14 @@ module sf_peakpick #(
     localparam integer TB = bits_for(STEPS);
     localparam integer CB = bits_for(L);
     localparam integer NB = bits_for(MAXP + 1);
-    localparam integer S = (P < MAXP) ? P : MAXP;  // local slots: records one word can add
+    // Kept peaks are at least D apart (two closer ones: one suppresses the other) and
+    // candidates at least 2, so each group of G consecutive lanes holds at most one.
+    localparam integer G0 = (D > 2) ? D : 2;
+    localparam integer G = (G0 < P) ? G0 : P;  // lanes per group
+    localparam integer NG = (P + G - 1) / G;   // groups per word
+    localparam integer S = (NG < MAXP) ? NG : MAXP;  // local slots: records one word can add
     localparam integer SB = bits_for(S + 1);
-    localparam integer LG = (P > 1) ? $clog2(P) : 0;  // levels of the prefix count
+    localparam integer LG = (NG > 1) ? $clog2(NG) : 0;  // levels of the prefix count
     localparam integer QB = bits_for(P);     // a lane
     localparam integer DB = 3 * BITS + QB;   // a lane's scores s[i-1], s[i], s[i+1] and lane
     localparam integer LAST_I = STEPS - 1;
@@ -77,9 +97,11 @@ module sf_peakpick #(
     // stage registers: valid, frame's last, first sample of the word
     reg v1, v2, v3, l1, l2, l3;
     reg [CB-1:0] b1, b2, b3;
-    reg [P-1:0] k1, k2;                  // keep bits (stages 1, 2)
-    reg [(P+2)*BITS-1:0] sc1, sc2;       // the word's scores and one neighbour on each side
-    reg [P*S-1:0] pre2;                  // per lane: kept lanes before it (thermometer, <= S)
+    reg [P-1:0] k1;                      // keep bits
+    reg [(P+2)*BITS-1:0] sc1;            // the word's scores and one neighbour on each side
+    reg [NG-1:0] k2;                     // a group holds a kept lane
+    reg [NG*DB-1:0] gd2;                 // its lane's data
+    reg [NG*S-1:0] pre2;                 // per group: groups before it with one (thermometer)
     reg [S-1:0] n2;                      // the word's kept lanes (thermometer, <= S)
     reg [S*DB-1:0] loc3;                 // the local slots (stage 3)
     reg [SB-1:0] n3;
@@ -152,9 +174,11 @@ module sf_peakpick #(
         end
     endgenerate
 
-    // ------------------------------------ stage 2 (k1 -> pre2, n2): prefix count of keeps
-    // Saturating counts (0 .. S) as thermometer codes (bit j-1: count >= j), added in a
-    // Sklansky prefix tree of LG levels: pf level v, lane q, at [(v*P + q)*S +: S].
+    // ------------------------- stage 2 (k1, sc1 -> k2, gd2, pre2, n2): groups, prefix count
+    // Each group's kept lane (one-hot AND-OR over G lanes) with its data {lane, s[i+1], s[i],
+    // s[i-1]}; a saturating count (0 .. S) of the groups with one before each group, as
+    // thermometer codes (bit j-1: count >= j) added in a Sklansky prefix tree of LG levels:
+    // pf level v, group g at [(v*NG + g)*S +: S].
     function [S-1:0] sat_add(input [S-1:0] x, input [S-1:0] y);
         integer u, z;
         begin
@@ -164,56 +188,67 @@ module sf_peakpick #(
                     if (x[u-1] && y[z-1]) sat_add[u+z-1] = 1'b1;
         end
     endfunction
-    wire [(LG+1)*P*S-1:0] pf;
+    wire [P*DB-1:0] ldata;
+    wire [NG-1:0] gk;
+    wire [NG*DB-1:0] gd;
+    wire [(LG+1)*NG*S-1:0] pf;
     generate
-        for (p = 0; p < P; p = p + 1) begin : g_pf0
+        for (p = 0; p < P; p = p + 1) begin : g_ldata
+            localparam [QB-1:0] LANE = p[QB-1:0];
+            assign ldata[p*DB +: DB] = {LANE, sc1[p*BITS +: 3*BITS]};
+        end
+        for (k = 0; k < NG; k = k + 1) begin : g_grp
+            localparam integer N = (P - k * G < G) ? P - k * G : G;  // lanes in the group
+            assign gk[k] = |k1[k*G +: N];
+            for (b = 0; b < DB; b = b + 1) begin : g_bit
+                wire [N-1:0] col;
+                for (p = 0; p < N; p = p + 1) begin : g_col
+                    assign col[p] = k1[k*G+p] && ldata[(k*G+p)*DB+b];
+                end
+                assign gd[k*DB+b] = |col;
+            end
             if (S > 1) begin : g_wide
-                assign pf[p*S +: S] = {{(S - 1) {1'b0}}, k1[p]};
+                assign pf[k*S +: S] = {{(S - 1) {1'b0}}, gk[k]};
             end else begin : g_one
-                assign pf[p*S +: S] = k1[p];
+                assign pf[k*S +: S] = gk[k];
             end
         end
         for (k = 1; k <= LG; k = k + 1) begin : g_pf
-            for (p = 0; p < P; p = p + 1) begin : g_q
-                localparam integer H = 1 << (k - 1);  // blocks of H lanes join in pairs
-                localparam integer SRC = (p / H) * H - 1;  // the last lane of the left half
+            for (p = 0; p < NG; p = p + 1) begin : g_q
+                localparam integer H = 1 << (k - 1);  // blocks of H groups join in pairs
+                localparam integer SRC = (p / H) * H - 1;  // the last group of the left half
                 if ((p / H) % 2 == 1) begin : g_add
-                    assign pf[(k*P+p)*S +: S] = sat_add(pf[((k-1)*P+p)*S +: S],
-                                                        pf[((k-1)*P+SRC)*S +: S]);
+                    assign pf[(k*NG+p)*S +: S] = sat_add(pf[((k-1)*NG+p)*S +: S],
+                                                         pf[((k-1)*NG+SRC)*S +: S]);
                 end else begin : g_pass
-                    assign pf[(k*P+p)*S +: S] = pf[((k-1)*P+p)*S +: S];
+                    assign pf[(k*NG+p)*S +: S] = pf[((k-1)*NG+p)*S +: S];
                 end
             end
         end
     endgenerate
-    wire [P*S-1:0] pre;  // exclusive: lanes 0 .. q-1
+    wire [NG*S-1:0] pre;  // exclusive: groups 0 .. g-1
     generate
-        if (P > 1) begin : g_pre
-            assign pre = {pf[LG*P*S +: (P-1)*S], {S{1'b0}}};
+        if (NG > 1) begin : g_pre
+            assign pre = {pf[LG*NG*S +: (NG-1)*S], {S{1'b0}}};
         end else begin : g_pre1
             assign pre = {S{1'b0}};
         end
     endgenerate
 
-    // ------------------------------- stage 3 (k2, pre2 -> loc3, n3): compact into S slots
-    // slot i takes the lane q with k2[q] and pre2[q] == i (at most one): an AND-OR select
+    // ---------------------------- stage 3 (k2, gd2, pre2 -> loc3, n3): compact into S slots
+    // slot i takes the group g with k2[g] and pre2[g] == i (at most one): an AND-OR select
     wire [S*DB-1:0] loc;
-    wire [P*DB-1:0] ldata;  // lane q: {q, s[i+1], s[i], s[i-1]}
     generate
-        for (p = 0; p < P; p = p + 1) begin : g_ldata
-            localparam [QB-1:0] LANE = p[QB-1:0];
-            assign ldata[p*DB +: DB] = {LANE, sc2[p*BITS +: 3*BITS]};
-        end
         for (i = 0; i < S; i = i + 1) begin : g_loc
-            wire [P-1:0] sel;
-            for (p = 0; p < P; p = p + 1) begin : g_sel
+            wire [NG-1:0] sel;
+            for (p = 0; p < NG; p = p + 1) begin : g_sel
                 wire ge = (i == 0) ? 1'b1 : pre2[p*S+(i == 0 ? 0 : i-1)];
                 assign sel[p] = k2[p] && ge && !pre2[p*S+i];
             end
             for (b = 0; b < DB; b = b + 1) begin : g_bit
-                wire [P-1:0] col;
-                for (p = 0; p < P; p = p + 1) begin : g_col
-                    assign col[p] = sel[p] && ldata[p*DB+b];
+                wire [NG-1:0] col;
+                for (p = 0; p < NG; p = p + 1) begin : g_col
+                    assign col[p] = sel[p] && gd2[p*DB+b];
                 end
                 assign loc[i*DB+b] = |col;
             end
@@ -279,11 +314,11 @@ module sf_peakpick #(
         k1 <= keep;
         sc1 <= win[(EP-1)*BITS +: (P+2)*BITS];
         b1 <= cbase;
-        k2 <= k1;
-        sc2 <= sc1;
+        k2 <= gk;
+        gd2 <= gd;
         b2 <= b1;
         pre2 <= pre;
-        n2 <= pf[(LG*P+P-1)*S +: S];
+        n2 <= pf[(LG*NG+NG-1)*S +: S];
         loc3 <= loc;
         n3 <= nloc;
         b3 <= b2;

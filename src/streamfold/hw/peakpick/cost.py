@@ -2,9 +2,10 @@
 
 A frame takes its L / P input words and E = ceil(min_distance / P) flush steps, one per
 cycle. Each step's decision then passes ``STAGES`` registers (the decided word, keep bits,
-prefix counts, local slots) before the append writes the list, and the output register the
-edge after; a frame's last step waits until the output register is free and no other last
-decision is in flight, so a frame takes at least ``STAGES + 2`` cycles.
+group prefix counts, local slots, their records) before the append writes the list, and
+the output register the edge after; a frame's last step waits until the output register
+is free and no other last decision is in flight, so a frame takes at least ``STAGES + 2``
+cycles.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def context_words(params: PeakPickParams, folding: NodeFolding) -> int:
     return -(-params.min_distance // folding.simd)
 
 
-STAGES = 4  # registers from a step to the append: decided word, keep, prefix, local slots
+STAGES = 5  # registers from a step to the append: word, keep, prefix, slots, records
 
 
 def steps(params: PeakPickParams, folding: NodeFolding) -> int:
@@ -53,12 +54,12 @@ def needed(params: PeakPickParams, folding: NodeFolding) -> int:
 # record bit of the append; a third of a unit per (bit, lane) of the AND-OR selects (group
 # records, then the slots from the groups: a LUT6 takes three lanes). The factor is fitted to
 # Yosys synth_xilinx (xc7z020) at P = 1, 2, 4, 8 (128 x u8 scores, distance 4, 4 records:
-# 353 / 404 / 481 / 689 LUTs against 729 / 827 / 1025 / 1618 units, ratios 0.43-0.49, mean
-# 0.467) and checked at P = 16 (1192 LUTs, predicted 1281: +7.5 %) and P = 32 (2059 LUTs,
-# predicted 2120: +3.0 %), ``bench/peaks.py --synth-only``. Flip-flops are counted, not
-# fitted (every register the logic reads; P = 16: 1095 counted, 1050 by Yosys; P = 32:
-# 1638 and 1577; Yosys drops constant bits such as den's lowest).
-LUT_PER_UNIT = 0.467
+# 355 / 407 / 480 / 687 LUTs against 729 / 827 / 1025 / 1618 units, ratios 0.42-0.49, mean
+# 0.468) and checked at P = 16 (1231 LUTs, predicted 1284: +4.3 %) and P = 32 (2102 LUTs,
+# predicted 2124: +1.0 %), ``bench/peaks.py --synth-only``. Flip-flops are counted, not
+# fitted (every register the logic reads; P = 16: 1303 counted, 1210 by Yosys; P = 32:
+# 1846 and 1737; Yosys drops constant bits such as den's lowest).
+LUT_PER_UNIT = 0.468
 
 
 def _bits(params: PeakPickParams) -> tuple[int, int, int]:
@@ -100,8 +101,9 @@ def resources(params: PeakPickParams, folding: NodeFolding, family: Family) -> R
     append = rb * sum(min(j + 1, s) + 1 for j in range(maxp))  # list slot j: old or local 0..j
     units = candidates + suppress + group + prefix + compact + arithmetic + append
     lut = round(LUT_PER_UNIT * units)
-    stages = p + (p + 2) * bits + 3 * cb + 6 + ng * (1 + db + s) + s + s * db + _width(s + 1)
-    control = _width(steps(params, folding)) + cb + 3 + _width(maxp + 1)
+    stages = p + (p + 2) * bits + 3 * cb + 8 + ng * (1 + db + s) + s + s * (db + rb)
+    stages += maxp + 2 * maxp * s  # the list's count at stage 3; the slots' list slots
+    control = _width(steps(params, folding)) + cb + 3
     read = window - (e * p - d)  # the window's slots from the first candidate's left one
     ff = read * bits + 2 * maxp * rb + stages + control
     return Resources(lut=lut, ff=ff, lutram=0, bram=0, dsp=0)

@@ -14,24 +14,24 @@
 //
 // A window of 2E+1 words (E = ceil(D / P)) shifts by one word per step; after each step the
 // centre word's P samples are decided at once (each sees D samples on either side) and the
-// kept ones are appended to the frame's record list, through four registered stages with
+// kept ones are appended to the frame's record list, through five registered stages with
 // short logic (no chain over the lanes):
 //   1. from the window: each lane's keep bit (candidate compares, suppression), the word's
 //      scores with one neighbour on each side, its first sample;
 //   2. kept peaks are at least D apart (and candidates 2), so each group of
 //      G = min(max(D, 2), P) lanes holds at most one: its lane by a one-hot AND-OR select;
-//      per group
-//      the number of groups before it holding one, a saturating (at S = min(groups, MAXP))
-//      prefix count in a log-depth tree;
-//   3. the word's kept records into S local slots (slot i: the group holding one with i
-//      before it, a one-hot AND-OR select) and their number;
-//   4. the records' arithmetic (num, den, position) and the append at offset cnt (list slot
-//      j takes local slot j - cnt), cnt saturating at MAXP; the frame's last decision
+//      per group the number of groups before it holding one, a saturating (at
+//      S = min(groups, MAXP)) prefix count in a log-depth tree (thermometer codes);
+//   3. the word's kept lanes into S local slots (slot i: the group holding one with i
+//      before it, a one-hot AND-OR select); the list's count (cnt3, saturating at MAXP)
+//      gives each slot its list slot (slot i goes to list slot cnt3 + i);
+//   4. the local slots' records (num, den, position);
+//   5. the append (list slot j takes its local slot, one-hot); the frame's last decision
 //      moves the list to the output register and clears it.
 // A frame takes L/P input steps and E flush steps (zeros, masked by the sample index); its
 // last step waits until the output register is free and no other frame's last decision is
 // in the stages, so the output register is free when that decision arrives. Cycles per
-// frame max(L/P + E, 6), latency L/P + E + 4 (streamfold.hw.peakpick.cost). s_axis_tready
+// frame max(L/P + E, 7), latency L/P + E + 5 (streamfold.hw.peakpick.cost). s_axis_tready
 // and the m_axis_* signals come from registers only, so any valid/ready pattern is
 // tolerated. Parameters are set by streamfold.hw.peakpick.rtl.
 `default_nettype none
@@ -68,14 +68,12 @@ module sf_peakpick #(
     localparam integer STEPS = W + E;
     localparam integer TB = bits_for(STEPS);
     localparam integer CB = bits_for(L);
-    localparam integer NB = bits_for(MAXP + 1);
     // Kept peaks are at least D apart (two closer ones: one suppresses the other) and
     // candidates at least 2, so each group of G consecutive lanes holds at most one.
     localparam integer G0 = (D > 2) ? D : 2;
     localparam integer G = (G0 < P) ? G0 : P;  // lanes per group
     localparam integer NG = (P + G - 1) / G;   // groups per word
     localparam integer S = (NG < MAXP) ? NG : MAXP;  // local slots: records one word can add
-    localparam integer SB = bits_for(S + 1);
     localparam integer LG = (NG > 1) ? $clog2(NG) : 0;  // levels of the prefix count
     localparam integer QB = bits_for(P);     // a lane
     localparam integer DB = 3 * BITS + QB;   // a lane's scores s[i-1], s[i], s[i+1] and lane
@@ -84,7 +82,6 @@ module sf_peakpick #(
     localparam [TB-1:0] T_W = W[TB-1:0];
     localparam [TB-1:0] T_E = E[TB-1:0];
     localparam [CB-1:0] C_P = P[CB-1:0];
-    localparam [NB-1:0] N_MAX = MAXP[NB-1:0];
     localparam signed [XB-1:0] TH = THRESH[XB-1:0];
 
     reg [NW*BITS-1:0] win;
@@ -92,10 +89,9 @@ module sf_peakpick #(
     reg [CB-1:0] cbase;      // first sample of the centre word
     reg dec, dec_last;       // the centre word is undecided; it is the frame's last
     reg [MAXP*RB-1:0] recs, out_data;
-    reg [NB-1:0] cnt;
     reg out_valid;
     // stage registers: valid, frame's last, first sample of the word
-    reg v1, v2, v3, l1, l2, l3;
+    reg v1, v2, v3, v4, l1, l2, l3, l4;
     reg [CB-1:0] b1, b2, b3;
     reg [P-1:0] k1;                      // keep bits
     reg [(P+2)*BITS-1:0] sc1;            // the word's scores and one neighbour on each side
@@ -104,13 +100,16 @@ module sf_peakpick #(
     reg [NG*S-1:0] pre2;                 // per group: groups before it with one (thermometer)
     reg [S-1:0] n2;                      // the word's kept lanes (thermometer, <= S)
     reg [S*DB-1:0] loc3;                 // the local slots (stage 3)
-    reg [SB-1:0] n3;
+    reg [MAXP-1:0] cnt3;                 // records in the list before stage 3's word
+    reg [MAXP*S-1:0] take3, take4;       // list slot j takes local slot i at [j*S + i]
+    reg [S*RB-1:0] rec4;                 // the local slots' records (stage 4)
 
     wire in_phase = (t < T_W);
     assign s_axis_tready = rst_n && in_phase;
     // the frame's last step waits until the output register is free and no other frame's
     // last decision is in the pipeline, so the output register is free when it arrives
-    wire last_busy = out_valid || (dec && dec_last) || (v1 && l1) || (v2 && l2) || (v3 && l3);
+    wire last_busy = out_valid || (dec && dec_last) || (v1 && l1) || (v2 && l2) || (v3 && l3)
+        || (v4 && l4);
     wire flush = !in_phase && (t != LAST || !last_busy);
     wire step = rst_n && ((in_phase && s_axis_tvalid) || flush);
     wire [P*BITS-1:0] in_word = in_phase ? s_axis_tdata : {(P * BITS) {1'b0}};
@@ -254,15 +253,39 @@ module sf_peakpick #(
             end
         end
     endgenerate
-    reg [SB-1:0] nloc;  // n2 as a number
-    integer u;
-    always @* begin
-        nloc = {SB{1'b0}};
-        for (u = 0; u < S; u = u + 1)
-            if (n2[u]) nloc = u[SB-1:0] + 1'b1;
-    end
+    // The list's count (thermometer, saturating at MAXP) runs at stage 3: each word's slots
+    // are given their list slots here, one cycle before the append (constant indices).
+    function [MAXP-1:0] cnt_add(input [MAXP-1:0] x, input [S-1:0] y);
+        integer u, z;
+        begin
+            cnt_add = x;
+            for (z = 1; z <= S; z = z + 1)
+                if (y[z-1]) cnt_add[z-1] = 1'b1;
+            for (u = 1; u < MAXP; u = u + 1)
+                for (z = 1; z <= S && u + z <= MAXP; z = z + 1)
+                    if (x[u-1] && y[z-1]) cnt_add[u+z-1] = 1'b1;
+        end
+    endfunction
+    wire [MAXP-1:0] cnt_is;  // cnt3 == v
+    wire [MAXP*S-1:0] take;
+    generate
+        for (k = 0; k < MAXP; k = k + 1) begin : g_cnt
+            if (k == 0) begin : g_0
+                assign cnt_is[k] = !cnt3[0];
+            end else begin : g_k
+                assign cnt_is[k] = cnt3[k-1] && !cnt3[k];
+            end
+            for (i = 0; i < S; i = i + 1) begin : g_take  // slot i + cnt3, if i < the count
+                if (i <= k) begin : g_can
+                    assign take[k*S+i] = cnt_is[k-i] && n2[i];
+                end else begin : g_none
+                    assign take[k*S+i] = 1'b0;
+                end
+            end
+        end
+    endgenerate
 
-    // ---------------------------- stage 4 (loc3 -> recs): records, append at cnt, output
+    // ------------------------------------ stage 4 (loc3 -> rec4): the records' arithmetic
     wire [S*RB-1:0] lrec;
     generate
         for (i = 0; i < S; i = i + 1) begin : g_rec
@@ -291,18 +314,14 @@ module sf_peakpick #(
         end
     endgenerate
 
-    // list slot j takes local slot jj - cnt when cnt <= jj < cnt + n3 (constant indices)
+    // ------------------------ stage 5 (rec4, take4 -> recs): append, the frame's list out
     reg [MAXP*RB-1:0] nrecs;
-    wire [NB:0] sum = {1'b0, cnt} + {{(NB + 1 - SB) {1'b0}}, n3};
-    wire [NB-1:0] ncnt = (sum >= {1'b0, N_MAX}) ? N_MAX : sum[NB-1:0];
     integer jj, ii;
     always @* begin
         nrecs = recs;
         for (jj = 0; jj < MAXP; jj = jj + 1)
             for (ii = 0; ii < S; ii = ii + 1)
-                if (ii <= jj && {{(32 - NB) {1'b0}}, cnt} == jj - ii
-                    && {{(32 - SB) {1'b0}}, n3} > ii)
-                    nrecs[jj*RB +: RB] = lrec[ii*RB +: RB];
+                if (take4[jj*S+ii]) nrecs[jj*RB +: RB] = rec4[ii*RB +: RB];
     end
 
     always @(posedge clk) begin
@@ -320,14 +339,16 @@ module sf_peakpick #(
         pre2 <= pre;
         n2 <= pf[(LG*NG+NG-1)*S +: S];
         loc3 <= loc;
-        n3 <= nloc;
+        take3 <= take;
         b3 <= b2;
+        rec4 <= lrec;
+        take4 <= take3;
         if (!rst_n) begin
             t <= {TB{1'b0}};
             dec <= 1'b0;
             dec_last <= 1'b0;
-            {v1, v2, v3, l1, l2, l3} <= 6'b0;
-            cnt <= {NB{1'b0}};
+            {v1, v2, v3, v4, l1, l2, l3, l4} <= 8'b0;
+            cnt3 <= {MAXP{1'b0}};
             recs <= {(MAXP * RB) {1'b0}};
             out_valid <= 1'b0;
         end else begin
@@ -339,15 +360,15 @@ module sf_peakpick #(
             {v1, l1} <= {dec, dec && dec_last};
             {v2, l2} <= {v1, l1};
             {v3, l3} <= {v2, l2};
+            {v4, l4} <= {v3, l3};
+            if (v2) cnt3 <= l2 ? {MAXP{1'b0}} : cnt_add(cnt3, n2);
             if (out_valid && m_axis_tready) out_valid <= 1'b0;
-            if (v3 && l3) begin
+            if (v4 && l4) begin
                 out_data <= nrecs;
                 out_valid <= 1'b1;
                 recs <= {(MAXP * RB) {1'b0}};
-                cnt <= {NB{1'b0}};
-            end else if (v3) begin
+            end else if (v4) begin
                 recs <= nrecs;
-                cnt <= ncnt;
             end
         end
     end

@@ -232,7 +232,7 @@ def test_lut_model_within_10_percent_of_yosys_at_16_and_32_samples_per_word(
 
 
 @pytest.mark.rtl
-@pytest.mark.parametrize("case", CASES[:1] + CASES[4:6])
+@pytest.mark.parametrize("case", CASES[:1] + CASES[4:8])
 def test_rtl_passes_lint(rtl_cache: Path, case: Case) -> None:
     inst = instance(case.params, case.folding, "pick")
     lint("sf_peakpick", list(inst.sources), parameters=inst.parameters)

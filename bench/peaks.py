@@ -195,14 +195,14 @@ def hardware(
 
 
 def synthesis(root: Path, bits: int) -> None:
-    """The picking block alone (xc7z020, Yosys) at 1-16 samples per word, then a detector
+    """The picking block alone (xc7z020, Yosys) at 1-32 samples per word, then a detector
     with picking: Yosys on the xc7z020, nextpnr-ecp5 and ecppack on the LFE5U-85F."""
     print(
         "\n| peak picking, 128 x u8, distance 4, 4 records | cycles/frame | LUT (model) "
         "| LUT (Yosys) | FF (model) | FF (Yosys) | CARRY4 |\n|---|---|---|---|---|---|---|"
     )
     params = PeakPickParams(128, IntType(8, False), 100, 4, 4)
-    for p in (1, 2, 4, 8, 16):
+    for p in (1, 2, 4, 8, 16, 32):
         folding = NodeFolding(simd=p)
         inst = peakpick_instance(params, folding, "pick")
         got = synthesize_instance(inst, Family.XILINX7, root / f"peakpick_p{p}").resources

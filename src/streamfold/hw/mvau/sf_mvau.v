@@ -225,7 +225,11 @@ module sf_mvau #(
     wire [XW-1:0] xbuf;
     wire xrep;
     /* verilator lint_on UNUSEDSIGNAL */
-    always @(posedge clk) if (fire && need_in) in_q <= s_axis_tdata;
+    // in_q is read only in stage 1, by the step that fired the cycle before: it can take
+    // the stream's data every cycle, with no enable (at 16 pixels per word the enable,
+    // fire, fanned out to every input flip-flop of the 16 units of a 16-pixel word, 640 in
+    // the detector's first layer, and set its clock on ECP5)
+    always @(posedge clk) in_q <= s_axis_tdata;
 
     generate
         if (NF > 1) begin : g_ibuf

@@ -31,15 +31,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.devices import Family, device
+from streamfold.cost.estimate import estimate_pipeline
+from streamfold.dse.design_point import folding_preset, preset_graph
 from streamfold.hw.block import NodeFolding
 from streamfold.hw.peakpick import cost as peakpick_cost
 from streamfold.hw.peakpick.params import PeakPickParams
 from streamfold.hw.peakpick.rtl import instance as peakpick_instance
 from streamfold.ir.dtypes import IntType
+from streamfold.ir.ops import Mvau
+from streamfold.ir.text import parse_graph
 from streamfold.peaks import baselines, ecg
 from streamfold.peaks.data import Profiles, generate
 from streamfold.peaks.detector import (
@@ -52,10 +58,11 @@ from streamfold.peaks.detector import (
     train,
     tune_threshold,
 )
-from streamfold.peaks.hardware import build_detector, fastest_folding, run_in_verilator
+from streamfold.peaks.hardware import build_detector, fastest_folding, mem_style, run_in_verilator
 from streamfold.peaks.metrics import OUTLIER, TOLERANCE, Scores, score
+from streamfold.sim.design import simulate_build
+from streamfold.sim.exact import run_single
 from streamfold.synth.implement import Implementation, implement_build
-from streamfold.synth.nextpnr import TIMEOUT_S as PNR_TIMEOUT_S
 from streamfold.synth.yosys import synthesize_instance
 from streamfold.zoo import reference_model
 
@@ -117,13 +124,26 @@ def main() -> None:
         default=8,
         help="the detectors' hidden channels (trained ones, and the one synthesised at --samples)",
     )
+    ap.add_argument(
+        "--graph",
+        type=Path,
+        help="with --samples: synthesise this saved detector graph (graph.hw.sfir of a build, "
+        "e.g. a trained one the accuracy run writes under --out) instead of a calibrated one",
+    )
+    ap.add_argument(
+        "--quick-pnr",
+        action="store_true",
+        help="with --samples: nextpnr without timing-driven placement (faster, slower clock)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.synth or args.synth_only:
         with tempfile.TemporaryDirectory() as tmp:
             root = args.out or Path(tmp)
             if args.samples:
-                throughput(root, args.synth_bits, args.samples, args.channels)
+                throughput(
+                    root, args.synth_bits, args.samples, args.channels, args.graph, args.quick_pnr
+                )
             else:
                 synthesis(root, args.synth_bits)
         if args.synth_only:
@@ -221,14 +241,16 @@ def synthesis(root: Path, bits: int) -> None:
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
 
 
-def implemented(build: Path, quick_pnr: bool = False) -> Iterator[tuple[Implementation, str]]:
+def implemented(
+    build: Path, quick_pnr: bool = False, clock_mhz: float | None = None
+) -> Iterator[tuple[Implementation, str]]:
     """``build`` through Yosys for the xc7z020, then also nextpnr-ecp5 and ecppack for the
     LFE5U-85F: each implementation and its resources and Fmax in one line. ``quick_pnr``:
     nextpnr's quick mode (``place_and_route(quick=True)``) with up to 6 hours."""
     for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
         impl = implement_build(
             build, device(name), bitstream=bitstream, per_stage=False, quick_pnr=quick_pnr,
-            pnr_timeout_s=6 * 3600.0 if quick_pnr else PNR_TIMEOUT_S,
+            pnr_timeout_s=6 * 3600.0, clock_mhz=clock_mhz if bitstream else None,
         )  # fmt: skip
         r = impl.synth.resources
         line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"
@@ -238,13 +260,24 @@ def implemented(build: Path, quick_pnr: bool = False) -> Iterator[tuple[Implemen
         yield impl, line
 
 
-def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
+def throughput(
+    root: Path,
+    bits: int,
+    samples: int,
+    channels: int = 8,
+    graph_file: Path | None = None,
+    quick_pnr: bool = False,
+) -> None:
     """``builtin:peaks-w{bits}a{bits}`` (with ``channels`` other than its 8: ``peak_net(bits,
     channels)`` calibrated as the builtin is) with picking at ``samples=N``: samples per cycle
     measured in Verilator (free-running, after the pipeline settles; bit-exact under stalls
     checked first), then Yosys for the xc7z020 and nextpnr-ecp5 + ecppack for the LFE5U-85F;
-    G samples/s = samples per cycle x clock, operations = 2 per multiply-accumulate."""
+    G samples/s = samples per cycle x clock, operations = 2 per multiply-accumulate.
+    ``graph_file``: a saved detector graph instead (``graph_throughput``)."""
     folding = f"samples={samples}"
+    if graph_file is not None:
+        graph_throughput(root, graph_file, samples, quick_pnr)
+        return
     model, shape = reference_model(f"peaks-w{bits}a{bits}")
     if channels != 8:
         model = calibrated_detector(bits, channels)
@@ -262,17 +295,59 @@ def throughput(root: Path, bits: int, samples: int, channels: int = 8) -> None:
         flush=True,
     )
     build = build_detector(model, shape[1], root / f"detector_{samples}", folding, threshold)
-    for impl, line in implemented(build, quick_pnr=True):
-        # the Xilinx clock is assumed, not measured (no Vivado here)
-        mhz = 250.0 if impl.pnr is None else impl.pnr.fmax_mhz
+    report_rates(build, spc, ops, quick_pnr)
+
+
+def report_rates(build: Path, spc: float, ops: int, quick_pnr: bool, mhz: float = 80.0) -> None:
+    """``build`` through ``implemented``: per target, its resources, clock, G samples/s,
+    G op/s and M op/s per LUT at ``spc`` samples per cycle. On ECP5 the clock is nextpnr's
+    Fmax (timing-driven placement toward ``mhz`` unless ``quick_pnr``); on the xc7z020 250 MHz
+    is assumed, not measured (no Vivado here)."""
+    for impl, line in implemented(build, quick_pnr=quick_pnr, clock_mhz=mhz):
+        clock = 250.0 if impl.pnr is None else impl.pnr.fmax_mhz
         r = impl.synth.resources
-        rate = spc * mhz * 1e6
+        rate = spc * clock * 1e6
         line += (
-            f"; at {mhz:.1f} MHz{' (assumed)' if impl.pnr is None else ''}: "
+            f"; at {clock:.1f} MHz{' (assumed)' if impl.pnr is None else ''}: "
             f"{rate / 1e9:.2f} G samples/s, {rate * ops / 1e9:.1f} G op/s, "
             f"{rate * ops / r.lut / 1e6:.2f} M op/s per LUT"
         )
+        if impl.pnr is not None and impl.pnr.critical_path is not None:
+            cp = impl.pnr.critical_path
+            levels = sum(1 for step in cp.steps if step.kind == "logic")
+            line += f"; critical {cp.start} -> {cp.end}, {levels} logic steps"
         print(line + f" (Yosys {impl.synth.seconds:.0f} s)", flush=True)
+
+
+def graph_throughput(root: Path, graph_file: Path, samples: int, quick_pnr: bool) -> None:
+    """A saved detector graph (``graph.hw.sfir`` of a build: the trained detectors the
+    accuracy run builds under ``--out``, e.g. ``w2a2True``) rebuilt at ``samples=N``:
+    Verilator against the exact reference (16 test profiles, under 25 % stalls, then 8 times
+    over free-running), then ``report_rates``."""
+    folding = f"samples={samples}"
+    graph = parse_graph(graph_file.read_text())
+    length = graph.inputs[0].shape[-1]
+    kernels = preset_graph(graph, folding)
+    design = stitch(kernels, folding_preset(kernels, folding, mem_style(folding)))
+    build = write_build(design, root / f"detector_{samples}")
+    x = generate(16, 3).x.astype(np.int64).reshape(16, 1, length)
+    expected = run_single(graph, x).reshape(len(x), -1)
+    stalled, _ = simulate_build(build, x, stall_in=0.25, stall_out=0.25, seed=1)
+    free, run = simulate_build(build, np.concatenate([x] * 8))
+    exact = np.array_equal(stalled, expected) and np.array_equal(free, np.tile(expected, (8, 1)))
+    cycles = run.cycles_per_frame_from(len(x))
+    macs = sum(
+        int(n.op.weight.shape[0] * n.op.weight.shape[1])
+        for n in graph.nodes
+        if isinstance(n.op, Mvau)
+    )
+    print(
+        f"\n{graph_file} + picking at {folding}: bit-exact against the exact reference "
+        f"{bool(exact)}; cycles/frame predicted {estimate_pipeline(design).interval}, measured "
+        f"{cycles:.2f} ({length / cycles:.2f} samples/cycle); {2 * macs} operations per sample",
+        flush=True,
+    )
+    report_rates(build, length / cycles, 2 * macs, quick_pnr)
 
 
 def calibrated_detector(bits: int, channels: int) -> nn.Sequential:

@@ -17,7 +17,13 @@ from streamfold.cli import main
 from streamfold.cost.design_cost import estimate_design
 from streamfold.cost.devices import device
 from streamfold.design import stitch
-from streamfold.dse.design_point import for_samples, point_graph, preset_graph
+from streamfold.dse.design_point import (
+    DesignPoint,
+    folding_preset,
+    for_samples,
+    point_graph,
+    preset_graph,
+)
 from streamfold.dse.samples import ladder
 from streamfold.dse.search import Space, max_fps, min_resources, over_budget, pareto
 from streamfold.errors import FoldingError, ResourceError
@@ -168,6 +174,9 @@ def test_explore_prints_and_writes_the_samples_point_and_build_takes_it(
     assert "why not faster: the next faster design, samples=8 (8 samples per word" in text
     nodes = json.loads(out.read_text())["nodes"]
     assert {f["mmv"] for f in nodes.values()} == {4} and not any("pad" in n for n in nodes)
+    # the samples=4 preset's point, which tests/test_peaks_samples_hw.py runs in Verilator
+    preset = folding_preset(preset_graph(graph, "samples=4"), "samples=4")
+    assert DesignPoint.from_json(out.read_text()).nodes == preset.nodes
     # build on the original model: the Pads fold into their windows, bit-exact
     result = build_design("builtin:peaks-w2a2", tmp_path / "build", str(out))
     assert result.estimate.interval == 32

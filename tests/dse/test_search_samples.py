@@ -31,6 +31,7 @@ from streamfold.flow import build_design, load_graph, to_kernels
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import Pad
+from streamfold.report.text import build_report
 from streamfold.sim.exact import run_single
 
 CLOCK_MHZ = 100.0
@@ -181,6 +182,9 @@ def test_explore_prints_and_writes_the_samples_point_and_build_takes_it(
     result = build_design("builtin:peaks-w2a2", tmp_path / "build", str(out))
     assert result.estimate.interval == 32
     assert not any(isinstance(n.op, Pad) for n in result.design.graph.nodes)
+    report = build_report(result, CLOCK_MHZ)
+    assert re.search(r"^stage +kind +PE +SIMD +MMV +mem +cycles/frame", report, re.M), report
+    assert re.search(r"^quantconv1d1 +kernel +8 +5 +4 +distributed +32 ", report, re.M), report
     dtype = graph.inputs[0].dtype
     x = np.random.default_rng(0).integers(dtype.min, dtype.max + 1, (3, *graph.inputs[0].shape))
     np.testing.assert_array_equal(run_single(result.design.graph, x), run_single(graph, x))

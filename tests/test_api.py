@@ -263,6 +263,24 @@ def test_an_fps_target_above_the_ceiling_names_it(mnist_graph: object) -> None:
     )
 
 
+@pytest.mark.rtl
+def test_the_samples_design_the_search_picks_runs_at_its_interval(
+    mnist_graph: object, tmp_path: Path
+) -> None:
+    """The search's samples=2 design (a 2-D Pad and max pool at one pixel per word, the final
+    linear layer at the fewest lanes keeping up: docs/mmv.md) in Verilator: bit-exact under
+    25 % stalls, and 900 cycles/frame as predicted without."""
+    acc = streamfold.compile(mnist_graph, fps=2e4)
+    acc.build(tmp_path / "b")
+    stalled = acc.simulate(frames=4, stall=0.25)
+    assert stalled.rtl is not None
+    np.testing.assert_array_equal(stalled.rtl, stalled.reference)
+    free = acc.simulate(frames=8)
+    assert free.rtl is not None
+    np.testing.assert_array_equal(free.rtl, free.reference)
+    assert free.measured_interval == pytest.approx(900, rel=0.02)
+
+
 def test_cycles_target_missed_is_refused_or_warned(mnist_graph: object, tmp_path: Path) -> None:
     refused = (
         rf"^cycles=5000: no folding reaches it: {CEILING} \(ask for fewer frames/s, or pass "

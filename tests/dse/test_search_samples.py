@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from streamfold.cli import main
 from streamfold.cost.design_cost import estimate_design
@@ -31,6 +32,8 @@ from streamfold.flow import build_design, load_graph, to_kernels
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import Pad
+from streamfold.peaks.detector import peak_net
+from streamfold.peaks.hardware import detector_graph
 from streamfold.report.text import build_report
 from streamfold.sim.exact import run_single
 
@@ -196,3 +199,18 @@ def test_explore_pareto_lists_samples_per_word(capsys: pytest.CaptureFixture[str
     text = capsys.readouterr().out
     assert re.search(r"^cycles/frame +frames/s +samples +LUT", text, re.M), text
     assert re.search(r"^ +16 +6,250,000 +8 +[\d]+ ", text, re.M), text
+
+
+def test_detector_with_peak_picking_picks_at_the_samples_it_keeps_up_with() -> None:
+    """A small detector ending in peak picking (one pixel per word, its flush steps make P =
+    N too slow): at samples=16 the picker takes 32 samples per word (docs/mmv.md)."""
+    torch.manual_seed(0)
+    detector = detector_graph(peak_net(2, channels=2).eval(), LENGTH, threshold=0.5)
+    choice = max_fps(detector, DEV, CLOCK_MHZ)
+    assert (choice.samples, choice.interval) == (16, LENGTH // 16)
+    assert choice.point.folding("pick").simd == 32
+    assert re.match(
+        r"^the next faster design, samples=32 \(32 samples per word, 4 cycles/frame\), needs "
+        r"LUT [\d,]+ > 37,240 ",
+        choice.reason,
+    ), choice.reason

@@ -22,9 +22,10 @@ import numpy.typing as npt
 from streamfold.codegen.top import Design, stitch
 from streamfold.cost.design_cost import DesignEstimate, estimate_design
 from streamfold.cost.devices import Device, device
+from streamfold.dse.design_point import point_graph
 from streamfold.dse.search import DEFAULT_LUT_CAP, min_resources
 from streamfold.errors import StreamfoldError
-from streamfold.flow import Folding, as_graph, design_point, to_kernels
+from streamfold.flow import Folding, as_graph, design_point, folded_graph, to_kernels
 from streamfold.hw.block import MemStyle
 from streamfold.ir.graph import Graph
 from streamfold.ir.text import print_graph
@@ -286,8 +287,10 @@ def compile(  # the name users expect (hls4ml, torch.compile), though it shadows
     if fps is not None:
         choice = min_resources(kernels, dev, fps, clock_mhz, lut_cap)
         point, reason = choice.point, choice.reason
+        kernels = point_graph(kernels, point)  # a samples=N point's (docs/mmv.md)
     else:
         style = MemStyle(mem_style) if isinstance(mem_style, str) else mem_style
+        kernels = folded_graph(kernels, folding or "folded")
         point = design_point(
             kernels, folding or "folded", style, allow_slower=allow_slower, dev=dev
         )

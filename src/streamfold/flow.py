@@ -16,6 +16,7 @@ from streamfold.dse.design_point import (
     DesignPoint,
     complete_point,
     folding_preset,
+    point_graph,
     preset_graph,
 )
 from streamfold.dse.fit import DEFAULT_DEVICE, check_design_fits, fit_memory
@@ -179,16 +180,10 @@ def design_point(
     limit (``dse.ceiling``); with ``allow_slower`` it warns and builds the fastest folding.
     With ``dev``, a preset's weight memories move to block RAM where LUTs overflow
     (``dse.fit.fit_memory``); a given point is kept as it is."""
-    if isinstance(folding, DesignPoint):
-        return _checked(complete_point(graph, folding, None))
-    if not isinstance(folding, str):
-        return _checked(complete_point(graph, _point_of(folding), None))
-    path = Path(folding)
-    if is_point_file(folding):
-        if not path.is_file():
-            raise StreamfoldError(f"{path}: the folding file must exist")
-        point = DesignPoint.from_json(read_text(path, "design point file (.json)"))
-        return _checked(complete_point(graph, point, None))
+    given = _given_point(folding)
+    if given is not None:
+        return _checked(complete_point(graph, given, None))
+    assert isinstance(folding, str)
     point = folding_preset(graph, folding, mem_style)
     if folding.startswith("cycles="):
         missed = missed_target(graph, point, int(folding.split("=", 1)[1]))
@@ -200,6 +195,33 @@ def design_point(
         if missed is not None:
             warnings.warn(f"{missed}; building the fastest folding", stacklevel=2)
     return point if dev is None else fit_memory(graph, point, dev)
+
+
+def folded_graph(graph: Graph, folding: Folding) -> Graph:
+    """The kernel graph ``folding`` is built on: a preset's (``preset_graph``: at
+    ``samples=N``, N > 1, the 1-D "same" Pads folded into their windows), or a given design
+    point's (``point_graph``: the same, for a point at mmv > 1 that names none of those Pads,
+    as the search and ``samples=N`` write it; docs/mmv.md)."""
+    given = _given_point(folding)
+    if given is None:
+        assert isinstance(folding, str)
+        return preset_graph(graph, folding)
+    return point_graph(graph, given)
+
+
+def _given_point(folding: Folding) -> DesignPoint | None:
+    """The design point ``folding`` gives (a DesignPoint, a mapping or a JSON file), as given;
+    None for a preset."""
+    if isinstance(folding, DesignPoint):
+        return folding
+    if not isinstance(folding, str):
+        return _point_of(folding)
+    if not is_point_file(folding):
+        return None
+    path = Path(folding)
+    if not path.is_file():
+        raise StreamfoldError(f"{path}: the folding file must exist")
+    return DesignPoint.from_json(read_text(path, "design point file (.json)"))
 
 
 def _point_of(folding: Mapping[str, Mapping[str, Any]]) -> DesignPoint:
@@ -271,8 +293,7 @@ def build_design(
     check_target(Path(out_dir))  # before any work
     dev = _device_of(device, folding)
     graph = to_kernels(as_graph(model, input_quant), family=dev.family)
-    if isinstance(folding, str) and not is_point_file(folding):
-        graph = preset_graph(graph, folding)
+    graph = folded_graph(graph, folding)
     point = design_point(graph, folding, mem_style, allow_slower=allow_slower, dev=dev)
     design = stitch(graph, point)
     check_design_fits(design, dev, force)

@@ -190,21 +190,26 @@ def estimate_build(build_dir: Path, device_name: str, clock_mhz: float) -> Desig
 def estimate_table(est: DesignEstimate) -> str:
     """The estimate as plain text: per layer, total, throughput and utilisation."""
     cols = ("LUT", "FF", "LUTRAM", est.device.family.bram_unit, "DSP")
-    head = f"{'layer':<16}{'PE':>4}{'SIMD':>5} {'mem':<12}{'cycles':>8}"
+    # pixels per word (docs/mmv.md): a column only where some layer takes several
+    mmv = any(layer.folding.mmv > 1 for layer in est.layers)
+    head = f"{'layer':<16}{'PE':>4}{'SIMD':>5}" + (f"{'MMV':>4}" if mmv else "")
     rows = [
         f"estimate for {est.device.name} ({est.device.family.value}), before synthesis",
         "",
-        head + "".join(f"{c:>9}" for c in cols),
+        head + f" {'mem':<12}{'cycles':>8}" + "".join(f"{c:>9}" for c in cols),
     ]
     for layer in est.layers:
         f = layer.folding
         rows.append(
-            f"{layer.name:<16}{f.pe:>4}{f.simd:>5} {f.mem_style.value:<12}{layer.cycles:>8}"
+            f"{layer.name:<16}{f.pe:>4}{f.simd:>5}"
+            + (f"{f.mmv:>4}" if mmv else "")
+            + f" {f.mem_style.value:<12}{layer.cycles:>8}"
             + _resource_cells(layer.resources)
         )
-    rows.append(f"{'total':<45}" + _resource_cells(est.total))
+    pad = 45 + 4 * mmv
+    rows.append(f"{'total':<{pad}}" + _resource_cells(est.total))
     util = est.utilisation()
-    rows.append(f"{'utilisation':<45}" + "".join(f"{u.percent:>8.1f}%" for u in util))
+    rows.append(f"{'utilisation':<{pad}}" + "".join(f"{u.percent:>8.1f}%" for u in util))
     b = est.pipeline.bottleneck
     rows += [
         "",

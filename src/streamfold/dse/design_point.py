@@ -38,6 +38,7 @@ __all__ = [
     "check_fifo_depth",
     "folding_preset",
     "for_cycles",
+    "point_graph",
     "preset_graph",
     "row_words",
     "window_simd",
@@ -137,6 +138,31 @@ def preset_graph(graph: Graph, preset: str) -> Graph:
     if preset.startswith("samples=") and _positive(preset) > 1:
         return fold_pad_into_window(graph)
     return graph
+
+
+def point_graph(graph: Graph, point: DesignPoint) -> Graph:
+    """The kernel graph ``point`` folds: where it gives some node mmv > 1 and names none of the
+    Pads ``transforms.fold_pad_into_window`` folds, ``graph`` with them folded into their
+    windows (the graph ``samples=N`` builds, ``preset_graph``; a design point the search or
+    ``samples=N`` chose names the folded windows, never those Pads); else ``graph`` itself.
+    A point at mmv > 1 naming some of those Pads but not all is refused (FoldingError)."""
+    if all(f.mmv == 1 for _, f in point.nodes):
+        return graph
+    folded = fold_pad_into_window(graph)
+    kept = {n.name for n in folded.nodes}
+    pads = [n.name for n in graph.nodes if n.name not in kept]
+    named = {name for name, _ in point.nodes}
+    missing = [p for p in pads if p not in named]
+    if not pads or not missing:
+        return graph  # no foldable Pad, or every one built as a Pad node
+    if len(missing) == len(pads):
+        return folded
+    given = next(p for p in pads if p in named)
+    raise FoldingError(
+        f"{given}: a design point at mmv > 1 must name every foldable 1-D Pad "
+        f"({', '.join(pads)}: built as Pad nodes) or none (folded into their windows, "
+        f"docs/mmv.md), not some: {', '.join(missing)} left out"
+    )
 
 
 def for_samples(graph: Graph, mmv: int, mem_style: MemStyle = MemStyle.DISTRIBUTED) -> DesignPoint:

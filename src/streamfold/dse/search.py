@@ -21,6 +21,13 @@ differ, which the whole-design refinement (``Space.refine``) weighs.
 - ``pareto``: every candidate T, then the designs no other design beats on both frames/s and
   LUTs, so that more LUTs always buy strictly more frames/s.
 
+Several samples per cycle (``dse.samples``, docs/mmv.md): one pixel per word stops at the
+structural ceiling (``dse.ceiling``). Where the graph takes multi-pixel words, the
+``samples=N`` designs (N = 2, 4, ..., on the graph with its 1-D "same" Pads folded into their
+windows) are candidates beyond it: ``max-fps`` at the ceiling takes the fastest that fits,
+``min-resources`` the fewest LUTs meeting a target beyond it, ``pareto`` every one that fits
+the device. Their points name the folded graph's nodes (``design_point.point_graph``).
+
 Pruning (for speed; resource estimates of wide layers cost milliseconds each): at T, a node
 only considers foldings with more than ``T_slowest / 2`` cycles, where ``T_slowest`` is its
 slowest legal folding meeting T. A folding more than twice as fast has at least twice the
@@ -57,7 +64,8 @@ from streamfold.dse.design_point import (
     with_fork_fifos,
 )
 from streamfold.dse.fast_estimate import Kernel, estimate_point
-from streamfold.errors import FoldingError, ResourceError
+from streamfold.dse.samples import ladder
+from streamfold.errors import FoldingError, ResourceError, StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding, StreamFormat
 from streamfold.hw.mvau.params import MvauParams
 from streamfold.hw.registry import block_of
@@ -396,6 +404,11 @@ class Choice:
     def frames_per_second(self) -> float:
         return self.estimate.frames_per_second
 
+    @property
+    def samples(self) -> int:
+        """Samples (pixels) per word: the largest mmv of the point (docs/mmv.md)."""
+        return max(f.mmv for _, f in self.point.nodes)
+
 
 def evaluate(
     graph: Graph, point: DesignPoint, dev: Device, clock_mhz: float, space: Space | None = None
@@ -493,9 +506,25 @@ def max_fps(
 
     A binary search over the candidate intervals on the kernels' resources (cached, and a
     lower bound of the whole design's) finds the fastest interval whose kernels fit; from
-    there whole designs are estimated, slower and slower, until one fits."""
+    there whole designs are estimated, slower and slower, until one fits. When that design is
+    at the structural ceiling (one pixel per cycle at best) and the graph takes multi-pixel
+    words, the fastest ``samples=N`` design within the budget (``dse.samples``) is chosen
+    instead, when there is one."""
     _check_goal("max_fps", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
+    choice = _max_fps_one_pixel(graph, dev, clock_mhz, lut_cap, space)
+    if not choice.reason.startswith(_CEILING):
+        return choice
+    return _more_samples(choice, space, clock_mhz, lut_cap)
+
+
+_CEILING = "the structural ceiling: "
+
+
+def _max_fps_one_pixel(
+    graph: Graph, dev: Device, clock_mhz: float, lut_cap: float, space: Space
+) -> Choice:
+    """``max_fps`` over the foldings of one pixel per word."""
     intervals = space.intervals()
     lo, hi = 0, len(intervals) - 1
     if _kernels_over(space, intervals[hi], lut_cap) is not None:
@@ -525,14 +554,40 @@ def max_fps(
     if over_budget(refined.estimate, lut_cap) is None and refined.luts <= choice.luts:
         choice = refined
     if faster_over is None:
-        limit = ceiling(graph)
-        return replace(choice, reason=f"the structural ceiling: {limit}")
+        return replace(choice, reason=f"{_CEILING}{ceiling(graph)}")
     interval, (name, used, budget) = faster_over
     why = (
         f"the next faster interval, {interval} cycles/frame, needs {name} {used:,} "
         f"> {budget:,} ({_budget_name(name, dev, lut_cap)})"
     )
     return replace(choice, reason=why)
+
+
+def _more_samples(choice: Choice, space: Space, clock_mhz: float, lut_cap: float) -> Choice:
+    """``choice`` (at the structural ceiling), or the fastest ``samples=N`` design within the
+    budget; its reason names the next N and what stops it."""
+    best, why = choice, ""
+    for rung in ladder(space.graph, space.device, clock_mhz, space.styles):
+        label = f"samples={rung.samples}"
+        if rung.choice is None:
+            why = f"{label} ({rung.samples} samples per word): {rung.why}"
+            break
+        over = over_budget(rung.choice.estimate, lut_cap)
+        if over is not None:
+            name, used, budget = over
+            why = (
+                f"the next faster design, {label} ({rung.samples} samples per word, "
+                f"{rung.choice.interval:,} cycles/frame), needs {name} {used:,} > {budget:,} "
+                f"({_budget_name(name, space.device, lut_cap)})"
+            )
+            break
+        best = rung.choice
+    else:
+        if best is not choice:
+            why = f"{best.samples} samples per word is the most the search tries (MAX_SAMPLES)"
+    if best is choice:
+        return replace(choice, reason=f"{choice.reason}; {why}" if why else choice.reason)
+    return replace(best, reason=why)
 
 
 def min_resources(
@@ -554,19 +609,64 @@ def min_resources(
     limit = ceiling(graph)
     if target < limit.cycles:
         cycles = clock_mhz * 1e6 / fps
-        raise FoldingError(
+        error: StreamfoldError = FoldingError(
             f"{fps:,.0f} frames/s at {clock_mhz:g} MHz ({cycles:,.6g} cycles/frame): no folding "
             f"reaches it: {limit} ({_fps(clock_mhz, limit.cycles)})"
         )
+        return _samples_meeting(error, space, target, clock_mhz, lut_cap)
     if not intervals:
-        raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
+        error = _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
+        return _samples_meeting(error, space, target, clock_mhz, lut_cap)
     choice = evaluate(graph, space.refine(intervals[-1], clock_mhz), dev, clock_mhz, space)
     why = f"the slowest legal design meeting {target} cycles/frame ({fps:,.0f} frames/s)"
     choice = replace(choice, reason=why)
     # a width converter or FIFO slower than every kernel would also miss the target
     if over_budget(choice.estimate, lut_cap) is not None or choice.interval > target:
-        raise _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
+        error = _beyond(graph, dev, fps, clock_mhz, lut_cap, space)
+        return _samples_meeting(error, space, target, clock_mhz, lut_cap)
     return choice
+
+
+def _samples_meeting(
+    error: StreamfoldError, space: Space, target: int, clock_mhz: float, lut_cap: float
+) -> Choice:
+    """The fewest-LUT ``samples=N`` design (``dse.samples``) meeting ``target`` cycles/frame
+    within the budget; else ``error`` (a ResourceError when a ``samples=N`` design reaches the
+    target over the budget), saying what the best such design within it reaches."""
+    fitting: list[Choice] = []
+    stop = ""
+    for rung in ladder(space.graph, space.device, clock_mhz, space.styles):
+        label = f"samples={rung.samples}"
+        if rung.choice is None:
+            stop = stop or f"{label}: {rung.why}"
+            break
+        over = over_budget(rung.choice.estimate, lut_cap)
+        if over is None:
+            fitting.append(rung.choice)
+            continue
+        name, used, budget = over
+        stop = stop or f"{label} needs {name} {used:,} > {budget:,}"
+        if rung.choice.interval <= target and isinstance(error, FoldingError):
+            # a design reaches the target, beyond the budget: the device is what limits it
+            error = ResourceError(f"{space.device.name}: {error}")
+    meeting = [c for c in fitting if c.interval <= target]
+    if meeting:
+        best = min(meeting, key=lambda c: (c.luts, c.interval))
+        why = (
+            f"the fewest LUTs meeting {target} cycles/frame: samples={best.samples} "
+            f"({best.samples} samples per word)"
+        )
+        return replace(best, reason=why)
+    if not fitting and not stop:
+        raise error  # no node takes multi-pixel words
+    if fitting:
+        fast = fitting[-1]
+        stop = (
+            f"the fastest with several samples per word within the budget is "
+            f"samples={fast.samples}, {_fps(clock_mhz, fast.interval)} "
+            f"({fast.interval:,} cycles/frame); {stop}"
+        )
+    raise type(error)(f"{error}; {stop}") from None
 
 
 def _beyond(
@@ -593,7 +693,8 @@ def pareto(
     LUTs first; more LUTs always give strictly more frames/s. BRAM-aware: at each interval
     the design is the LUT-cheapest one within the device's block RAM (``Space.price``), and
     designs that do not fit the device at all (any resource over 100 %) are left out. Points
-    are pruned on kernel LUTs first and only the survivors are estimated whole."""
+    are pruned on kernel LUTs first and only the survivors are estimated whole. The
+    ``samples=N`` designs beyond one pixel per cycle (``dse.samples``) are candidates too."""
     space = _space(graph, dev, space)
     top = max_cycles if max_cycles is not None else space.intervals()[-1]
     intervals = [t for t in space.intervals() if min_cycles <= t <= top]
@@ -601,6 +702,11 @@ def pareto(
     kernel = _front((t, space.kernel_luts(t)) for t in fits)
     choices = {t: evaluate(graph, space.point(t), dev, clock_mhz, space) for t in kernel}
     feasible = [c for c in choices.values() if over_budget(c.estimate, 1.0) is None]
+    # several samples per word (dse.samples): the designs that fit, in the interval range
+    multi = [r.choice for r in ladder(graph, dev, clock_mhz, space.styles) if r.choice]
+    feasible += [
+        c for c in multi if min_cycles <= c.interval <= top and over_budget(c.estimate, 1.0) is None
+    ]
     keep = _front((c.interval, c.luts) for c in feasible)
     by_interval = {c.interval: c for c in feasible}
     return tuple(sorted((by_interval[t] for t in keep), key=lambda c: c.luts))

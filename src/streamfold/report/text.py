@@ -9,24 +9,30 @@ if TYPE_CHECKING:
     from streamfold.simulate import SimResult
 
 
-_WIDTHS = (-24, -7, 4, 5, -12, 13, 8)  # negative: left-aligned
+_WIDTHS = (-24, -7, 4, 5, 4, -12, 13, 8)  # negative: left-aligned
 
 
-def _row(*cells: str) -> str:
+def _row(*cells: str, mmv: bool = False) -> str:
+    """One row; the MMV column (pixels per word, docs/mmv.md) only when ``mmv``."""
+    cells = cells if mmv else cells[:4] + cells[5:]
+    widths = _WIDTHS if mmv else _WIDTHS[:4] + _WIDTHS[5:]
     return " ".join(
-        c.ljust(-w) if w < 0 else c.rjust(w) for c, w in zip(cells, _WIDTHS, strict=True)
+        c.ljust(-w) if w < 0 else c.rjust(w) for c, w in zip(cells, widths, strict=True)
     )
 
 
 def build_report(result: BuildResult, clock_mhz: float) -> str:
     design, est = result.design, result.estimate
     rows = [f"wrote {result.out_dir} (top sf_top, {len(design.stages)} stages)", ""]
-    rows.append(_row("stage", "kind", "PE", "SIMD", "mem", "cycles/frame", "latency"))
+    mmv = any(f.mmv > 1 for _, f in design.point.nodes)
+    rows.append(
+        _row("stage", "kind", "PE", "SIMD", "MMV", "mem", "cycles/frame", "latency", mmv=mmv)
+    )
     for stage, s in zip(design.stages, est.stages, strict=True):
         f = design.point.folding(stage.node)
         kernel = stage.kind == "kernel"
-        pe, simd, mem = (str(f.pe), str(f.simd), f.mem_style.value) if kernel else ("", "", "")
-        rows.append(_row(s.name, s.kind, pe, simd, mem, str(s.cycles), str(s.latency)))
+        cells = (str(f.pe), str(f.simd), str(f.mmv), f.mem_style.value) if kernel else ("",) * 4
+        rows.append(_row(s.name, s.kind, *cells, str(s.cycles), str(s.latency), mmv=mmv))
     b = est.bottleneck
     rows += [
         "",

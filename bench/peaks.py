@@ -244,13 +244,16 @@ def synthesis(root: Path, bits: int) -> None:
 def implemented(
     build: Path, quick_pnr: bool = False, clock_mhz: float | None = None
 ) -> Iterator[tuple[Implementation, str]]:
-    """``build`` through Yosys for the xc7z020, then also nextpnr-ecp5 and ecppack for the
-    LFE5U-85F: each implementation and its resources and Fmax in one line. ``quick_pnr``:
-    nextpnr's quick mode (``place_and_route(quick=True)``) with up to 6 hours."""
-    for name, bitstream in (("xc7z020", False), ("lfe5u-85f", True)):
+    """``build`` through Yosys, nextpnr-ecp5 and ecppack for the LFE5U-85F (its streams
+    registered at the pins: ``implement_build(register_io=True)``), then Yosys for the
+    xc7z020: each implementation and its resources and Fmax in one line. ``quick_pnr``:
+    nextpnr's quick mode (``place_and_route(quick=True)``); up to 6 hours either way;
+    ``clock_mhz``: nextpnr's target."""
+    for name, bitstream in (("lfe5u-85f", True), ("xc7z020", False)):
         impl = implement_build(
             build, device(name), bitstream=bitstream, per_stage=False, quick_pnr=quick_pnr,
             pnr_timeout_s=6 * 3600.0, clock_mhz=clock_mhz if bitstream else None,
+            register_io=bitstream,
         )  # fmt: skip
         r = impl.synth.resources
         line = f"{name}: LUT {r.lut}, FF {r.ff}, BRAM {r.bram}, DSP {r.dsp}, CARRY {r.carry}"

@@ -70,6 +70,19 @@ def test_wrapper_top_instantiates_only_what_the_plan_wraps() -> None:
     assert text == pinwrap.wrapper_source(pinwrap.plan("sf_top", 784, 40, 365))  # stable
 
 
+def test_registered_plan_puts_both_streams_through_a_stage() -> None:
+    """``registered``: a design whose pins fit is still wrapped, each stream through a
+    one-chunk stage, the output's ready from its own register (no design path via a pin)."""
+    p = pinwrap.plan("sf_top", 128, 176, 365, registered=True)
+    assert (p.in_pins, p.out_pins, p.wraps, p.registered) == (128, 176, True, True)
+    text = pinwrap.wrapper_source(p)
+    assert "sf_pinwrap_in" in text and "sf_pinwrap_out" in text
+    assert ".REG_READY(1)" in text and ".PINS(128)" in text and ".PINS(176)" in text
+    wide = pinwrap.plan("sf_top", 784, 40, 365, registered=True)  # chunked and registered
+    assert (wide.in_pins, wide.out_pins, wide.registered) == (32, 40, True)
+    assert not pinwrap.plan("sf_top", 128, 176, 365).wraps
+
+
 def chunks(word: int, width: int, pins: int) -> list[int]:
     """A word as the wrapper carries it: ceil(width / pins) chunks, least significant first."""
     n = -(-width // pins)
@@ -98,11 +111,14 @@ def test_pinwrap_in_gathers_chunks_into_words(rtl_cache: Path, width: int, pins:
 
 
 @pytest.mark.rtl
+@pytest.mark.parametrize("reg_ready", [0, 1], ids=["ready-through", "registered-ready"])
 @pytest.mark.parametrize("width, pins", WIDTHS)
-def test_pinwrap_out_sends_words_as_chunks(rtl_cache: Path, width: int, pins: int) -> None:
+def test_pinwrap_out_sends_words_as_chunks(
+    rtl_cache: Path, width: int, pins: int, reg_ready: int
+) -> None:
     rng = np.random.default_rng(width + 1)
     words = [int(w) for w in rng.integers(0, 1 << width, size=50, dtype=np.uint64)]
-    params = (("WIDTH", width), ("PINS", pins))
+    params = (("WIDTH", width), ("PINS", pins), ("REG_READY", reg_ready))
     b = build("sf_pinwrap_out", SOURCES[1:], in_width=width, out_width=pins, parameters=params,
               cache_dir=rtl_cache)  # fmt: skip
     expected = [c for w in words for c in chunks(w, width, pins)]

@@ -50,6 +50,7 @@ def implement_build(
     clock_mhz: float | None = None,
     quick_pnr: bool = False,
     pnr_timeout_s: float = PNR_TIMEOUT_S,
+    register_io: bool = False,
 ) -> Implementation:
     """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
     stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
@@ -57,7 +58,9 @@ def implement_build(
     ``<build_dir>/synth/<family>``), the results last, as ``result.json`` (``RESULT``).
     ``clock_mhz`` (default: the device's) is nextpnr's target and the clock of the frames/s
     figures, which on ECP5 are also given at the achieved Fmax. ``quick_pnr`` and
-    ``pnr_timeout_s``: nextpnr's ``quick`` mode and time limit (``place_and_route``)."""
+    ``pnr_timeout_s``: nextpnr's ``quick`` mode and time limit (``place_and_route``).
+    ``register_io`` (ECP5): both streams through the pin wrapper's registered stages, so that
+    no path of the design runs through a pin (``synth.pinwrap``)."""
     clock = dev.clock_mhz if clock_mhz is None else clock_mhz
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
@@ -65,7 +68,7 @@ def implement_build(
             f"synth: bitstream must be requested for an ECP5 target (nextpnr + ecppack), "
             f"not {dev.name} ({dev.family.value}: use the vendor's tools)"
         )
-    plan = _pin_plan(build_dir, dev) if ecp5 else None
+    plan = _pin_plan(build_dir, dev, register_io) if ecp5 else None
     top: str | None = None
     extra: tuple[Path, ...] = ()
     if plan is not None and plan.wraps:  # the wrapper itself is shift registers and a counter
@@ -92,13 +95,13 @@ def implement_build(
     return impl
 
 
-def _pin_plan(build_dir: Path, dev: Device) -> pinwrap.PinPlan:
+def _pin_plan(build_dir: Path, dev: Device, registered: bool = False) -> pinwrap.PinPlan:
     """The top's streams on ``dev``'s package pins (``synth.pinwrap.plan``)."""
     from streamfold.sim.design import load_manifest  # sim sits above synth: import here
 
     manifest = load_manifest(Path(build_dir))
     in_bits, out_bits = (int(manifest[k]["width"]) for k in ("stream_in", "stream_out"))
-    return pinwrap.plan(manifest["top"], in_bits, out_bits, pinwrap.package_pins(dev))
+    return pinwrap.plan(manifest["top"], in_bits, out_bits, pinwrap.package_pins(dev), registered)
 
 
 def _predicted_interval(build_dir: Path) -> int:
@@ -134,7 +137,7 @@ def _pinwrap_json(plan: pinwrap.PinPlan | None) -> dict[str, int] | None:
     if plan is None or not plan.wraps:
         return None
     return {"in_bits": plan.in_bits, "in_pins": plan.in_pins, "out_bits": plan.out_bits,
-            "out_pins": plan.out_pins}  # fmt: skip
+            "out_pins": plan.out_pins, "registered": int(plan.registered)}  # fmt: skip
 
 
 def implementation_report(impl: Implementation) -> str:
@@ -161,7 +164,7 @@ def implementation_report(impl: Implementation) -> str:
                 f"pin wrapper ({pinwrap.TOP}): streams of {p.in_bits} / {p.out_bits} bits "
                 f"on {p.in_pins} / {p.out_pins} pins (the design alone needs "
                 f"{pinwrap.ports_pins(p.in_bits, p.out_bits)}, the package has "
-                f"{pinwrap.package_pins(dev)})"
+                f"{pinwrap.package_pins(dev)}){', registered' if p.registered else ''}"
             )
         if pnr.critical_path is not None:
             rows.append(f"critical path: {pnr.critical_path.summary()}")

@@ -7,7 +7,12 @@ I/O of an LFE5U-85F in the CABGA381 package, so nextpnr cannot place it. For pla
 each wide stream as ``CHUNK_BITS``-bit chunks: ``sf_pinwrap_in`` gathers them into the
 design's input word, ``sf_pinwrap_out`` sends its output word out in chunks (``hw/pinwrap``).
 Both are plain shift registers behind a register, so they do not lengthen the design's paths.
-``plan`` picks the wrapper when, and only when, the top's ports exceed the package's pins.
+``plan`` picks the wrapper when the top's ports exceed the package's pins, or, with
+``registered``, always: then every stream passes a one-chunk stage whose ready is its own
+register, so no path of the design runs through a pin (a design whose input handshake meets
+an input pin in one LUT is otherwise timed through wherever the placer puts that LUT, near
+the pins: how a design sits behind a shell's FIFOs on a board; a word then takes two cycles
+at each stage, which a measurement of the clock does not mind).
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ class PinPlan:
     out_bits: int
     in_pins: int
     out_pins: int
+    registered: bool = False  # both streams through a stage, also where their widths fit
 
     @property
     def wraps(self) -> bool:
-        return (self.in_pins, self.out_pins) != (self.in_bits, self.out_bits)
+        return self.registered or (self.in_pins, self.out_pins) != (self.in_bits, self.out_bits)
 
     @property
     def pins(self) -> int:
@@ -65,18 +71,19 @@ def package_pins(dev: Device) -> int:
         ) from None
 
 
-def plan(top: str, in_bits: int, out_bits: int, pins: int) -> PinPlan:
+def plan(top: str, in_bits: int, out_bits: int, pins: int, registered: bool = False) -> PinPlan:
     """The top as it is when its ports fit ``pins``; else the wide streams in chunks of
     ``CHUNK_BITS`` (the input first, then the output); ResourceError when even that does not
-    fit, naming the ports and the pins."""
-    direct = PinPlan(top, in_bits, out_bits, in_bits, out_bits)
+    fit, naming the ports and the pins. ``registered``: both streams through a stage either
+    way (see the module docstring)."""
+    direct = PinPlan(top, in_bits, out_bits, in_bits, out_bits, registered)
     if direct.pins <= pins:
         return direct
     for in_pins, out_pins in (
         (min(in_bits, CHUNK_BITS), out_bits),
         (min(in_bits, CHUNK_BITS), min(out_bits, CHUNK_BITS)),
     ):
-        wrapped = PinPlan(top, in_bits, out_bits, in_pins, out_pins)
+        wrapped = PinPlan(top, in_bits, out_bits, in_pins, out_pins, registered)
         if wrapped.pins <= pins:
             return wrapped
     raise ResourceError(
@@ -102,7 +109,7 @@ def wrapper_module(p: PinPlan) -> Module:
     instances: list[Instance] = []
     inner_in, inner_out = "s_axis", "m_axis"
     clocks = (("clk", "clk"), ("rst_n", "rst_n"))
-    if p.in_pins != p.in_bits:
+    if p.in_pins != p.in_bits or p.registered:
         inner_in = "wide_in"
         wires += _stream_wires(inner_in, p.in_bits)
         instances.append(
@@ -111,7 +118,7 @@ def wrapper_module(p: PinPlan) -> Module:
                 (*clocks, *_connect("s_axis", "s_axis"), *_connect("m_axis", inner_in)),
             )
         )  # fmt: skip
-    if p.out_pins != p.out_bits:
+    if p.out_pins != p.out_bits or p.registered:
         inner_out = "wide_out"
         wires += _stream_wires(inner_out, p.out_bits)
     instances.append(
@@ -123,7 +130,8 @@ def wrapper_module(p: PinPlan) -> Module:
     if inner_out != "m_axis":
         instances.append(
             Instance(
-                "sf_pinwrap_out", "u_pinwrap_out", (("WIDTH", p.out_bits), ("PINS", p.out_pins)),
+                "sf_pinwrap_out", "u_pinwrap_out",
+                (("WIDTH", p.out_bits), ("PINS", p.out_pins), ("REG_READY", int(p.registered))),
                 (*clocks, *_connect("s_axis", inner_out), *_connect("m_axis", "m_axis")),
             )
         )  # fmt: skip

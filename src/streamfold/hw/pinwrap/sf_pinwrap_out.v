@@ -5,7 +5,8 @@
 // cycle the previous word's last chunk leaves.
 module sf_pinwrap_out #(
     parameter integer WIDTH = 784,
-    parameter integer PINS = 32
+    parameter integer PINS = 32,
+    parameter integer REG_READY = 0  // 1: s_axis_tready is !busy, from a register alone
 ) (
     input  wire             clk,
     input  wire             rst_n,
@@ -27,7 +28,7 @@ module sf_pinwrap_out #(
     wire done = busy && m_axis_tready && count == LAST[CB-1:0];  // the last chunk leaves
     wire take = s_axis_tvalid && s_axis_tready;
 
-    assign s_axis_tready = !busy || done;
+    assign s_axis_tready = (REG_READY != 0) ? !busy : (!busy || done);
     assign m_axis_tvalid = busy;
     assign m_axis_tdata = word[PINS-1:0];
 

@@ -138,17 +138,21 @@ def wide_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.rtl
+@pytest.mark.parametrize("registered", [False, True], ids=["wide-input", "registered"])
 def test_wrapped_design_computes_what_the_design_computes(
-    wide_build: Path, rtl_cache: Path, tmp_path: Path
+    wide_build: Path, rtl_cache: Path, tmp_path: Path, registered: bool
 ) -> None:
+    """Through the wrapper its plan picks (the 512-bit input in chunks); ``registered``: the
+    output through its registered stage too (REG_READY), as ``register_io`` places it."""
     from streamfold.design import DesignPoint, stitch
     from streamfold.ir.text import parse_graph
 
     manifest = load_manifest(wide_build)
     in_bits, out_bits = manifest["stream_in"]["width"], manifest["stream_out"]["width"]
     assert in_bits == 512
-    p = pinwrap.plan(manifest["top"], in_bits, out_bits, 365)
+    p = pinwrap.plan(manifest["top"], in_bits, out_bits, 365, registered)
     assert p.wraps and p.in_pins == pinwrap.CHUNK_BITS and p.out_pins == out_bits
+    assert ("sf_pinwrap_out" in pinwrap.wrapper_source(p)) == registered
     (tmp_path / pinwrap.SOURCE).write_text(pinwrap.wrapper_source(p))
     sources = [wide_build / s for s in manifest["sources"]]
     memories = [(Path(m).name, (wide_build / m).read_text()) for m in manifest["memories"]]

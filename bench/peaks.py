@@ -35,10 +35,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from streamfold.codegen.top import stitch, write_build
+from streamfold.codegen.top import write_build
 from streamfold.cost.devices import Family, device
 from streamfold.cost.estimate import estimate_pipeline
-from streamfold.dse.design_point import folding_preset, preset_graph
 from streamfold.hw.block import NodeFolding
 from streamfold.hw.peakpick import cost as peakpick_cost
 from streamfold.hw.peakpick.params import PeakPickParams
@@ -58,7 +57,12 @@ from streamfold.peaks.detector import (
     train,
     tune_threshold,
 )
-from streamfold.peaks.hardware import build_detector, fastest_folding, mem_style, run_in_verilator
+from streamfold.peaks.hardware import (
+    build_detector,
+    detector_design,
+    fastest_folding,
+    run_in_verilator,
+)
 from streamfold.peaks.metrics import OUTLIER, TOLERANCE, Scores, score
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
@@ -330,8 +334,7 @@ def graph_throughput(root: Path, graph_file: Path, samples: int, quick_pnr: bool
     folding = f"samples={samples}"
     graph = parse_graph(graph_file.read_text())
     length = graph.inputs[0].shape[-1]
-    kernels = preset_graph(graph, folding)
-    design = stitch(kernels, folding_preset(kernels, folding, mem_style(folding)))
+    design = detector_design(graph, folding)
     build = write_build(design, root / f"detector_{samples}")
     x = generate(16, 3).x.astype(np.int64).reshape(16, 1, length)
     expected = run_single(graph, x).reshape(len(x), -1)

@@ -512,19 +512,17 @@ def max_fps(
     instead, when there is one."""
     _check_goal("max_fps", clock_mhz, lut_cap)
     space = _space(graph, dev, space)
-    choice = _max_fps_one_pixel(graph, dev, clock_mhz, lut_cap, space)
-    if not choice.reason.startswith(_CEILING):
+    choice, at_ceiling = _max_fps_one_pixel(graph, dev, clock_mhz, lut_cap, space)
+    if not at_ceiling:
         return choice
     return _more_samples(choice, space, clock_mhz, lut_cap)
 
 
-_CEILING = "the structural ceiling: "
-
-
 def _max_fps_one_pixel(
     graph: Graph, dev: Device, clock_mhz: float, lut_cap: float, space: Space
-) -> Choice:
-    """``max_fps`` over the foldings of one pixel per word."""
+) -> tuple[Choice, bool]:
+    """``max_fps`` over the foldings of one pixel per word, and whether it is at the
+    structural ceiling (no faster interval was over the budget)."""
     intervals = space.intervals()
     lo, hi = 0, len(intervals) - 1
     if _kernels_over(space, intervals[hi], lut_cap) is not None:
@@ -554,13 +552,13 @@ def _max_fps_one_pixel(
     if over_budget(refined.estimate, lut_cap) is None and refined.luts <= choice.luts:
         choice = refined
     if faster_over is None:
-        return replace(choice, reason=f"{_CEILING}{ceiling(graph)}")
+        return replace(choice, reason=f"the structural ceiling: {ceiling(graph)}"), True
     interval, (name, used, budget) = faster_over
     why = (
         f"the next faster interval, {interval} cycles/frame, needs {name} {used:,} "
         f"> {budget:,} ({_budget_name(name, dev, lut_cap)})"
     )
-    return replace(choice, reason=why)
+    return replace(choice, reason=why), False
 
 
 def _more_samples(choice: Choice, space: Space, clock_mhz: float, lut_cap: float) -> Choice:

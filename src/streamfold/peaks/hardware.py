@@ -25,7 +25,7 @@ from torch import nn
 from streamfold.codegen.top import write_build
 from streamfold.cost.design_cost import estimate_build
 from streamfold.cost.estimate import estimate_pipeline, first_steady, stage_costs
-from streamfold.design import stitch
+from streamfold.design import Design, stitch
 from streamfold.dse.design_point import folding_preset, preset_graph
 from streamfold.errors import SimulationError
 from streamfold.flow import to_kernels
@@ -157,8 +157,14 @@ def build_detector(
     folding: str,
     threshold: float | None = None,
 ) -> Path:
-    graph = preset_graph(detector_graph(model, length, threshold), folding)
-    return write_build(stitch(graph, folding_preset(graph, folding, mem_style(folding))), out_dir)
+    return write_build(detector_design(detector_graph(model, length, threshold), folding), out_dir)
+
+
+def detector_design(graph: Graph, folding: str) -> Design:
+    """A detector's kernel graph as the preset ``folding`` builds it: on ``preset_graph``'s
+    graph (at ``samples=N`` the Pads folded into their windows), in ``mem_style(folding)``."""
+    kernels = preset_graph(graph, folding)
+    return stitch(kernels, folding_preset(kernels, folding, mem_style(folding)))
 
 
 def run_in_verilator(
@@ -175,15 +181,14 @@ def run_in_verilator(
     cycles per frame)."""
     length = x.shape[1]
     folding = folding or fastest_folding(length)
-    graph = preset_graph(detector_graph(model, length, threshold), folding)
-    design = stitch(graph, folding_preset(graph, folding, mem_style(folding)))
+    design = detector_design(detector_graph(model, length, threshold), folding)
     build = write_build(design, out_dir)
     codes = input_codes(model, inputs(x).numpy())
     first = first_steady(stage_costs(design), design.stream_in.words)
     reps = -(-(first + 3) // len(x))
     expected = expected_codes(model, x)
     if threshold is not None:
-        node = graph.nodes[-1]
+        node = design.graph.nodes[-1]
         assert isinstance(node.op, PeakPick)
         found = records(expected, node.op.threshold, MIN_DISTANCE, MAX_PEAKS)
         expected = found.reshape(len(x), MAX_PEAKS, 4).transpose(0, 2, 1).reshape(len(x), -1)

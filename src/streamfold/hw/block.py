@@ -149,6 +149,11 @@ def model_input(block: str, x: npt.ArrayLike, elements: int) -> npt.NDArray[Any]
     return xa
 
 
+def bits_for(n: int) -> int:
+    """The RTL's ``bits_for`` (sf_*.v): bits of a counter over 0 .. n - 1 (at least one)."""
+    return (n - 1).bit_length() if n > 1 else 1
+
+
 def divisors(n: int) -> list[int]:
     """Every d in 1..n dividing n: the legal lane counts over n elements."""
     return [d for d in range(1, n + 1) if n % d == 0]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import Memory, combine
-from streamfold.hw.block import NodeFolding
+from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.depthtospace.params import DepthToSpaceParams
 from streamfold.hw.upsample.cost import (
     FIFO_CONTROL_BITS,
     LATENCY,
-    bits_for,
     buffer_ff_features,
     buffer_lut_features,
     buffer_own_memories,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
-from streamfold.hw.block import NodeFolding
+from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.globalpool.params import GlobalPoolParams
 from streamfold.synth.resources import Resources
 
@@ -42,11 +42,6 @@ def latency(params: GlobalPoolParams, folding: NodeFolding) -> int:
 FIFO_CONTROL_BITS = 2
 
 
-def _bits_for(n: int) -> int:
-    """sf_globalpool.v's ``bits_for``: a counter over 0 .. n - 1 (at least one bit)."""
-    return (n - 1).bit_length() if n > 1 else 1
-
-
 def _acc(params: GlobalPoolParams, folding: NodeFolding) -> Memory:
     """``acc[0:CF-1]`` of SIMD sums (no ram_style; read and written at ``cf``,
     but through separate ports, so not one shared address): flip-flops when
@@ -70,7 +65,7 @@ def lut_features(
     acc = _acc(params, folding)
     return {
         "const": 1.0,
-        "counter_bits": _bits_for(folds) + _bits_for(params.pixels),
+        "counter_bits": bits_for(folds) + bits_for(params.pixels),
         "sum_bits": folding.simd * acc_bits,
         "operand_bits": folding.simd * x.bits,
         "sign_extension_bits": folding.simd * (acc_bits - x.bits) if x.signed else 0,
@@ -87,7 +82,7 @@ def ff_features(params: GlobalPoolParams, folding: NodeFolding, family: Family) 
     data = folding.simd * params.out_dtype.bits
     if acc.kind is MemKind.FLIPFLOPS:
         data += acc.depth_words * acc.width_bits
-    control = _bits_for(folds) + _bits_for(params.pixels) + FIFO_CONTROL_BITS
+    control = bits_for(folds) + bits_for(params.pixels) + FIFO_CONTROL_BITS
     return {"const": 1.0, "control_bits": control, "data_bits": data}
 
 

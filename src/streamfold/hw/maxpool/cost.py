@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
-from streamfold.hw.block import NodeFolding
+from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.swg import cost as swg_cost
 from streamfold.synth.resources import Resources
@@ -73,7 +73,7 @@ def _acc(params: MaxPoolParams, folding: NodeFolding) -> Memory:
 
 def _counter_bits(params: MaxPoolParams, folding: NodeFolding) -> int:
     """cf and kpos of the running maxima."""
-    return swg_cost.bits_for(params.channels // folding.simd) + swg_cost.bits_for(params.window)
+    return bits_for(params.channels // folding.simd) + bits_for(params.window)
 
 
 def lut_features(params: MaxPoolParams, folding: NodeFolding, family: Family) -> dict[str, float]:

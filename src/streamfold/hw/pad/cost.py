@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, combine
-from streamfold.hw.block import NodeFolding
+from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.pad.params import PadParams
 from streamfold.synth.resources import Resources
 
@@ -50,16 +50,11 @@ def latency(params: PadParams, folding: NodeFolding) -> int:
 FIFO_CONTROL_BITS = 2
 
 
-def _bits_for(n: int) -> int:
-    """sf_pad.v's ``bits_for``: a counter over 0 .. n - 1 (at least one bit)."""
-    return (n - 1).bit_length() if n > 1 else 1
-
-
 def _widths(params: PadParams, folding: NodeFolding) -> tuple[int, int]:
     """(counter bits of cf, ox and oy; word bits XW)."""
     oh, ow = params.out_hw
     cf = params.channels // folding.simd
-    counters = _bits_for(cf) + _bits_for(ow) + _bits_for(oh)
+    counters = bits_for(cf) + bits_for(ow) + bits_for(oh)
     return counters, folding.simd * params.dtype.bits
 
 

@@ -11,7 +11,7 @@ cycles.
 from __future__ import annotations
 
 from streamfold.cost.devices import Family
-from streamfold.hw.block import NodeFolding
+from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.peakpick.params import FIELDS, PeakPickParams
 from streamfold.synth.resources import Resources
 
@@ -75,21 +75,16 @@ def groups(params: PeakPickParams, folding: NodeFolding) -> int:
     return -(-folding.simd // g)
 
 
-def _width(n: int) -> int:
-    """Bits of a counter over 0 .. n-1 (sf_peakpick.v's bits_for)."""
-    return max(1, (n - 1).bit_length())
-
-
 def resources(params: PeakPickParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF of sf_peakpick (see above; the Xilinx fit is used for every family)."""
     p, e = folding.simd, context_words(params, folding)
     d, maxp = params.min_distance, params.max_peaks
     window = (2 * e + 1) * p
     xb, ob, rb = _bits(params)
-    bits, cb = params.dtype.bits, _width(params.length)
+    bits, cb = params.dtype.bits, bits_for(params.length)
     ng = groups(params, folding)
     s = min(ng, maxp)  # local slots
-    db = 3 * bits + _width(p)  # a lane's scores and index
+    db = 3 * bits + bits_for(p)  # a lane's scores and index
     # the candidates the decisions read (lanes and d - 1 on each side): 3 compares, the
     # frame bounds of the d slots on each side next to the centre word
     candidates = (p + 2 * (d - 1)) * 3 * xb + 2 * d * cb
@@ -103,7 +98,7 @@ def resources(params: PeakPickParams, folding: NodeFolding, family: Family) -> R
     lut = round(LUT_PER_UNIT * units)
     stages = p + (p + 2) * bits + 3 * cb + 8 + ng * (1 + db + s) + s + s * (db + rb)
     stages += maxp + 2 * maxp * s  # the list's count at stage 3; the slots' list slots
-    control = _width(steps(params, folding)) + cb + 3
+    control = bits_for(steps(params, folding)) + cb + 3
     read = window - (e * p - d)  # the window's slots from the first candidate's left one
     ff = read * bits + 2 * maxp * rb + stages + control
     return Resources(lut=lut, ff=ff, lutram=0, bram=0, dsp=0)

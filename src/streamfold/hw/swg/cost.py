@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, bits_for
 from streamfold.hw.swg import line, window
 from streamfold.hw.swg.params import SwgParams
 from streamfold.synth.resources import Resources
@@ -133,11 +133,6 @@ def lutram_bank_words(depth: int, width: int) -> int:
     ram64m = math.ceil(depth / RAM64M_WORDS) * math.ceil(width / 3)
     ram128 = math.ceil(depth / 128) * width
     return RAM64M_WORDS if ram64m < ram128 else depth
-
-
-def bits_for(n: int) -> int:
-    """sf_*.v's ``bits_for``: a counter over 0 .. n - 1 (at least one bit)."""
-    return (n - 1).bit_length() if n > 1 else 1
 
 
 @dataclass(frozen=True)

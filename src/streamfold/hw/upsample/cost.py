@@ -13,7 +13,7 @@ import math
 
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
-from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.block import MemStyle, NodeFolding, bits_for
 from streamfold.hw.upsample.params import UpsampleParams
 from streamfold.synth.resources import Resources
 
@@ -58,11 +58,6 @@ FIFO_DEPTH = 4
 FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
 RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
 RAM32M_WORDS = 32  # RAM32M: 32 x 6 in 4 LUTs
-
-
-def bits_for(n: int) -> int:
-    """sf_*.v's ``bits_for``: a counter over 0 .. n - 1 (at least one bit)."""
-    return (n - 1).bit_length() if n > 1 else 1
 
 
 def buffer_memories(depth: int, width: int, style: MemStyle) -> tuple[Memory, ...]:

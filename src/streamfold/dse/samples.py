@@ -5,7 +5,7 @@ window emits at most one pixel's window per cycle. Where the blocks take multi-p
 ``samples=N`` preset (``design_point.for_samples``, on the graph ``preset_graph`` builds, its
 1-D "same" Pads folded into their windows) goes below it, N pixels per word. The searches
 (``dse.search``) take these points as candidates beyond the ceiling: N = 2, 4, 8, ... up to
-``MAX_SAMPLES``, each design estimated whole as ``search.evaluate`` does (stitched on the
+``MAX_SAMPLES``, each design estimated whole (``dse.choice.whole_choice``: stitched on the
 folded graph; Fmax predicted), in the memory style with the fewest LUTs. ``samples=N`` puts the
 nodes that take one pixel per word (padding, pooling, fully connected layers) at their fastest
 folding; the search also tries them at the fewest lanes keeping up with the design's interval
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from streamfold.cost.devices import Device
 from streamfold.dse.ceiling import ceiling
+from streamfold.dse.choice import Choice, over_budget, whole_choice
 from streamfold.dse.design_point import (
     folding_preset,
     for_cycles,
@@ -38,7 +39,6 @@ from streamfold.ir.graph import Graph
 
 if TYPE_CHECKING:
     from streamfold.dse.design_point import DesignPoint
-    from streamfold.dse.search import Choice
 
 MAX_SAMPLES = 64  # samples per word the search tries at most (powers of two from 2)
 
@@ -61,8 +61,6 @@ def ladder(
         for a graph that takes no multi-pixel words: no node does, or ``samples=2`` is refused
         (a width not even: then so is every larger power of two). Each point has the FIFOs
     ``samples=N`` gives it (``folding_preset``: fork FIFOs sized where the graph branches)."""
-    from streamfold.dse.search import evaluate, over_budget  # search imports this module
-
     folded = preset_graph(graph, "samples=2")
     previous = ceiling(graph).cycles
     n = 2
@@ -74,7 +72,7 @@ def ladder(
             return
         if all(f.mmv == 1 for _, f in points[0].nodes):
             return  # no node takes multi-pixel words: nothing beyond the one-pixel designs
-        choices = [evaluate(folded, p, dev, clock_mhz) for p in points]
+        choices = [whole_choice(folded, p, dev, clock_mhz) for p in points]
         choices += [_relaxed(folded, c, dev, clock_mhz) for c in choices]
         choice = min(choices, key=lambda c: (c.luts, c.estimate.total.bram, c.interval))
         if choice.interval >= previous:
@@ -93,13 +91,11 @@ def _relaxed(graph: Graph, choice: Choice, dev: Device, clock_mhz: float) -> Cho
     pooling, a fully connected layer, ...) at the fewest lanes keeping up with its interval
     (``for_cycles``), where ``samples=N`` puts it at its fastest folding; ``choice`` itself
     when that would be slower."""
-    from streamfold.dse.search import evaluate
-
     style = next(f.mem_style for _, f in choice.point.nodes if f.mmv > 1)
     slow = dict(for_cycles(graph, choice.interval, style).nodes)
     nodes = tuple((n, f if f.mmv > 1 else slow[n]) for n, f in choice.point.nodes)
     point = with_fork_fifos(graph, with_fifos(graph, replace(choice.point, nodes=nodes)))
-    relaxed = evaluate(graph, point, dev, clock_mhz)
+    relaxed = whole_choice(graph, point, dev, clock_mhz)
     return relaxed if relaxed.interval <= choice.interval else choice
 
 

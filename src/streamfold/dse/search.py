@@ -51,12 +51,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamfold import validate
-from streamfold.cost.design_cost import DesignEstimate, block_cost_module, estimate_design
+from streamfold.cost.design_cost import DesignEstimate, block_cost_module
 from streamfold.cost.devices import Device
 from streamfold.cost.fmax import design_paths, load_model, predict_fmax
 from streamfold.design import stitch
 from streamfold.design.point import edge_names
 from streamfold.dse.ceiling import ceiling
+from streamfold.dse.choice import Choice as Choice
+from streamfold.dse.choice import over_budget as over_budget
+from streamfold.dse.choice import over_utilisation, whole_choice
 from streamfold.dse.design_point import (
     DesignPoint,
     check_fifo_depth,
@@ -72,7 +75,7 @@ from streamfold.hw.registry import block_of
 from streamfold.ir.graph import Graph
 from streamfold.ir.graph import Node as GraphNode
 from streamfold.ir.ops import Mvau, SlidingWindow, Thresholding
-from streamfold.synth.resources import Resources, Utilisation, utilisation
+from streamfold.synth.resources import Resources, utilisation
 
 DEFAULT_LUT_CAP = 0.7  # FINN-R: designs are sized to 70 % of the LUTs
 
@@ -384,32 +387,6 @@ REFINE_OPTIONS = 8
 BRAM_PRICES = (16, 64, 256, 1024, 4096)
 
 
-@dataclass(frozen=True)
-class Choice:
-    """A design point and its whole-design estimate."""
-
-    point: DesignPoint
-    estimate: DesignEstimate
-    reason: str = ""  # why the interval is not shorter
-
-    @property
-    def interval(self) -> int:
-        return self.estimate.pipeline.interval
-
-    @property
-    def luts(self) -> int:
-        return self.estimate.total.lut
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.estimate.frames_per_second
-
-    @property
-    def samples(self) -> int:
-        """Samples (pixels) per word: the largest mmv of the point (docs/mmv.md)."""
-        return max(f.mmv for _, f in self.point.nodes)
-
-
 def evaluate(
     graph: Graph, point: DesignPoint, dev: Device, clock_mhz: float, space: Space | None = None
 ) -> Choice:
@@ -423,23 +400,7 @@ def evaluate(
         if model is not None:  # Fmax is predicted from the stitched stages
             est = replace(est, fmax=predict_fmax(design_paths(stitch(graph, point)), model))
         return Choice(point, est)
-    return Choice(point, estimate_design(stitch(graph, point), dev, clock_mhz))
-
-
-def over_budget(est: DesignEstimate, lut_cap: float) -> tuple[str, int, int] | None:
-    """The scarcest resource over its budget: (name, used, budget), or None when it fits.
-
-    LUTs are budgeted at ``lut_cap`` of the device; every other resource at all of it."""
-    return _over(est.utilisation(), lut_cap)
-
-
-def _over(util: Iterable[Utilisation], lut_cap: float) -> tuple[str, int, int] | None:
-    worst: tuple[float, str, int, int] | None = None
-    for u in util:
-        budget = int(u.available * lut_cap) if u.resource.lower() == "lut" else u.available
-        if u.used > budget and (worst is None or u.used / max(budget, 1) > worst[0]):
-            worst = (u.used / max(budget, 1), u.resource, u.used, budget)
-    return None if worst is None else worst[1:]
+    return whole_choice(graph, point, dev, clock_mhz)
 
 
 def _space(graph: Graph, dev: Device, space: Space | None) -> Space:
@@ -463,7 +424,7 @@ def _kernels_over(space: Space, interval: int, lut_cap: float) -> tuple[str, int
     """``over_budget`` of the kernels alone at ``interval``: a lower bound of the whole
     design's resources, so a design whose kernels do not fit does not fit."""
     used = space.kernel_resources(interval, space.price(interval))
-    return _over(utilisation(used, space.device), lut_cap)
+    return over_utilisation(utilisation(used, space.device), lut_cap)
 
 
 def _fits_or_raise(space: Space, clock_mhz: float, lut_cap: float) -> Choice:

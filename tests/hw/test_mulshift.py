@@ -30,7 +30,6 @@ from streamfold.hw.mulshift.rtl import SOURCE, instance
 from streamfold.hw.mvau import cost as mvau_cost
 from streamfold.hw.mvau.model import mvau
 from streamfold.hw.mvau.params import MvauParams
-from streamfold.hw.mvau.rtl import SOURCE as MVAU_SOURCE
 from streamfold.hw.mvau.rtl import instance as mvau_instance
 from streamfold.hw.registry import BLOCKS
 from streamfold.ir import BIPOLAR, Graph, IntType, MaxPool, MulShift, Node, Value, verify
@@ -381,7 +380,7 @@ def test_fused_mvau_rtl_matches_model_and_cycles(
     p = fused_mvau(rng, out_t, pe, simd, style)
     f = NodeFolding(pe=pe, simd=simd, mem_style=style)
     inst = mvau_instance(p, f, "mv1")
-    lint("sf_mvau", [MVAU_SOURCE], parameters=inst.parameters)
+    lint("sf_mvau", list(inst.sources), parameters=inst.parameters)
     x = rng.integers(0, 16, (STALL_FRAMES, 12))
     y, _ = simulate_instance(inst, x, stall_in=0.25, stall_out=0.25, seed=1, cache_dir=rtl_cache)
     np.testing.assert_array_equal(y, mvau(p, x))

@@ -25,7 +25,7 @@ from streamfold.hw.mvau.params import (
     params_of,
     weight_banks,
 )
-from streamfold.hw.mvau.rtl import SOURCE, instance, weight_image
+from streamfold.hw.mvau.rtl import SOURCE, TREE_SOURCE, instance, weight_image
 from streamfold.ir import BIPOLAR, Graph, IntArray, IntType, Mvau, Node, Thresholding, Value, verify
 from streamfold.ir.dtypes import narrowest
 from streamfold.ir.intervals import dot_interval
@@ -272,7 +272,7 @@ def test_instance_parameters_images_and_streams() -> None:
     p = params_of(g, g.nodes[0])
     assert p.acc_dtype == IntType(5, True)  # row 0 spans -3..3, row 1 0..15
     inst = instance(p, NodeFolding(pe=2, simd=1, mem_style=BLOCK), "fc7")
-    assert inst.module == "sf_mvau" and inst.sources == (SOURCE,)
+    assert inst.module == "sf_mvau" and inst.sources == (SOURCE, TREE_SOURCE)
     assert inst.parameters == (
         ("MW", 2), ("MH", 4), ("PE", 2), ("SIMD", 1),
         ("IN_BITS", 2), ("IN_SIGNED", 0), ("IN_BIPOLAR", 0),
@@ -371,7 +371,7 @@ def test_rtl_cycles_and_latency_match_cost(
 @pytest.mark.parametrize("case", CASES)
 def test_rtl_passes_lint(rng: np.random.Generator, rtl_cache: Path, case: Case) -> None:
     _, inst, _ = rtl_case(rng, case, 2)
-    lint("sf_mvau", [SOURCE], parameters=inst.parameters)
+    lint("sf_mvau", [SOURCE, TREE_SOURCE], parameters=inst.parameters)
 
 
 # ------------------------------------------------------------- L3: seeded random sweep (slow)

@@ -21,7 +21,7 @@ from streamfold.hw.mvau.params import (
     mmv_foldings,
     params_of,
 )
-from streamfold.hw.mvau.rtl import MMV_SOURCE, SOURCE, instance
+from streamfold.hw.mvau.rtl import MMV_SOURCE, SOURCE, TREE_SOURCE, instance
 from streamfold.ir import Graph, IntArray, IntType, Mvau, Node, Value, verify
 from streamfold.ir.dtypes import narrowest
 from streamfold.ir.intervals import dot_interval
@@ -124,8 +124,8 @@ def test_mmv_instance_streams_cycles_and_default_unchanged(rng: np.random.Genera
     _, p, _ = case_params(rng, Case(5, 4, (32,), u8, i4, 8), 1)
     one, eight = NodeFolding(4, 5, REGS), NodeFolding(4, 5, REGS, mmv=8)
     base, multi = instance(p, one, "c"), instance(p, eight, "c")
-    assert (base.module, base.sources) == ("sf_mvau", (SOURCE,))
-    assert (multi.module, multi.sources) == ("sf_mvau_mmv", (MMV_SOURCE, SOURCE))
+    assert (base.module, base.sources) == ("sf_mvau", (SOURCE, TREE_SOURCE))
+    assert (multi.module, multi.sources) == ("sf_mvau_mmv", (MMV_SOURCE, SOURCE, TREE_SOURCE))
     assert multi.parameters == (("MMV", 8), *base.parameters)
     assert multi.memories == base.memories  # the units share the images
     assert (multi.stream_in.elems, multi.stream_out.elems) == (40, 32)
@@ -174,4 +174,4 @@ def test_rtl_interval_and_latency_match_cost(
 def test_rtl_passes_lint(rng: np.random.Generator) -> None:
     _, p, _ = case_params(rng, Case(3, 8, (32,), u4, i4, 4, DIST, u2), 1)
     inst = instance(p, NodeFolding(8, 3, DIST, mmv=4), "conv")
-    lint("sf_mvau_mmv", [MMV_SOURCE, SOURCE], parameters=inst.parameters)
+    lint("sf_mvau_mmv", list(inst.sources), parameters=inst.parameters)

@@ -103,17 +103,13 @@ def synth_script(
         commands.append(f"write_json {NETLIST}")
     commands.append(f"tee -q -o {STAT} stat -json")
     if per_stage:
-        commands += ["design -reset", *elaborate, " ".join(_hierarchical(synth))]
+        # the modules of the top's instances keep their hierarchy; anything inside them (an
+        # MVAU's per-PE adder trees) is flattened into them, as in the flat run
+        keep = f"setattr -mod -set keep_hierarchy 1 {top}/c:* %M"
+        commands += ["design -reset", *elaborate, keep, " ".join(synth)]
         commands += [f"tee -q -o {STAT_STAGES} stat -json", f"select -module {top}"]
         commands.append(f"write_json -selected {TOP_CELLS}")
     return tuple(commands)
-
-
-def _hierarchical(synth: list[str]) -> list[str]:
-    """The synthesis command, keeping the hierarchy."""
-    if synth[0] == "synth_ecp5":
-        return [*synth, "-noflatten"]
-    return [word for word in synth if word != "-flatten"]
 
 
 def _check_name(top: str, name: str) -> None:

@@ -26,6 +26,7 @@ from streamfold.ir.ops import IntArray
 
 SOURCE = Path(__file__).with_name("sf_mvau.v")
 MMV_SOURCE = Path(__file__).with_name("sf_mvau_mmv.v")
+TREE_SOURCE = Path(__file__).with_name("sf_mvau_tree.v")  # one PE's adder tree
 
 
 def weight_image(params: MvauParams, folding: NodeFolding) -> str:
@@ -136,7 +137,7 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
     mmv = folding.mmv
     return RtlInstance(
         module="sf_mvau" if mmv == 1 else "sf_mvau_mmv",
-        sources=(SOURCE,) if mmv == 1 else (MMV_SOURCE, SOURCE),
+        sources=(SOURCE, TREE_SOURCE) if mmv == 1 else (MMV_SOURCE, SOURCE, TREE_SOURCE),
         parameters=parameters if mmv == 1 else (("MMV", mmv), *parameters),
         memories=memories,
         stream_in=StreamFormat(

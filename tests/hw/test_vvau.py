@@ -14,6 +14,7 @@ import torch
 
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance
+from streamfold.hw.mvau.rtl import TREE_SOURCE
 from streamfold.hw.registry import BLOCKS
 from streamfold.hw.vvau import cost
 from streamfold.hw.vvau.block import VVAU
@@ -270,7 +271,7 @@ def test_instance_parameters_images_and_streams() -> None:
     p = params_of(g, g.nodes[0])
     assert p.acc_dtype == IntType(5, True)  # channel 0 spans -3..3, channel 1 0..15
     inst = instance(p, NodeFolding(pe=2, simd=1, mem_style=BLOCK), "dw7")
-    assert inst.module == "sf_vvau" and inst.sources == (SOURCE,)
+    assert inst.module == "sf_vvau" and inst.sources == (SOURCE, TREE_SOURCE)
     assert inst.parameters == (
         ("C", 4), ("K", 2), ("PE", 2), ("SIMD", 1),
         ("IN_BITS", 2), ("IN_SIGNED", 0), ("IN_BIPOLAR", 0),
@@ -353,7 +354,7 @@ def test_rtl_cycles_and_latency_match_cost(
 @pytest.mark.parametrize("case", CASES)
 def test_rtl_passes_lint(rng: np.random.Generator, rtl_cache: Path, case: Case) -> None:
     _, inst, _ = rtl_case(rng, case, 2)
-    lint("sf_vvau", [SOURCE], parameters=inst.parameters)
+    lint("sf_vvau", list(inst.sources), parameters=inst.parameters)
 
 
 # ------------------------------------------------------------- L3: seeded random sweep (slow)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streamfold.hw.block import NodeFolding, RtlInstance, StreamFormat
-from streamfold.hw.mvau.rtl import unit_parameters
+from streamfold.hw.mvau.rtl import TREE_SOURCE, unit_parameters
 from streamfold.hw.thresholding.image import hex_image
 from streamfold.hw.vvau.params import VvauParams, check_folding
 
@@ -66,7 +66,7 @@ def instance(params: VvauParams, folding: NodeFolding, name: str) -> RtlInstance
     mmv = folding.mmv
     return RtlInstance(
         module="sf_vvau" if mmv == 1 else "sf_vvau_mmv",
-        sources=(SOURCE,) if mmv == 1 else (MMV_SOURCE, SOURCE),
+        sources=(SOURCE, TREE_SOURCE) if mmv == 1 else (MMV_SOURCE, SOURCE, TREE_SOURCE),
         parameters=parameters if mmv == 1 else (("MMV", mmv), *parameters),
         memories=memories,
         stream_in=StreamFormat(

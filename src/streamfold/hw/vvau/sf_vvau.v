@@ -85,28 +85,8 @@ module sf_vvau #(
     localparam integer LB = (PB < ACC_BITS) ? PB : ACC_BITS;  // tree leaf width
     localparam integer D = $clog2(SIMD);  // adder-tree levels
 
-    // Width of adder-tree level l: one bit more per level, capped at the accumulator (the
-    // arithmetic is modulo 2**ACC_BITS from there on, exact because the result fits).
-    function integer lw(input integer l);
-        lw = (LB + l < ACC_BITS) ? LB + l : ACC_BITS;
-    endfunction
-
-    // Nodes at tree level l.
-    function integer level_nodes(input integer l);
-        level_nodes = (SIMD + (1 << l) - 1) >> l;
-    endfunction
-
-    // Bit offset of tree level l in a PE's flattened tree.
-    function integer level_offset(input integer l);
-        integer j;
-        begin
-            level_offset = 0;
-            for (j = 0; j < l; j = j + 1) level_offset = level_offset + level_nodes(j) * lw(j);
-        end
-    endfunction
-
-    localparam integer RW = lw(D);  // tree root width
-    localparam integer TREE_BITS = level_offset(D + 1);
+    // The adder tree's root width (sf_mvau_tree: one bit more per level, capped at ACC_BITS).
+    localparam integer RW = (LB + D < ACC_BITS) ? LB + D : ACC_BITS;
     localparam integer CP = 2 + D;  // stage of the tree root: the last control stage
     localparam integer XW = PE * SIMD * IN_BITS;
     localparam integer WW = PE * SIMD * W_BITS;
@@ -215,89 +195,26 @@ module sf_vvau #(
     endgenerate
 
     // ---------------------------------------------------------------- stages 2 .. CP: per PE
-    // Products (tree level 0) and a registered adder tree over the SIMD kernel positions.
+    // Products (tree level 0) and a registered adder tree over the SIMD kernel positions: one
+    // sf_mvau_tree (hw/mvau) per PE, on that channel's SIMD inputs (elements i * PE + p); a
+    // generate loop over the PEs' trees made Yosys's front end quadratic in PE (PE 32: 61 s).
     wire [PE*RW-1:0] root;
-    genvar p, l, i;
+    genvar p, i;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            wire [TREE_BITS-1:0] tree;
-            for (l = 0; l <= D; l = l + 1) begin : g_level
-                localparam integer N = level_nodes(l);
-                localparam integer W = lw(l);
-                wire [N*W-1:0] nxt;
-                reg [N*W-1:0] q;
-                always @(posedge clk) q <= nxt;
-                assign tree[level_offset(l) +: N*W] = q;
-                for (i = 0; i < N; i = i + 1) begin : g_node
-                    if (l == 0) begin : g_leaf
-                        wire [IN_BITS-1:0] xe = x1[(i*PE + p)*IN_BITS +: IN_BITS];
-                        wire [W_BITS-1:0] we = w1[(p*SIMD + i)*W_BITS +: W_BITS];
-                        // Bits of a product above the accumulator width cannot change the
-                        // result modulo 2**ACC_BITS; they are dropped on purpose.
-                        /* verilator lint_off UNUSEDSIGNAL */
-                        wire [PB-1:0] prod;
-                        /* verilator lint_on UNUSEDSIGNAL */
-                        if (XNOR != 0) begin : g_xnor
-                            assign prod = {1'b0, ~(xe ^ we)};
-                        end else if (W_BIPOLAR != 0) begin : g_neg_x
-                            wire [PB-1:0] xp;  // x * (+-1)
-                            if (IN_SIGNED != 0) begin : g_xs
-                                assign xp = {{(PB - IN_BITS) {xe[IN_BITS-1]}}, xe};
-                            end else begin : g_xu
-                                assign xp = {{(PB - IN_BITS) {1'b0}}, xe};
-                            end
-                            assign prod = we[0] ? xp : -xp;
-                        end else if (IN_BIPOLAR != 0) begin : g_neg_w
-                            wire [PB-1:0] wp;  // (+-1) * w
-                            if (W_SIGNED != 0) begin : g_ws
-                                assign wp = {{(PB - W_BITS) {we[W_BITS-1]}}, we};
-                            end else begin : g_wu
-                                assign wp = {{(PB - W_BITS) {1'b0}}, we};
-                            end
-                            assign prod = xe[0] ? wp : -wp;
-                        end else begin : g_mul
-                            // Both operands sign- or zero-extended to the product width.
-                            wire [PB-1:0] xp;
-                            wire [PB-1:0] wp;
-                            if (IN_SIGNED != 0) begin : g_xs
-                                assign xp = {{(PB - IN_BITS) {xe[IN_BITS-1]}}, xe};
-                            end else begin : g_xu
-                                assign xp = {{(PB - IN_BITS) {1'b0}}, xe};
-                            end
-                            if (W_SIGNED != 0) begin : g_ws
-                                assign wp = {{(PB - W_BITS) {we[W_BITS-1]}}, we};
-                            end else begin : g_wu
-                                assign wp = {{(PB - W_BITS) {1'b0}}, we};
-                            end
-                            assign prod = xp * wp;
-                        end
-                        assign nxt[i*W +: W] = prod[W-1:0];
-                    end else begin : g_add
-                        localparam integer PW = lw(l - 1);
-                        localparam integer PN = level_nodes(l - 1);
-                        wire [PW-1:0] a = tree[level_offset(l - 1) + 2*i*PW +: PW];
-                        wire [W-1:0] ax;
-                        if (W > PW) begin : g_ext_a
-                            assign ax = {a[PW-1], a};
-                        end else begin : g_keep_a
-                            assign ax = a;
-                        end
-                        if (2*i + 1 < PN) begin : g_pair
-                            wire [PW-1:0] b = tree[level_offset(l - 1) + (2*i + 1)*PW +: PW];
-                            wire [W-1:0] bx;
-                            if (W > PW) begin : g_ext_b
-                                assign bx = {b[PW-1], b};
-                            end else begin : g_keep_b
-                                assign bx = b;
-                            end
-                            assign nxt[i*W +: W] = ax + bx;
-                        end else begin : g_pass
-                            assign nxt[i*W +: W] = ax;
-                        end
-                    end
-                end
+            wire [SIMD*IN_BITS-1:0] xrow;
+            for (i = 0; i < SIMD; i = i + 1) begin : g_x
+                assign xrow[i*IN_BITS +: IN_BITS] = x1[(i*PE + p)*IN_BITS +: IN_BITS];
             end
-            assign root[p*RW +: RW] = tree[level_offset(D) +: RW];
+            sf_mvau_tree #(
+                .SIMD(SIMD), .IN_BITS(IN_BITS), .IN_SIGNED(IN_SIGNED), .IN_BIPOLAR(IN_BIPOLAR),
+                .W_BITS(W_BITS), .W_SIGNED(W_SIGNED), .W_BIPOLAR(W_BIPOLAR), .ACC_BITS(ACC_BITS)
+            ) u_tree (
+                .clk(clk),
+                .x(xrow),
+                .w(w1[p*SIMD*W_BITS +: SIMD*W_BITS]),
+                .root(root[p*RW +: RW])
+            );
         end
     endgenerate
 

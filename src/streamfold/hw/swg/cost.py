@@ -181,7 +181,7 @@ def buffer_memories(s: SwgShape) -> tuple[Memory, ...]:
 
 def fifo_memory(s: SwgShape) -> Memory:
     """The 4-word output FIFO (no ram_style): LUT RAM unless tiny."""
-    return auto_memory(SWG_FIFO_DEPTH, s.out_bits)
+    return auto_memory(SWG_FIFO_DEPTH, s.out_bits, transparent=True)
 
 
 def lutram_mux_bits(s: SwgShape, family: Family) -> int:
@@ -246,10 +246,7 @@ def shape_memories(s: SwgShape) -> tuple[Memory, ...]:
     out: list[Memory] = []
     if s.mem_style is not MemStyle.REGISTERS:
         out += buffer_memories(s) * s.replicas
-    fifo = fifo_memory(s)
-    if fifo.kind is not MemKind.FLIPFLOPS:
-        out.append(fifo)
-    return tuple(out)
+    return (*out, fifo_memory(s))  # in flip-flops it counts no LUTRAM (resources.mapping)
 
 
 def lut_features(params: SwgParams, folding: NodeFolding, family: Family) -> dict[str, float]:

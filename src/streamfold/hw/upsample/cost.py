@@ -85,7 +85,7 @@ def buffer_lut_features(
 ) -> dict[str, float]:
     """The read path of a buffer and the 4-word output FIFO (sf_upsample, sf_depthtospace)."""
     mems = buffer_memories(depth, width, style)
-    fifo = auto_memory(FIFO_DEPTH, width)
+    fifo = auto_memory(FIFO_DEPTH, width, transparent=True)
     banks = len(mems) if mems[0].kind is MemKind.LUTRAM else 1
     if family is Family.ECP5 and style is MemStyle.DISTRIBUTED:
         banks = math.ceil(depth / 16)  # TRELLIS_DPR16X4 banks (resources.ecp5_lutram_luts)
@@ -102,7 +102,7 @@ def buffer_ff_features(depth: int, width: int, style: MemStyle) -> dict[str, flo
     data = 0 if style is MemStyle.BLOCK else width  # block RAM absorbs the read register
     if style is MemStyle.REGISTERS:
         data += depth * width
-    if auto_memory(FIFO_DEPTH, width).kind is MemKind.FLIPFLOPS:
+    if auto_memory(FIFO_DEPTH, width, transparent=True).kind is MemKind.FLIPFLOPS:
         data += FIFO_DEPTH * width
     return {"data_bits": data, "block_read_bits": width if style is MemStyle.BLOCK else 0}
 
@@ -110,8 +110,7 @@ def buffer_ff_features(depth: int, width: int, style: MemStyle) -> dict[str, flo
 def buffer_own_memories(depth: int, width: int, style: MemStyle) -> tuple[Memory, ...]:
     """The buffer unless in flip-flops, and the output FIFO unless tiny."""
     out = [m for m in buffer_memories(depth, width, style) if m.kind is not MemKind.FLIPFLOPS]
-    fifo = auto_memory(FIFO_DEPTH, width)
-    return tuple(out + ([fifo] if fifo.kind is not MemKind.FLIPFLOPS else []))
+    return (*out, auto_memory(FIFO_DEPTH, width, transparent=True))
 
 
 def _shape(params: UpsampleParams, folding: NodeFolding) -> tuple[int, int, int, int]:

@@ -16,8 +16,8 @@ mapping costs less than its bits (``-logic-cost-ram`` 1 per bit). For a ``depth`
   + 0.5 per read-mux input bit ``(mult_a - 1) * width`` + 0.5 per write-enable demux output
   ``mult_a`` (when ``mult_a > 1``) + 2 per emulation point (1 point: a read port that cannot
   share the write port; the library's ``cost`` and ``widthscale`` per primitive below);
-- the cheapest wins; flip-flops win ties with a primitive, and between primitives the later
-  in library order (measured: 1152 x 1 at one address is 5 RAM256X1S, not 9 RAM128X1S, and
+- the cheapest wins; flip-flops win ties with a primitive; between primitives the tie order
+  of ``_ranked`` (measured: 1152 x 1 at one address is 5 RAM256X1S, not 9 RAM128X1S, and
   260 x 1 is 3 RAM128X1S, not 5 RAM64X1S, each pair at cost 44.5 / 14.5).
 
 LUTs of the chosen primitive follow the library's map files (``lutrams_xc5v_map.v``): RAM32M
@@ -34,7 +34,8 @@ MVAU input buffer 576 x 1 (read and write at one address, registered read) is 5 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from streamfold.cost.devices import Family
 
@@ -61,48 +62,114 @@ class Option:
     luts_whole: int = 0  # LUTs per primitive (RAM32M, RAM64M, TRELLIS_DPR16X4)
     luts_per_bit: int = 0  # LUTs per used bit and address slice (RAM64X1S, RAM128X1D, ...)
     brams: int = 0  # RAMB18 equivalents (Xilinx) or DP16KD per primitive
+    # tie order (``_ranked``): the library's RAM definition, its option (the later first),
+    # the per-port width (the narrower first)
+    rank: tuple[int, int, int] = (0, 0, 0)
+
+
+def _ranked(*rams: tuple[tuple[Option, ...], ...]) -> tuple[Option, ...]:
+    """The options of the library's RAM definitions (each a tuple of options, each a tuple of
+    widths), with their tie order: memory_libmap keeps the first of equal costs in its list,
+    which holds the definitions in file order and, measured, a definition's options last
+    first (1152 x 1 at one address: RAM256X1S over RAM128X1S; 260 x 1: RAM128X1S over
+    RAM64X1S) and a block RAM's widths narrowest first (512 x 8 read at a registered counter
+    on ECP5: DP16KD, not the equal-cost PDPW16KD)."""
+    return tuple(
+        replace(o, rank=(r, -v, w))
+        for r, ram in enumerate(rams)
+        for v, option in enumerate(ram)
+        for w, o in enumerate(option)
+    )
 
 
 def _widths(
-    name: str, abits: int, widths: tuple[int, ...], cost: float, brams: int, **kw: bool
+    name: str, abits: int, widths: tuple[int, ...], cost: float, brams: int
 ) -> tuple[Option, ...]:
-    """A block RAM's per-port width choices: ``2**(abits - i)`` words at ``widths[i]``."""
+    """A true-dual-port block RAM's per-port width choices: ``2**(abits - i)`` words at
+    ``widths[i]``; a read shares the write port at one address, or uses the other port."""
     return tuple(
-        Option(name, True, abits - i, w, cost, 0.0, 9, brams=brams, **kw)
+        Option(name, True, abits - i, w, cost, 0.0, 9, True, True, brams=brams)
         for i, w in enumerate(widths)
     )
 
 
-_TDP = {"shared_read": True, "separate_read": True}
+def _lutram(name: str, abits: int, unit: int, cost: float, ws: float, **kw: Any) -> Option:
+    return Option(name, False, abits, unit, cost, ws, 0, **kw)
+
 
 LIBRARY: dict[Family, tuple[Option, ...]] = {
-    Family.XILINX7: (
+    Family.XILINX7: _ranked(
         # lutrams_xc5v.txt: SP (arsw), DP (arsw + ar), QP (arsw + 3 ar), SDP (sw + ar)
-        Option("RAM32M", False, 5, 8, 8, 8, 0, True, False, luts_whole=4),
-        Option("RAM64X1S", False, 6, 4, 8, 8, 0, True, False, luts_per_bit=1),
-        Option("RAM128X1S", False, 7, 2, 8, 8, 0, True, False, luts_per_bit=2),
-        Option("RAM256X1S", False, 8, 1, 8, 8, 0, True, False, luts_per_bit=4),
-        Option("RAM32M", False, 5, 4, 8, 8, 0, True, True, luts_whole=4),
-        Option("RAM64X1D", False, 6, 2, 8, 8, 0, True, True, luts_per_bit=2),
-        Option("RAM128X1D", False, 7, 1, 8, 8, 0, True, True, luts_per_bit=4),
-        Option("RAM32M", False, 5, 2, 7, 7, 0, True, True, luts_whole=4),
-        Option("RAM64M", False, 6, 1, 7, 7, 0, True, True, luts_whole=4),
-        Option("RAM32M", False, 5, 6, 8, 7, 0, False, True, luts_whole=4),
-        Option("RAM64M", False, 6, 3, 8, 7, 0, False, True, luts_whole=4),
-        # brams_xc4v.txt with HAS_SIZE_36 and HAS_CASCADE: TDP RAMB18 / RAMB36 / cascade,
-        # then SDP at the widest (its write port is 36 / 72 bits wide)
-        *_widths("RAMB18E1", 14, (1, 2, 4, 9, 18), 129, 1, **_TDP),
-        *_widths("RAMB36E1", 15, (1, 2, 4, 9, 18, 36), 257, 2, **_TDP),
-        *_widths("RAMB36E1 x2", 16, (1, 2, 4, 9), 513, 4, **_TDP),
-        Option("RAMB18E1", True, 9, 36, 129, 0, 9, False, True, brams=1),
-        Option("RAMB36E1", True, 9, 72, 257, 0, 9, False, True, brams=2),
+        (
+            (_lutram("RAM32M", 5, 8, 8, 8, shared_read=True, separate_read=False, luts_whole=4),),
+            (
+                _lutram(
+                    "RAM64X1S", 6, 4, 8, 8, shared_read=True, separate_read=False, luts_per_bit=1
+                ),
+            ),
+            (
+                _lutram(
+                    "RAM128X1S", 7, 2, 8, 8, shared_read=True, separate_read=False, luts_per_bit=2
+                ),
+            ),
+            (
+                _lutram(
+                    "RAM256X1S", 8, 1, 8, 8, shared_read=True, separate_read=False, luts_per_bit=4
+                ),
+            ),
+        ),
+        (
+            (_lutram("RAM32M", 5, 4, 8, 8, shared_read=True, separate_read=True, luts_whole=4),),
+            (
+                _lutram(
+                    "RAM64X1D", 6, 2, 8, 8, shared_read=True, separate_read=True, luts_per_bit=2
+                ),
+            ),
+            (
+                _lutram(
+                    "RAM128X1D", 7, 1, 8, 8, shared_read=True, separate_read=True, luts_per_bit=4
+                ),
+            ),
+        ),
+        (
+            (_lutram("RAM32M", 5, 2, 7, 7, shared_read=True, separate_read=True, luts_whole=4),),
+            (_lutram("RAM64M", 6, 1, 7, 7, shared_read=True, separate_read=True, luts_whole=4),),
+        ),
+        (
+            (_lutram("RAM32M", 5, 6, 8, 7, shared_read=False, separate_read=True, luts_whole=4),),
+            (_lutram("RAM64M", 6, 3, 8, 7, shared_read=False, separate_read=True, luts_whole=4),),
+        ),
+        # brams_xc4v.txt with HAS_SIZE_36 and HAS_CASCADE: TDP RAMB18 / RAMB36 / cascade, then
+        # SDP at the widest (its write port is 36 / 72 bits wide)
+        (
+            _widths("RAMB18E1", 14, (1, 2, 4, 9, 18), 129, 1),
+            _widths("RAMB36E1", 15, (1, 2, 4, 9, 18, 36), 257, 2),
+            _widths("RAMB36E1 x2", 16, (1, 2, 4, 9), 513, 4),
+        ),
+        (
+            (Option("RAMB18E1", True, 9, 36, 129, 0, 9, False, True, brams=1),),
+            (Option("RAMB36E1", True, 9, 72, 257, 0, 9, False, True, brams=2),),
+        ),
     ),
-    Family.ECP5: (
+    Family.ECP5: _ranked(
         # lutrams_trellis.txt: TRELLIS_DPR16X4 (sw + ar); brams_16kd.txt: DP16KD (srsw A, B)
         # and PDPW16KD (sr R, a 36-bit sw W)
-        Option("TRELLIS_DPR16X4", False, 4, 4, 4, 0, 0, False, True, luts_whole=4),
-        *_widths("DP16KD", 14, (1, 2, 4, 9, 18), 128, 1, **_TDP),
-        Option("PDPW16KD", True, 9, 36, 128, 0, 9, False, True, brams=1),
+        (
+            (
+                _lutram(
+                    "TRELLIS_DPR16X4",
+                    4,
+                    4,
+                    4,
+                    0,
+                    shared_read=False,
+                    separate_read=True,
+                    luts_whole=4,
+                ),
+            ),
+        ),
+        (_widths("DP16KD", 14, (1, 2, 4, 9, 18), 128, 1),),
+        ((Option("PDPW16KD", True, 9, 36, 128, 0, 9, False, True, brams=1),),),
     ),
 }
 
@@ -116,6 +183,11 @@ class Mapping:
     luts: int
     brams: int
     cost: float
+
+
+def _rank(m: Mapping) -> tuple[int, int, int]:
+    """Flip-flops before any primitive of equal cost."""
+    return m.option.rank if m.option is not None else (-1, 0, 0)
 
 
 def _library(family: Family) -> tuple[Option, ...]:
@@ -192,9 +264,8 @@ def choose(
         cost = option_cost(
             o, depth, width, shared_address=shared_address, rom=rom, transparent=transparent
         )
-        tie_kept = best is not None and best.option is None and cost == best.cost
-        if best is not None and (cost > best.cost or tie_kept):
-            continue  # flip-flops keep ties; between primitives the later option wins
+        if best is not None and (cost, o.rank) >= (best.cost, _rank(best)):
+            continue  # flip-flops keep ties; between primitives the tie order (_ranked)
         mult_a, repl = _geometry(o, depth, width, rom)
         luts = o.luts_whole * repl + o.luts_per_bit * mult_a * width
         best = Mapping(o, repl, luts, o.brams * repl, cost)

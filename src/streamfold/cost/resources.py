@@ -146,12 +146,6 @@ def auto_memory(
     )  # fmt: skip
 
 
-def ecp5_lutram_luts(depth_words: int, width_bits: int) -> int:
-    """LUTs of a distributed RAM on ECP5: TRELLIS_DPR16X4 (16 x 4, 4 LUTs; FPGA-TN-02032
-    "ECP5 Memory Usage Guide", distributed RAM), side by side and stacked."""
-    return 4 * math.ceil(depth_words / 16) * math.ceil(width_bits / 4)
-
-
 def mapping(m: Memory, family: Family) -> memlib.Mapping | None:
     """The primitives a memory becomes on ``family`` (``cost.memlib``): an auto-style one
     (``auto_memory``) whichever its kind, as that family's synthesis chooses (flip-flops: no

@@ -118,9 +118,9 @@ def buffer_words(params: SwgParams, folding: NodeFolding) -> int:
 SWG_FIFO_DEPTH = 4
 SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
 # LUT RAM words per bank whose read ports synthesis muxes together on ECP5 (TRELLIS_DPR16X4,
-# resources.ecp5_lutram_luts); Xilinx: see lutram_bank_words.
+# 16 x 4, cost.memlib); Xilinx: see lutram_bank_words.
 ECP5_LUTRAM_BANK_WORDS = 16
-RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (cost.memlib)
 
 
 def lutram_bank_words(depth: int, width: int) -> int:

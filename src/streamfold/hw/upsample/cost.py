@@ -56,7 +56,7 @@ def latency(params: UpsampleParams, folding: NodeFolding) -> int:
 # rvalid (1) and the reader's pending credits (3), as in sf_swg.v.
 FIFO_DEPTH = 4
 FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
-RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (cost.memlib)
 RAM32M_WORDS = 32  # RAM32M: 32 x 6 in 4 LUTs
 
 
@@ -88,7 +88,7 @@ def buffer_lut_features(
     fifo = auto_memory(FIFO_DEPTH, width, transparent=True)
     banks = len(mems) if mems[0].kind is MemKind.LUTRAM else 1
     if family is Family.ECP5 and style is MemStyle.DISTRIBUTED:
-        banks = math.ceil(depth / 16)  # TRELLIS_DPR16X4 banks (resources.ecp5_lutram_luts)
+        banks = math.ceil(depth / 16)  # TRELLIS_DPR16X4 banks of 16 words (cost.memlib)
     return {
         "register_buffer_bits": depth * width if style is MemStyle.REGISTERS else 0,
         "mux_bits": (banks - 1) * width

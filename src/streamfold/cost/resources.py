@@ -9,7 +9,9 @@ them into ``Resources``:
 - LUT and FF: a weighted sum of the features, with one constant per feature, block, resource
   and family fitted to Yosys by ``bench/calibrate.py`` and stored in ``calibration.json``
   (each constant with the run that produced it). LUTs used as memory are added to LUT.
-- LUTRAM and BRAM: from the memory geometry and the family's primitives (below); not fitted.
+- LUTRAM and BRAM: from the memory geometry, its ports and the family's primitives, as Yosys'
+  memory_libmap chooses them (``cost.memlib``: its cost rule, measured exact per memory and
+  per stage); not fitted.
 - DSP: 0; streamfold synthesises with ``-nodsp`` (multipliers are LUT logic).
 
 Xilinx 7-series / UltraScale+ primitives (UG474 "7 Series FPGAs CLB User Guide", ch. 2,
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from streamfold.cost import memlib
 from streamfold.cost.devices import Family
 from streamfold.errors import StreamfoldError
 from streamfold.synth.resources import Resources
@@ -67,6 +70,12 @@ class Memory:
     width_bits: int
     kind: MemKind
     shared_address: bool = False  # read and write use one address (single-port LUT RAM)
+    # no ram_style attribute: synthesis chooses (``auto_memory``); a LUTRAM memory with a
+    # registered read may then become block RAM (``cost.memlib``: on ECP5 from about 400 x 1)
+    auto: bool = False
+    sync_read: bool = False  # the read is registered (block RAM can hold it)
+    rom: bool = False  # no write port (a BLOCK ROM: weights, thresholds)
+    transparent: bool = False  # read at a registered address, sees same-cycle writes (memlib)
 
 
 # RAMB18 aspect ratios (depth, width): UG473 Table 1-7 (simple dual port for 512 x 36).
@@ -101,22 +110,13 @@ def bram_banks(depth_words: int, width_bits: int) -> tuple[int, int]:
 
 
 def lutram_luts(depth_words: int, width_bits: int, shared_address: bool = False) -> int:
-    """LUTs of a distributed RAM on Xilinx (see the module docstring).
-
-    One write and one read address: RAM32M (32 x 6) / RAM64M (64 x 3) groups of 4 LUTs.
-    One shared address: RAM32M holds 32 x 8 in 4 LUTs; up to 64 words RAM64M holds 64 x 4 in
-    4 LUTs, and fewer than 4 bits take one RAM64X1S LUT each. Deeper: 4 LUTs (RAM128X1D) per
-    128 x 1.
-    """
-    if shared_address and depth_words <= 32:
-        return 4 * math.ceil(width_bits / 8)
-    if shared_address and depth_words <= 64:
-        return width_bits if width_bits < 4 else 4 * math.ceil(width_bits / 4)
-    if depth_words <= 32:
-        return 4 * math.ceil(width_bits / 6)
-    if depth_words <= 64:
-        return 4 * math.ceil(width_bits / 3)
-    return 4 * math.ceil(depth_words / 128) * width_bits
+    """LUTs of a distributed RAM (ram_style "distributed") on Xilinx: the primitive Yosys'
+    memory_libmap finds cheapest (``cost.memlib``; e.g. 255 x 1 with two addresses is 4 RAM64M
+    of 64 x 3, 576 x 1 at one address 5 RAM128X1S)."""
+    return memlib.choose(
+        Family.XILINX7, depth_words, width_bits, style="distributed",
+        shared_address=shared_address,
+    ).luts  # fmt: skip
 
 
 def srl_luts(length: int, chains: int) -> int:
@@ -124,34 +124,54 @@ def srl_luts(length: int, chains: int) -> int:
     return chains * math.ceil(length / 32) if length > 16 else chains
 
 
-# A memory without a ram_style attribute smaller than this many bits is built from flip-flops
-# (Yosys memory_libmap finds soft logic cheaper). Observed in the calibration runs (depth x
-# width): 2x1 .. 2x8, 3x4 and 4x2 became flip-flops; 4x4, 4x8, 6x8 and 2x36 LUT RAM.
-AUTO_FLIPFLOP_BITS = 16
+def auto_memory(
+    depth_words: int,
+    width_bits: int,
+    shared_address: bool = False,
+    sync_read: bool = False,
+    transparent: bool = False,
+) -> Memory:
+    """A memory whose style synthesis chooses (no ram_style attribute). Its kind is Yosys
+    synth_xilinx's choice (``cost.memlib``: flip-flops when no primitive costs less than its
+    bits), which the blocks' LUT and FF features follow; its LUTRAM and BRAM are counted per
+    family (``mapping``: on ECP5 a large buffer with a registered read is block RAM)."""
+    found = memlib.choose(
+        Family.XILINX7, depth_words, width_bits, shared_address=shared_address,
+        sync_read=sync_read, transparent=transparent,
+    )  # fmt: skip
+    kind = MemKind.FLIPFLOPS if found.option is None else MemKind.LUTRAM
+    return Memory(
+        depth_words, width_bits, kind, shared_address, auto=True, sync_read=sync_read,
+        transparent=transparent,
+    )  # fmt: skip
 
 
-def auto_memory(depth_words: int, width_bits: int, shared_address: bool = False) -> Memory:
-    """A memory whose style synthesis chooses (no ram_style attribute): LUT RAM unless tiny."""
-    bits = depth_words * width_bits
-    small = bits < AUTO_FLIPFLOP_BITS or (bits == AUTO_FLIPFLOP_BITS and depth_words <= 2)
-    kind = MemKind.FLIPFLOPS if small else MemKind.LUTRAM
-    return Memory(depth_words, width_bits, kind, shared_address)
-
-
-def ecp5_lutram_luts(depth_words: int, width_bits: int) -> int:
-    """LUTs of a distributed RAM on ECP5: TRELLIS_DPR16X4 (16 x 4, 4 LUTs; FPGA-TN-02032
-    "ECP5 Memory Usage Guide", distributed RAM), side by side and stacked."""
-    return 4 * math.ceil(depth_words / 16) * math.ceil(width_bits / 4)
+def mapping(m: Memory, family: Family) -> memlib.Mapping | None:
+    """The primitives a memory becomes on ``family`` (``cost.memlib``): an auto-style one
+    (``auto_memory``) whichever its kind, as that family's synthesis chooses (flip-flops: no
+    primitive); a LUTRAM or BLOCK one in its style. None for the other kinds (flip-flops,
+    shift registers, logic ROMs: costed elsewhere)."""
+    if m.auto:
+        style = "auto"
+    elif m.kind is MemKind.LUTRAM:
+        style = "distributed"
+    elif m.kind is MemKind.BLOCK:
+        style = "block"
+    else:
+        return None
+    return memlib.choose(
+        family, m.depth_words, m.width_bits, style=style, sync_read=m.sync_read or style == "block",
+        shared_address=m.shared_address, rom=m.rom, transparent=m.transparent,
+    )  # fmt: skip
 
 
 def memory_luts(memories: tuple[Memory, ...], family: Family = Family.XILINX7) -> int:
     """LUTs used as memory (LUT RAM; on Xilinx also shift registers)."""
     total = 0
     for m in memories:
-        if m.kind is MemKind.LUTRAM and family is Family.ECP5:
-            total += ecp5_lutram_luts(m.depth_words, m.width_bits)
-        elif m.kind is MemKind.LUTRAM:
-            total += lutram_luts(m.depth_words, m.width_bits, m.shared_address)
+        found = mapping(m, family)
+        if found is not None:
+            total += found.luts
         elif m.kind is MemKind.SRL and family is not Family.ECP5:
             total += srl_luts(m.depth_words, m.width_bits)
     return total
@@ -165,8 +185,9 @@ def memory_ffs(memories: tuple[Memory, ...], family: Family = Family.XILINX7) ->
 
 
 def memory_bram(memories: tuple[Memory, ...], family: Family = Family.XILINX7) -> int:
-    """RAMB18 (Xilinx) or DP16KD (ECP5: the same 18 Kb aspect ratios, FPGA-TN-02032)."""
-    return sum(bram18(m.depth_words, m.width_bits) for m in memories if m.kind is MemKind.BLOCK)
+    """RAMB18 equivalents (Xilinx) or DP16KD (ECP5) of the memories ``cost.memlib`` maps to
+    block RAM: the BLOCK ones and, on ECP5, large auto-style buffers with a registered read."""
+    return sum(found.brams for m in memories if (found := mapping(m, family)) is not None)
 
 
 # ------------------------------------------------------------------------------- calibration

@@ -50,7 +50,7 @@ def _acc(params: GlobalPoolParams, folding: NodeFolding) -> Memory:
     width = folding.simd * params.out_dtype.bits
     if folds == 1:
         return Memory(1, width, MemKind.FLIPFLOPS)
-    return auto_memory(folds, width)
+    return auto_memory(folds, width, transparent=True)  # acc[cf]: cf is a register
 
 
 def lut_features(

@@ -63,12 +63,12 @@ FIFO_CONTROL_BITS = 2
 def _acc(params: MaxPoolParams, folding: NodeFolding) -> Memory:
     """``acc[0:CF-1]`` of SIMD running maxima (no ram_style; read and written at ``cf``,
     but through separate ports, so not one shared address):
-    flip-flops when one word or tiny, else LUT RAM."""
+    flip-flops when one word or tiny, else what cost.memlib finds (LUT RAM; large: block RAM)."""
     folds = params.channels // folding.simd
     width = folding.simd * params.dtype.bits
     if folds == 1:
         return Memory(1, width, MemKind.FLIPFLOPS)
-    return auto_memory(folds, width)
+    return auto_memory(folds, width, transparent=True)  # acc[cf]: cf is a register
 
 
 def _counter_bits(params: MaxPoolParams, folding: NodeFolding) -> int:

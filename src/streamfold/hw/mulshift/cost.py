@@ -145,9 +145,8 @@ def ff_features(params: MulShiftParams, folding: NodeFolding, family: Family) ->
 
 
 def _fifo(s: _Shape) -> Memory:
-    if s.out_bits >= 2:  # observed: Yosys builds the 6 x 2 FIFO as LUT RAM too
-        return Memory(FIFO_DEPTH, s.out_bits, MemKind.LUTRAM)
-    return auto_memory(FIFO_DEPTH, s.out_bits)
+    # fifo[rptr]: 6 x 2 is LUT RAM, 6 x 1 flip-flops (cost.memlib, transparent)
+    return auto_memory(FIFO_DEPTH, s.out_bits, transparent=True)
 
 
 def memories(params: MulShiftParams, folding: NodeFolding) -> tuple[Memory, ...]:
@@ -156,7 +155,7 @@ def memories(params: MulShiftParams, folding: NodeFolding) -> tuple[Memory, ...]
     out = [_fifo(s)]
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
         width = _columns(s.words, s.m_bits + s.b_bits, distinct=False)
-        out.append(Memory(s.folds, width, MemKind.BLOCK))
+        out.append(Memory(s.folds, width, MemKind.BLOCK, rom=True))
     return tuple(out)
 
 

@@ -118,9 +118,9 @@ def buffer_words(params: SwgParams, folding: NodeFolding) -> int:
 SWG_FIFO_DEPTH = 4
 SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
 # LUT RAM words per bank whose read ports synthesis muxes together on ECP5 (TRELLIS_DPR16X4,
-# resources.ecp5_lutram_luts); Xilinx: see lutram_bank_words.
+# 16 x 4, cost.memlib); Xilinx: see lutram_bank_words.
 ECP5_LUTRAM_BANK_WORDS = 16
-RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (cost.memlib)
 
 
 def lutram_bank_words(depth: int, width: int) -> int:
@@ -181,7 +181,7 @@ def buffer_memories(s: SwgShape) -> tuple[Memory, ...]:
 
 def fifo_memory(s: SwgShape) -> Memory:
     """The 4-word output FIFO (no ram_style): LUT RAM unless tiny."""
-    return auto_memory(SWG_FIFO_DEPTH, s.out_bits)
+    return auto_memory(SWG_FIFO_DEPTH, s.out_bits, transparent=True)
 
 
 def lutram_mux_bits(s: SwgShape, family: Family) -> int:
@@ -246,10 +246,7 @@ def shape_memories(s: SwgShape) -> tuple[Memory, ...]:
     out: list[Memory] = []
     if s.mem_style is not MemStyle.REGISTERS:
         out += buffer_memories(s) * s.replicas
-    fifo = fifo_memory(s)
-    if fifo.kind is not MemKind.FLIPFLOPS:
-        out.append(fifo)
-    return tuple(out)
+    return (*out, fifo_memory(s))  # in flip-flops it counts no LUTRAM (resources.mapping)
 
 
 def lut_features(params: SwgParams, folding: NodeFolding, family: Family) -> dict[str, float]:

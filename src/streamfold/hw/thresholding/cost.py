@@ -118,7 +118,7 @@ def ff_features(
 
 
 def _fifo(s: _Shape) -> Memory:
-    return auto_memory(FIFO_DEPTH, s.out_bits)
+    return auto_memory(FIFO_DEPTH, s.out_bits, transparent=True)
 
 
 def memories(params: ThresholdingParams, folding: NodeFolding) -> tuple[Memory, ...]:
@@ -127,7 +127,7 @@ def memories(params: ThresholdingParams, folding: NodeFolding) -> tuple[Memory, 
     out = [_fifo(s)]
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
         width = rom_columns(s.words, s.t_bits, distinct=False)
-        out.append(Memory(s.folds, width, MemKind.BLOCK))
+        out.append(Memory(s.folds, width, MemKind.BLOCK, rom=True))
     return tuple(out)
 
 

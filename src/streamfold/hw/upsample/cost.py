@@ -56,7 +56,7 @@ def latency(params: UpsampleParams, folding: NodeFolding) -> int:
 # rvalid (1) and the reader's pending credits (3), as in sf_swg.v.
 FIFO_DEPTH = 4
 FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
-RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (resources.lutram_luts)
+RAM64M_WORDS = 64  # RAM64M: 64 x 3 in 4 LUTs (cost.memlib)
 RAM32M_WORDS = 32  # RAM32M: 32 x 6 in 4 LUTs
 
 
@@ -85,10 +85,10 @@ def buffer_lut_features(
 ) -> dict[str, float]:
     """The read path of a buffer and the 4-word output FIFO (sf_upsample, sf_depthtospace)."""
     mems = buffer_memories(depth, width, style)
-    fifo = auto_memory(FIFO_DEPTH, width)
+    fifo = auto_memory(FIFO_DEPTH, width, transparent=True)
     banks = len(mems) if mems[0].kind is MemKind.LUTRAM else 1
     if family is Family.ECP5 and style is MemStyle.DISTRIBUTED:
-        banks = math.ceil(depth / 16)  # TRELLIS_DPR16X4 banks (resources.ecp5_lutram_luts)
+        banks = math.ceil(depth / 16)  # TRELLIS_DPR16X4 banks of 16 words (cost.memlib)
     return {
         "register_buffer_bits": depth * width if style is MemStyle.REGISTERS else 0,
         "mux_bits": (banks - 1) * width
@@ -102,7 +102,7 @@ def buffer_ff_features(depth: int, width: int, style: MemStyle) -> dict[str, flo
     data = 0 if style is MemStyle.BLOCK else width  # block RAM absorbs the read register
     if style is MemStyle.REGISTERS:
         data += depth * width
-    if auto_memory(FIFO_DEPTH, width).kind is MemKind.FLIPFLOPS:
+    if auto_memory(FIFO_DEPTH, width, transparent=True).kind is MemKind.FLIPFLOPS:
         data += FIFO_DEPTH * width
     return {"data_bits": data, "block_read_bits": width if style is MemStyle.BLOCK else 0}
 
@@ -110,8 +110,7 @@ def buffer_ff_features(depth: int, width: int, style: MemStyle) -> dict[str, flo
 def buffer_own_memories(depth: int, width: int, style: MemStyle) -> tuple[Memory, ...]:
     """The buffer unless in flip-flops, and the output FIFO unless tiny."""
     out = [m for m in buffer_memories(depth, width, style) if m.kind is not MemKind.FLIPFLOPS]
-    fifo = auto_memory(FIFO_DEPTH, width)
-    return tuple(out + ([fifo] if fifo.kind is not MemKind.FLIPFLOPS else []))
+    return (*out, auto_memory(FIFO_DEPTH, width, transparent=True))
 
 
 def _shape(params: UpsampleParams, folding: NodeFolding) -> tuple[int, int, int, int]:

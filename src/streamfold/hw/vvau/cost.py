@@ -173,10 +173,13 @@ def _buffers(params: VvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     """The output FIFO and the accumulator memory; Yosys chooses their style (one word of
     accumulators is registers: measured, bench/calibrate.py vvau points with PE = channels)."""
     nf, _ = folds(params, folding)
-    fifo = auto_memory(fifo_depth(params, folding), folding.pe * params.out_dtype.bits)
+    fifo = auto_memory(
+        fifo_depth(params, folding), folding.pe * params.out_dtype.bits, transparent=True
+    )
     width = folding.pe * params.acc_dtype.bits
-    acc = Memory(1, width, MemKind.FLIPFLOPS) if nf == 1 else auto_memory(nf, width)
-    return (fifo, acc)
+    if nf == 1:
+        return (fifo, Memory(1, width, MemKind.FLIPFLOPS))
+    return (fifo, auto_memory(nf, width, transparent=True))  # accm[nf_cp]: nf_cp a register
 
 
 def _control_chains(params: VvauParams, folding: NodeFolding) -> int:
@@ -219,9 +222,9 @@ def memories(params: VvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     if folding.mem_style is MemStyle.BLOCK:
         nf, sf = folds(params, folding)
         _, w_all, _, t_all, _ = _rom_columns(params, folding)
-        out.append(Memory(nf * sf, w_all, MemKind.BLOCK))
+        out.append(Memory(nf * sf, w_all, MemKind.BLOCK, rom=True))
         if params.thresholds is not None:
-            out.append(Memory(nf, t_all, MemKind.BLOCK))
+            out.append(Memory(nf, t_all, MemKind.BLOCK, rom=True))
     return tuple(out)
 
 

@@ -231,3 +231,48 @@ def test_fit_takes_a_designs_paths_of_one_kind_and_size_as_one_measurement() -> 
     assert got[reg].source == "run Z: critical in a, b; prior: test"
     assert got[dp].base_ns == pytest.approx((wd * 6.5 + wb * 7.0) / (wd + wb), abs=1e-3)
     assert got[dp].source == "run Z: bounded by a; prior: test"
+
+
+def test_window_buffers_in_lut_ram_are_read_through_a_mux_tree_and_deep_ones_go_to_block() -> None:
+    """CNV at FINN's folding placed on LFE5U-85F at 95.0 MHz with its critical path a 4,096 x 1
+    max-pool buffer read from LUT RAM (docs/benchmarks.md): that read is a LUT_ROM path at the
+    buffer's depth, and finn_point now puts buffers deeper than DEEP_BUFFER_WORDS in block RAM."""
+    from dataclasses import replace
+
+    from streamfold.codegen.top import stitch
+    from streamfold.cost.devices import device
+    from streamfold.dse.design_point import DesignPoint
+    from streamfold.dse.finn import CNV_PYNQ, DEEP_BUFFER_WORDS, finn_point
+    from streamfold.flow import to_kernels
+    from streamfold.hw.block import MemStyle
+    from streamfold.hw.maxpool import cost as maxpool_cost
+    from streamfold.hw.swg import cost as swg_cost
+    from streamfold.zoo import reference_graph
+
+    graph = to_kernels(reference_graph("cnv-w1a1"))
+    point = finn_point(graph, CNV_PYNQ)
+    deep = []
+    for name, folding in point.nodes:
+        node = graph.node(name)
+        params = block_of(node).params(graph, node)
+        if "maxpool" in name:
+            words = maxpool_cost.buffer_words(params, folding)  # type: ignore[arg-type]
+        elif name.endswith("_swg"):
+            words = swg_cost.buffer_words(params, folding)  # type: ignore[arg-type]
+        else:
+            continue
+        assert (folding.mem_style is MemStyle.BLOCK) == (words > DEEP_BUFFER_WORDS), name
+        deep += [name] if words > DEEP_BUFFER_WORDS else []
+    assert deep == ["maxpool2d7", "maxpool2d14"]  # 2,048 x 2 and 4,096 x 1; windows 128-256
+    lut_ram = DesignPoint(
+        tuple(
+            (n, replace(f, mem_style=MemStyle.DISTRIBUTED) if n in deep else f)
+            for n, f in point.nodes
+        )
+    )
+    measured = fmax.design_fmax(stitch(graph, lut_ram), device("lfe5u-85f"))
+    assert measured is not None
+    assert measured.critical == TimingPath("maxpool2d14", PathKind.LUT_ROM, 7.0)  # sqrt(64) - 1
+    block = fmax.design_fmax(stitch(graph, point), device("lfe5u-85f"))
+    assert block is not None and block.critical.kind is not PathKind.LUT_ROM
+    assert block.fmax_mhz > measured.fmax_mhz

@@ -47,6 +47,7 @@ from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.mvau.params import MvauParams, weight_banks
 from streamfold.hw.registry import block_of
+from streamfold.hw.swg import cost as swg_cost
 from streamfold.hw.swg.params import SwgParams
 from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.vvau.params import VvauParams
@@ -115,7 +116,12 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
     params = block_of(node).params(design.graph, node)
     folding = design.point.folding(node.name)
     if isinstance(params, SwgParams | MaxPoolParams):  # sf_maxpool reads through an sf_swg
-        return [TimingPath(stage.name, PathKind.SWG, 0.0)]
+        out = [TimingPath(stage.name, PathKind.SWG, 0.0)]
+        if folding.mem_style is MemStyle.DISTRIBUTED:  # a LUT-RAM read: a LUT ROM's mux tree
+            swg = params.swg if isinstance(params, MaxPoolParams) else params
+            depth = swg_cost.buffer_words(swg, folding)
+            out.append(TimingPath(stage.name, PathKind.LUT_ROM, lut_rom_span(depth)))
+        return out
     memories = memory_shapes(params, folding)
     if not memories:
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]

@@ -5,14 +5,22 @@ layer only. ``finn_point`` assigns them to our Mvau nodes in graph order, then f
 streaming blocks around them so they never set the pace: a sliding window takes its consumer's
 SIMD (no width converter between them), and pooling, padding and thresholding take the
 smallest legal lane count that keeps them within the slowest matrix-vector layer's cycles.
+Memory styles are ours (FINN's PE/SIMD do not fix them): weight memories by their size
+(``BLOCK_RAM_BITS``), window buffers by their depth (``DEEP_BUFFER_WORDS``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from streamfold.dse.design_point import DesignPoint, with_fifos
 from streamfold.errors import FoldingError
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.maxpool import cost as maxpool_cost
+from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.registry import block_of
+from streamfold.hw.swg import cost as swg_cost
+from streamfold.hw.swg.params import SwgParams
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import Mvau, SlidingWindow
 
@@ -33,6 +41,11 @@ CNV_PYNQ: tuple[tuple[int, int], ...] = (
 
 # Weight memories of at least this many bits go to block RAM, smaller ones to LUT RAM.
 BLOCK_RAM_BITS = 16 * 1024
+# Window buffers (sliding windows, max pools) deeper than this go to block RAM: a LUT-RAM read
+# is a mux tree over depth / 16 (ECP5) or depth / 64 (7-series) leaves, and CNV's 4,096 x 1
+# max-pool buffer read that way was its critical path on LFE5U-85F (10.5 ns, 95 MHz; the
+# Fmax model's LUT-ROM line crosses the window's own control path, 7.7 ns, near 1,100 words).
+DEEP_BUFFER_WORDS = 1024
 
 
 def finn_point(graph: Graph, pe_simd: tuple[tuple[int, int], ...]) -> DesignPoint:
@@ -57,7 +70,8 @@ def finn_point(graph: Graph, pe_simd: tuple[tuple[int, int], ...]) -> DesignPoin
         if isinstance(node.op, SlidingWindow):
             consumer = graph.nodes[i + 1].name
             if consumer in chosen:
-                chosen[node.name] = NodeFolding(simd=chosen[consumer].simd)
+                params = block_of(node).params(graph, node)
+                chosen[node.name] = _buffer_style(params, NodeFolding(simd=chosen[consumer].simd))
                 continue
         chosen[node.name] = _least_lanes(graph, node.name, target)
     point = DesignPoint(tuple((n.name, chosen[n.name]) for n in graph.nodes))
@@ -77,4 +91,15 @@ def _least_lanes(graph: Graph, name: str, target: int) -> NodeFolding:
     options = [f for f in block.foldings(params) if f.mem_style is MemStyle.DISTRIBUTED]
     fast = [f for f in options if block.cycles(params, f) <= target]
     pool = fast or [min(options, key=lambda f: block.cycles(params, f))]
-    return min(pool, key=lambda f: (f.pe * f.simd, f.pe))
+    return _buffer_style(params, min(pool, key=lambda f: (f.pe * f.simd, f.pe)))
+
+
+def _buffer_style(params: object, folding: NodeFolding) -> NodeFolding:
+    """``folding`` with its window buffer in block RAM when deeper than DEEP_BUFFER_WORDS."""
+    if isinstance(params, SwgParams):
+        words = swg_cost.buffer_words(params, folding)
+    elif isinstance(params, MaxPoolParams):
+        words = maxpool_cost.buffer_words(params, folding)
+    else:
+        return folding
+    return replace(folding, mem_style=MemStyle.BLOCK) if words > DEEP_BUFFER_WORDS else folding

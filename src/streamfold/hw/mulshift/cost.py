@@ -170,3 +170,19 @@ def resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> R
         ff_features(params, folding, family),
         memories(params, folding),
     )
+
+
+def fused_resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> Resources:
+    """The multiply-shift output stage inside sf_mvau (MS = 1), rows as channels: each PE's
+    product, bias, sum, rounding and clamp and the constants' ROM, without what sf_mulshift has
+    around them and sf_mvau has once already (the input register, the output register and
+    FIFO, the fold counter and handshake control). The same fitted constants as the block."""
+    s = _shape(params, folding)
+    lut = {**lut_features(params, folding, family), "const": 0.0, "control_bits": 0, "out_bits": 0}
+    sum_bits = 1 if params.out_dtype.bipolar else s.sum_bits
+    ff = {
+        "register_bits": folding.pe * (s.product_bits + s.b_bits + sum_bits),
+        "constant_bits": ff_features(params, folding, family)["constant_bits"],
+    }
+    blocks = tuple(m for m in memories(params, folding) if m.kind is MemKind.BLOCK)
+    return combine("mulshift", family, lut, ff, blocks)

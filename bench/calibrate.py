@@ -467,6 +467,11 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(27, 16, "u8", "i4", "u4", 4, 3, D),
         m(3, 32, "u8", "i2", "u2", 8, 1, D),
         m(9, 8, "i8", "i4", "acc", 8, 3, D),
+        m(9, 16, "u8", "i4", "u4", 8, 1, D),
+        # 15 thresholds (4-bit outputs) in one or two neuron folds: constant or nearly
+        # constant threshold bits
+        m(64, 8, "u4", "i4", "u4", 8, 8, D),
+        m(32, 4, "u4", "i4", "u4", 2, 8, D),
         # Last layers: 1 to 4 outputs (one neuron fold), thresholded or the accumulator
         m(64, 2, "u2", "i2", "u2", 2, 8, D),
         m(32, 1, "u4", "i4", "acc", 1, 4, D),

@@ -261,7 +261,11 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         for level in range(1, s.levels + 1)
     )
     compare = max(s.acc_bits + 1, s.t_bits)
-    varying_thresholds = s.nf > 1 or folding.mem_style is MemStyle.BLOCK
+    # Comparator bits against a threshold bit that changes with the address, and against one
+    # that does not (Yosys folds constant threshold bits into the comparator, also those it
+    # drops from a block RAM; with one neuron fold every bit is constant)
+    compares = pe * s.n * compare
+    varying_compares = min(compares, s.t_columns_all)
     w_cols, t_cols = _varying(s, params)
     rom = 0
     if folding.mem_style is not MemStyle.BLOCK:
@@ -274,10 +278,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "negate_bits": s.leaves * negate,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
-        # against thresholds read from a memory, or against constants (one neuron fold out of
-        # LUTs or registers: Yosys folds the one word into the comparators)
-        "compare_bits": pe * s.n * compare if varying_thresholds else 0,
-        "const_compare_bits": 0 if varying_thresholds else pe * s.n * compare,
+        "compare_bits": varying_compares,
+        "const_compare_bits": compares - varying_compares,
         "count_bits": pe * max(s.n - 1, 0) * s.n.bit_length(),
         "rom_luts": rom,
         # 2:1 muxes: the input replay, and a banked weight row's bank select

@@ -225,3 +225,22 @@ def test_uncalibrated_family_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
         r"--family ecp5 --write\), and is not$",
     ):
         fifo_cost.resources(fifo_instance(fmt, 2), Family.ECP5)
+
+
+def test_mulshift_one_word_in_block_ram_is_constant_multipliers() -> None:
+    """With one fold the constants' block RAM holds one word: Yosys keeps no memory and the
+    multipliers are constants, as out of LUTs (const_mult_bits, no mult_bits); with several
+    folds block RAM hides the constant columns (every multiplier bit varies)."""
+    from streamfold.hw.mulshift import cost as ms_cost
+    from streamfold.hw.mulshift.params import MulShiftParams
+
+    params = MulShiftParams(4, IntType(12, True), IntType(8, False), (3000, 5001, 7, 12000),
+                            (5, -9, 0, 100), (12,))  # fmt: skip
+    one = NodeFolding(4, 1, MemStyle.BLOCK)
+    block = ms_cost.lut_features(params, one, X7)
+    dist = ms_cost.lut_features(params, NodeFolding(4, 1, MemStyle.DISTRIBUTED), X7)
+    assert block["mult_bits"] == dist["mult_bits"] == 0
+    assert block["const_mult_bits"] == dist["const_mult_bits"] > 0
+    assert ms_cost.resources(params, one, X7).bram == 0
+    folded = ms_cost.lut_features(params, NodeFolding(2, 1, MemStyle.BLOCK), X7)
+    assert folded["const_mult_bits"] == 0 and folded["mult_bits"] > 0

@@ -102,8 +102,9 @@ def _const_columns(s: _Shape) -> int:
 def _multiplier_bits(s: _Shape, folding: NodeFolding) -> tuple[int, int]:
     """(varying, constant-one) multiplier bits over the PE lanes. Out of LUTs or registers,
     Yosys folds the bit columns that never change into the multiplier: a constant 0 column
-    costs nothing and a constant 1 column a shifted addend. Block RAM hides them."""
-    if folding.mem_style is MemStyle.BLOCK:
+    costs nothing and a constant 1 column a shifted addend. Block RAM hides them, unless it
+    holds one word: then every column is constant and Yosys keeps no memory (see memories)."""
+    if folding.mem_style is MemStyle.BLOCK and s.folds > 1:
         return folding.pe * s.m_bits, 0
     m = s.words & ((1 << s.m_bits) - 1)
     varying = _columns(m, s.m_bits, distinct=False)  # 0 for one word: all constant

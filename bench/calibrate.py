@@ -472,6 +472,10 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         # constant threshold bits
         m(64, 8, "u4", "i4", "u4", 8, 8, D),
         m(32, 4, "u4", "i4", "u4", 2, 8, D),
+        # 8-bit activations times 8-bit weights (the accumulator out: 8-bit thresholds would
+        # be 255 per output)
+        m(24, 16, "i8", "i8", "acc", 8, 2, D),
+        m(32, 8, "u8", "i8", "acc", 4, 8, B),
         # Last layers: 1 to 4 outputs (one neuron fold), thresholded or the accumulator
         m(64, 2, "u2", "i2", "u2", 2, 8, D),
         m(32, 1, "u4", "i4", "acc", 1, 4, D),

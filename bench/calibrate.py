@@ -460,6 +460,31 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(784, 16, "u8", "bipolar", "bipolar", 1, 49, D),
         m(256, 64, "bipolar", "bipolar", "bipolar", 1, 8, D),
         m(784, 64, "u8", "bipolar", "bipolar", 1, 49, D),
+        # First layers: few input channels of 8-bit pixels or samples (a 3x3 or 1x3 window
+        # over 1 to 3 channels), all or most outputs in parallel (constant thresholds with
+        # one neuron fold), small SIMD
+        m(9, 16, "u8", "i2", "u2", 16, 1, D),
+        m(27, 16, "u8", "i4", "u4", 4, 3, D),
+        m(3, 32, "u8", "i2", "u2", 8, 1, D),
+        m(9, 8, "i8", "i4", "acc", 8, 3, D),
+        m(9, 16, "u8", "i4", "u4", 8, 1, D),
+        # 15 thresholds (4-bit outputs) in one or two neuron folds: constant or nearly
+        # constant threshold bits
+        m(64, 8, "u4", "i4", "u4", 8, 8, D),
+        m(32, 4, "u4", "i4", "u4", 2, 8, D),
+        # 8-bit activations times 8-bit weights (the accumulator out: 8-bit thresholds would
+        # be 255 per output)
+        m(24, 16, "i8", "i8", "acc", 8, 2, D),
+        m(32, 8, "u8", "i8", "acc", 4, 8, B),
+        # Last layers: 1 to 4 outputs (one neuron fold), thresholded or the accumulator
+        m(64, 2, "u2", "i2", "u2", 2, 8, D),
+        m(32, 1, "u4", "i4", "acc", 1, 4, D),
+        m(96, 4, "u2", "i2", "acc", 4, 16, D),
+        m(128, 4, "bipolar", "bipolar", "acc", 2, 32, D),
+        # 8-bit pixels times bipolar weights at wide SIMD and PE (conditional negations and
+        # their adder trees; XNOR-popcount at wide SIMD), weights in block RAM
+        m(256, 32, "u8", "bipolar", "bipolar", 8, 32, B),
+        m(512, 64, "bipolar", "bipolar", "bipolar", 4, 64, B),
     ]
     held: list[Config] = [
         m(64, 16, "bipolar", "bipolar", "bipolar", 4, 8, D),
@@ -471,6 +496,10 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(784, 32, "u8", "bipolar", "bipolar", 2, 28, D),
         m(64, 64, "bipolar", "bipolar", "bipolar", 1, 16, D),
         m(512, 32, "u2", "i2", "u2", 1, 8, D),
+        m(18, 16, "u8", "i2", "u2", 8, 2, D),
+        m(48, 2, "u4", "i4", "acc", 1, 8, D),
+        m(392, 32, "u8", "bipolar", "bipolar", 8, 56, B),
+        m(32, 3, "u2", "i2", "u2", 3, 8, D),
     ]
     return cal, held
 

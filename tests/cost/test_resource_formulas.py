@@ -115,6 +115,61 @@ def test_mvau_block_memories_hand_computed() -> None:
     assert mvau_cost.resources(params, NodeFolding(2, 16, MemStyle.DISTRIBUTED), X7).bram == 0
 
 
+def test_mvau_compares_split_by_threshold_bits_that_vary() -> None:
+    """One neuron fold: every threshold bit is a constant (const_compare_bits only); more
+    folds: the varying threshold columns are compare_bits, the rest const_compare_bits, and
+    the two add up to PE x thresholds x comparator width."""
+    params = _mvau(64, 16, U2, I2, 4)
+    for family in (X7, Family.ECP5):
+        one = mvau_cost.lut_features(params, NodeFolding(16, 8), family)
+        assert one["compare_bits"] == 0 and one["const_compare_bits"] > 0
+        for pe in (1, 2, 4, 8):
+            f = mvau_cost.lut_features(params, NodeFolding(pe, 8), family)
+            s = mvau_cost._shape(params, NodeFolding(pe, 8))
+            assert f["compare_bits"] == s.t_columns_all > 0
+            total = f["compare_bits"] + f["const_compare_bits"]
+            assert total == pe * 3 * max(s.acc_bits + 1, s.t_bits)
+
+
+def test_mvau_negation_and_products_are_separate_features() -> None:
+    """A bipolar operand times an integer is a conditional negation (negate_bits, the integer's
+    bits + 1 per lane), two integers a product (product_bits, their bits multiplied), two
+    bipolars an XNOR (neither)."""
+    u8 = IntType(8, False)
+    fold = NodeFolding(1, 8)
+    neg = mvau_cost.lut_features(_mvau(64, 4, u8, BIPOLAR, 2), fold, X7)
+    mul = mvau_cost.lut_features(_mvau(64, 4, u8, I2, 2), fold, X7)
+    xnor = mvau_cost.lut_features(_mvau(64, 4, BIPOLAR, BIPOLAR, 2), fold, X7)
+    assert (neg["product_bits"], mul["negate_bits"]) == (0, 0)
+    assert neg["negate_bits"] % 9 == 0 and mul["product_bits"] % 16 == 0
+    assert neg["negate_bits"] // 9 == mul["product_bits"] // 16 == 8  # 8 lanes, all distinct
+    assert xnor["product_bits"] == xnor["negate_bits"] == 0 and xnor["xnor_lanes"] == 8
+
+
+@pytest.mark.parametrize("family", [X7, Family.ECP5], ids=lambda f: f.value)
+def test_mvau_fused_multiply_shift_shares_the_output_fifo(family: Family) -> None:
+    """sf_mvau with MS = 1 has one output FIFO, as wide as the output type, and no second
+    input register: the estimate is the unit at the output width plus the stage's datapath,
+    less than the unit streaming its accumulator plus a separate sf_mulshift block."""
+    from dataclasses import replace
+
+    from streamfold.hw.mulshift import cost as ms_cost
+
+    params = _mvau(64, 4, U2, I2, 2)
+    acc = replace(params, thresholds=None, out_dtype=params.acc_dtype)
+    fused = replace(
+        acc, out_dtype=IntType(8, False), multiplier=(3000,) * 4, bias=(5,) * 4, shift=(12,)
+    )
+    requant = fused.requant()
+    assert requant is not None
+    fold, stage = NodeFolding(2, 8), NodeFolding(2)
+    unit = mvau_cost.resources(replace(fused, multiplier=(), bias=(), shift=()), fold, family)
+    got = mvau_cost.resources(fused, fold, family)
+    assert got == unit + ms_cost.fused_resources(requant, stage, family)
+    separate = mvau_cost.resources(acc, fold, family) + ms_cost.resources(requant, stage, family)
+    assert got.lutram < separate.lutram and got.ff < separate.ff and got.lut < separate.lut
+
+
 def test_thresholding_block_memory_and_fifo_lutram() -> None:
     rng = np.random.default_rng(0)
     t = np.sort(rng.integers(-128, 128, (64, 3)), axis=1)
@@ -170,3 +225,22 @@ def test_uncalibrated_family_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
         r"--family ecp5 --write\), and is not$",
     ):
         fifo_cost.resources(fifo_instance(fmt, 2), Family.ECP5)
+
+
+def test_mulshift_one_word_in_block_ram_is_constant_multipliers() -> None:
+    """With one fold the constants' block RAM holds one word: Yosys keeps no memory and the
+    multipliers are constants, as out of LUTs (const_mult_bits, no mult_bits); with several
+    folds block RAM hides the constant columns (every multiplier bit varies)."""
+    from streamfold.hw.mulshift import cost as ms_cost
+    from streamfold.hw.mulshift.params import MulShiftParams
+
+    params = MulShiftParams(4, IntType(12, True), IntType(8, False), (3000, 5001, 7, 12000),
+                            (5, -9, 0, 100), (12,))  # fmt: skip
+    one = NodeFolding(4, 1, MemStyle.BLOCK)
+    block = ms_cost.lut_features(params, one, X7)
+    dist = ms_cost.lut_features(params, NodeFolding(4, 1, MemStyle.DISTRIBUTED), X7)
+    assert block["mult_bits"] == dist["mult_bits"] == 0
+    assert block["const_mult_bits"] == dist["const_mult_bits"] > 0
+    assert ms_cost.resources(params, one, X7).bram == 0
+    folded = ms_cost.lut_features(params, NodeFolding(2, 1, MemStyle.BLOCK), X7)
+    assert folded["const_mult_bits"] == 0 and folded["mult_bits"] > 0

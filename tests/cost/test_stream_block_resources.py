@@ -180,7 +180,7 @@ def calibrate() -> ModuleType:
 
 
 @pytest.mark.parametrize("family", CALIBRATED, ids=lambda f: f.value)
-@pytest.mark.parametrize("block", BLOCKS)
+@pytest.mark.parametrize("block", (*BLOCKS, "mvau", "mulshift"))
 def test_stored_points_reproduced(calibrate: ModuleType, block: str, family: Family) -> None:
     """Every stored point (calibration and held-out) of the block: the model gives the stored
     estimate, its error against the stored Yosys count is the stored one, and the grid in

@@ -102,8 +102,9 @@ def _const_columns(s: _Shape) -> int:
 def _multiplier_bits(s: _Shape, folding: NodeFolding) -> tuple[int, int]:
     """(varying, constant-one) multiplier bits over the PE lanes. Out of LUTs or registers,
     Yosys folds the bit columns that never change into the multiplier: a constant 0 column
-    costs nothing and a constant 1 column a shifted addend. Block RAM hides them."""
-    if folding.mem_style is MemStyle.BLOCK:
+    costs nothing and a constant 1 column a shifted addend. Block RAM hides them, unless it
+    holds one word: then every column is constant and Yosys keeps no memory (see memories)."""
+    if folding.mem_style is MemStyle.BLOCK and s.folds > 1:
         return folding.pe * s.m_bits, 0
     m = s.words & ((1 << s.m_bits) - 1)
     varying = _columns(m, s.m_bits, distinct=False)  # 0 for one word: all constant
@@ -169,3 +170,19 @@ def resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> R
         ff_features(params, folding, family),
         memories(params, folding),
     )
+
+
+def fused_resources(params: MulShiftParams, folding: NodeFolding, family: Family) -> Resources:
+    """The multiply-shift output stage inside sf_mvau (MS = 1), rows as channels: each PE's
+    product, bias, sum, rounding and clamp and the constants' ROM, without what sf_mulshift has
+    around them and sf_mvau has once already (the input register, the output register and
+    FIFO, the fold counter and handshake control). The same fitted constants as the block."""
+    s = _shape(params, folding)
+    lut = {**lut_features(params, folding, family), "const": 0.0, "control_bits": 0, "out_bits": 0}
+    sum_bits = 1 if params.out_dtype.bipolar else s.sum_bits
+    ff = {
+        "register_bits": folding.pe * (s.product_bits + s.b_bits + sum_bits),
+        "constant_bits": ff_features(params, folding, family)["constant_bits"],
+    }
+    blocks = tuple(m for m in memories(params, folding) if m.kind is MemKind.BLOCK)
+    return combine("mulshift", family, lut, ff, blocks)

@@ -253,17 +253,21 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     pe, simd = folding.pe, folding.simd
     x, w = params.in_dtype, params.weight_dtype
     xnor = x.bipolar and w.bipolar
-    if xnor:
-        product = 0
-    elif x.bipolar or w.bipolar:
-        product = (w.bits if x.bipolar else x.bits) + 1  # a conditional negation
-    else:
-        product = x.bits * w.bits
+    # A bipolar operand makes the product a conditional negation (an adder's worth of logic,
+    # one carry chain); two integers an array of partial products: their cost per bit differs,
+    # most on ECP5 (LUT4 + CCU2C), so each has its own constant.
+    negate = (w.bits if x.bipolar else x.bits) + 1 if x.bipolar != w.bipolar else 0
+    product = 0 if x.bipolar or w.bipolar else x.bits * w.bits
     tree = sum(
         (_tree_nodes(simd, level - 1) // 2) * s.level_bits(level)
         for level in range(1, s.levels + 1)
     )
     compare = max(s.acc_bits + 1, s.t_bits)
+    # Comparator bits against a threshold bit that changes with the address, and against one
+    # that does not (Yosys folds constant threshold bits into the comparator, also those it
+    # drops from a block RAM; with one neuron fold every bit is constant)
+    compares = pe * s.n * compare
+    varying_compares = min(compares, s.t_columns_all)
     w_cols, t_cols = _varying(s, params)
     rom = 0
     if folding.mem_style is not MemStyle.BLOCK:
@@ -273,9 +277,11 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "control_bits": _control_bits(s),
         "xnor_lanes": s.leaves if xnor else 0,
         "product_bits": s.leaves * product,
+        "negate_bits": s.leaves * negate,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
-        "compare_bits": pe * s.n * compare,
+        "compare_bits": varying_compares,
+        "const_compare_bits": compares - varying_compares,
         "count_bits": pe * max(s.n - 1, 0) * s.n.bit_length(),
         "rom_luts": rom,
         # 2:1 muxes: the input replay, and a banked weight row's bank select
@@ -404,21 +410,21 @@ def _buffers(s: _Shape) -> tuple[Memory, ...]:
 def resources(params: MvauParams, folding: NodeFolding, family: Family) -> Resources:
     """LUT/FF/LUTRAM/BRAM/DSP of sf_mvau for ``family`` (calibrated; see cost.resources).
 
-    With the multiply-shift output stage: the unit streaming its accumulator plus the
-    multiply-shift block at the same PE and memory style (both calibrated; not fitted on fused
-    points: the two output FIFOs and the block's input register make its logic an
-    overestimate). Its LUTRAM and BRAM are the fused RTL's own memories: one output FIFO of
-    the multiply-shift outputs, and the constants in block RAM with ``MemStyle.BLOCK``
-    (measured, Yosys synth_xilinx per stage on peaks-W2A2's last layer: 10 LUTRAM, the sum
-    counted 14)."""
+    With the multiply-shift output stage: the unit without it, its output register and FIFO
+    as wide as the output type, plus the stage's datapath (``mulshift.cost.fused_resources``,
+    the multiply-shift block's constants without its own input register, FIFO and control).
+    Its LUTRAM and BRAM are the fused RTL's own memories (``cost.memlib``): the output FIFO
+    of the multiply-shift outputs, and the constants in block RAM with ``MemStyle.BLOCK``."""
     if folding.mmv > 1:  # sf_mvau_mmv: mmv lock-stepped units, each with its own memories
         unit = resources(params, replace(folding, mmv=1), family)
         return Resources(*(getattr(unit, f.name) * folding.mmv for f in fields(unit)))
     requant = params.requant()
     if requant is not None:
-        acc = replace(params, multiplier=(), bias=(), shift=(), out_dtype=params.acc_dtype)
+        bare = replace(params, multiplier=(), bias=(), shift=())
         stage = NodeFolding(pe=folding.pe, mem_style=folding.mem_style)
-        parts = resources(acc, folding, family) + mulshift_cost.resources(requant, stage, family)
+        parts = resources(bare, folding, family) + mulshift_cost.fused_resources(
+            requant, stage, family
+        )
         own = mulshift_cost.memories(requant, stage)
         mems = memories(params, folding) + tuple(m for m in own if m.kind is MemKind.BLOCK)
         ram = memory_luts(mems, family)

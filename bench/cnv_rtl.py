@@ -6,7 +6,9 @@
 ``--point max-fps``: the design ``explore --goal max-fps`` picks on the xc7z020 at 100 MHz
 (``dse.search.max_fps``, 70 % LUT cap) instead of FINN's folding. ``--synth``: the build
 through Yosys ``synth_xilinx`` for the xc7z020 (flat; minutes to tens of minutes), its
-resources against the estimate and the part.
+resources against the estimate and the part. ``--ecp5``: the build through Yosys ``synth_ecp5``
+and nextpnr-ecp5 on LFE5U-85F (timing-driven at 125 MHz, streams registered at the pins, with a
+bitstream; about 10-60 minutes): measured Fmax and critical path against the Fmax model.
 
 Builds FINN's CNV (seeded random weights, ``streamfold.zoo``) with FINN's published PE/SIMD per
 matrix-vector layer (``dse.finn.CNV_PYNQ``: 32,768 cycles per frame, 3,052 frames/s predicted
@@ -27,12 +29,15 @@ import numpy as np
 from streamfold.codegen.top import stitch, write_build
 from streamfold.cost.design_cost import estimate_design
 from streamfold.cost.devices import device
+from streamfold.cost.fmax import design_fmax
+from streamfold.design import Design
 from streamfold.dse.finn import CNV_PYNQ, finn_point
 from streamfold.dse.search import max_fps
 from streamfold.flow import to_kernels
 from streamfold.sim.design import simulate_build
 from streamfold.sim.exact import run_single
 from streamfold.simulate import random_inputs
+from streamfold.synth.implement import implement_build
 from streamfold.synth.resources import utilisation
 from streamfold.synth.yosys import synthesize_build
 from streamfold.zoo import reference_graph
@@ -50,6 +55,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, help="build directory (default: a temporary one)")
     p.add_argument("--point", choices=("finn", "max-fps"), default="finn")
     p.add_argument("--synth", action="store_true", help="also Yosys synth_xilinx (xc7z020)")
+    p.add_argument("--ecp5", action="store_true", help="also Yosys + nextpnr on LFE5U-85F")
     args = p.parse_args()
 
     t0 = time.perf_counter()
@@ -108,8 +114,30 @@ def main() -> None:
                 )
             fits = all(u.used <= u.available for u in utilisation(r, dev))
             print(f"| fits {dev.name} (Yosys) | {fits} ({synth.seconds:.0f} s) | - |")
+        if args.ecp5:
+            ecp5_run(design, out_dir)
     if not exact:
         raise SystemExit("RTL outputs differ from the reference")
+
+
+def ecp5_run(design: Design, out_dir: Path, target_mhz: float = 125.0) -> None:
+    """Yosys synth_ecp5 + nextpnr-ecp5 (timing-driven at ``target_mhz``) on LFE5U-85F."""
+    dev = device("lfe5u-85f")
+    predicted = design_fmax(design, dev)
+    impl = implement_build(
+        out_dir, dev, per_stage=False, bitstream=True, clock_mhz=target_mhz, register_io=True
+    )
+    assert impl.pnr is not None
+    r = impl.synth.resources
+    print(f"| LFE5U-85F, Yosys synth_ecp5 | {r.lut:,} LUT4, {r.ff:,} FF, {r.bram} DP16KD | - |")
+    if predicted is not None:
+        print(
+            f"| Fmax predicted (cost.fmax) | {predicted.fmax_mhz:.1f} MHz "
+            f"({predicted.critical.stage}, {predicted.critical.kind.value}) | - |"
+        )
+    path = impl.pnr.critical_path
+    print(f"| Fmax, nextpnr-ecp5 (target {target_mhz:g} MHz) | {impl.pnr.fmax_mhz:.1f} MHz | - |")
+    print(f"| critical path | {path.summary() if path else '-'} | - |")
 
 
 if __name__ == "__main__":

@@ -246,7 +246,8 @@ def test_window_buffers_in_lut_ram_are_read_through_a_mux_tree_and_deep_ones_go_
     from streamfold.flow import to_kernels
     from streamfold.hw.block import MemStyle
     from streamfold.hw.maxpool import cost as maxpool_cost
-    from streamfold.hw.swg import cost as swg_cost
+    from streamfold.hw.maxpool.params import MaxPoolParams
+    from streamfold.hw.swg.params import SwgParams
     from streamfold.zoo import reference_graph
 
     graph = to_kernels(reference_graph("cnv-w1a1"))
@@ -255,12 +256,9 @@ def test_window_buffers_in_lut_ram_are_read_through_a_mux_tree_and_deep_ones_go_
     for name, folding in point.nodes:
         node = graph.node(name)
         params = block_of(node).params(graph, node)
-        if "maxpool" in name:
-            words = maxpool_cost.buffer_words(params, folding)  # type: ignore[arg-type]
-        elif name.endswith("_swg"):
-            words = swg_cost.buffer_words(params, folding)  # type: ignore[arg-type]
-        else:
+        if not isinstance(params, SwgParams | MaxPoolParams):
             continue
+        words = maxpool_cost.window_buffer_words(params, folding)
         assert (folding.mem_style is MemStyle.BLOCK) == (words > DEEP_BUFFER_WORDS), name
         deep += [name] if words > DEEP_BUFFER_WORDS else []
     assert deep == ["maxpool2d7", "maxpool2d14"]  # 2,048 x 2 and 4,096 x 1; windows 128-256

@@ -44,10 +44,10 @@ from streamfold.cost.resources import BRAM18_SHAPES
 from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
+from streamfold.hw.maxpool import cost as maxpool_cost
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.mvau.params import MvauParams, weight_banks
 from streamfold.hw.registry import block_of
-from streamfold.hw.swg import cost as swg_cost
 from streamfold.hw.swg.params import SwgParams
 from streamfold.hw.thresholding.params import ThresholdingParams
 from streamfold.hw.vvau.params import VvauParams
@@ -118,8 +118,7 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
     if isinstance(params, SwgParams | MaxPoolParams):  # sf_maxpool reads through an sf_swg
         out = [TimingPath(stage.name, PathKind.SWG, 0.0)]
         if folding.mem_style is MemStyle.DISTRIBUTED:  # a LUT-RAM read: a LUT ROM's mux tree
-            swg = params.swg if isinstance(params, MaxPoolParams) else params
-            depth = swg_cost.buffer_words(swg, folding)
+            depth = maxpool_cost.window_buffer_words(params, folding)
             out.append(TimingPath(stage.name, PathKind.LUT_ROM, lut_rom_span(depth)))
         return out
     memories = memory_shapes(params, folding)

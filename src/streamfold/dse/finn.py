@@ -19,7 +19,6 @@ from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.maxpool import cost as maxpool_cost
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.registry import block_of
-from streamfold.hw.swg import cost as swg_cost
 from streamfold.hw.swg.params import SwgParams
 from streamfold.ir.graph import Graph
 from streamfold.ir.ops import Mvau, SlidingWindow
@@ -96,10 +95,7 @@ def _least_lanes(graph: Graph, name: str, target: int) -> NodeFolding:
 
 def _buffer_style(params: object, folding: NodeFolding) -> NodeFolding:
     """``folding`` with its window buffer in block RAM when deeper than DEEP_BUFFER_WORDS."""
-    if isinstance(params, SwgParams):
-        words = swg_cost.buffer_words(params, folding)
-    elif isinstance(params, MaxPoolParams):
-        words = maxpool_cost.buffer_words(params, folding)
-    else:
+    if not isinstance(params, SwgParams | MaxPoolParams):
         return folding
-    return replace(folding, mem_style=MemStyle.BLOCK) if words > DEEP_BUFFER_WORDS else folding
+    deep = maxpool_cost.window_buffer_words(params, folding) > DEEP_BUFFER_WORDS
+    return replace(folding, mem_style=MemStyle.BLOCK) if deep else folding

@@ -13,6 +13,7 @@ from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
 from streamfold.hw.block import NodeFolding, bits_for
 from streamfold.hw.maxpool.params import MaxPoolParams
 from streamfold.hw.swg import cost as swg_cost
+from streamfold.hw.swg.params import SwgParams
 from streamfold.synth.resources import Resources
 
 # From sf_maxpool.v: the SWG offers a window word swg_cost.read_cycles + FIFO cycles after the
@@ -52,6 +53,12 @@ def latency(params: MaxPoolParams, folding: NodeFolding) -> int:
 def buffer_words(params: MaxPoolParams, folding: NodeFolding) -> int:
     """Window buffer depth: the SWG's."""
     return swg_cost.buffer_words(params.swg, folding)
+
+
+def window_buffer_words(params: SwgParams | MaxPoolParams, folding: NodeFolding) -> int:
+    """The window buffer's depth of a sliding window, or of the one inside a max pool."""
+    swg = params.swg if isinstance(params, MaxPoolParams) else params
+    return swg_cost.buffer_words(swg, folding)
 
 
 # ------------------------------------------------------------------------------- resources

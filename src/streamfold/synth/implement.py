@@ -125,6 +125,7 @@ def to_json(impl: Implementation) -> dict[str, Any]:
         "resources": synth.resources.to_json(),
         "instances": {name: res.to_json() for name, res in synth.instances},
         "fmax_mhz": None if impl.pnr is None else impl.pnr.fmax_mhz,
+        "bram_output_ffs": None if impl.pnr is None else impl.pnr.bram_output_ffs,
         "pinwrap": _pinwrap_json(impl.pinwrap),
         "clock_mhz": impl.clock_mhz,
         "cycles_per_frame": impl.cycles_per_frame,
@@ -165,6 +166,11 @@ def implementation_report(impl: Implementation) -> str:
                 f"on {p.in_pins} / {p.out_pins} pins (the design alone needs "
                 f"{pinwrap.ports_pins(p.in_bits, p.out_bits)}, the package has "
                 f"{pinwrap.package_pins(dev)}){', registered' if p.registered else ''}"
+            )
+        if pnr.bram_output_ffs:
+            rows.append(
+                f"block RAM output registers: {pnr.bram_output_ffs} flip-flops moved into "
+                "them (the resources above count them as Yosys does)"
             )
         if pnr.critical_path is not None:
             rows.append(f"critical path: {pnr.critical_path.summary()}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from streamfold.cost.devices import Device, Family
 from streamfold.errors import StreamfoldError, ToolError
+from streamfold.synth.bram_outreg import absorb_output_registers
 from streamfold.synth.tools import Tool, find_tool, run_tool
 
 LOG = "nextpnr.log"
@@ -102,6 +103,7 @@ class PnrResult:
     log_path: Path
     bitstream: Path | None
     seconds: float
+    bram_output_ffs: int = 0  # flip-flops moved into block RAM output registers
 
 
 def place_and_route(
@@ -114,13 +116,17 @@ def place_and_route(
     timeout_s: float = TIMEOUT_S,
     lpf: Path | None = None,
     quick: bool = False,
+    bram_output_registers: bool = True,
 ) -> PnrResult:
     """Place and route a ``synth_ecp5`` JSON netlist on ``dev``, in the netlist's directory.
 
     ``quick``: placement not timing-driven (``--no-tmdriv``) and the ``router2`` router, for
     large designs where a floor on Fmax is what is asked: timing-driven placement of a
     43,000-cell design (the peak detector at 16 samples per cycle) did not finish in an hour
-    on a 2-core machine."""
+    on a 2-core machine.
+
+    ``bram_output_registers``: first move the flip-flops that register a block RAM's read into
+    its output register (``synth.bram_outreg``; the netlist is rewritten in place)."""
     if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
         known = ", ".join(_SIZE_FLAG)
         raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
@@ -128,6 +134,9 @@ def place_and_route(
     target = target_mhz or dev.clock_mhz
     for stale in (REPORT, CONFIG, BITSTREAM, LOG):
         (workdir / stale).unlink(missing_ok=True)
+    moved = 0
+    if bram_output_registers and Path(netlist).is_file():  # else nextpnr says it is missing
+        moved = absorb_output_registers(Path(netlist))
     args = [
         _SIZE_FLAG[dev.name], "--package", dev.package, "--json", Path(netlist).name,
         "--textcfg", CONFIG, "--report", REPORT, "--freq", f"{target:g}", "--seed", str(seed),
@@ -161,6 +170,7 @@ def place_and_route(
         workdir / LOG,
         bit,
         seconds,
+        moved,
     )
 
 

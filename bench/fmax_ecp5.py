@@ -123,10 +123,10 @@ def accelerator(spec: Spec) -> Accelerator:
     return compile(model, spec.shape, device=DEVICE, folding=spec.folding, mem_style=spec.mem_style)
 
 
-def digest(build_dir: Path) -> str:
+def digest(build_dir: Path, flow: str = FLOW) -> str:
     manifest = json.loads((build_dir / "manifest.json").read_text())
     h = hashlib.sha256()
-    h.update(FLOW.encode())
+    h.update(flow.encode())
     for name in sorted([*manifest["sources"], *manifest["memories"]]):
         h.update(name.encode() + b"\0" + (build_dir / name).read_bytes())
     in_bits, out_bits = (int(manifest[k]["width"]) for k in ("stream_in", "stream_out"))
@@ -137,12 +137,23 @@ def digest(build_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _block_rams(acc: Accelerator) -> int:
+    """The design's DP16KD: the estimate's, which cost.memlib prices as Yosys maps them."""
+    return acc.estimate().total.bram
+
+
 def measure(spec: Spec, runs: dict[str, dict[str, object]], work: Path) -> dict[str, object]:
     acc = accelerator(spec)
     build = acc.build(work / spec.name, force=True)
     key = digest(build)
     cached = runs.get(spec.name)
     if cached is not None and cached.get("digest") == key:
+        return cached
+    if cached is not None and cached.get("digest") == digest(build, "") and not _block_rams(acc):
+        # placed before the block-RAM output-register pass, and without a block RAM: the
+        # pass leaves its netlist as it was
+        cached["digest"] = key
+        RUNS.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
         return cached
     print(f"# {spec.name}: Yosys + nextpnr-ecp5 ...", flush=True)
     impl = implement_build(build, device(DEVICE), per_stage=False)
@@ -170,7 +181,8 @@ def fit_point(
     name: str, design: Design, paths: tuple[fmax.TimingPath, ...], run: dict[str, object]
 ) -> fmax.FitPoint:
     """The stage and path kind of a measured critical path: the stage from the ``u_<ident>.``
-    prefix of its start, the kind from the cells' names (a weight or threshold memory's
+    prefix of its start, the kind from the cells' names (a block RAM data output of an input
+    or window buffer, ``ibuf`` / ``g_block.mem``; a weight or threshold memory's
     ``wmem``/``tmem``, or a path from its read address ``waddr``) and the stage's memory
     style."""
     cells = [str(c) for c in run["critical_cells"]]  # type: ignore[attr-defined]
@@ -179,7 +191,11 @@ def fit_point(
     stage = next(st for prefix, st in by_ident.items() if start.startswith(prefix))
     kinds = {p.kind for p in paths if p.stage == stage.name}
     memory = any("mem" in c for c in cells) or "addr" in start  # a memory or its address
-    if memory and fmax.PathKind.BRAM_REGISTERED in kinds:
+    # a block RAM read at once written: sf_mvau's input buffer, sf_swg's window buffer
+    bypass = ".DO" in start and ("ibuf" in start or "g_block.mem" in start)
+    if bypass and fmax.PathKind.BRAM_BYPASS in kinds:
+        kind = fmax.PathKind.BRAM_BYPASS
+    elif memory and fmax.PathKind.BRAM_REGISTERED in kinds:
         kind = fmax.PathKind.BRAM_REGISTERED
     elif memory and fmax.PathKind.BRAM in kinds:
         kind = fmax.PathKind.BRAM

@@ -272,5 +272,5 @@ def test_window_buffers_in_lut_ram_are_read_through_a_mux_tree_and_deep_ones_go_
     assert measured is not None
     assert measured.critical == TimingPath("maxpool2d14", PathKind.LUT_ROM, 7.0)  # sqrt(64) - 1
     block = fmax.design_fmax(stitch(graph, point), device("lfe5u-85f"))
-    assert block is not None and block.critical.kind is not PathKind.LUT_ROM
+    assert block is not None and block.critical.stage not in deep
     assert block.fmax_mhz > measured.fmax_mhz

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from streamfold.hw.mvau.model import mvau
 from streamfold.hw.mvau.params import (
     MvauParams,
     bank_rows,
+    bank_select_steps,
     check_folding,
     foldings,
     params_of,
@@ -155,6 +156,9 @@ CASES = [
         Case(990, 40, BIPOLAR, BIPOLAR, 4, 9, BLOCK, BIPOLAR, True), id="banked-xnor-thresholds"
     ),
     pytest.param(Case(495, 40, u2, i2, 2, 9, BLOCK), id="banked-accumulator"),
+    # 4,608 words of 36 bits: 9 banks of 512, more than BANK_GROUP: the bank selected in two
+    # registered steps (a group of 8 and one of 1 padded), OPR = 3
+    pytest.param(Case(576, 72, u2, i4, 1, 9, BLOCK), id="banked-two-step-select"),
 ]
 STALL_FRAMES = 24
 TIMING_FRAMES = 12
@@ -225,6 +229,23 @@ def test_cycles_and_latency_formulas(fc1_params: MvauParams) -> None:
     assert cost.latency(fc1_params, NodeFolding(pe=8, simd=64)) == 0 + 5 + 6
     # block RAM: its read registered again before the products (sf_mvau.v's OPR)
     assert cost.latency(fc1_params, NodeFolding(pe=2, simd=16, mem_style=BLOCK)) == 3 + 6 + 4
+
+
+def test_operand_registers_grow_with_the_bank_select_steps() -> None:
+    def opr(mw: int, mh: int, simd: int) -> int:
+        w = np.resize(np.array([-8, 7], dtype=np.int64), (mh, mw))  # 4-bit weights
+        g = mvau_graph(w, i4, u2)
+        p = params_of(g, g.nodes[0])
+        folding = NodeFolding(1, simd, BLOCK)
+        assert cost.latency(p, folding) - cost.latency(p, replace(folding, mem_style=DIST)) == (
+            cost.operand_registers(p, folding)
+        )
+        return cost.operand_registers(p, folding)
+
+    assert opr(64, 8, 8) == 1  # 64 words: one block
+    assert opr(576, 32, 9) == 2  # 2,048 words of 36 bits: 4 banks, one select step
+    assert opr(576, 72, 9) == 3  # 9 banks: each group's bank, then the group
+    assert [bank_select_steps(b) for b in (1, 2, 8, 9, 36)] == [0, 1, 1, 2, 2]
 
 
 def test_deep_block_weight_memories_are_banked(rng: np.random.Generator) -> None:

@@ -15,8 +15,16 @@ Every stage of a design offers one or more candidate paths between registers, ea
 - ``bram``: a memory in block RAM read unregistered into logic (sf_vvau, sf_thresholding): the
   DP16KD's clock-to-output (its output register unused) and the LUT mux selecting among
   ``2**x`` blocks stacked in depth, then the first datapath step;
-- ``bram_registered``: the same read ending in a register (sf_mvau's operand register, OPR):
-  the clock-to-output and the select mux only;
+- ``bram_registered``: the same read registered (sf_mvau's operand register, OPR), which on
+  ECP5 ``synth.bram_outreg`` moves into the DP16KD's output register: the path starts at
+  that register and ends after the select of a banked weight row (``hw.mvau.params``), whose
+  inputs come from every block of the banks one select step reads: ``x = log2(banks per
+  step)`` (at most ``BANK_GROUP``), or, without banks, the ``2**x`` blocks stacked in depth;
+- ``bram_bypass``: a block RAM written and read in the same cycle, its read registered in
+  the fabric (sf_swg's window buffer with ``MemStyle.BLOCK``, sf_mvau's input replay buffer
+  where Yosys puts it in block RAM, ``cost.memlib``): the DP16KD's unregistered
+  clock-to-output, then the one LUT of Yosys' read-write collision bypass (the output
+  register cannot take it), then the register: ``x = 0``;
 - ``datapath``: the MVAU/VVAU control (fold counters, input buffer enables), a product and
   one adder-tree level (the tree is registered per level, so SIMD does not lengthen it): ``x = 0``;
 - ``swg``: the sliding window's address and control logic, also inside a max pool
@@ -40,13 +48,14 @@ from pathlib import Path
 from typing import Any
 
 from streamfold.cost.devices import Device, Family
-from streamfold.cost.resources import BRAM18_SHAPES
+from streamfold.cost.resources import BRAM18_SHAPES, mapping
 from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.maxpool import cost as maxpool_cost
 from streamfold.hw.maxpool.params import MaxPoolParams
-from streamfold.hw.mvau.params import MvauParams, weight_banks
+from streamfold.hw.mvau import cost as mvau_cost
+from streamfold.hw.mvau.params import BANK_GROUP, MvauParams, weight_banks
 from streamfold.hw.registry import block_of
 from streamfold.hw.swg.params import SwgParams
 from streamfold.hw.thresholding.params import ThresholdingParams
@@ -60,6 +69,7 @@ class PathKind(enum.Enum):
     LUT_ROM = "lut_rom"
     BRAM = "bram"
     BRAM_REGISTERED = "bram_registered"
+    BRAM_BYPASS = "bram_bypass"
     DATAPATH = "datapath"
     SWG = "swg"
     GLUE = "glue"
@@ -101,15 +111,15 @@ class FmaxPrediction:
 
 
 # ------------------------------------------------------------------------------- features
-def design_paths(design: Design) -> tuple[TimingPath, ...]:
-    """Every stage's candidate paths, in stream order."""
+def design_paths(design: Design, family: Family = Family.ECP5) -> tuple[TimingPath, ...]:
+    """Every stage's candidate paths on ``family``, in stream order."""
     out: list[TimingPath] = []
     for stage in design.stages:
-        out += stage_paths(design, stage)
+        out += stage_paths(design, stage, family)
     return tuple(out)
 
 
-def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
+def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> list[TimingPath]:
     if stage.kind != "kernel":
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
     node = design.graph.node(stage.node)
@@ -117,6 +127,8 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
     folding = design.point.folding(node.name)
     if isinstance(params, SwgParams | MaxPoolParams):  # sf_maxpool reads through an sf_swg
         out = [TimingPath(stage.name, PathKind.SWG, 0.0)]
+        if folding.mem_style is MemStyle.BLOCK:
+            out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
         if folding.mem_style is MemStyle.DISTRIBUTED:  # a LUT-RAM read: a LUT ROM's mux tree
             depth = maxpool_cost.window_buffer_words(params, folding)
             out.append(TimingPath(stage.name, PathKind.LUT_ROM, lut_rom_span(depth)))
@@ -126,9 +138,29 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
     registered = isinstance(params, MvauParams)  # sf_mvau's operand register (OPR)
     out = [_memory_path(stage.name, d, w, folding.mem_style, registered) for d, w in memories]
+    if registered and _input_buffer_in_block_ram(params, folding, family):
+        out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
+    if registered and folding.mem_style is MemStyle.BLOCK:
+        banks = weight_banks(params, folding)[0]
+        if banks > 1:  # the bank select: each step reads up to BANK_GROUP banks' blocks
+            step = math.log2(min(banks, BANK_GROUP))
+            out.append(TimingPath(stage.name, PathKind.BRAM_REGISTERED, step))
     if isinstance(params, MvauParams | VvauParams):
         out.append(TimingPath(stage.name, PathKind.DATAPATH, 0.0))
     return out
+
+
+def _input_buffer_in_block_ram(params: object, folding: NodeFolding, family: Family) -> bool:
+    """sf_mvau's input replay buffer (no ram_style) becomes block RAM on ``family`` whose read
+    cannot share the write's port (``cost.memlib``: on ECP5 a word wider than a true dual-port
+    DP16KD's 18 bits takes the 36-bit mode, write and read ports apart), so Yosys puts its
+    collision bypass after the read; read on the write's port (READBEFOREWRITE) it has none."""
+    assert isinstance(params, MvauParams)
+    for m in mvau_cost.memories(params, folding):
+        found = mapping(m, family) if m.auto and m.sync_read else None
+        if found is not None and found.option is not None and found.option.block:
+            return not found.option.shared_read
+    return False
 
 
 def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]:
@@ -225,7 +257,7 @@ def predict_fmax(paths: Sequence[TimingPath], model: FmaxModel) -> FmaxPredictio
 def design_fmax(design: Design, dev: Device) -> FmaxPrediction | None:
     """The predicted Fmax of ``design`` on ``dev``'s family; None without a fitted model."""
     model = load_model(dev.family)
-    return None if model is None else predict_fmax(design_paths(design), model)
+    return None if model is None else predict_fmax(design_paths(design, dev.family), model)
 
 
 # ------------------------------------------------------------------------------- fitting

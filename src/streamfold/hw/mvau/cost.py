@@ -24,7 +24,13 @@ from streamfold.cost.resources import (
 )
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.mulshift import cost as mulshift_cost
-from streamfold.hw.mvau.params import MvauParams, bank_rows, weight_banks
+from streamfold.hw.mvau.params import (
+    BANK_GROUP,
+    MvauParams,
+    bank_rows,
+    bank_select_steps,
+    weight_banks,
+)
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
 from streamfold.ir.dtypes import narrowest
 from streamfold.synth.resources import Resources
@@ -74,10 +80,11 @@ def latency(params: MvauParams, folding: NodeFolding) -> int:
 
 def operand_registers(params: MvauParams, folding: NodeFolding) -> int:
     """OPR in sf_mvau.v: 1 with block RAM (its read registered again before the product), 2
-    with its weight memory banked (``params.weight_banks``: the row, then the bank)."""
+    with its weight memory banked (``params.weight_banks``: the row, then the bank), 3 past
+    ``BANK_GROUP`` banks (the row, each group's bank, then the group)."""
     if folding.mem_style is not MemStyle.BLOCK:
         return 0
-    return 2 if weight_banks(params, folding)[0] > 1 else 1
+    return 1 + bank_select_steps(weight_banks(params, folding)[0])
 
 
 # ------------------------------------------------------------------------------- resources
@@ -321,6 +328,10 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
         regs += s.t_columns_all if _thresholds_addressed(s, folding) else 0
     if s.bank_bits:  # the banked row w_b (its varying columns), bank_q and bank_b
         regs += s.wb_columns_all + 2 * s.bank_bits
+    if s.operand_stages > 2:  # two select steps: each group's word w_g, group_g, and x_m
+        groups = -(-s.banks // BANK_GROUP)
+        regs += groups * s.w_columns_all + s.bank_bits - (BANK_GROUP - 1).bit_length()
+        regs += s.in_bits
     for mem in _buffers(s):
         if mem.kind is MemKind.FLIPFLOPS:
             regs += mem.depth_words * mem.width_bits

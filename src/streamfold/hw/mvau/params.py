@@ -102,6 +102,15 @@ def weight_banks(params: MvauParams, folding: NodeFolding) -> tuple[int, int]:
     return bram_banks(words, width)
 
 
+BANK_GROUP = 8  # banks one select step of sf_mvau.v reads (its BANK_GROUP)
+
+
+def bank_select_steps(banks: int) -> int:
+    """Registered select steps after a banked weight row in sf_mvau.v (BANK_STEPS): 0
+    unbanked, 1 up to BANK_GROUP banks, else 2 (each group of BANK_GROUP, then the group)."""
+    return 0 if banks <= 1 else 1 if banks <= BANK_GROUP else 2
+
+
 def bank_rows(words: npt.NDArray[np.int64], banks: int, rows: int) -> npt.NDArray[np.int64]:
     """A weight image ``words[address, element]`` packed into ``banks`` banks of ``rows``
     words side by side (sf_mvau.v's W_BANKS): row r holds word b * rows + r at elements

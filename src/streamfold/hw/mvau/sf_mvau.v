@@ -30,9 +30,13 @@
 // memory deeper than one block RAM): the NF * SF words are cut into W_BANKS banks of
 // 2**W_BANK_AB words, packed side by side into one memory of 2**W_BANK_AB rows (bank b in
 // bits [b*WW +: WW] of a row), so a read is one row of block RAMs side by side, never blocks
-// stacked in depth behind a select mux. The row is registered whole, then the step's bank is
-// selected into the operand register: OPR = 2 (the input operand takes two registers too: the
-// replay buffer's read and the input word apart, then the replay mux).
+// stacked in depth behind a select mux. The row is registered whole (on ECP5 in the blocks'
+// output registers, synth.bram_outreg), then the step's bank is selected into the operand
+// register: OPR = 2 (the input operand takes two registers too: the replay buffer's read and
+// the input word apart, then the replay mux). More than BANK_GROUP banks are selected in two
+// registered steps, each bank's group of BANK_GROUP first, near its blocks, then the group:
+// OPR = 3 (the input operand takes a third register). A one-step select over 36 banks (CNV's
+// widest layer) spread its mux over every block RAM column of the LFE5U-85F: 94 MHz.
 //   WEIGHT_FILE then holds the packed rows: row r, bank b = word b * 2**W_BANK_AB + r (0
 //   past the last word).
 //
@@ -103,8 +107,12 @@ module sf_mvau #(
     localparam integer LB = (PB < ACC_BITS) ? PB : ACC_BITS;  // tree leaf width
     localparam integer D = $clog2(SIMD);  // adder-tree levels
     localparam integer BANKED = (MEM_STYLE == STYLE_BLOCK && W_BANKS > 1) ? 1 : 0;
-    // operand register stages: block 1, banked block 2 (the packed row, then the bank)
-    localparam integer OPR = (MEM_STYLE == STYLE_BLOCK) ? 1 + BANKED : 0;
+    localparam integer BANK_GROUP = 8;  // banks one select step reads (a 3-bit LUT mux)
+    // bank select steps: 1, or 2 (each group, then the group) past BANK_GROUP banks
+    localparam integer BANK_STEPS = (BANKED != 0 && W_BANKS > BANK_GROUP) ? 2 : BANKED;
+    // operand register stages: block 1, banked block 1 + BANK_STEPS (the packed row, then
+    // each select step)
+    localparam integer OPR = (MEM_STYLE == STYLE_BLOCK) ? 1 + BANK_STEPS : 0;
     // registers after the threshold and multiply-shift memories' read register (block: 1)
     localparam integer KPR = (OPR > 0) ? 1 : 0;
 
@@ -242,7 +250,7 @@ module sf_mvau #(
             (* ram_style = "block", rom_style = "block" *)
             reg [W_BANKS*WW-1:0] wmem[0:(1 << W_BANK_AB)-1];
             reg [W_BANKS*WW-1:0] w_q;  // the row: the block RAMs' read register
-            reg [W_BANKS*WW-1:0] w_b;  // the row, registered in the fabric
+            reg [W_BANKS*WW-1:0] w_b;  // the row registered again (ECP5: output registers)
             reg [BB-1:0] bank_q;
             reg [BB-1:0] bank_b;
             initial $readmemh(WEIGHT_FILE, wmem);
@@ -252,7 +260,30 @@ module sf_mvau #(
                 bank_q <= waddr[WAB-1:W_BANK_AB];
                 bank_b <= bank_q;
             end
-            assign w1 = w_b[bank_b*WW +: WW];
+            if (BANK_STEPS == 1) begin : g_select
+                assign w1 = w_b[bank_b*WW +: WW];
+            end else begin : g_select2
+                // each group's bank (the index's low 3 bits), registered, then the group
+                localparam integer GB = $clog2(BANK_GROUP);
+                localparam integer GROUPS = (W_BANKS + BANK_GROUP - 1) / BANK_GROUP;
+                localparam integer PAD = GROUPS * BANK_GROUP - W_BANKS;  // banks past the last
+                wire [GROUPS*BANK_GROUP*WW-1:0] row;
+                if (PAD > 0) begin : g_pad
+                    assign row = {{(PAD * WW){1'b0}}, w_b};
+                end else begin : g_nopad
+                    assign row = w_b;
+                end
+                reg [GROUPS*WW-1:0] w_g;
+                reg [BB-GB-1:0] group_g;
+                wire [31:0] member = {{(32 - GB){1'b0}}, bank_b[GB-1:0]};
+                integer g;
+                always @(posedge clk) begin
+                    for (g = 0; g < GROUPS; g = g + 1)
+                        w_g[g*WW +: WW] <= row[(g * BANK_GROUP + member) * WW +: WW];
+                    group_g <= bank_b[BB-1:GB];
+                end
+                assign w1 = w_g[group_g*WW +: WW];
+            end
         end else if (MEM_STYLE == STYLE_BLOCK) begin : g_wmem_block
             (* ram_style = "block", rom_style = "block" *) reg [WW-1:0] wmem[0:NF*SF-1];
             reg [WW-1:0] w_q;
@@ -296,7 +327,15 @@ module sf_mvau #(
                     xbuf_b <= xbuf;
                     in_b <= in_q;
                     xrep_b <= xrep;
-                    x_r <= xrep_b ? xbuf_b : in_b;
+                end
+                if (OPR > 2) begin : g_x3  // one more stage, beside the weights' group select
+                    reg [XW-1:0] x_m;
+                    always @(posedge clk) begin
+                        x_m <= xrep_b ? xbuf_b : in_b;
+                        x_r <= x_m;
+                    end
+                end else begin : g_x2_mux
+                    always @(posedge clk) x_r <= xrep_b ? xbuf_b : in_b;
                 end
             end else begin : g_x1
                 always @(posedge clk) x_r <= x1;

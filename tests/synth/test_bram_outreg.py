@@ -122,7 +122,7 @@ def test_a_port_moves_only_when_every_used_bit_meets_every_rule(change: str) -> 
 def test_a_36_bit_pseudo_dual_port_ram_is_one_read_port_on_clock_b() -> None:
     conn = {f"DOB{i}": [200 + i] for i in range(18)} | {"DOA0": [218], "DOA1": [219]}
     ffs = {f"ff{i}": _ff(200 + i, 300 + i) for i in range(20)}
-    ram = _ram(36, **conn, CLKA=["0"])  # a ROM: the write clock is tied off
+    ram = _ram(36, **conn, CLKA=["0"], OCEA=["0"])  # a ROM: the write side is tied off
     (port,) = read_ports(ram)
     assert port.clock == "CLKB" and port.regmodes == ("REGMODE_A", "REGMODE_B")
     m = _module(ram, ffs)
@@ -130,6 +130,7 @@ def test_a_36_bit_pseudo_dual_port_ram_is_one_read_port_on_clock_b() -> None:
     params = m["cells"]["ram"]["parameters"]
     assert (params["REGMODE_A"], params["REGMODE_B"]) == ("OUTREG", "OUTREG")
     assert m["cells"]["ram"]["connections"]["DOA1"] == [319]
+    assert m["cells"]["ram"]["connections"]["OCEA"] == m["cells"]["ram"]["connections"]["OCEB"]
 
 
 def _block_mvau(tmp_path: Path) -> tuple[Path, int]:

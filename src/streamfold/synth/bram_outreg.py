@@ -37,26 +37,27 @@ class ReadPort:
     regmodes: tuple[str, ...]  # the parameters that set its output register
     data: tuple[str, ...]  # output port names
     clock: str
-    output_enable: str
+    output_enables: tuple[str, ...]
     resets: tuple[str, ...]
 
 
 def _dp16kd_port(side: str) -> ReadPort:
     data = tuple(f"DO{side}{i}" for i in range(18))
-    return ReadPort((f"REGMODE_{side}",), data, f"CLK{side}", f"OCE{side}", (f"RST{side}",))
+    return ReadPort((f"REGMODE_{side}",), data, f"CLK{side}", (f"OCE{side}",), (f"RST{side}",))
 
 
 # A DP16KD with DATA_WIDTH_A = 36 is a 36-bit pseudo-dual-port RAM (Yosys maps its PDPW16KD
 # so; nextpnr converts a PDPW16KD to it): one read port on CLKB, OCEB and both resets, its
-# data on DOB (bits 0-17) and DOA (18-35), both REGMODEs set alike.
+# data on DOB (bits 0-17) and DOA (18-35), both REGMODEs set alike. nextpnr gives that mode
+# OCEB only (a PDPW16KD's OCER); OCEA, tied off by Yosys, is given the same enable too.
 _PDP_DP16KD = ReadPort(
     ("REGMODE_A", "REGMODE_B"),
     tuple(f"DOB{i}" for i in range(18)) + tuple(f"DOA{i}" for i in range(18)),
     "CLKB",
-    "OCEB",
+    ("OCEB", "OCEA"),
     ("RSTA", "RSTB"),
 )
-_PDPW16KD = ReadPort(("REGMODE",), tuple(f"DO{i}" for i in range(36)), "CLKR", "OCER", ("RST",))
+_PDPW16KD = ReadPort(("REGMODE",), tuple(f"DO{i}" for i in range(36)), "CLKR", ("OCER",), ("RST",))
 
 
 def read_ports(cell: dict[str, Any]) -> tuple[ReadPort, ...]:
@@ -182,7 +183,9 @@ def absorb_in_module(module: dict[str, Any]) -> int:
                 removed.append(ff)
             for regmode in port.regmodes:
                 params[regmode] = "OUTREG"
-            conn[port.output_enable] = [enables.pop()]
+            enable = enables.pop()
+            for oce in port.output_enables:
+                conn[oce] = [enable]
     for ff in removed:
         del cells[ff]
     return len(removed)

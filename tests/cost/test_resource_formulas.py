@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import (
     CALIBRATION_FILE,
+    MemKind,
     bram18,
     lutram_luts,
     rom_columns,
@@ -144,6 +146,43 @@ def test_mvau_negation_and_products_are_separate_features() -> None:
     assert neg["negate_bits"] % 9 == 0 and mul["product_bits"] % 16 == 0
     assert neg["negate_bits"] // 9 == mul["product_bits"] // 16 == 8  # 8 lanes, all distinct
     assert xnor["product_bits"] == xnor["negate_bits"] == 0 and xnor["xnor_lanes"] == 8
+
+
+def _srl_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
+    return [(m.depth_words, m.width_bits) for m in mvau_cost.memories(params, folding)
+            if m.kind is MemKind.SRL]  # fmt: skip
+
+
+def test_mvau_threshold_address_chain_only_with_varying_thresholds() -> None:
+    """nf_p (the neuron fold, delayed CP - KPR stages) only addresses the threshold memory:
+    with the same thresholds for every output (no threshold bit column varies) Yosys drops
+    both, so only first_p / last_p remain (2 bits); with varying thresholds, + clog2(NF)."""
+    params = _mvau(64, 64, U2, I2, 4)
+    same = replace(params, thresholds=IntArray(np.tile(params.thresholds.array[:1], (64, 1))))
+    for style in (MemStyle.DISTRIBUTED, MemStyle.BLOCK):
+        fold = NodeFolding(1, 8, style)  # NF = 64: 6 address bits
+        assert mvau_cost._shape(same, fold).t_columns_all == 0
+        assert sum(b for _, b in _srl_chains(same, fold)) == 2
+        assert sum(b for _, b in _srl_chains(params, fold)) == 2 + 6
+
+
+def test_mvau_tree_delay_chains_merge_across_equal_weights() -> None:
+    """SIMD 9: the ninth product passes through levels 1-3 (4 registers of the 11-bit leaf of
+    u8 x bipolar); PEs whose ninth weight is the same at every address share one chain."""
+    u8 = IntType(8, False)
+    params = _mvau(9, 4, u8, BIPOLAR, 2)
+    fold = NodeFolding(4, 9, MemStyle.BLOCK)  # one address: every PE's weights constant
+    w = params.weight.array.copy()
+    w[:, 8] = [1, -1, 1, 1]  # two distinct last-lane weights
+    w[:, :8] = 1  # the chain's value depends on the last lane only
+    two = replace(params, weight=IntArray(w))
+    assert _srl_chains(two, fold)[-1] == (4, 2 * 11)
+    w[:, 8] = [1, -1, -1, 1]
+    w[:, 0] = [1, 1, -1, -1]  # lanes outside the chain do not matter
+    assert _srl_chains(replace(params, weight=IntArray(w)), fold)[-1] == (4, 2 * 11)
+    w[:, 8] = [1, -1, 1, -1]
+    w[1, 8], w[3, 8] = 1, 1
+    assert _srl_chains(replace(params, weight=IntArray(w)), fold)[-1] == (4, 1 * 11)
 
 
 @pytest.mark.parametrize("family", [X7, Family.ECP5], ids=lambda f: f.value)

@@ -148,6 +148,25 @@ def test_mvau_negation_and_products_are_separate_features() -> None:
     assert xnor["product_bits"] == xnor["negate_bits"] == 0 and xnor["xnor_lanes"] == 8
 
 
+def test_mvau_products_by_constants_with_one_weight_word() -> None:
+    """NF = SF = 1: every weight is a constant, its product shifts and adds. u4 x [0, 1, 2, 3,
+    -1, -3, -5, 3]: 0, 1, 2 no logic; 3 = 4 - 1 one subtractor (6 bits: 0..45); -1 a negation
+    (5 bits: -15..0); -3 = -4 + 1 one (7 bits: -45..0); -5 = -4 - 1 two (8 bits: -75..0);
+    lane 7's 3 again one (6). Adder bits 6 + 5 + 7 + 16 + 6 = 40, as negate_bits; product
+    registers: 4 + 5 + 6 + 5 + 7 + 8 + 6 = 41 bits (the zero product none). Two words: the
+    eight lanes are multipliers again (product_bits 8 x 4 x 4)."""
+    u4, i4, i10 = IntType(4, False), IntType(4, True), IntType(10, True)
+    weight = np.array([[0, 1, 2, 3, -1, -3, -5, 3]])
+    params = MvauParams(8, 1, u4, i4, i10, i10, IntArray(weight), None)
+    one = NodeFolding(1, 8)
+    lut = mvau_cost.lut_features(params, one, X7)
+    assert (lut["product_bits"], lut["negate_bits"]) == (0, 40)
+    assert mvau_cost.ff_features(params, one, X7)["leaf_bits"] == 41
+    two = MvauParams(8, 2, u4, i4, i10, i10, IntArray(np.vstack([weight, weight])), None)
+    folded = mvau_cost.lut_features(two, NodeFolding(1, 8), X7)
+    assert (folded["product_bits"], folded["negate_bits"]) == (8 * 16, 0)
+
+
 def _srl_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
     return [(m.depth_words, m.width_bits) for m in mvau_cost.memories(params, folding)
             if m.kind is MemKind.SRL]  # fmt: skip

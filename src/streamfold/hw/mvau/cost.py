@@ -113,6 +113,9 @@ class _Shape:
     leaves: int  # product registers after merging (_distinct_leaves)
     # (registers, bits, distinct PEs) of each adder-tree delay chain (_pass_chains)
     pass_chains: tuple[tuple[int, int, int], ...]
+    # one weight word (NF = SF = 1), integer inputs: (adder bits, product register bits) of
+    # the products by constants (_constant_products); None otherwise
+    const_products: tuple[int, int] | None
 
     @property
     def stages(self) -> int:  # CP
@@ -223,7 +226,43 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
             (regs, bits, _chain_copies(weights, folding, level))
             for regs, bits, level in _pass_chains(params, folding)
         ),
+        const_products=_constant_products(params) if nf * sf == 1 else None,
     )
+
+
+def _csd_digits(c: int) -> tuple[int, int]:
+    """(positive, negative) nonzero digits of ``c`` in canonical signed-digit form."""
+    pos = neg = 0
+    while c:
+        if c & 1:
+            digit = 2 - (c & 3)  # +1 or -1
+            pos, neg = (pos + 1, neg) if digit > 0 else (pos, neg + 1)
+            c -= digit
+        c >>= 1
+    return pos, neg
+
+
+def _constant_products(params: MvauParams) -> tuple[int, int] | None:
+    """With one weight word every weight is a constant, which Yosys folds into its products:
+    x times c is shifts and one adder or subtractor per canonical-signed-digit of c after the
+    first, plus a negation when every digit is negative. Returns (sum of ops x the product's
+    real width, sum of the real widths) over the distinct (lane, constant) pairs; None for
+    bipolar inputs."""
+    x = params.in_dtype
+    if x.bipolar:
+        return None
+    w = params.weight.array.astype(np.int64)
+    adder_bits = register_bits = 0
+    for c in {int(v) for v in np.unique(w)}:
+        lanes = int(np.count_nonzero((w == c).any(axis=0)))
+        if c == 0 or not lanes:
+            continue
+        width = narrowest(min(x.min * c, x.max * c), max(x.min * c, x.max * c)).bits
+        pos, neg = _csd_digits(c)
+        ops = pos + neg - 1 + (1 if pos == 0 else 0)
+        adder_bits += lanes * ops * width
+        register_bits += lanes * width
+    return adder_bits, register_bits
 
 
 def _thresholds_addressed(s: _Shape, folding: NodeFolding) -> bool:
@@ -264,6 +303,9 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     # most on ECP5 (LUT4 + CCU2C), so each has its own constant.
     negate = (w.bits if x.bipolar else x.bits) + 1 if x.bipolar != w.bipolar else 0
     product = 0 if x.bipolar or w.bipolar else x.bits * w.bits
+    negate_bits, product_bits = s.leaves * negate, s.leaves * product
+    if s.const_products is not None:  # products by constants: shifts and adders
+        negate_bits, product_bits = s.const_products[0], 0
     tree = sum(
         (_tree_nodes(simd, level - 1) // 2) * s.level_bits(level)
         for level in range(1, s.levels + 1)
@@ -282,8 +324,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "const": 1.0,
         "control_bits": _control_bits(s),
         "xnor_lanes": s.leaves if xnor else 0,
-        "product_bits": s.leaves * product,
-        "negate_bits": s.leaves * negate,
+        "product_bits": product_bits,
+        "negate_bits": negate_bits,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
         "compare_bits": varying_compares,
@@ -339,7 +381,7 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
         "const": 1.0,
         "register_bits": regs,
         "tree_bits": pe * tree,
-        "leaf_bits": s.leaves * s.leaf_bits,
+        "leaf_bits": s.leaves * s.leaf_bits if s.const_products is None else s.const_products[1],
         "leaf_sign_bits": pe * simd * max(0, min(_rtl_leaf_bits(params), s.acc_bits) - s.leaf_bits),
     }
 

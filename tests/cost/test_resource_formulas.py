@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from streamfold.cost.devices import Family
 from streamfold.cost.resources import (
     CALIBRATION_FILE,
+    MemKind,
     bram18,
     lutram_luts,
     rom_columns,
@@ -144,6 +146,62 @@ def test_mvau_negation_and_products_are_separate_features() -> None:
     assert neg["negate_bits"] % 9 == 0 and mul["product_bits"] % 16 == 0
     assert neg["negate_bits"] // 9 == mul["product_bits"] // 16 == 8  # 8 lanes, all distinct
     assert xnor["product_bits"] == xnor["negate_bits"] == 0 and xnor["xnor_lanes"] == 8
+
+
+def test_mvau_products_by_constants_with_one_weight_word() -> None:
+    """NF = SF = 1: every weight is a constant, its product shifts and adds. u4 x [0, 1, 2, 3,
+    -1, -3, -5, 3]: 0, 1, 2 no logic; 3 = 4 - 1 one subtractor (6 bits: 0..45); -1 a negation
+    (5 bits: -15..0); -3 = -4 + 1 one (7 bits: -45..0); -5 = -4 - 1 two (8 bits: -75..0);
+    lane 7's 3 again one (6). Adder bits 6 + 5 + 7 + 16 + 6 = 40, as negate_bits; product
+    registers: 4 + 5 + 6 + 5 + 7 + 8 + 6 = 41 bits (the zero product none). Two words: the
+    eight lanes are multipliers again (product_bits 8 x 4 x 4)."""
+    u4, i4, i10 = IntType(4, False), IntType(4, True), IntType(10, True)
+    weight = np.array([[0, 1, 2, 3, -1, -3, -5, 3]])
+    params = MvauParams(8, 1, u4, i4, i10, i10, IntArray(weight), None)
+    one = NodeFolding(1, 8)
+    lut = mvau_cost.lut_features(params, one, X7)
+    assert (lut["product_bits"], lut["negate_bits"]) == (0, 40)
+    assert mvau_cost.ff_features(params, one, X7)["leaf_bits"] == 41
+    two = MvauParams(8, 2, u4, i4, i10, i10, IntArray(np.vstack([weight, weight])), None)
+    folded = mvau_cost.lut_features(two, NodeFolding(1, 8), X7)
+    assert (folded["product_bits"], folded["negate_bits"]) == (8 * 16, 0)
+
+
+def _srl_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
+    return [(m.depth_words, m.width_bits) for m in mvau_cost.memories(params, folding)
+            if m.kind is MemKind.SRL]  # fmt: skip
+
+
+def test_mvau_threshold_address_chain_only_with_varying_thresholds() -> None:
+    """nf_p (the neuron fold, delayed CP - KPR stages) only addresses the threshold memory:
+    with the same thresholds for every output (no threshold bit column varies) Yosys drops
+    both, so only first_p / last_p remain (2 bits); with varying thresholds, + clog2(NF)."""
+    params = _mvau(64, 64, U2, I2, 4)
+    same = replace(params, thresholds=IntArray(np.tile(params.thresholds.array[:1], (64, 1))))
+    for style in (MemStyle.DISTRIBUTED, MemStyle.BLOCK):
+        fold = NodeFolding(1, 8, style)  # NF = 64: 6 address bits
+        assert mvau_cost._shape(same, fold).t_columns_all == 0
+        assert sum(b for _, b in _srl_chains(same, fold)) == 2
+        assert sum(b for _, b in _srl_chains(params, fold)) == 2 + 6
+
+
+def test_mvau_tree_delay_chains_merge_across_equal_weights() -> None:
+    """SIMD 9: the ninth product passes through levels 1-3 (4 registers of the 11-bit leaf of
+    u8 x bipolar); PEs whose ninth weight is the same at every address share one chain."""
+    u8 = IntType(8, False)
+    params = _mvau(9, 4, u8, BIPOLAR, 2)
+    fold = NodeFolding(4, 9, MemStyle.BLOCK)  # one address: every PE's weights constant
+    w = params.weight.array.copy()
+    w[:, 8] = [1, -1, 1, 1]  # two distinct last-lane weights
+    w[:, :8] = 1  # the chain's value depends on the last lane only
+    two = replace(params, weight=IntArray(w))
+    assert _srl_chains(two, fold)[-1] == (4, 2 * 11)
+    w[:, 8] = [1, -1, -1, 1]
+    w[:, 0] = [1, 1, -1, -1]  # lanes outside the chain do not matter
+    assert _srl_chains(replace(params, weight=IntArray(w)), fold)[-1] == (4, 2 * 11)
+    w[:, 8] = [1, -1, 1, -1]
+    w[1, 8], w[3, 8] = 1, 1
+    assert _srl_chains(replace(params, weight=IntArray(w)), fold)[-1] == (4, 1 * 11)
 
 
 @pytest.mark.parametrize("family", [X7, Family.ECP5], ids=lambda f: f.value)

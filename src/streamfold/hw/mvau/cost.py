@@ -118,6 +118,11 @@ class _Shape:
     t_columns: int  # the same for the thresholds (0 without thresholds)
     t_columns_all: int
     leaves: int  # product registers after merging (_distinct_leaves)
+    # (registers, bits, distinct PEs) of each adder-tree delay chain (_pass_chains)
+    pass_chains: tuple[tuple[int, int, int], ...]
+    # one weight word (NF = SF = 1), integer inputs: (adder bits, product register bits) of
+    # the products by constants (_constant_products); None otherwise
+    const_products: tuple[int, int] | None
 
     @property
     def stages(self) -> int:  # CP
@@ -224,7 +229,47 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         t_columns=t_cols,
         t_columns_all=t_all,
         leaves=_distinct_leaves(weights, folding),
+        pass_chains=tuple(
+            (regs, bits, _chain_copies(weights, folding, level))
+            for regs, bits, level in _pass_chains(params, folding)
+        ),
+        const_products=_constant_products(params) if nf * sf == 1 else None,
     )
+
+
+def _csd_digits(c: int) -> tuple[int, int]:
+    """(positive, negative) nonzero digits of ``c`` in canonical signed-digit form."""
+    pos = neg = 0
+    while c:
+        if c & 1:
+            digit = 2 - (c & 3)  # +1 or -1
+            pos, neg = (pos + 1, neg) if digit > 0 else (pos, neg + 1)
+            c -= digit
+        c >>= 1
+    return pos, neg
+
+
+def _constant_products(params: MvauParams) -> tuple[int, int] | None:
+    """With one weight word every weight is a constant, which Yosys folds into its products:
+    x times c is shifts and one adder or subtractor per canonical-signed-digit of c after the
+    first, plus a negation when every digit is negative. Returns (sum of ops x the product's
+    real width, sum of the real widths) over the distinct (lane, constant) pairs; None for
+    bipolar inputs."""
+    x = params.in_dtype
+    if x.bipolar:
+        return None
+    w = params.weight.array.astype(np.int64)
+    adder_bits = register_bits = 0
+    for c in {int(v) for v in np.unique(w)}:
+        lanes = int(np.count_nonzero((w == c).any(axis=0)))
+        if c == 0 or not lanes:
+            continue
+        width = narrowest(min(x.min * c, x.max * c), max(x.min * c, x.max * c)).bits
+        pos, neg = _csd_digits(c)
+        ops = pos + neg - 1 + (1 if pos == 0 else 0)
+        adder_bits += lanes * ops * width
+        register_bits += lanes * width
+    return adder_bits, register_bits
 
 
 def _thresholds_addressed(s: _Shape, folding: NodeFolding) -> bool:
@@ -265,6 +310,9 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     # most on ECP5 (LUT4 + CCU2C), so each has its own constant.
     negate = (w.bits if x.bipolar else x.bits) + 1 if x.bipolar != w.bipolar else 0
     product = 0 if x.bipolar or w.bipolar else x.bits * w.bits
+    negate_bits, product_bits = s.leaves * negate, s.leaves * product
+    if s.const_products is not None:  # products by constants: shifts and adders
+        negate_bits, product_bits = s.const_products[0], 0
     tree = sum(
         (_tree_nodes(simd, level - 1) // 2) * s.level_bits(level)
         for level in range(1, s.levels + 1)
@@ -283,8 +331,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "const": 1.0,
         "control_bits": _control_bits(s),
         "xnor_lanes": s.leaves if xnor else 0,
-        "product_bits": s.leaves * product,
-        "negate_bits": s.leaves * negate,
+        "product_bits": product_bits,
+        "negate_bits": negate_bits,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
         "compare_bits": varying_compares,
@@ -299,11 +347,14 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
 
 def _control_chains(s: _Shape, folding: NodeFolding) -> tuple[tuple[int, int], ...]:
     """(stages, bits) of the control shift registers: first_p and last_p of CP stages, nf_p
-    of CP - KPR (a block-RAM threshold word is read a stage earlier)."""
+    of CP - KPR (a block-RAM threshold word is read a stage earlier). nf_p only addresses the
+    threshold memory: when no threshold bit column varies (every neuron fold has the same
+    thresholds), Yosys drops the memory and with it the chain (TFC-W2A2's second layer at
+    cycles=512: 10 SRL16E, not 16)."""
     kpr = min(s.operand_stages, 1)
     bits = dict.fromkeys((s.stages, s.stages - kpr), 0)
     bits[s.stages] += 2 if s.sf > 1 else 0
-    if _thresholds_addressed(s, folding):
+    if _thresholds_addressed(s, folding) and s.t_columns_all:
         bits[s.stages - kpr] += _counter_bits(s.nf)
     return tuple((stages, b) for stages, b in bits.items() if b)
 
@@ -341,28 +392,42 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
         "const": 1.0,
         "register_bits": regs,
         "tree_bits": pe * tree,
-        "leaf_bits": s.leaves * s.leaf_bits,
+        "leaf_bits": s.leaves * s.leaf_bits if s.const_products is None else s.const_products[1],
         "leaf_sign_bits": pe * simd * max(0, min(_rtl_leaf_bits(params), s.acc_bits) - s.leaf_bits),
     }
 
 
-def _pass_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:
-    """(registers, bits) of each delay chain in one PE's adder tree that Yosys turns into
-    shift registers: with SIMD not a power of two, the last node of a level with an odd node
-    count passes through to the next level; a run of such levels is a chain of registers
+def _pass_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int, int]]:
+    """(registers, bits, level) of each delay chain in one PE's adder tree that Yosys turns
+    into shift registers: with SIMD not a power of two, the last node of a level with an odd
+    node count passes through to the next level; a run of such levels is a chain of registers
     (from the level it starts at), of that level's width in sf_mvau.v."""
-    s = _shape(params, folding)
-    rtl_leaf = min(_rtl_leaf_bits(params), s.acc_bits)
+    acc_bits, levels = params.acc_dtype.bits, tree_levels(folding.simd)
+    rtl_leaf = min(_rtl_leaf_bits(params), acc_bits)
     chains, run = [], 0
-    for level in range(1, s.levels + 2):
-        if level <= s.levels and _tree_nodes(folding.simd, level - 1) % 2:
+    for level in range(1, levels + 2):
+        if level <= levels and _tree_nodes(folding.simd, level - 1) % 2:
             run += 1
             continue
         if run + 1 >= SRL_MIN_STAGES:
             start = level - 1 - run
-            chains.append((run + 1, min(rtl_leaf + start, s.acc_bits)))
+            chains.append((run + 1, min(rtl_leaf + start, acc_bits), start))
         run = 0
     return chains
+
+
+def _chain_copies(weights: npt.NDArray[np.int64], folding: NodeFolding, level: int) -> int:
+    """PEs whose delay chain from ``level`` is distinct: the chain carries the tree's last
+    node of that level, the sum over the SIMD lanes from (nodes - 1) * 2**level on, and two
+    PEs whose weights on those lanes are equal at every address compute the same values, one
+    chain in Yosys (as ``_distinct_leaves``; CNN-W1A1's first layer at cycles=3136: PE 0 and
+    PE 3 both negate their last pixel at every address, 3 x 11 SRL16E, not 4 x 11).
+    ``weights`` is the weight image [NF * SF, PE * SIMD]."""
+    pe, simd = folding.pe, folding.simd
+    first = (_tree_nodes(simd, level) - 1) << level
+    lanes = weights.reshape(weights.shape[0], pe, simd)[:, :, first:]
+    per_pe = np.ascontiguousarray(lanes.transpose(1, 0, 2).reshape(pe, -1))
+    return distinct_rows(per_pe)
 
 
 def _rtl_leaf_bits(params: MvauParams) -> int:
@@ -397,8 +462,8 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
     for stages, bits in _control_chains(s, folding):
         if stages >= SRL_MIN_STAGES:
             out.append(Memory(stages, bits, MemKind.SRL))
-    for stages, bits in _pass_chains(params, folding):
-        out.append(Memory(stages, folding.pe * bits, MemKind.SRL))
+    for stages, bits, copies in s.pass_chains:
+        out.append(Memory(stages, copies * bits, MemKind.SRL))
     if folding.mem_style is MemStyle.BLOCK:  # Yosys drops constant bit columns first
         if s.bank_bits:  # banks side by side
             out.append(Memory(s.bank_rows, s.wb_columns_all, MemKind.BLOCK, rom=True))

@@ -63,42 +63,31 @@ module sf_mvau_tree #(
                     wire [IN_BITS-1:0] xe = x[i*IN_BITS +: IN_BITS];
                     wire [W_BITS-1:0] we = w[i*W_BITS +: W_BITS];
                     // Bits of a product above the accumulator width cannot change the
-                    // result modulo 2**ACC_BITS; they are dropped on purpose.
+                    // result modulo 2**ACC_BITS; they are dropped on purpose. Both operands
+                    // sign- or zero-extended to the product width, once, for whichever
+                    // product reads them (an XNOR product reads neither).
                     /* verilator lint_off UNUSEDSIGNAL */
                     wire [PB-1:0] prod;
+                    wire [PB-1:0] xp;
+                    wire [PB-1:0] wp;
                     /* verilator lint_on UNUSEDSIGNAL */
+                    if (IN_SIGNED != 0) begin : g_xs
+                        assign xp = {{(PB - IN_BITS) {xe[IN_BITS-1]}}, xe};
+                    end else begin : g_xu
+                        assign xp = {{(PB - IN_BITS) {1'b0}}, xe};
+                    end
+                    if (W_SIGNED != 0) begin : g_ws
+                        assign wp = {{(PB - W_BITS) {we[W_BITS-1]}}, we};
+                    end else begin : g_wu
+                        assign wp = {{(PB - W_BITS) {1'b0}}, we};
+                    end
                     if (XNOR != 0) begin : g_xnor
                         assign prod = {1'b0, ~(xe ^ we)};
-                    end else if (W_BIPOLAR != 0) begin : g_neg_x
-                        wire [PB-1:0] xp;  // x * (+-1)
-                        if (IN_SIGNED != 0) begin : g_xs
-                            assign xp = {{(PB - IN_BITS) {xe[IN_BITS-1]}}, xe};
-                        end else begin : g_xu
-                            assign xp = {{(PB - IN_BITS) {1'b0}}, xe};
-                        end
+                    end else if (W_BIPOLAR != 0) begin : g_neg_x  // x * (+-1)
                         assign prod = we[0] ? xp : -xp;
-                    end else if (IN_BIPOLAR != 0) begin : g_neg_w
-                        wire [PB-1:0] wp;  // (+-1) * w
-                        if (W_SIGNED != 0) begin : g_ws
-                            assign wp = {{(PB - W_BITS) {we[W_BITS-1]}}, we};
-                        end else begin : g_wu
-                            assign wp = {{(PB - W_BITS) {1'b0}}, we};
-                        end
+                    end else if (IN_BIPOLAR != 0) begin : g_neg_w  // (+-1) * w
                         assign prod = xe[0] ? wp : -wp;
                     end else begin : g_mul
-                        // Both operands sign- or zero-extended to the product width.
-                        wire [PB-1:0] xp;
-                        wire [PB-1:0] wp;
-                        if (IN_SIGNED != 0) begin : g_xs
-                            assign xp = {{(PB - IN_BITS) {xe[IN_BITS-1]}}, xe};
-                        end else begin : g_xu
-                            assign xp = {{(PB - IN_BITS) {1'b0}}, xe};
-                        end
-                        if (W_SIGNED != 0) begin : g_ws
-                            assign wp = {{(PB - W_BITS) {we[W_BITS-1]}}, we};
-                        end else begin : g_wu
-                            assign wp = {{(PB - W_BITS) {1'b0}}, we};
-                        end
                         assign prod = xp * wp;
                     end
                     assign nxt[i*W +: W] = prod[W-1:0];

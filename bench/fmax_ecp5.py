@@ -123,10 +123,10 @@ def accelerator(spec: Spec) -> Accelerator:
     return compile(model, spec.shape, device=DEVICE, folding=spec.folding, mem_style=spec.mem_style)
 
 
-def digest(build_dir: Path, flow: str = FLOW) -> str:
+def digest(build_dir: Path) -> str:
     manifest = json.loads((build_dir / "manifest.json").read_text())
     h = hashlib.sha256()
-    h.update(flow.encode())
+    h.update(FLOW.encode())
     for name in sorted([*manifest["sources"], *manifest["memories"]]):
         h.update(name.encode() + b"\0" + (build_dir / name).read_bytes())
     in_bits, out_bits = (int(manifest[k]["width"]) for k in ("stream_in", "stream_out"))
@@ -137,23 +137,12 @@ def digest(build_dir: Path, flow: str = FLOW) -> str:
     return h.hexdigest()[:16]
 
 
-def _block_rams(acc: Accelerator) -> int:
-    """The design's DP16KD: the estimate's, which cost.memlib prices as Yosys maps them."""
-    return acc.estimate().total.bram
-
-
 def measure(spec: Spec, runs: dict[str, dict[str, object]], work: Path) -> dict[str, object]:
     acc = accelerator(spec)
     build = acc.build(work / spec.name, force=True)
     key = digest(build)
     cached = runs.get(spec.name)
     if cached is not None and cached.get("digest") == key:
-        return cached
-    if cached is not None and cached.get("digest") == digest(build, "") and not _block_rams(acc):
-        # placed before the block-RAM output-register pass, and without a block RAM: the
-        # pass leaves its netlist as it was
-        cached["digest"] = key
-        RUNS.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
         return cached
     print(f"# {spec.name}: Yosys + nextpnr-ecp5 ...", flush=True)
     impl = implement_build(build, device(DEVICE), per_stage=False)

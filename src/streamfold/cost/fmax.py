@@ -138,10 +138,10 @@ def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> l
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
     registered = isinstance(params, MvauParams)  # sf_mvau's operand register (OPR)
     out = [_memory_path(stage.name, d, w, folding.mem_style, registered) for d, w in memories]
-    if registered and _input_buffer_in_block_ram(params, folding, family):
-        out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
-    if registered and folding.mem_style is MemStyle.BLOCK:
-        banks = weight_banks(params, folding)[0]
+    if isinstance(params, MvauParams):
+        if _input_buffer_in_block_ram(params, folding, family):
+            out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
+        banks = weight_banks(params, folding)[0]  # 1 unless in block RAM
         if banks > 1:  # the bank select: each step reads up to BANK_GROUP banks' blocks
             step = math.log2(min(banks, BANK_GROUP))
             out.append(TimingPath(stage.name, PathKind.BRAM_REGISTERED, step))
@@ -150,12 +150,11 @@ def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> l
     return out
 
 
-def _input_buffer_in_block_ram(params: object, folding: NodeFolding, family: Family) -> bool:
+def _input_buffer_in_block_ram(params: MvauParams, folding: NodeFolding, family: Family) -> bool:
     """sf_mvau's input replay buffer (no ram_style) becomes block RAM on ``family`` whose read
     cannot share the write's port (``cost.memlib``: on ECP5 a word wider than a true dual-port
     DP16KD's 18 bits takes the 36-bit mode, write and read ports apart), so Yosys puts its
     collision bypass after the read; read on the write's port (READBEFOREWRITE) it has none."""
-    assert isinstance(params, MvauParams)
     for m in mvau_cost.memories(params, folding):
         found = mapping(m, family) if m.auto and m.sync_read else None
         if found is not None and found.option is not None and found.option.block:

@@ -170,21 +170,15 @@ def fit_point(
     name: str, design: Design, paths: tuple[fmax.TimingPath, ...], run: dict[str, object]
 ) -> fmax.FitPoint:
     """The stage and path kind of a measured critical path: the stage from the ``u_<ident>.``
-    prefix of its start, the kind from the cells' names (a block RAM data output of an input
-    or window buffer, ``ibuf`` / ``g_block.mem``; a weight or threshold memory's
-    ``wmem``/``tmem``, or a path from its read address ``waddr``) and the stage's memory
-    style."""
+    prefix of its start, the kind from the cells' names (a memory's, or a path from its read
+    address ``waddr``) and the stage's memory style."""
     cells = [str(c) for c in run["critical_cells"]]  # type: ignore[attr-defined]
     by_ident = {f"u_{st.ident}.": st for st in design.stages}
     start = str(run["critical_path"]).split(" -> ")[0].removeprefix("u_design.")  # pinwrap
     stage = next(st for prefix, st in by_ident.items() if start.startswith(prefix))
     kinds = {p.kind for p in paths if p.stage == stage.name}
     memory = any("mem" in c for c in cells) or "addr" in start  # a memory or its address
-    # a block RAM read at once written: sf_mvau's input buffer, sf_swg's window buffer
-    bypass = ".DO" in start and ("ibuf" in start or "g_block.mem" in start)
-    if bypass and fmax.PathKind.BRAM_BYPASS in kinds:
-        kind = fmax.PathKind.BRAM_BYPASS
-    elif memory and fmax.PathKind.BRAM_REGISTERED in kinds:
+    if memory and fmax.PathKind.BRAM_REGISTERED in kinds:
         kind = fmax.PathKind.BRAM_REGISTERED
     elif memory and fmax.PathKind.BRAM in kinds:
         kind = fmax.PathKind.BRAM

@@ -128,14 +128,15 @@ def test_cycles_and_latency_formulas() -> None:
     f = NodeFolding(simd=2)
     # non-overlapping: 9 windows * 4 positions * 2 words = 72 = the input words
     assert (cost.words_in(p, f), cost.words_out(p, f), cost.cycles(p, f)) == (72, 18, 72)
-    # first output needs input pixel (1, 1): word (6 + 1) * 2 = 14; + SWG 3 + FIFO 1
-    assert cost.latency(p, f) == 14 + 3 + 1
+    # first output needs input pixel (1, 1): word (6 + 1) * 2 = 14; + SWG 4 (its LUT RAM's
+    # address registered) + FIFO 1
+    assert cost.latency(p, f) == 14 + 4 + 1
     # overlapping 3x3 stride 2 on 7x7: 9 windows * 9 positions > 49 pixels
     q = MaxPoolParams(1, (7, 7), (3, 3), (2, 2), u4)
     assert cost.cycles(q, NodeFolding()) == 81
     # one output pixel, one word per pixel: the SWG waits for the whole frame (4 words)
     r = MaxPoolParams(1, (4,), (2,), (3,), u4)
-    assert cost.latency(r, NodeFolding()) == 3 + 3 + 1
+    assert cost.latency(r, NodeFolding()) == 3 + 4 + 1
 
 
 def test_instance_parameters_and_streams() -> None:

@@ -23,6 +23,7 @@ from streamfold.hw.mvau.params import (
     bank_select_steps,
     check_folding,
     foldings,
+    input_prefetch,
     params_of,
     weight_banks,
 )
@@ -159,6 +160,10 @@ CASES = [
     # 4,608 words of 36 bits: 9 banks of 512, more than BANK_GROUP: the bank selected in two
     # registered steps (a group of 8 and one of 1 padded), OPR = 3
     pytest.param(Case(576, 72, u2, i4, 1, 9, BLOCK), id="banked-two-step-select"),
+    # input replay buffers of 72 x 32 and 96 x 16 bits: block RAM (cost.memlib), read a cycle
+    # ahead and registered again (IBUF_PREFETCH), after OPR = 0 and OPR = 1 weights
+    pytest.param(Case(288, 4, u8, i2, 1, 4, DIST), id="prefetch-lut-weights"),
+    pytest.param(Case(384, 4, u4, i4, 2, 4, BLOCK, u2, True), id="prefetch-block-weights"),
 ]
 STALL_FRAMES = 24
 TIMING_FRAMES = 12
@@ -265,6 +270,22 @@ def test_deep_block_weight_memories_are_banked(rng: np.random.Generator) -> None
     assert bram_banks(4096, 1) == (1, 4096)  # one block deep enough: not banked
     # 9,216 x 2 bits would fit one DP16KD as 1K x 18 (nine words a row, then a LUT mux)
     assert bram_banks(9216, 2) == (2, 8192)
+
+
+def test_input_buffer_prefetched_where_it_becomes_block_ram(rng: np.random.Generator) -> None:
+    def prefetch(case: Case) -> bool:
+        g, _ = case.build(rng, 2)
+        p = params_of(g, g.nodes[0])
+        found = input_prefetch(p, case.folding)
+        assert (("IBUF_PREFETCH", 1) in instance(p, case.folding, "fc").parameters) == found
+        return found
+
+    assert prefetch(Case(288, 4, u8, i2, 1, 4, DIST))  # 72 x 32: PDPW16KD / RAMB18E1
+    assert prefetch(Case(384, 4, u4, i4, 2, 4, BLOCK, u2, True))  # 96 x 16: DP16KD on ECP5
+    assert not prefetch(Case(384, 4, u4, i4, 4, 4, BLOCK, u2, True))  # NF = 1: no buffer
+    assert not prefetch(Case(288, 8, u4, i4, 2, 2, BLOCK, u2, True))  # 144 x 8: LUT RAM
+    assert not prefetch(Case(64, 16, u4, i4, 4, 8, DIST))  # 8 x 32: LUT RAM
+    assert not prefetch(Case(495, 40, u2, i2, 2, 9, BLOCK))  # banked: read registered apart
 
 
 def test_banked_weight_image_packs_banks_side_by_side() -> None:

@@ -148,23 +148,25 @@ def test_cycles_latency_and_buffer_formulas() -> None:
     f = NodeFolding(simd=2)
     # in: 36 pixels * 2 words; out: 16 windows * 9 positions * 2 words
     assert (cost.words_in(p, f), cost.words_out(p, f), cost.cycles(p, f)) == (72, 288, 288)
-    assert cost.latency(p, f) == 3  # write seen, read register, FIFO
+    assert cost.latency(p, f) == 4  # write seen, address register, read register, FIFO
+    assert cost.latency(p, NodeFolding(simd=2, mem_style=MemStyle.BLOCK)) == 4  # output register
+    assert cost.latency(p, NodeFolding(simd=2, mem_style=MemStyle.REGISTERS)) == 3
     # lookahead: frame change (2*3 - 2 + 0) * 6 + 2*3 = 30 > row change 18 + 6; + 1 pixel
     assert cost.lookahead_pixels(p) == 31 and cost.window_span_pixels(p) == 15
     assert cost.buffer_words(p, f) == 64  # 62 words, rounded up
     # input-bound: 1x1 kernel, stride 2 reads one pixel in four
     q = SwgParams(2, (8, 8), (1, 1), (2, 2), u4)
     assert cost.cycles(q, NodeFolding(simd=1)) == 128
-    # mmv: a word for 4 pixels; the first needs pixel (4 - 1) * 2 = 6: 6 * 2 words + 3
+    # mmv: a word for 4 pixels; the first needs pixel (4 - 1) * 2 = 6: 6 * 2 words + 4
     r = SwgParams(2, (33,), (3,), (2,), u4, mmv=4)
     g = NodeFolding(simd=1)
     assert (cost.words_in(r, g), cost.words_out(r, g)) == (66, 4 * 3 * 2)
-    assert cost.latency(r, g) == 12 + 3
+    assert cost.latency(r, g) == 12 + 4
     # one output word per frame: it waits for the whole input frame (6 words, unread tail)
     t = SwgParams(2, (3,), (1,), (2,), u4)
-    assert (cost.words_out(t, NodeFolding(simd=2)), cost.latency(t, NodeFolding(simd=2))) == (2, 3)
+    assert (cost.words_out(t, NodeFolding(simd=2)), cost.latency(t, NodeFolding(simd=2))) == (2, 4)
     u = SwgParams(2, (3,), (1,), (3,), u4)
-    assert cost.latency(u, NodeFolding(simd=2)) == 2 + 3
+    assert cost.latency(u, NodeFolding(simd=2)) == 2 + 4
 
 
 def test_instance_parameters_and_streams() -> None:

@@ -20,11 +20,6 @@ Every stage of a design offers one or more candidate paths between registers, ea
   that register and ends after the select of a banked weight row (``hw.mvau.params``), whose
   inputs come from every block of the banks one select step reads: ``x = log2(banks per
   step)`` (at most ``BANK_GROUP``), or, without banks, the ``2**x`` blocks stacked in depth;
-- ``bram_bypass``: a block RAM written and read in the same cycle, its read registered in
-  the fabric (sf_swg's window buffer with ``MemStyle.BLOCK``, sf_mvau's input replay buffer
-  where Yosys puts it in block RAM, ``cost.memlib``): the DP16KD's unregistered
-  clock-to-output, then the one LUT of Yosys' read-write collision bypass (the output
-  register cannot take it), then the register: ``x = 0``;
 - ``datapath``: the MVAU/VVAU control (fold counters, input buffer enables), a product and
   one adder-tree level (the tree is registered per level, so SIMD does not lengthen it): ``x = 0``;
 - ``swg``: the sliding window's address and control logic, also inside a max pool
@@ -48,13 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from streamfold.cost.devices import Device, Family
-from streamfold.cost.resources import BRAM18_SHAPES, mapping
+from streamfold.cost.resources import BRAM18_SHAPES
 from streamfold.design import Design, Stage
 from streamfold.errors import StreamfoldError
 from streamfold.hw.block import MemStyle, NodeFolding
 from streamfold.hw.maxpool import cost as maxpool_cost
 from streamfold.hw.maxpool.params import MaxPoolParams
-from streamfold.hw.mvau import cost as mvau_cost
 from streamfold.hw.mvau.params import BANK_GROUP, MvauParams, weight_banks
 from streamfold.hw.registry import block_of
 from streamfold.hw.swg.params import SwgParams
@@ -69,7 +63,6 @@ class PathKind(enum.Enum):
     LUT_ROM = "lut_rom"
     BRAM = "bram"
     BRAM_REGISTERED = "bram_registered"
-    BRAM_BYPASS = "bram_bypass"
     DATAPATH = "datapath"
     SWG = "swg"
     GLUE = "glue"
@@ -111,15 +104,15 @@ class FmaxPrediction:
 
 
 # ------------------------------------------------------------------------------- features
-def design_paths(design: Design, family: Family = Family.ECP5) -> tuple[TimingPath, ...]:
-    """Every stage's candidate paths on ``family``, in stream order."""
+def design_paths(design: Design) -> tuple[TimingPath, ...]:
+    """Every stage's candidate paths, in stream order."""
     out: list[TimingPath] = []
     for stage in design.stages:
-        out += stage_paths(design, stage, family)
+        out += stage_paths(design, stage)
     return tuple(out)
 
 
-def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> list[TimingPath]:
+def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
     if stage.kind != "kernel":
         return [TimingPath(stage.name, PathKind.GLUE, 0.0)]
     node = design.graph.node(stage.node)
@@ -127,9 +120,9 @@ def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> l
     folding = design.point.folding(node.name)
     if isinstance(params, SwgParams | MaxPoolParams):  # sf_maxpool reads through an sf_swg
         out = [TimingPath(stage.name, PathKind.SWG, 0.0)]
-        if folding.mem_style is MemStyle.BLOCK:
-            out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
-        if folding.mem_style is MemStyle.DISTRIBUTED:  # a LUT-RAM read: a LUT ROM's mux tree
+        if folding.mem_style is MemStyle.BLOCK:  # read into rdata_r: the output register
+            out.append(TimingPath(stage.name, PathKind.BRAM_REGISTERED, 0.0))
+        if folding.mem_style is MemStyle.DISTRIBUTED:  # from its address register (ARG): a ROM's
             depth = maxpool_cost.window_buffer_words(params, folding)
             out.append(TimingPath(stage.name, PathKind.LUT_ROM, lut_rom_span(depth)))
         return out
@@ -139,8 +132,6 @@ def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> l
     registered = isinstance(params, MvauParams)  # sf_mvau's operand register (OPR)
     out = [_memory_path(stage.name, d, w, folding.mem_style, registered) for d, w in memories]
     if isinstance(params, MvauParams):
-        if _input_buffer_in_block_ram(params, folding, family):
-            out.append(TimingPath(stage.name, PathKind.BRAM_BYPASS, 0.0))
         banks = weight_banks(params, folding)[0]  # 1 unless in block RAM
         if banks > 1:  # the bank select: each step reads up to BANK_GROUP banks' blocks
             step = math.log2(min(banks, BANK_GROUP))
@@ -148,18 +139,6 @@ def stage_paths(design: Design, stage: Stage, family: Family = Family.ECP5) -> l
     if isinstance(params, MvauParams | VvauParams):
         out.append(TimingPath(stage.name, PathKind.DATAPATH, 0.0))
     return out
-
-
-def _input_buffer_in_block_ram(params: MvauParams, folding: NodeFolding, family: Family) -> bool:
-    """sf_mvau's input replay buffer (no ram_style) becomes block RAM on ``family`` whose read
-    cannot share the write's port (``cost.memlib``: on ECP5 a word wider than a true dual-port
-    DP16KD's 18 bits takes the 36-bit mode, write and read ports apart), so Yosys puts its
-    collision bypass after the read; read on the write's port (READBEFOREWRITE) it has none."""
-    for m in mvau_cost.memories(params, folding):
-        found = mapping(m, family) if m.auto and m.sync_read else None
-        if found is not None and found.option is not None and found.option.block:
-            return not found.option.shared_read
-    return False
 
 
 def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]:
@@ -256,7 +235,7 @@ def predict_fmax(paths: Sequence[TimingPath], model: FmaxModel) -> FmaxPredictio
 def design_fmax(design: Design, dev: Device) -> FmaxPrediction | None:
     """The predicted Fmax of ``design`` on ``dev``'s family; None without a fitted model."""
     model = load_model(dev.family)
-    return None if model is None else predict_fmax(design_paths(design, dev.family), model)
+    return None if model is None else predict_fmax(design_paths(design), model)
 
 
 # ------------------------------------------------------------------------------- fitting

@@ -29,6 +29,7 @@ from streamfold.hw.mvau.params import (
     MvauParams,
     bank_rows,
     bank_select_steps,
+    input_prefetch,
     weight_banks,
 )
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
@@ -366,6 +367,10 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
     regs = _control_bits(s) + s.stages + 2  # + valid_p, done_q, out_valid
     regs += sum(n * bits for n, bits in _control_chains(s, folding) if n < SRL_MIN_STAGES)
     regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)  # in_q; ibuf_q, replay_q
+    if s.nf > 1 and s.sf > 1:  # the replay buffer's late write: we_q, wa_q
+        regs += 1 + _counter_bits(s.sf)
+    if input_prefetch(params, folding):  # ibuf_q after the buffer's read register, sf_ahead
+        regs += s.in_bits + _counter_bits(s.sf)
     if folding.mem_style is not MemStyle.BLOCK:
         # w_q / thr_q keep their varying columns; with "registers" Yosys moves waddr_q /
         # taddr_q to the ROM's output, which makes the same registers
@@ -475,12 +480,13 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
 
 
 def _buffers(s: _Shape) -> tuple[Memory, ...]:
-    """The output FIFO and, with several neuron folds, the input replay buffer (read and
-    written at one address); Yosys chooses their style (no ram_style attribute)."""
+    """The output FIFO and, with several neuron folds, the input replay buffer (written a
+    cycle late from registers, at the address before the one read, when SF > 1; one word
+    otherwise); Yosys chooses their style (no ram_style attribute)."""
     fifo = auto_memory(s.fifo_depth, s.out_bits, transparent=True)
     if s.nf == 1:
         return (fifo,)
-    return (fifo, auto_memory(s.sf, s.in_bits, shared_address=True, sync_read=True))
+    return (fifo, auto_memory(s.sf, s.in_bits, shared_address=s.sf == 1, sync_read=True))
 
 
 def resources(params: MvauParams, folding: NodeFolding, family: Family) -> Resources:

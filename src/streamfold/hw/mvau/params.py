@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from streamfold.cost import memlib
+from streamfold.cost.devices import Family
 from streamfold.cost.resources import bram_banks
 from streamfold.errors import FoldingError, IRError
 from streamfold.hw.block import MemStyle, NodeFolding, check_whole_vectors, divisors
@@ -103,6 +105,24 @@ def weight_banks(params: MvauParams, folding: NodeFolding) -> tuple[int, int]:
 
 
 BANK_GROUP = 8  # banks one select step of sf_mvau.v reads (its BANK_GROUP)
+
+
+def input_prefetch(params: MvauParams, folding: NodeFolding) -> bool:
+    """IBUF_PREFETCH of sf_mvau.v: read the input replay buffer a cycle ahead, then register
+    it again, where Yosys puts the buffer (SF words of SIMD inputs, kept with NF > 1) in block
+    RAM on either family (``cost.memlib``), so the block's clock-to-output ends at a register
+    rather than running into the replay mux and the products. Not with SF < 3 (the early
+    read would meet the buffer's late write) nor with a banked weight memory (its operand
+    registers already register the read apart)."""
+    nf, sf = params.out_features // folding.pe, params.in_features // folding.simd
+    if nf == 1 or sf < 3 or weight_banks(params, folding)[0] > 1:
+        return False
+    width = folding.simd * params.in_dtype.bits
+    for family in (Family.ECP5, Family.XILINX7):
+        found = memlib.choose(family, sf, width, sync_read=True)
+        if found.option is not None and found.option.block:
+            return True
+    return False
 
 
 def bank_select_steps(banks: int) -> int:

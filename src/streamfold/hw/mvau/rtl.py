@@ -19,7 +19,13 @@ import numpy as np
 from streamfold.hw.block import MemStyle, NodeFolding, RtlInstance, StreamFormat
 from streamfold.hw.mulshift.params import MulShiftParams, hw_constants
 from streamfold.hw.mulshift.rtl import constant_image
-from streamfold.hw.mvau.params import MvauParams, bank_rows, check_folding, weight_banks
+from streamfold.hw.mvau.params import (
+    MvauParams,
+    bank_rows,
+    check_folding,
+    input_prefetch,
+    weight_banks,
+)
 from streamfold.hw.thresholding.image import hex_image, threshold_image
 from streamfold.ir.dtypes import IntType
 from streamfold.ir.ops import IntArray
@@ -129,6 +135,8 @@ def instance(params: MvauParams, folding: NodeFolding, name: str) -> RtlInstance
     banks, rows = weight_banks(params, folding)
     if banks > 1:  # only then: other designs' tops stay byte-identical
         parameters += (("W_BANKS", banks), ("W_BANK_AB", rows.bit_length() - 1))
+    if input_prefetch(params, folding):  # the same
+        parameters += (("IBUF_PREFETCH", 1),)
     requant = params.requant()
     if requant is not None:  # only then: other designs' tops stay byte-identical
         extra, image = requant_parameters(requant, folding.pe, name)

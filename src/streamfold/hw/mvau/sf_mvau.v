@@ -74,6 +74,10 @@ module sf_mvau #(
     parameter WEIGHT_FILE = "weights.hex",
     parameter integer W_BANKS = 1,        // weight banks packed side by side (block only)
     parameter integer W_BANK_AB = 1,      // log2(words per bank), with W_BANKS > 1
+    // 1: the input replay buffer is read a step ahead, into its read register and again
+    // (needs SF >= 3; streamfold.hw.mvau.params.input_prefetch sets it where the buffer
+    // becomes block RAM, so the block's read ends at a flip-flop)
+    parameter integer IBUF_PREFETCH = 0,
     parameter THRESH_FILE = "thresholds.hex",
     // Multiply-shift output stage (MS = 1, N_THRESH = 0): y = clamp(round_half_even((acc * M +
     // B) / 2**MS_SHIFT), MS_MIN, MS_MAX) per row, or bipolar (OUT_BIPOLAR) +1 where acc * M + B
@@ -221,12 +225,65 @@ module sf_mvau #(
 
     generate
         if (NF > 1) begin : g_ibuf
-            reg [XW-1:0] ibuf[0:SF-1];
+            // no_rw_check: no read that is used meets a write of its word in the same cycle
+            // (fold 0's words come from the stream; fold 1 on reads a word SF - 1 or more steps
+            // after its late write below), so Yosys builds no read-write collision logic (on a
+            // block RAM with its ports apart: a flip-flop per bit and a mux, on the read path)
+            (* no_rw_check *) reg [XW-1:0] ibuf[0:SF-1];
             reg [XW-1:0] ibuf_q;
             reg replay_q;
+            // The buffer's write: with SF > 1, a cycle late from registers (in_q holds the
+            // word; fold 1 reads word sf SF >= 2 cycles after fold 0 took it, so one cycle
+            // later still lands first). Straight from the stream, fire's handshake logic ran on
+            // into the write enable of every LUT-RAM bit of the buffer: CNV's critical path on
+            // ECP5 (quantconv2d8, 32-bit words, 7.3 ns of its 9.4 in routing).
+            wire ib_we;
+            wire [SFB-1:0] ib_wa;
+            wire [XW-1:0] ib_wd;
+            if (SF > 1) begin : g_late
+                reg we_q;
+                reg [SFB-1:0] wa_q;
+                always @(posedge clk) begin
+                    we_q <= fire && need_in;
+                    wa_q <= sf;
+                end
+                assign ib_we = we_q;
+                assign ib_wa = wa_q;
+                assign ib_wd = in_q;
+            end else begin : g_now
+                assign ib_we = fire && need_in;
+                assign ib_wa = sf;
+                assign ib_wd = s_axis_tdata;
+            end
+            // The read: ibuf_q holds the word of the step that fired last cycle. With
+            // IBUF_PREFETCH, the buffer's own read register (a block RAM's) takes it a step
+            // earlier: each fire reads the word of the step after it, at sf_ahead = (sf + 1)
+            // mod SF, a register, with fire as the read's enable; ibuf_q is a plain register
+            // after it (on ECP5 the block's output register, synth.bram_outreg), so neither
+            // the block's clock-to-output nor the next address's logic runs on into the replay
+            // mux. The late write of word sf lands by the end of the cycle after its step; the
+            // fire SF - 1 >= 2 steps later reads it ahead.
+            wire ib_re;
+            wire [SFB-1:0] ib_ra;
+            reg [XW-1:0] ib_rd;
+            if (IBUF_PREFETCH != 0) begin : g_prefetch
+                localparam [SFB-1:0] SF_ONE = 1;
+                reg [SFB-1:0] sf_ahead;
+                always @(posedge clk) begin
+                    if (!rst_n) sf_ahead <= SF_ONE;
+                    else if (fire) sf_ahead <= (sf_ahead == SF_LAST) ? {SFB{1'b0}} : sf_ahead + 1'b1;
+                    ibuf_q <= ib_rd;
+                end
+                assign ib_re = fire;
+                assign ib_ra = sf_ahead;
+            end else begin : g_read
+                assign ib_re = 1'b1;
+                assign ib_ra = sf;
+                always @(*) ibuf_q = ib_rd;
+            end
             always @(posedge clk) begin
-                if (fire && need_in) ibuf[sf] <= s_axis_tdata;
-                ibuf_q <= ibuf[sf];
+                if (ib_we) ibuf[ib_wa] <= ib_wd;
+                if (ib_re) ib_rd <= ibuf[ib_ra];
                 replay_q <= !need_in;
             end
             assign x1 = replay_q ? ibuf_q : in_q;

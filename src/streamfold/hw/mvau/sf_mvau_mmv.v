@@ -39,6 +39,7 @@ module sf_mvau_mmv #(
     parameter [8*16-1:0] MEM_STYLE = "distributed",
     parameter WEIGHT_FILE = "weights.hex",
     parameter THRESH_FILE = "thresholds.hex",
+    parameter integer IBUF_PREFETCH = 0,
     // Multiply-shift output stage (MS = 1, N_THRESH = 0): y = clamp(round_half_even((acc * M +
     // B) / 2**MS_SHIFT), MS_MIN, MS_MAX) per row, or bipolar (OUT_BIPOLAR) +1 where acc * M + B
     // >= 0; MS_FILE: NF words of PE * (MS_M_BITS + MS_B_BITS) bits, element p of word nf row
@@ -92,6 +93,7 @@ module sf_mvau_mmv #(
                 .MEM_STYLE(MEM_STYLE),
                 .WEIGHT_FILE(WEIGHT_FILE),
                 .THRESH_FILE(THRESH_FILE),
+                .IBUF_PREFETCH(IBUF_PREFETCH),
                 .MS(MS),
                 .MS_M_BITS(MS_M_BITS),
                 .MS_B_BITS(MS_B_BITS),

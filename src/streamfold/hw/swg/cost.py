@@ -67,9 +67,10 @@ def latency(params: SwgParams, folding: NodeFolding) -> int:
 
 
 def output_registers(folding: NodeFolding) -> int:
-    """ORG in sf_swg.v: 1 with a block-RAM buffer (its read registered again before the
-    output FIFO), else 0."""
-    return 1 if folding.mem_style is MemStyle.BLOCK else 0
+    """ORG + ARG in sf_swg.v: the read's stages past the read register. 1 with a block-RAM
+    buffer (its read registered again before the output FIFO) or a LUT-RAM one (its address
+    registered before the read), else 0."""
+    return 1 if folding.mem_style in (MemStyle.BLOCK, MemStyle.DISTRIBUTED) else 0
 
 
 def read_cycles(folding: NodeFolding) -> int:
@@ -114,9 +115,10 @@ def buffer_words(params: SwgParams, folding: NodeFolding) -> int:
 
 # ------------------------------------------------------------------------------- resources
 # sf_swg.v's output FIFO: FD = 4 words of MMV * XW bits (no ram_style: synthesis chooses), its
-# pointers fw / fr (2 bits each), count (3), rvalid (1), and the reader's pending credits (3).
+# pointers fw / fr (2 bits each), count (3), rvalid (1), the reader's pending credits (3), and
+# the writer's registered ready, room (1).
 SWG_FIFO_DEPTH = 4
-SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3
+SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3 + 1
 # LUT RAM words per bank whose read ports synthesis muxes together on ECP5 (TRELLIS_DPR16X4,
 # 16 x 4, cost.memlib); Xilinx: see lutram_bank_words.
 ECP5_LUTRAM_BANK_WORDS = 16
@@ -230,6 +232,8 @@ def shape_ff_features(s: SwgShape, family: Family) -> dict[str, float]:
     if fifo.kind is MemKind.FLIPFLOPS:
         data += SWG_FIFO_DEPTH * s.out_bits
     control = 4 * s.position_bits + 2 * s.address_bits + s.counter_bits + SWG_FIFO_CONTROL_BITS
+    if s.mem_style is MemStyle.DISTRIBUTED:  # ARG: each replica's read address, issue_q
+        control += s.replicas * s.address_bits + 1
     return {
         "const": 1.0,
         "control_bits": control,

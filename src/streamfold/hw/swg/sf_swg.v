@@ -33,14 +33,24 @@
 // across row and frame changes, so the busier side moves one word per cycle.
 //
 // Pipeline: a read issued at cycle t is registered at t + 1 (block: and again at t + 2, ORG =
-// 1, so the block RAM's clock-to-output ends at a flip-flop, not at the FIFO's write) and
-// written to a 4-word output FIFO, offered from t + 2 + ORG. A read issues only when the FIFO
-// has a slot reserved for it (credits: a read issued at t is taken at t + 2 + ORG at the
-// earliest and its credit seen a cycle later, at most 4 reads in that window), so the reader
-// never stalls mid-pipeline and any valid/ready pattern on either side is tolerated.
-// s_axis_tready and m_axis_tvalid come from registers only.
+// 1, so the block RAM's clock-to-output ends at a flip-flop, not at the FIFO's write;
+// distributed: its address is registered at t + 1 and the read at t + 2, ARG = 1, so the
+// address add does not run on into the LUT RAM's read mux) and written to a 4-word output
+// FIFO, offered from t + 2 + ORG + ARG. A read issues only when the FIFO has a slot reserved
+// for it (credits: a read issued at t is taken at t + 2 + ORG + ARG at the earliest and its
+// credit seen a cycle later, at most 4 reads in that window), so the reader never stalls
+// mid-pipeline and any valid/ready pattern on either side is tolerated. A slot is
+// overwritten only after the reader's limit has passed it, which is registered, then seen by
+// the registered ready: the write lands two cycles after the last read's issue at the
+// earliest, after that read (ARG: a cycle after its issue).
+// s_axis_tready and m_axis_tvalid come from registers only (ready: the room left, see the writer).
 //
 // MEM_STYLE "block" / "distributed" / "registers" sets ram_style on the buffer (registered read).
+// The buffer is no_rw_check: a read never meets the write of its slot in the same cycle (the
+// reader reads words in [low, ahead), the writer writes word ahead < limit = low + DEPTH, and
+// a slot freed by a read reaches the writer's registered ready two cycles after that read's
+// issue), so Yosys adds no read-write collision logic (on ECP5 a block RAM's read otherwise
+// went through a flip-flop per bit and a mux: 334 TRELLIS_FF against 68 FDRE in calibration).
 // Every parameter is set by streamfold.hw.swg.rtl.
 `default_nettype none
 
@@ -126,10 +136,11 @@ module sf_swg #(
     localparam integer BASE_0_I = (DEPTH - LAST_PIX_I % DEPTH) % DEPTH;
     localparam [AB-1:0] BASE_0 = BASE_0_I[AB-1:0];  // -LAST_PIX modulo DEPTH
 
-    // Output FIFO: a read issued at t is taken at t + 2 + ORG at the earliest and its credit is
-    // seen at t + 3 + ORG, so 3 + ORG slots keep one read per cycle; 4 make the pointers wrap
-    // for free.
+    // Output FIFO: a read issued at t is taken at t + 2 + ORG + ARG at the earliest and its
+    // credit is seen at t + 3 + ORG + ARG, so 3 + ORG + ARG (at most 4: ORG and ARG are never
+    // both 1) slots keep one read per cycle; 4 make the pointers wrap for free.
     localparam integer ORG = (MEM_STYLE == STYLE_BLOCK) ? 1 : 0;  // output register stages
+    localparam integer ARG = (MEM_STYLE == STYLE_DISTRIBUTED) ? 1 : 0;  // address registers
     localparam integer FD = 4;
     localparam [2:0] FD_Q = 3'd4;
 
@@ -137,8 +148,14 @@ module sf_swg #(
     reg [CB-1:0] ahead;
     reg [CB-1:0] limit;  // low + DEPTH
     reg [AB-1:0] wptr;
-    assign s_axis_tready = rst_n && (ahead < limit);
-    wire wfire = s_axis_tvalid && s_axis_tready;
+    // The writer's ready is a register: the room after this cycle's write, from this cycle's
+    // ahead and limit. limit - ahead shrinks only by a write (limit never falls within a frame,
+    // and a frame's end moves both by FRAME at most: low < FRAME), so this never offers a slot
+    // that is not free; it sees a risen limit a cycle late. (Combinational, the compare ran on
+    // into the upstream block's ready logic: CNV's critical path on ECP5, 91 MHz.)
+    reg room;
+    assign s_axis_tready = room;
+    wire wfire = s_axis_tvalid && room;
 
     // ---------------------------------------------------------------- reader
     reg [CFB-1:0] cf;
@@ -169,6 +186,7 @@ module sf_swg #(
 
     always @(posedge clk) begin
         if (!rst_n) begin
+            room <= 1'b0;
             ahead <= {CB{1'b0}};
             limit <= DEPTH_C;
             wptr <= {AB{1'b0}};
@@ -182,6 +200,7 @@ module sf_swg #(
             base <= BASE_0;
             pending <= 3'd0;
         end else begin
+            room <= wfire ? (ahead_w < limit) : (ahead < limit);
             ahead <= wfire ? (drop ? ahead_wd : ahead_w) : (drop ? ahead_d : ahead);
             if (wfire) wptr <= wptr + 1'b1;
             if (issue && !take) pending <= pending + 1'b1;
@@ -223,19 +242,23 @@ module sf_swg #(
             localparam [AB-1:0] PIX = PIX_I[AB-1:0];
             wire [AB-1:0] ra = raddr + PIX;
             if (MEM_STYLE == STYLE_BLOCK) begin : g_block
-                (* ram_style = "block" *) reg [XW-1:0] mem[0:DEPTH-1];
+                (* ram_style = "block", no_rw_check *) reg [XW-1:0] mem[0:DEPTH-1];
                 always @(posedge clk) begin
                     if (wfire) mem[wptr] <= s_axis_tdata;
                     rdata[m*XW +: XW] <= mem[ra];
                 end
             end else if (MEM_STYLE == STYLE_DISTRIBUTED) begin : g_distributed
-                (* ram_style = "distributed" *) reg [XW-1:0] mem[0:DEPTH-1];
+                // the read address registered first (ARG = 1): the add above ran on into the
+                // LUT RAM's read mux (CNV's 256-word buffer on ECP5: 9.0-9.6 ns)
+                (* ram_style = "distributed", no_rw_check *) reg [XW-1:0] mem[0:DEPTH-1];
+                reg [AB-1:0] ra_q;
                 always @(posedge clk) begin
                     if (wfire) mem[wptr] <= s_axis_tdata;
-                    rdata[m*XW +: XW] <= mem[ra];
+                    ra_q <= ra;
+                    rdata[m*XW +: XW] <= mem[ra_q];
                 end
             end else begin : g_registers
-                (* ram_style = "registers" *) reg [XW-1:0] mem[0:DEPTH-1];
+                (* ram_style = "registers", no_rw_check *) reg [XW-1:0] mem[0:DEPTH-1];
                 always @(posedge clk) begin
                     if (wfire) mem[wptr] <= s_axis_tdata;
                     rdata[m*XW +: XW] <= mem[ra];
@@ -245,7 +268,20 @@ module sf_swg #(
     endgenerate
 
     // ---------------------------------------------------------------- output FIFO
-    reg rvalid;  // rdata holds the word issued last cycle
+    reg rvalid;  // rdata holds the word issued 1 + ARG cycles ago
+    wire issued;  // a read reaches the buffer (its address registered, with ARG)
+    generate
+        if (ARG != 0) begin : g_areg
+            reg issue_q;
+            always @(posedge clk) begin
+                if (!rst_n) issue_q <= 1'b0;
+                else issue_q <= issue;
+            end
+            assign issued = issue_q;
+        end else begin : g_no_areg
+            assign issued = issue;
+        end
+    endgenerate
     wire [MMV*XW-1:0] fdata;  // the word the FIFO writes
     wire fvalid;
     generate
@@ -276,7 +312,7 @@ module sf_swg #(
             fr <= 2'd0;
             count <= 3'd0;
         end else begin
-            rvalid <= issue;
+            rvalid <= issued;
             if (fvalid) fw <= fw + 1'b1;
             if (take) fr <= fr + 1'b1;
             if (fvalid && !take) count <= count + 1'b1;

@@ -122,7 +122,7 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
         out = [TimingPath(stage.name, PathKind.SWG, 0.0)]
         if folding.mem_style is MemStyle.BLOCK:  # read into rdata_r: the output register
             out.append(TimingPath(stage.name, PathKind.BRAM_REGISTERED, 0.0))
-        if folding.mem_style is MemStyle.DISTRIBUTED:  # from its address register (ARG): a ROM's
+        if folding.mem_style is MemStyle.DISTRIBUTED:  # LUT RAM read at a registered address (ARG)
             depth = maxpool_cost.window_buffer_words(params, folding)
             out.append(TimingPath(stage.name, PathKind.LUT_ROM, lut_rom_span(depth)))
         return out

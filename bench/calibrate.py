@@ -485,6 +485,22 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         # their adder trees; XNOR-popcount at wide SIMD), weights in block RAM
         m(256, 32, "u8", "bipolar", "bipolar", 8, 32, B),
         m(512, 64, "bipolar", "bipolar", "bipolar", 4, 64, B),
+        # Deep fully folded units (PE 1 / SIMD 1, as a small-device CNV): fold counters of 15
+        # to 20 bits and weights in banked block RAM (1 to 36 banks: a wide bank select)
+        m(288, 48, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(1024, 96, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(2048, 160, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(3072, 192, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(18, 32, "u8", "bipolar", "bipolar", 1, 1, B),
+        m(512, 64, "u2", "i2", "u2", 1, 2, B),
+        # A first layer at wide PE and SIMD with its weights in a shallow logic ROM (28
+        # words), and XNOR-popcount at SIMD 32 in one PE
+        m(392, 32, "u8", "bipolar", "bipolar", 16, 28, D),
+        m(128, 48, "bipolar", "bipolar", "bipolar", 1, 32, D),
+        # Integer inputs times weights from block RAM (two variable operands)
+        m(392, 32, "u8", "i2", "u2", 1, 28, B),
+        m(128, 32, "u4", "i4", "u4", 2, 16, B),
+        m(256, 32, "u2", "i2", "u2", 4, 32, B),
     ]
     held: list[Config] = [
         m(64, 16, "bipolar", "bipolar", "bipolar", 4, 8, D),
@@ -500,6 +516,10 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(48, 2, "u4", "i4", "acc", 1, 8, D),
         m(392, 32, "u8", "bipolar", "bipolar", 8, 56, B),
         m(32, 3, "u2", "i2", "u2", 3, 8, D),
+        m(768, 128, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(1536, 256, "bipolar", "bipolar", "bipolar", 1, 1, B),
+        m(36, 48, "u8", "bipolar", "bipolar", 1, 1, B),
+        m(196, 32, "u8", "i2", "u2", 2, 14, B),
     ]
     return cal, held
 

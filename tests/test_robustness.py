@@ -270,6 +270,14 @@ def test_synth_bitstream_on_xilinx_is_an_error(
     assert err.startswith("synth: bitstream must be requested for an ECP5 target")
 
 
+def test_synth_seed_out_of_range_is_an_error(
+    good_build: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = fails(capsys, ["synth", str(good_build), "--target", "lfe5u-85f", "--seed", "-1"])
+    assert err == "synth: --seed: must be an integer in 0..4,294,967,295, not -1"
+    assert not (good_build / "synth").exists()
+
+
 def test_closed_stdout_exits_quietly(good_build: Path) -> None:
     import subprocess
     import sys

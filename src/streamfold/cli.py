@@ -182,6 +182,7 @@ def _synth(args: argparse.Namespace) -> int:
     dev = device(args.device)
     if args.clock_mhz is not None:
         validate.clock_mhz("synth: --clock-mhz", args.clock_mhz)
+    validate.seed("synth: --seed", args.seed)
     impl = implement_build(
         Path(args.build_dir),
         dev,
@@ -189,6 +190,8 @@ def _synth(args: argparse.Namespace) -> int:
         dsp=args.dsp,
         per_stage=not args.flat_only,
         clock_mhz=args.clock_mhz,
+        register_io=args.register_io,
+        seed=args.seed,
     )
     print(implementation_report(impl))
     return 0

@@ -248,6 +248,19 @@ def _hardware_parsers(sub: _Sub) -> None:
         action="store_true",
         help="skip the second, hierarchical Yosys run that gives resources per stage",
     )
+    synth.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="ECP5: nextpnr's placement seed (default 1); Fmax moves by several percent "
+        "from seed to seed",
+    )
+    synth.add_argument(
+        "--register-io",
+        action="store_true",
+        help="ECP5: both streams through registered pin-wrapper stages, so that no path of "
+        "the design runs through a pin (what the Fmax model predicts)",
+    )
     _quiet_option(synth)
     report = sub.add_parser(
         "report",

@@ -185,6 +185,36 @@ def test_mvau_threshold_address_chain_only_with_varying_thresholds() -> None:
         assert sum(b for _, b in _srl_chains(params, fold)) == 2 + 6
 
 
+@pytest.mark.parametrize(
+    "in_f, out_f, chain",
+    [(1024, 96, None), (2048, 160, (3, 2)), (3072, 192, (3, 3))],
+    ids=["6-banks", "20-banks", "36-banks"],
+)
+def test_mvau_bank_group_bits_pass_a_chain_of_three(
+    in_f: int, out_f: int, chain: tuple[int, int] | None
+) -> None:
+    """PE 1 / SIMD 1 with 1-bit weights in block RAM: 16K-word banks. Past BANK_GROUP banks
+    the select takes two steps and the bank index's group bits pass bank_q, bank_b and
+    group_g unchanged (Yosys synth_xilinx: 12 and 13 SRL16E, 2 and 3 more than without);
+    with one step there is no such chain. The registers move from FFs to the chain."""
+    params = _mvau(in_f, out_f, BIPOLAR, BIPOLAR, 2)
+    fold = NodeFolding(1, 1, MemStyle.BLOCK)
+    s = mvau_cost._shape(params, fold)
+    assert s.banks == {1024: 6, 2048: 20, 3072: 36}[in_f]
+    assert mvau_cost._group_bits(s) == (chain[1] if chain else 0)
+    if chain:  # CP = 5 stages (OPR 3), nf_p 4: the only chain of three
+        assert (3, chain[1]) in _srl_chains(params, fold)
+
+
+def test_mvau_lutram_buffer_read_mux_on_ecp5() -> None:
+    """An input buffer of 288 x 1 is 18 TRELLIS_DPR16X4 on ECP5, read through an 18-input mux
+    (17 inputs past the first); on xc7 it is 5 RAM64M (SDP 64 x 3), a 5-input mux."""
+    params = _mvau(288, 48, BIPOLAR, BIPOLAR, 2)
+    fold = NodeFolding(1, 1, MemStyle.BLOCK)
+    assert mvau_cost.lut_features(params, fold, Family.ECP5)["ram_mux_bits"] == 17
+    assert mvau_cost.lut_features(params, fold, X7)["ram_mux_bits"] == 4
+
+
 def test_mvau_tree_delay_chains_merge_across_equal_weights() -> None:
     """SIMD 9: the ninth product passes through levels 1-3 (4 registers of the 11-bit leaf of
     u8 x bipolar); PEs whose ninth weight is the same at every address share one chain."""

@@ -61,3 +61,38 @@ def test_mvau_input_buffer_lutram_or_block_ram_exact(family: Family, tmp_path: P
         assert cells.get("TRELLIS_DPR16X4", 0) == 0  # the 576 x 1 buffer is block RAM
     else:
         assert cells.get("RAM128X1S") == 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.value)
+def test_window_fifo_lutram_unchanged_by_flattening(family: Family, tmp_path: Path) -> None:
+    """A window generator feeding a matrix unit directly, synthesised flat: Yosys moves the
+    matrix unit's input register (sf_mvau's in_q) into the window generator's output FIFO's
+    read port. Left to choose, it then made the FIFO LUT RAM where it chose flip-flops for the
+    block alone (a 4 x 2 FIFO: the whole CNN-W2A2 `folded` was 8 LUTs of LUT RAM over its
+    estimate); with ram_style set, the flat design's LUTRAM is the sum of its stages'."""
+    import torch
+
+    from streamfold.codegen.top import write_build
+    from streamfold.cost.design_cost import estimate_design
+    from streamfold.cost.devices import DEVICES
+    from streamfold.design import stitch
+    from streamfold.dse.design_point import folding_preset, with_fifos
+    from streamfold.flow import to_kernels
+    from streamfold.frontend.torch import export
+    from streamfold.models import small_cnn
+    from streamfold.synth.yosys import synthesize_build
+
+    torch.manual_seed(0)
+    model = small_cnn(2, 2, channels=(4, 8, 8), hidden=16).train()
+    with torch.no_grad():
+        for _ in range(4):  # batch-norm statistics: outputs that vary, not constants
+            model(torch.rand(16, 1, 28, 28))
+    graph = to_kernels(export(model.eval(), (1, 28, 28)))
+    point = with_fifos(graph, folding_preset(graph, "folded", MemStyle.DISTRIBUTED))
+    design = stitch(graph, point)
+    build = write_build(design, tmp_path / "hw")
+    dev = next(d for d in DEVICES.values() if d.family is family)
+    got = synthesize_build(build, family, workdir=tmp_path / "synth").resources
+    est = estimate_design(design, dev, dev.clock_mhz).total
+    assert (est.lutram, est.bram) == (got.lutram, got.bram)

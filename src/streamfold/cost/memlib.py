@@ -183,6 +183,7 @@ class Mapping:
     luts: int
     brams: int
     cost: float
+    slices: int = 0  # address slices (mult_a): the read mux has that many inputs per bit
 
 
 def _rank(m: Mapping) -> tuple[int, int, int]:
@@ -268,7 +269,7 @@ def choose(
             continue  # flip-flops keep ties; between primitives the tie order (_ranked)
         mult_a, repl = _geometry(o, depth, width, rom)
         luts = o.luts_whole * repl + o.luts_per_bit * mult_a * width
-        best = Mapping(o, repl, luts, o.brams * repl, cost)
+        best = Mapping(o, repl, luts, o.brams * repl, cost, mult_a)
     if best is None:
         raise ValueError(f"no {style} mapping of a {depth} x {width} memory on {family.value}")
     return best

@@ -51,6 +51,7 @@ def implement_build(
     quick_pnr: bool = False,
     pnr_timeout_s: float = PNR_TIMEOUT_S,
     register_io: bool = False,
+    seed: int = 1,
 ) -> Implementation:
     """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
     stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
@@ -60,7 +61,8 @@ def implement_build(
     figures, which on ECP5 are also given at the achieved Fmax. ``quick_pnr`` and
     ``pnr_timeout_s``: nextpnr's ``quick`` mode and time limit (``place_and_route``).
     ``register_io`` (ECP5): both streams through the pin wrapper's registered stages, so that
-    no path of the design runs through a pin (``synth.pinwrap``)."""
+    no path of the design runs through a pin (``synth.pinwrap``). ``seed``: nextpnr's
+    placement seed."""
     clock = dev.clock_mhz if clock_mhz is None else clock_mhz
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
@@ -88,7 +90,7 @@ def implement_build(
         with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
             pnr = place_and_route(
                 synth.netlist, dev, bitstream=bitstream, target_mhz=clock, quick=quick_pnr,
-                timeout_s=pnr_timeout_s,
+                timeout_s=pnr_timeout_s, seed=seed,
             )  # fmt: skip
     impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir), plan)
     (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")

@@ -41,8 +41,13 @@ module sf_fifo #(
 
     assign s_axis_tready = !(m_axis_tvalid && (count == CNT_FULL));
 
+    // The buffer is written on every word in, bypassed or not: the slot at wr_ptr is free
+    // whenever a word comes in (a bypassed word leaves it free, wr_ptr stays), so its write
+    // enable is in_fire, which does not depend on m_axis_tready. (With to_mem, the downstream
+    // ready ran through the bypass test into the LUT RAM's write enable: CNV's critical path on
+    // ECP5, 119.3 MHz.)
     always @(posedge clk) begin
-        if (to_mem) mem[wr_ptr] <= s_axis_tdata;
+        if (in_fire) mem[wr_ptr] <= s_axis_tdata;
         if (from_mem) m_axis_tdata <= mem[rd_ptr];
         else if (bypass) m_axis_tdata <= s_axis_tdata;
     end

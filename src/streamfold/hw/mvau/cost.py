@@ -17,6 +17,7 @@ from streamfold.cost.resources import (
     auto_memory,
     combine,
     distinct_rows,
+    mapping,
     memory_bram,
     memory_luts,
     rom_column_counts,
@@ -314,6 +315,12 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     negate_bits, product_bits = s.leaves * negate, s.leaves * product
     if s.const_products is not None:  # products by constants: shifts and adders
         negate_bits, product_bits = s.const_products[0], 0
+    # Weights from block RAM: a product of two operands that vary, which synthesis cannot
+    # merge with a ROM's logic, so it has its own constant (fitted: synth_ecp5 2.5 LUT4 per
+    # product bit, not a logic-ROM product's 3.2; synth_xilinx 1.7, not 1.5)
+    block_product_bits = 0
+    if folding.mem_style is MemStyle.BLOCK:
+        block_product_bits, product_bits = product_bits, 0
     tree = sum(
         (_tree_nodes(simd, level - 1) // 2) * s.level_bits(level)
         for level in range(1, s.levels + 1)
@@ -333,6 +340,7 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "control_bits": _control_bits(s),
         "xnor_lanes": s.leaves if xnor else 0,
         "product_bits": product_bits,
+        "block_product_bits": block_product_bits,
         "negate_bits": negate_bits,
         "tree_bits": pe * tree,
         "acc_bits": pe * s.acc_bits * (2 if xnor else 1),
@@ -342,6 +350,8 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
         "rom_luts": rom,
         # 2:1 muxes: the input replay, and a banked weight row's bank select
         "replay_bits": (s.in_bits if s.nf > 1 else 0) + (s.banks - 1) * s.w_columns_all,
+        # the read mux and write-enable decode of a LUT-RAM buffer deeper than one primitive
+        "ram_mux_bits": _ram_mux_bits(s, family),
         "out_bits": s.out_bits,
     }
 
@@ -351,13 +361,21 @@ def _control_chains(s: _Shape, folding: NodeFolding) -> tuple[tuple[int, int], .
     of CP - KPR (a block-RAM threshold word is read a stage earlier). nf_p only addresses the
     threshold memory: when no threshold bit column varies (every neuron fold has the same
     thresholds), Yosys drops the memory and with it the chain (TFC-W2A2's second layer at
-    cycles=512: 10 SRL16E, not 16)."""
+    cycles=512: 10 SRL16E, not 16). With two bank select steps, the bank index's group bits
+    pass bank_q, bank_b and group_g unchanged: a chain of 3 (CNV-like units on synth_xilinx:
+    2 or 3 SRL16E more than the chains above, at 18 to 36 banks)."""
     kpr = min(s.operand_stages, 1)
-    bits = dict.fromkeys((s.stages, s.stages - kpr), 0)
+    bits = dict.fromkeys((s.stages, s.stages - kpr, 3), 0)
     bits[s.stages] += 2 if s.sf > 1 else 0
     if _thresholds_addressed(s, folding) and s.t_columns_all:
         bits[s.stages - kpr] += _counter_bits(s.nf)
+    bits[3] += _group_bits(s)
     return tuple((stages, b) for stages, b in bits.items() if b)
+
+
+def _group_bits(s: _Shape) -> int:
+    """The bank index's group bits (``group_g``) with two bank select steps, else 0."""
+    return s.bank_bits - (BANK_GROUP - 1).bit_length() if s.operand_stages > 2 else 0
 
 
 def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dict[str, float]:
@@ -383,11 +401,10 @@ def ff_features(params: MvauParams, folding: NodeFolding, family: Family) -> dic
             regs += s.in_bits + (s.in_bits + 1 if s.nf > 1 else 0)
         regs += s.t_columns_all if _thresholds_addressed(s, folding) else 0
     if s.bank_bits:  # the banked row w_b (its varying columns), bank_q and bank_b
-        regs += s.wb_columns_all + 2 * s.bank_bits
-    if s.operand_stages > 2:  # two select steps: each group's word w_g, group_g, and x_m
+        regs += s.wb_columns_all + 2 * (s.bank_bits - _group_bits(s))  # group bits: a chain
+    if s.operand_stages > 2:  # two select steps: each group's word w_g, and x_m
         groups = -(-s.banks // BANK_GROUP)
-        regs += groups * s.w_columns_all + s.bank_bits - (BANK_GROUP - 1).bit_length()
-        regs += s.in_bits
+        regs += groups * s.w_columns_all + s.in_bits
     for mem in _buffers(s):
         if mem.kind is MemKind.FLIPFLOPS:
             regs += mem.depth_words * mem.width_bits
@@ -477,6 +494,19 @@ def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:
         if params.thresholds is not None:
             out.append(Memory(s.nf, s.t_columns_all, MemKind.BLOCK, rom=True))
     return tuple(out)
+
+
+def _ram_mux_bits(s: _Shape, family: Family) -> int:
+    """Read-mux inputs past the first, per bit, of the buffers ``family``'s synthesis puts in
+    LUT RAM over several address slices (``cost.memlib``): an input buffer of 288 x 1 is 18
+    TRELLIS_DPR16X4 on ECP5, read through an 18-input mux that the primitives' LUTs do not
+    count."""
+    bits = 0
+    for m in _buffers(s):
+        found = mapping(m, family)
+        if found is not None and found.option is not None and not found.option.block:
+            bits += (found.slices - 1) * m.width_bits
+    return bits
 
 
 def _buffers(s: _Shape) -> tuple[Memory, ...]:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from streamfold.cost.devices import Family
-from streamfold.cost.resources import MemKind, Memory, auto_memory, combine
+from streamfold.cost.resources import MemKind, Memory, combine
 from streamfold.hw.block import MemStyle, NodeFolding, bits_for
 from streamfold.hw.swg import line, window
 from streamfold.hw.swg.params import SwgParams
@@ -114,10 +114,11 @@ def buffer_words(params: SwgParams, folding: NodeFolding) -> int:
 
 
 # ------------------------------------------------------------------------------- resources
-# sf_swg.v's output FIFO: FD = 4 words of MMV * XW bits (no ram_style: synthesis chooses), its
+# sf_swg.v's output FIFO: FD = 4 words of MMV * XW bits (LUT RAM by ram_style), its
 # pointers fw / fr (2 bits each), count (3), rvalid (1), the reader's pending credits (3), and
 # the writer's registered ready, room (1).
 SWG_FIFO_DEPTH = 4
+SWG_COUNTERS = 5  # cf, kx, ky, og, oy: each with a register flag "at its last value"
 SWG_FIFO_CONTROL_BITS = 2 + 2 + 3 + 1 + 3 + 1
 # LUT RAM words per bank whose read ports synthesis muxes together on ECP5 (TRELLIS_DPR16X4,
 # 16 x 4, cost.memlib); Xilinx: see lutram_bank_words.
@@ -182,8 +183,10 @@ def buffer_memories(s: SwgShape) -> tuple[Memory, ...]:
 
 
 def fifo_memory(s: SwgShape) -> Memory:
-    """The 4-word output FIFO (no ram_style): LUT RAM unless tiny."""
-    return auto_memory(SWG_FIFO_DEPTH, s.out_bits, transparent=True)
+    """The 4-word output FIFO: LUT RAM (ram_style "distributed", so that a register in the
+    next block that Yosys moves into its read port does not change the choice), read at a
+    registered address that must see a write of the same cycle."""
+    return Memory(SWG_FIFO_DEPTH, s.out_bits, MemKind.LUTRAM, transparent=True)
 
 
 def lutram_mux_bits(s: SwgShape, family: Family) -> int:
@@ -202,20 +205,18 @@ def lutram_mux_bits(s: SwgShape, family: Family) -> int:
 
 def shape_lut_features(s: SwgShape, family: Family) -> dict[str, float]:
     """The LUT features of an sf_swg of shape ``s`` (also used by sf_maxpool)."""
-    fifo = fifo_memory(s)
     register_buffer = s.depth * s.out_bits if s.mem_style is MemStyle.REGISTERS else 0
     return {
         "const": 1.0,
-        # ahead's three next values, pos / limit / row_low updates and the three comparisons
+        # ahead's three next values, pos / limit / limit_m1 / row_low updates, four compares
         "position_bits": s.position_bits,
         # raddr = base + pos, and one more adder per further replica
         "address_bits": s.address_bits * s.replicas,
         "counter_bits": s.counter_bits,
         # the read mux of a flip-flop buffer (DEPTH inputs per bit)
         "register_buffer_bits": register_buffer,
-        # the bank mux of a deep LUT-RAM buffer, and the read mux of a flip-flop FIFO
-        "mux_bits": s.replicas * lutram_mux_bits(s, family)
-        + (s.out_bits * (SWG_FIFO_DEPTH - 1) if fifo.kind is MemKind.FLIPFLOPS else 0),
+        # the bank mux of a deep LUT-RAM buffer
+        "mux_bits": s.replicas * lutram_mux_bits(s, family),
         # the read path of a block-RAM buffer outside the RAM (ECP5: see shape_ff_features)
         "block_read_bits": s.out_bits if s.mem_style is MemStyle.BLOCK else 0,
     }
@@ -223,15 +224,16 @@ def shape_lut_features(s: SwgShape, family: Family) -> dict[str, float]:
 
 def shape_ff_features(s: SwgShape, family: Family) -> dict[str, float]:
     """The register bits of an sf_swg of shape ``s`` (also used by sf_maxpool)."""
-    fifo = fifo_memory(s)
     data = 0
     if s.mem_style is not MemStyle.BLOCK:  # block RAM absorbs the read register
         data += s.out_bits
     if s.mem_style is MemStyle.REGISTERS:
         data += s.depth * s.out_bits
-    if fifo.kind is MemKind.FLIPFLOPS:
-        data += SWG_FIFO_DEPTH * s.out_bits
-    control = 4 * s.position_bits + 2 * s.address_bits + s.counter_bits + SWG_FIFO_CONTROL_BITS
+    # ahead, limit, limit_m1, pos, row_low; wptr, base; the counters and their at-last flags
+    control = (
+        5 * s.position_bits + 2 * s.address_bits + s.counter_bits + SWG_COUNTERS
+        + SWG_FIFO_CONTROL_BITS
+    )  # fmt: skip
     if s.mem_style is MemStyle.DISTRIBUTED:  # ARG: each replica's read address, issue_q
         control += s.replicas * s.address_bits + 1
     return {
@@ -250,7 +252,7 @@ def shape_memories(s: SwgShape) -> tuple[Memory, ...]:
     out: list[Memory] = []
     if s.mem_style is not MemStyle.REGISTERS:
         out += buffer_memories(s) * s.replicas
-    return (*out, fifo_memory(s))  # in flip-flops it counts no LUTRAM (resources.mapping)
+    return (*out, fifo_memory(s))
 
 
 def lut_features(params: SwgParams, folding: NodeFolding, family: Family) -> dict[str, float]:

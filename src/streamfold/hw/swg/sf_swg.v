@@ -99,16 +99,22 @@ module sf_swg #(
     localparam integer OGB = bits_for(OG);
     localparam integer OHB = bits_for(OH);
 
-    localparam integer CF_M1 = CF - 1;
-    localparam integer KW_M1 = K_W - 1;
-    localparam integer KH_M1 = K_H - 1;
-    localparam integer OG_M1 = OG - 1;
-    localparam integer OH_M1 = OH - 1;
-    localparam [CFB-1:0] CF_LAST = CF_M1[CFB-1:0];
-    localparam [KWB-1:0] KW_LAST = KW_M1[KWB-1:0];
-    localparam [KHB-1:0] KH_LAST = KH_M1[KHB-1:0];
-    localparam [OGB-1:0] OG_LAST = OG_M1[OGB-1:0];
-    localparam [OHB-1:0] OH_LAST = OH_M1[OHB-1:0];
+    // a counter's value before its last (unused where it has one value: the flag stays 1)
+    localparam integer CF_M2 = (CF > 1) ? CF - 2 : 0;
+    localparam integer KW_M2 = (K_W > 1) ? K_W - 2 : 0;
+    localparam integer KH_M2 = (K_H > 1) ? K_H - 2 : 0;
+    localparam integer OG_M2 = (OG > 1) ? OG - 2 : 0;
+    localparam integer OH_M2 = (OH > 1) ? OH - 2 : 0;
+    localparam [CFB-1:0] CF_PEN = CF_M2[CFB-1:0];
+    localparam [KWB-1:0] KW_PEN = KW_M2[KWB-1:0];
+    localparam [KHB-1:0] KH_PEN = KH_M2[KHB-1:0];
+    localparam [OGB-1:0] OG_PEN = OG_M2[OGB-1:0];
+    localparam [OHB-1:0] OH_PEN = OH_M2[OHB-1:0];
+    localparam CF_ONE = (CF == 1) ? 1'b1 : 1'b0;  // the counter has one value
+    localparam KW_ONE = (K_W == 1) ? 1'b1 : 1'b0;
+    localparam KH_ONE = (K_H == 1) ? 1'b1 : 1'b0;
+    localparam OG_ONE = (OG == 1) ? 1'b1 : 1'b0;
+    localparam OH_ONE = (OH == 1) ? 1'b1 : 1'b0;
 
     localparam integer KY_STEP_I = (W - K_W) * CF + 1;  // pos: last word of a kernel row -> next
     localparam integer OX_STEP_I = MMV * S_W * CF;  // low, limit: next pixel group
@@ -132,6 +138,10 @@ module sf_swg #(
     localparam [CB-1:0] ONE_M_FRAME = ONE_M_FRAME_I[CB-1:0];
     localparam [CB-1:0] OY_LAST_PIX = OY_LAST_PIX_I[CB-1:0];
     localparam [CB-1:0] OY_DEPTH = OY_DEPTH_I[CB-1:0];
+    localparam integer OY_DEPTH_M1_I = OY_DEPTH_I - 1;  // limit_m1 of a new row
+    localparam [CB-1:0] OY_DEPTH_M1 = OY_DEPTH_M1_I[CB-1:0];
+    localparam integer DEPTH_M1_I = DEPTH - 1;
+    localparam [CB-1:0] DEPTH_M1_C = DEPTH_M1_I[CB-1:0];
     localparam [CB-1:0] OX_LAST_PIX = OX_LAST_PIX_I[CB-1:0];
     localparam integer BASE_0_I = (DEPTH - LAST_PIX_I % DEPTH) % DEPTH;
     localparam [AB-1:0] BASE_0 = BASE_0_I[AB-1:0];  // -LAST_PIX modulo DEPTH
@@ -147,12 +157,15 @@ module sf_swg #(
     // ---------------------------------------------------------------- writer
     reg [CB-1:0] ahead;
     reg [CB-1:0] limit;  // low + DEPTH
+    reg [CB-1:0] limit_m1;  // limit - 1 (limit >= DEPTH >= 2: no wrap), kept beside it
     reg [AB-1:0] wptr;
     // The writer's ready is a register: the room after this cycle's write, from this cycle's
     // ahead and limit. limit - ahead shrinks only by a write (limit never falls within a frame,
     // and a frame's end moves both by FRAME at most: low < FRAME), so this never offers a slot
     // that is not free; it sees a risen limit a cycle late. (Combinational, the compare ran on
-    // into the upstream block's ready logic: CNV's critical path on ECP5, 91 MHz.)
+    // into the upstream block's ready logic: CNV's critical path on ECP5, 91 MHz.) After a
+    // write the room is ahead + 1 < limit, compared as ahead < limit_m1: two compares of
+    // registers and a mux (the add in front of the compare was 13 levels on ECP5, 110.9 MHz).
     reg room;
     assign s_axis_tready = room;
     wire wfire = s_axis_tvalid && room;
@@ -168,18 +181,25 @@ module sf_swg #(
     reg [AB-1:0] base;  // buffer slot of the reader's frame's first word, less LAST_PIX
     reg [2:0] pending;  // reads issued and not yet taken from m_axis
     wire take = m_axis_tvalid && m_axis_tready;
-    wire last_cf = (cf == CF_LAST);
-    wire last_kx = last_cf && (kx == KW_LAST);
-    wire last_ky = last_kx && (ky == KH_LAST);
-    wire last_og = last_ky && (og == OG_LAST);
-    wire frame_end = last_og && (oy == OH_LAST);
+    // Each counter's "at its last value" is a register, set as the counter moves (from its
+    // value now, compared to the one before its last), so the issue condition below is an AND
+    // of flags, not five compares (CNV's critical path on ECP5 with another placement).
+    reg at_cf, at_kx, at_ky, at_og, at_oy;  // cf == CF - 1, kx == K_W - 1, ...
+    wire last_cf = at_cf;
+    wire last_kx = last_cf && at_kx;
+    wire last_ky = last_kx && at_ky;
+    wire last_og = last_ky && at_og;
+    wire frame_end = last_og && at_oy;
     // The frame's last output word waits for its last input word, so that input no window
     // reads (an unread tail) is taken before the frame's output completes.
     wire pos_in = pos < ahead;
     wire frame_in = FRAME_LAST < ahead;
     wire issue = rst_n && (pending != FD_Q) && (frame_end ? frame_in : pos_in);
-    // ahead's next value: + 1 for a word written, - FRAME when the reader leaves the frame
-    wire drop = issue && frame_end;
+    // ahead's next value: + 1 for a word written, - FRAME when the reader leaves the frame.
+    // drop is issue && frame_end written without pos_in, which frame_end deselects, so that
+    // the pos < ahead compare stays out of ahead's next value (CNV on ECP5, another placement:
+    // pos -> ahead, 19 levels, 121.8 MHz)
+    wire drop = rst_n && (pending != FD_Q) && frame_end && frame_in;
     wire [CB-1:0] ahead_w = ahead + 1'b1;
     wire [CB-1:0] ahead_d = ahead - FRAME;
     wire [CB-1:0] ahead_wd = ahead + ONE_M_FRAME;
@@ -189,18 +209,24 @@ module sf_swg #(
             room <= 1'b0;
             ahead <= {CB{1'b0}};
             limit <= DEPTH_C;
+            limit_m1 <= DEPTH_M1_C;
             wptr <= {AB{1'b0}};
             cf <= {CFB{1'b0}};
             kx <= {KWB{1'b0}};
             ky <= {KHB{1'b0}};
             og <= {OGB{1'b0}};
             oy <= {OHB{1'b0}};
+            at_cf <= CF_ONE;
+            at_kx <= KW_ONE;
+            at_ky <= KH_ONE;
+            at_og <= OG_ONE;
+            at_oy <= OH_ONE;
             pos <= LAST_PIX;
             row_low <= {CB{1'b0}};
             base <= BASE_0;
             pending <= 3'd0;
         end else begin
-            room <= wfire ? (ahead_w < limit) : (ahead < limit);
+            room <= wfire ? (ahead < limit_m1) : (ahead < limit);
             ahead <= wfire ? (drop ? ahead_wd : ahead_w) : (drop ? ahead_d : ahead);
             if (wfire) wptr <= wptr + 1'b1;
             if (issue && !take) pending <= pending + 1'b1;
@@ -211,20 +237,28 @@ module sf_swg #(
                 if (last_kx) ky <= last_ky ? {KHB{1'b0}} : ky + 1'b1;
                 if (last_ky) og <= last_og ? {OGB{1'b0}} : og + 1'b1;
                 if (last_og) oy <= frame_end ? {OHB{1'b0}} : oy + 1'b1;
+                at_cf <= last_cf ? CF_ONE : (cf == CF_PEN);
+                if (last_cf) at_kx <= last_kx ? KW_ONE : (kx == KW_PEN);
+                if (last_kx) at_ky <= last_ky ? KH_ONE : (ky == KH_PEN);
+                if (last_ky) at_og <= last_og ? OG_ONE : (og == OG_PEN);
+                if (last_og) at_oy <= frame_end ? OH_ONE : (oy == OH_PEN);
                 if (!last_kx) pos <= pos + 1'b1;
                 else if (!last_ky) pos <= pos + KY_STEP;
                 if (frame_end) begin
                     pos <= LAST_PIX;
                     limit <= DEPTH_C;
+                    limit_m1 <= DEPTH_M1_C;
                     row_low <= {CB{1'b0}};
                     base <= base + FRAME_MOD;
                 end else if (last_og) begin
                     pos <= row_low + OY_LAST_PIX;
                     limit <= row_low + OY_DEPTH;
+                    limit_m1 <= row_low + OY_DEPTH_M1;
                     row_low <= row_low + OY_STEP;
                 end else if (last_ky) begin
                     pos <= limit + OX_LAST_PIX;
                     limit <= limit + OX_STEP;
+                    limit_m1 <= limit_m1 + OX_STEP;
                 end
             end
         end
@@ -300,7 +334,12 @@ module sf_swg #(
             assign fvalid = rvalid;
         end
     endgenerate
-    reg [MMV*XW-1:0] fifo[0:FD-1];
+    // LUT RAM by ram_style, not left to synthesis: the block downstream may register
+    // m_axis_tdata straight away (sf_mvau's in_q), and Yosys, flattening, then moves that
+    // register into this read port and chose LUT RAM where alone it chose flip-flops (CNN-W2A2
+    // folded: 8 LUTs of LUT RAM more than its stages); the choice must not depend on the
+    // neighbour.
+    (* ram_style = "distributed" *) reg [MMV*XW-1:0] fifo[0:FD-1];
     reg [1:0] fw;
     reg [1:0] fr;
     reg [2:0] count;

@@ -186,6 +186,8 @@ def fit_point(
         kind = fmax.PathKind.LUT_ROM
     elif fmax.PathKind.DATAPATH in kinds:
         kind = fmax.PathKind.DATAPATH
+    elif fmax.PathKind.SWG in kinds:  # a window generator's control (its buffer: above)
+        kind = fmax.PathKind.SWG
     else:
         (kind,) = kinds
     return fmax.FitPoint(name, paths, float(run["fmax_mhz"]), stage.name, kind)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ MVAU input buffer 576 x 1 (read and write at one address, registered read) is 5 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -231,6 +232,10 @@ def _fits(o: Option, *, sync_read: bool, shared_address: bool, rom: bool) -> boo
     return o.separate_read or (shared_address and o.shared_read)  # single port: one address
 
 
+# A pure function of its (hashable) arguments, asked again for the same memory by every
+# resource estimate (LUTs, LUTRAM, BRAM, the MVAU's read-mux feature) of every folding a search
+# tries: kept.
+@functools.lru_cache(maxsize=65536)
 def choose(
     family: Family,
     depth: int,

@@ -95,6 +95,7 @@ def operand_registers(params: MvauParams, folding: NodeFolding) -> int:
 # registers of at least SRL_MIN_STAGES stages without reset become SRL16E LUTs (Yosys
 # synth_xilinx: shregmap -minlen 3).
 SRL_MIN_STAGES = 3
+GROUP_CHAIN_STAGES = 3  # bank_q, bank_b, group_g: the bank index's group bits (_control_chains)
 
 
 @dataclass(frozen=True)
@@ -365,11 +366,11 @@ def _control_chains(s: _Shape, folding: NodeFolding) -> tuple[tuple[int, int], .
     pass bank_q, bank_b and group_g unchanged: a chain of 3 (CNV-like units on synth_xilinx:
     2 or 3 SRL16E more than the chains above, at 18 to 36 banks)."""
     kpr = min(s.operand_stages, 1)
-    bits = dict.fromkeys((s.stages, s.stages - kpr, 3), 0)
+    bits = dict.fromkeys((s.stages, s.stages - kpr, GROUP_CHAIN_STAGES), 0)
     bits[s.stages] += 2 if s.sf > 1 else 0
     if _thresholds_addressed(s, folding) and s.t_columns_all:
         bits[s.stages - kpr] += _counter_bits(s.nf)
-    bits[3] += _group_bits(s)
+    bits[GROUP_CHAIN_STAGES] += _group_bits(s)
     return tuple((stages, b) for stages, b in bits.items() if b)
 
 

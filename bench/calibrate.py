@@ -28,7 +28,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +84,24 @@ class MvauConfig:
     pe: int
     simd: int
     mem_style: str
+    # integer weights: 0 draws them uniformly over the type; s > 0 as a trained or initialised
+    # network's, round(N(0, s)) clipped to the type (most near zero, the high bits mostly sign)
+    spread: float = 0
 
     block = "mvau"
+    late_fields = ("spread",)
 
     def build(self) -> tuple[MvauParams, NodeFolding]:
         rng = np.random.default_rng(SEED)
         x, w = IntType.parse(self.x), IntType.parse(self.w)
         shape = (self.out_features, self.in_features)
-        weight = rng.choice([-1, 1], shape) if w.bipolar else rng.integers(w.min, w.max + 1, shape)
+        if w.bipolar:
+            weight = rng.choice([-1, 1], shape)
+        elif self.spread:
+            weight = np.clip(np.rint(rng.normal(0, self.spread, shape)), w.min, w.max)
+            weight = weight.astype(np.int64)
+        else:
+            weight = rng.integers(w.min, w.max + 1, shape)
         lo, hi = dot_interval(weight, x.min, x.max)
         acc = narrowest(lo, hi)
         thresholds = None
@@ -520,6 +530,23 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(1536, 256, "bipolar", "bipolar", "bipolar", 1, 1, B),
         m(36, 48, "u8", "bipolar", "bipolar", 1, 1, B),
         m(196, 32, "u8", "i2", "u2", 2, 14, B),
+        m(64, 32, "u8", "i8", "acc", 4, 16, B, 5.0),
+        m(144, 16, "u4", "i4", "u4", 4, 36, D, 2.0),
+        m(200, 16, "u8", "i2", "u2", 1, 50, B, 0.7),
+        m(256, 64, "u2", "i2", "u2", 1, 1, D, 0.7),
+        # Weights as a network's (round(N(0, s)), most near zero: high bits mostly copies of
+        # the sign, few-word lanes that need fewer bits than the type): integer products from
+        # logic ROMs of 8 to 64 words and from block RAM, 2 to 8 bits; deep fully folded units
+        # with their weights in logic (ROMs of 4,096 and 32,768 words). Held out: fitted with
+        # them, synth_ecp5's whole designs were worse (docs/benchmarks.md).
+        m(96, 32, "u4", "i4", "u4", 8, 48, D, 2.0),
+        m(64, 16, "u2", "i2", "u2", 4, 32, D, 0.8),
+        m(48, 16, "i8", "i8", "acc", 4, 6, D, 8.0),
+        m(72, 16, "u8", "i8", "acc", 4, 8, B, 6.0),
+        m(288, 32, "u8", "i2", "u2", 2, 32, B, 0.7),
+        m(128, 64, "u4", "i4", "u4", 2, 16, B, 2.0),
+        m(128, 32, "u2", "i2", "u2", 1, 1, D, 0.7),
+        m(512, 64, "u2", "i2", "u2", 1, 1, D, 0.7),
     ]
     return cal, held
 
@@ -803,8 +830,12 @@ GRIDS: dict[str, Callable[[], tuple[list[Config], list[Config]]]] = {
 # ------------------------------------------------------------------------------- synthesis
 def config_key(config: Config) -> str:
     """A stable file name for a configuration's cached synthesis result."""
-    fields = "_".join(str(v) for v in asdict(config).values())
-    return f"{config.block}_{fields}".replace("-", "m")
+    # a field added later is left out at its default (the results cached before it stay)
+    late = getattr(config, "late_fields", ())
+    defaults = {f.name: f.default for f in fields(config) if f.name in late}
+    values = [v for k, v in asdict(config).items() if v != defaults.get(k, MISSING)]
+    fields_text = "_".join(str(v) for v in values)
+    return f"{config.block}_{fields_text}".replace("-", "m")
 
 
 def synthesize(config: Config, family: Family, cache: Path) -> dict[str, int]:

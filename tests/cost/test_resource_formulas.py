@@ -153,8 +153,9 @@ def test_mvau_products_by_constants_with_one_weight_word() -> None:
     -1, -3, -5, 3]: 0, 1, 2 no logic; 3 = 4 - 1 one subtractor (6 bits: 0..45); -1 a negation
     (5 bits: -15..0); -3 = -4 + 1 one (7 bits: -45..0); -5 = -4 - 1 two (8 bits: -75..0);
     lane 7's 3 again one (6). Adder bits 6 + 5 + 7 + 16 + 6 = 40, as negate_bits; product
-    registers: 4 + 5 + 6 + 5 + 7 + 8 + 6 = 41 bits (the zero product none). Two words: the
-    eight lanes are multipliers again (product_bits 8 x 4 x 4)."""
+    registers: 4 + 5 + 6 + 5 + 7 + 8 + 6 = 41 bits (the zero product none). Two equal words:
+    still products by constants (the same 40 adder bits); two words that differ in every lane:
+    multipliers (product_bits 8 lanes x 4 input bits x the 4 weight bits that vary)."""
     u4, i4, i10 = IntType(4, False), IntType(4, True), IntType(10, True)
     weight = np.array([[0, 1, 2, 3, -1, -3, -5, 3]])
     params = MvauParams(8, 1, u4, i4, i10, i10, IntArray(weight), None)
@@ -164,7 +165,25 @@ def test_mvau_products_by_constants_with_one_weight_word() -> None:
     assert mvau_cost.ff_features(params, one, X7)["leaf_bits"] == 41
     two = MvauParams(8, 2, u4, i4, i10, i10, IntArray(np.vstack([weight, weight])), None)
     folded = mvau_cost.lut_features(two, NodeFolding(1, 8), X7)
-    assert (folded["product_bits"], folded["negate_bits"]) == (8 * 16, 0)
+    assert (folded["product_bits"], folded["negate_bits"]) == (0, 40)
+    varied = MvauParams(8, 2, u4, i4, i10, i10, IntArray(np.vstack([weight, ~weight])), None)
+    folded = mvau_cost.lut_features(varied, NodeFolding(1, 8), X7)
+    assert (folded["product_bits"], folded["negate_bits"]) == (4 * 14, 0)
+
+
+def test_mvau_products_see_only_the_weight_bits_that_vary() -> None:
+    """A product's weight bits, per lane over the addresses (i4 weights, u4 inputs, two words):
+    [3, 3] never changes (a product by 3: one 6-bit subtractor, as negate_bits); [0, 1] varies
+    in bit 0 only; [1, -1] in bits 1 to 3, which are equal (from a logic ROM one register, from
+    block RAM three outputs); [5, -6] in all four, bits 2 and 3 equal to bits 0 and 1."""
+    u4, i4, i10 = IntType(4, False), IntType(4, True), IntType(10, True)
+    weight = np.array([[3, 0, 1, 5], [3, 1, -1, -6]])
+    params = MvauParams(4, 2, u4, i4, i10, i10, IntArray(weight), None)
+    rom = mvau_cost.lut_features(params, NodeFolding(1, 4), X7)
+    assert (rom["product_bits"], rom["negate_bits"]) == (4 * (0 + 1 + 1 + 2), 6)
+    assert mvau_cost._shape(params, NodeFolding(1, 4)).leaf_weight_bits == (1, 2, 1, 0, 0)
+    block = mvau_cost.lut_features(params, NodeFolding(1, 4, MemStyle.BLOCK), X7)
+    assert (block["block_product_bits"], block["product_bits"]) == (4 * (0 + 1 + 3 + 4), 0)
 
 
 def _srl_chains(params: MvauParams, folding: NodeFolding) -> list[tuple[int, int]]:

@@ -34,7 +34,7 @@ from streamfold.hw.mvau.params import (
     weight_banks,
 )
 from streamfold.hw.thresholding.image import clamp_thresholds, threshold_dtype
-from streamfold.ir.dtypes import narrowest
+from streamfold.ir.dtypes import IntType, narrowest
 from streamfold.synth.resources import Resources
 
 # Registers between issuing a step and offering its output word, from sf_mvau.v's pipeline:
@@ -120,7 +120,11 @@ class _Shape:
     wb_columns_all: int  # varying bit columns of the banked weight image (its row register)
     t_columns: int  # the same for the thresholds (0 without thresholds)
     t_columns_all: int
-    leaves: int  # product registers after merging (_distinct_leaves)
+    leaves: int  # product registers after merging (_leaf_columns)
+    # leaves by the weight bits their products see: element b counts the leaves of b bits,
+    # and the adder bits of the leaves whose weight never changes (_leaf_weight_bits)
+    leaf_weight_bits: tuple[int, ...]
+    const_leaf_adder_bits: int
     # (registers, bits, distinct PEs) of each adder-tree delay chain (_pass_chains)
     pass_chains: tuple[tuple[int, int, int], ...]
     # one weight word (NF = SF = 1), integer inputs: (adder bits, product register bits) of
@@ -211,6 +215,8 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
     if banks > 1:
         wb_all = rom_column_counts(bank_rows(weights, banks, rows), params.weight_dtype.bits)[1]
     t_cols, t_all = (0, 0) if thresholds is None else rom_column_counts(thresholds, t_bits)
+    leaf_columns = _leaf_columns(weights, folding)
+    leaf_bits, const_adders = _leaf_weight_bits(params, leaf_columns, folding)
     return _Shape(
         nf=nf,
         sf=sf,
@@ -231,7 +237,9 @@ def _new_shape(params: MvauParams, folding: NodeFolding) -> _Shape:
         wb_columns_all=wb_all,
         t_columns=t_cols,
         t_columns_all=t_all,
-        leaves=_distinct_leaves(weights, folding),
+        leaves=len(leaf_columns),
+        leaf_weight_bits=leaf_bits,
+        const_leaf_adder_bits=const_adders,
         pass_chains=tuple(
             (regs, bits, _chain_copies(weights, folding, level))
             for regs, bits, level in _pass_chains(params, folding)
@@ -252,12 +260,21 @@ def _csd_digits(c: int) -> tuple[int, int]:
     return pos, neg
 
 
+def _constant_product(x: IntType, c: int) -> tuple[int, int]:
+    """x times the constant c: (adder bits, the product's real width). Shifts and one adder or
+    subtractor per canonical-signed-digit of c after the first, plus a negation when every
+    digit is negative; c = 0 is no logic."""
+    if c == 0:
+        return 0, 0
+    width = narrowest(min(x.min * c, x.max * c), max(x.min * c, x.max * c)).bits
+    pos, neg = _csd_digits(c)
+    return (pos + neg - 1 + (1 if pos == 0 else 0)) * width, width
+
+
 def _constant_products(params: MvauParams) -> tuple[int, int] | None:
-    """With one weight word every weight is a constant, which Yosys folds into its products:
-    x times c is shifts and one adder or subtractor per canonical-signed-digit of c after the
-    first, plus a negation when every digit is negative. Returns (sum of ops x the product's
-    real width, sum of the real widths) over the distinct (lane, constant) pairs; None for
-    bipolar inputs."""
+    """With one weight word every weight is a constant, which Yosys folds into its products
+    (``_constant_product``). Returns (sum of adder bits, sum of the real widths) over the
+    distinct (lane, constant) pairs; None for bipolar inputs."""
     x = params.in_dtype
     if x.bipolar:
         return None
@@ -265,12 +282,8 @@ def _constant_products(params: MvauParams) -> tuple[int, int] | None:
     adder_bits = register_bits = 0
     for c in {int(v) for v in np.unique(w)}:
         lanes = int(np.count_nonzero((w == c).any(axis=0)))
-        if c == 0 or not lanes:
-            continue
-        width = narrowest(min(x.min * c, x.max * c), max(x.min * c, x.max * c)).bits
-        pos, neg = _csd_digits(c)
-        ops = pos + neg - 1 + (1 if pos == 0 else 0)
-        adder_bits += lanes * ops * width
+        adders, width = _constant_product(x, c)
+        adder_bits += lanes * adders
         register_bits += lanes * width
     return adder_bits, register_bits
 
@@ -312,13 +325,15 @@ def lut_features(params: MvauParams, folding: NodeFolding, family: Family) -> di
     # one carry chain); two integers an array of partial products: their cost per bit differs,
     # most on ECP5 (LUT4 + CCU2C), so each has its own constant.
     negate = (w.bits if x.bipolar else x.bits) + 1 if x.bipolar != w.bipolar else 0
-    product = 0 if x.bipolar or w.bipolar else x.bits * w.bits
-    negate_bits, product_bits = s.leaves * negate, s.leaves * product
+    # two integers: the input's bits times the weight bits each leaf's product really sees
+    weight_bits = sum(b * n for b, n in enumerate(s.leaf_weight_bits))
+    # (a leaf whose weight never changes multiplies by a constant: shifts and adders)
+    negate_bits = s.leaves * negate + s.const_leaf_adder_bits
+    product_bits = x.bits * weight_bits
     if s.const_products is not None:  # products by constants: shifts and adders
         negate_bits, product_bits = s.const_products[0], 0
-    # Weights from block RAM: a product of two operands that vary, which synthesis cannot
-    # merge with a ROM's logic, so it has its own constant (fitted: synth_ecp5 2.5 LUT4 per
-    # product bit, not a logic-ROM product's 3.2; synth_xilinx 1.7, not 1.5)
+    # Weights from block RAM: a product of two registers, which synthesis cannot merge with a
+    # ROM's logic (a logic ROM's read register is merged into it), so it has its own constant
     block_product_bits = 0
     if folding.mem_style is MemStyle.BLOCK:
         block_product_bits, product_bits = product_bits, 0
@@ -443,7 +458,7 @@ def _chain_copies(weights: npt.NDArray[np.int64], folding: NodeFolding, level: i
     """PEs whose delay chain from ``level`` is distinct: the chain carries the tree's last
     node of that level, the sum over the SIMD lanes from (nodes - 1) * 2**level on, and two
     PEs whose weights on those lanes are equal at every address compute the same values, one
-    chain in Yosys (as ``_distinct_leaves``; CNN-W1A1's first layer at cycles=3136: PE 0 and
+    chain in Yosys (as ``_leaf_columns``; CNN-W1A1's first layer at cycles=3136: PE 0 and
     PE 3 both negate their last pixel at every address, 3 x 11 SRL16E, not 4 x 11).
     ``weights`` is the weight image [NF * SF, PE * SIMD]."""
     pe, simd = folding.pe, folding.simd
@@ -459,10 +474,11 @@ def _rtl_leaf_bits(params: MvauParams) -> int:
     return 1 if x.bipolar and w.bipolar else x.bits + w.bits + 2
 
 
-def _distinct_leaves(weights: npt.NDArray[np.int64], folding: NodeFolding) -> int:
-    """Product registers after merging: lanes of different PEs whose weights are equal at every
-    address compute the same product, and Yosys keeps one register. ``weights`` is the weight
-    image [NF * SF, PE * SIMD]: the distinct (SIMD lane, column over the addresses) pairs."""
+def _leaf_columns(weights: npt.NDArray[np.int64], folding: NodeFolding) -> npt.NDArray[np.int64]:
+    """The weight columns of the product registers after merging: lanes of different PEs whose
+    weights are equal at every address compute the same product, and Yosys keeps one register.
+    ``weights`` is the weight image [NF * SF, PE * SIMD]; returns one column over the
+    addresses per distinct (SIMD lane, column) pair, [leaves, NF * SF]."""
     pe, simd = folding.pe, folding.simd
     columns = weights.T  # [PE * SIMD, NF * SF], lane p * SIMD + i
     lo, hi = (int(columns.min()), int(columns.max())) if columns.size else (0, 0)
@@ -474,7 +490,42 @@ def _distinct_leaves(weights: npt.NDArray[np.int64], folding: NodeFolding) -> in
         rows = np.ascontiguousarray(columns)
     lane = (np.arange(pe * simd, dtype=np.int32) % simd).reshape(-1, 1)
     keyed = np.concatenate([lane.view(np.uint8), np.ascontiguousarray(rows).view(np.uint8)], 1)
-    return distinct_rows(keyed)
+    if keyed.shape[0] <= 1 or keyed.shape[1] == 0:
+        return np.asarray(columns[: min(keyed.shape[0], 1)])
+    void = np.ascontiguousarray(keyed).view(np.dtype((np.void, keyed.shape[1]))).ravel()
+    _, first = np.unique(void, return_index=True)
+    return np.asarray(columns[np.sort(first)])
+
+
+def _leaf_weight_bits(
+    params: MvauParams, leaves: npt.NDArray[np.int64], folding: NodeFolding
+) -> tuple[tuple[int, ...], int]:
+    """The leaves (``_leaf_columns``) counted by the weight bits that reach their products
+    (element b: the number of leaves whose product sees b weight bits), and the adder bits of
+    the products by a constant (``_constant_product``) of the leaves whose weight never changes.
+
+    A leaf's weight is one column of the weight image (its lane's word at every address).
+    A bit that is the same at every address is a constant, which Yosys folds into the product
+    (from a logic ROM and from block RAM alike). From a logic ROM (or registers) Yosys also
+    merges the read register's bits that are equal at every address into one: a lane whose
+    weights are small, or that has few words, multiplies by fewer bits than the type has (real
+    networks' weights cluster near zero; a lane of a 4-word ROM rarely needs all 4 bits). From
+    block RAM each bit is its own memory output. Integer operands only (((), 0) otherwise)."""
+    w_type, x = params.weight_dtype, params.in_dtype
+    if w_type.bipolar or x.bipolar:
+        return (), 0
+    bits = [((leaves >> k) & 1).astype(np.uint8) for k in range(w_type.bits)]  # [L, words] each
+    varying = [(b != b[:, :1]).any(axis=1) for b in bits]
+    kept = [v.copy() for v in varying]
+    if folding.mem_style is not MemStyle.BLOCK:
+        for k in range(1, w_type.bits):  # a varying bit equal to a lower varying bit: merged
+            for j in range(k):
+                kept[k] &= ~((bits[k] == bits[j]).all(axis=1) & varying[j])
+    seen = np.sum(kept, axis=0)
+    constant = leaves[seen == 0, 0] if leaves.shape[1] else leaves[:, :0].ravel()
+    const_adders = sum(_constant_product(x, int(c))[0] for c in constant)
+    counts = np.bincount(seen, minlength=w_type.bits + 1)
+    return tuple(int(c) for c in counts), const_adders
 
 
 def memories(params: MvauParams, folding: NodeFolding) -> tuple[Memory, ...]:

@@ -64,8 +64,12 @@ def test_one_pixel_per_word_stops_at_the_window(graph: Graph, space: Space) -> N
     ), choice.reason
 
 
-# LUT estimates since the products by constants of the fully parallel units (2026-12-05):
-# samples=2 7,344, samples=4 14,650, samples=8 29,263, samples=16 58,487
+# LUT estimates since products are priced by the weight bits each lane sees (2026-12-05):
+# samples=2 6,508, samples=4 12,977, samples=8 25,915, samples=16 51,792 (and 149,986 FF, more
+# than all of xc7z020's 106,400 and scarcer than the LUTs at 70 %)
+OVER_70 = r"(LUT [\d,]+ > 37,240|FF [\d,]+ > 106,400)"  # samples=16: the scarcest one named
+
+
 @pytest.mark.parametrize(("lut_cap", "samples"), [(0.2, 2), (0.3, 4), (0.7, 8)])
 def test_max_fps_takes_the_most_samples_that_fit(
     graph: Graph, space: Space, lut_cap: float, samples: int
@@ -74,10 +78,10 @@ def test_max_fps_takes_the_most_samples_that_fit(
     assert choice.samples == samples
     assert choice.interval == LENGTH // samples
     assert over_budget(choice.estimate, lut_cap) is None
-    budget = f"{int(DEV.luts * lut_cap):,}"
+    over = OVER_70 if samples == 8 else rf"LUT [\d,]+ > {int(DEV.luts * lut_cap):,}"
     assert re.match(
         rf"^the next faster design, samples={2 * samples} \({2 * samples} samples per word, "
-        rf"{LENGTH // samples // 2} cycles/frame\), needs LUT [\d,]+ > {budget} ",
+        rf"{LENGTH // samples // 2} cycles/frame\), needs {over} ",
         choice.reason,
     ), choice.reason
     # the whole-design estimate is the stitched design's on the folded graph
@@ -112,8 +116,7 @@ def test_min_resources_beyond_every_samples_point_that_fits(graph: Graph, space:
         ResourceError,
         match=r"^xc7z020: 12,500,000 frames/s at 100 MHz \(8 cycles/frame\): no folding reaches "
         r"it: quantconv1d1_swg: .*; the fastest with several samples per word within the budget "
-        r"is samples=8, 6,250,000 frames/s \(16 cycles/frame\); samples=16 needs LUT [\d,]+ > "
-        r"37,240$",
+        r"is samples=8, 6,250,000 frames/s \(16 cycles/frame\); samples=16 needs " + OVER_70 + "$",
     ):
         min_resources(graph, DEV, CLOCK_MHZ * 1e6 / 8, CLOCK_MHZ, space=space)
     assert min_resources(graph, DEV, CLOCK_MHZ * 1e6 / 16, CLOCK_MHZ, space=space).samples == 8
@@ -169,8 +172,9 @@ def test_explore_prints_and_writes_the_samples_point_and_build_takes_it(
 ) -> None:
     out = tmp_path / "point.json"
     argv = ["explore", "builtin:peaks-w2a2", "--goal", "max-fps", "--device", "xc7z020"]
-    # half the LUTs: samples=4 (14,650 LUTs estimated) fits, samples=8 (29,263) does not
-    assert main([*argv, "--lut-cap", "0.5", "-o", str(out), "--quiet"]) == 0
+    # 40 % of the LUTs (21,280): samples=4 (12,977 LUTs estimated) fits, samples=8 (25,915)
+    # does not
+    assert main([*argv, "--lut-cap", "0.4", "-o", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert re.search(
         r"^goal max-fps: 3,125,000 frames/s, [\d,]+ LUTs, 4 samples per word \(samples=4\)$",

@@ -149,6 +149,9 @@ CASES = [
         id="bipolar-inputs-per-tensor-thresholds",
     ),
     pytest.param(Case(8, 12, u8, u2, 3, 8, DIST, u4, True), id="one-synapse-fold-unsigned"),
+    # SF = 1 with NF > 1: the one-word replay buffer, weights in block RAM and in registers
+    pytest.param(Case(16, 12, i4, i4, 2, 16, BLOCK, u2, True), id="one-synapse-fold-block"),
+    pytest.param(Case(32, 6, BIPOLAR, BIPOLAR, 1, 32, REGS), id="one-synapse-fold-xnor-regs"),
     pytest.param(Case(32, 4, i4, i4n, 4, 4, REGS), id="one-neuron-fold-narrow-weights"),
     pytest.param(Case(3, 2, u1, i2, 2, 3, DIST, u1, True), id="one-step-per-frame"),
     pytest.param(Case(8, 4, i16, i16, 2, 4, BLOCK), id="accumulator-over-32-bits"),

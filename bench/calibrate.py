@@ -530,15 +530,15 @@ def mvau_grid() -> tuple[list[Config], list[Config]]:
         m(1536, 256, "bipolar", "bipolar", "bipolar", 1, 1, B),
         m(36, 48, "u8", "bipolar", "bipolar", 1, 1, B),
         m(196, 32, "u8", "i2", "u2", 2, 14, B),
+        # Weights as a network's (round(N(0, s)), most near zero: high bits mostly copies of
+        # the sign, few-word lanes that need fewer bits than the type): integer products from
+        # logic ROMs of 8 to 64 words and from block RAM, 2 to 8 bits; deep fully folded units
+        # with their weights in logic (ROMs of 4,096 to 32,768 words). Held out: fitted with
+        # them, synth_ecp5's whole designs were worse (docs/benchmarks.md).
         m(64, 32, "u8", "i8", "acc", 4, 16, B, 5.0),
         m(144, 16, "u4", "i4", "u4", 4, 36, D, 2.0),
         m(200, 16, "u8", "i2", "u2", 1, 50, B, 0.7),
         m(256, 64, "u2", "i2", "u2", 1, 1, D, 0.7),
-        # Weights as a network's (round(N(0, s)), most near zero: high bits mostly copies of
-        # the sign, few-word lanes that need fewer bits than the type): integer products from
-        # logic ROMs of 8 to 64 words and from block RAM, 2 to 8 bits; deep fully folded units
-        # with their weights in logic (ROMs of 4,096 and 32,768 words). Held out: fitted with
-        # them, synth_ecp5's whole designs were worse (docs/benchmarks.md).
         m(96, 32, "u4", "i4", "u4", 8, 48, D, 2.0),
         m(64, 16, "u2", "i2", "u2", 4, 32, D, 0.8),
         m(48, 16, "i8", "i8", "acc", 4, 6, D, 8.0),

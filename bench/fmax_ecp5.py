@@ -102,6 +102,22 @@ SPECS = (
         "folded",
         "distributed",
     ),
+    Spec(  # one input word per frame of 256 and 1,024 bits (SF = 1): the unit's control
+        "mlp32-w2a2-wide-pinwrap",  # (fold counter, credits, the input buffer's enable) spread
+        "fit",  # over a wide datapath, as in the held-out 512-bit MLP
+        lambda: mlp(32, (16,), 4, weight_bits=2, act_bits=2),
+        (32,),
+        {"quantlinear1": {"simd": 32}},
+        "distributed",
+    ),
+    Spec(
+        "mlp128-w2a2-wide-pinwrap",
+        "fit",
+        lambda: mlp(128, (16,), 4, weight_bits=2, act_bits=2),
+        (128,),
+        {"quantlinear1": {"simd": 128}},
+        "distributed",
+    ),
     Spec(  # a second block-RAM MLP: the registered DP16KD reads of another shape
         "mlp64-w2a2-folded-block",
         "fit",
@@ -184,6 +200,10 @@ def fit_point(
         kind = fmax.PathKind.BRAM
     elif memory and fmax.PathKind.LUT_ROM in kinds:
         kind = fmax.PathKind.LUT_ROM
+    elif fmax.PathKind.ENABLE in kinds and (
+        any(".g_ibuf.ibuf[" in c for c in cells) or ".g_ibuf.replay_q" in start
+    ):  # the replayed word's control: into the one-word buffer's enables, or its select
+        kind = fmax.PathKind.ENABLE
     elif fmax.PathKind.DATAPATH in kinds:
         kind = fmax.PathKind.DATAPATH
     elif fmax.PathKind.SWG in kinds:  # a window generator's control (its buffer: above)

@@ -22,6 +22,12 @@ Every stage of a design offers one or more candidate paths between registers, ea
   step)`` (at most ``BANK_GROUP``), or, without banks, the ``2**x`` blocks stacked in depth;
 - ``datapath``: the MVAU/VVAU control (fold counters, input buffer enables), a product and
   one adder-tree level (the tree is registered per level, so SIMD does not lengthen it): ``x = 0``;
+- ``enable``: an MVAU that replays its input word (NF > 1): the replay select (``replay_q``)
+  drives a mux in front of every bit of the word, and with one word per frame (SF = 1) the
+  credit count's and the stream's valid's logic drives the enable of the one-word buffer's
+  flip-flops; either net fans out over the unit's datapath (nextpnr: 6.5 of 7.7 ns routing at
+  512 bits, 7.2 of 8.4 at 1,024). ``x = sqrt(bits / 64)``: the side of the square of the
+  word's bits, as ``lut_rom`` (``bench/fmax_ecp5.py``: the wide MLPs);
 - ``swg``: the sliding window's address and control logic, also inside a max pool
   (``x = 0``);
 - ``glue``: FIFOs, width converters, forks and the small kernels (``x = 0``).
@@ -64,6 +70,7 @@ class PathKind(enum.Enum):
     BRAM = "bram"
     BRAM_REGISTERED = "bram_registered"
     DATAPATH = "datapath"
+    ENABLE = "enable"
     SWG = "swg"
     GLUE = "glue"
 
@@ -138,7 +145,21 @@ def stage_paths(design: Design, stage: Stage) -> list[TimingPath]:
             out.append(TimingPath(stage.name, PathKind.BRAM_REGISTERED, step))
     if isinstance(params, MvauParams | VvauParams):
         out.append(TimingPath(stage.name, PathKind.DATAPATH, 0.0))
+    if isinstance(params, MvauParams):
+        bits = replay_word_bits(params, folding)
+        if bits:
+            out.append(TimingPath(stage.name, PathKind.ENABLE, math.sqrt(bits / ENABLE_BITS)))
     return out
+
+
+ENABLE_BITS = 64  # the unit of an ``enable`` path's size (module docstring)
+
+
+def replay_word_bits(params: MvauParams, folding: NodeFolding) -> int:
+    """Bits of the input word sf_mvau replays (NF > 1; 0 otherwise): the fan-out of its replay
+    select and, with SF = 1, of its one-word buffer's write enable."""
+    nf = params.out_features // folding.pe
+    return folding.simd * params.in_dtype.bits if nf > 1 else 0
 
 
 def memory_shapes(params: object, folding: NodeFolding) -> list[tuple[int, int]]:

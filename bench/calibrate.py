@@ -625,6 +625,9 @@ def mulshift_grid() -> tuple[list[Config], list[Config]]:
 def fifo_grid() -> tuple[list[Config], list[Config]]:
     f = FifoConfig
     cal: list[Config] = [f(w, d) for w in (2, 8, 32, 64) for d in (2, 8, 33)]
+    # the depths the FIFO sizing gives in real designs (10, 16, 28 words: pointers that wrap
+    # early; 64 and 512 deep), at the narrow widths of thresholded outputs
+    cal += [f(4, 16), f(16, 16), f(8, 10), f(4, 28), f(32, 28), f(2, 64), f(32, 64), f(1, 512)]
     held: list[Config] = [f(16, 4), f(24, 16), f(40, 64)]
     return cal, held
 

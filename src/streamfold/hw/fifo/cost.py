@@ -33,17 +33,25 @@ def _pointer_bits(words: int) -> int:
     return 2 * ptr + words.bit_length()
 
 
+# A buffer whose pointers wrap early within one ECP5 LUT-RAM primitive's depth (TRELLIS_DPR16X4,
+# 16 words): synth_ecp5 builds its read with per-word muxing (PFUMX / L6MUX21), 5 LUT4 per bit
+# at 7 words and 9 at 15 (bench/calibrate.py's FIFO grid at depths 8, 10 and 16)
+SHALLOW_WORDS = 16
+
+
 def lut_features(inst: RtlInstance) -> dict[str, float]:
     """Output-register input mux (one LUT per bit), the pointer/count logic, and per bit the
     read path of a buffer whose pointers wrap early (not a power of two: on ECP5 the read
-    mux and wrap compare do not share LUT4s)."""
+    mux and wrap compare do not share LUT4s); within SHALLOW_WORDS per bit and word."""
     width, words = _geometry(inst)
     wraps = words > 1 and words & (words - 1) != 0
+    shallow = wraps and words <= SHALLOW_WORDS
     return {
         "const": 1.0,
         "width": width,
         "pointer_bits": _pointer_bits(words),
-        "wrapping_width": width if wraps else 0,
+        "wrapping_width": width if wraps and not shallow else 0,
+        "shallow_wrapping_bits": width * words if shallow else 0,
     }
 
 

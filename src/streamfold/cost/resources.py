@@ -262,13 +262,20 @@ def rom_column_counts(words: npt.NDArray[Any], bits: int) -> tuple[int, int]:
 def distinct_rows(rows: npt.NDArray[Any]) -> int:
     """Distinct rows of a 2-D array, compared byte for byte (equal to
     ``np.unique(rows, axis=0).shape[0]`` for an integer array, without its per-column cost)."""
+    return len(first_distinct_rows(rows))
+
+
+def first_distinct_rows(rows: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """The index of each distinct row's first occurrence in a 2-D array, ascending (rows
+    compared byte for byte, as ``distinct_rows`` counts them)."""
     if rows.shape[0] <= 1:
-        return int(rows.shape[0])
+        return np.arange(rows.shape[0])
     flat = np.ascontiguousarray(rows)
     width = flat.dtype.itemsize * flat.shape[1]
     if width == 0:
-        return 1
-    return int(np.unique(flat.view(np.dtype((np.void, width))).ravel()).shape[0])
+        return np.arange(1)
+    _, first = np.unique(flat.view(np.dtype((np.void, width))).ravel(), return_index=True)
+    return np.sort(first)
 
 
 def rom_luts(depth_words: int) -> int:

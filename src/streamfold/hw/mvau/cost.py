@@ -17,6 +17,7 @@ from streamfold.cost.resources import (
     auto_memory,
     combine,
     distinct_rows,
+    first_distinct_rows,
     mapping,
     memory_bram,
     memory_luts,
@@ -490,11 +491,7 @@ def _leaf_columns(weights: npt.NDArray[np.int64], folding: NodeFolding) -> npt.N
         rows = np.ascontiguousarray(columns)
     lane = (np.arange(pe * simd, dtype=np.int32) % simd).reshape(-1, 1)
     keyed = np.concatenate([lane.view(np.uint8), np.ascontiguousarray(rows).view(np.uint8)], 1)
-    if keyed.shape[0] <= 1 or keyed.shape[1] == 0:
-        return np.asarray(columns[: min(keyed.shape[0], 1)])
-    void = np.ascontiguousarray(keyed).view(np.dtype((np.void, keyed.shape[1]))).ravel()
-    _, first = np.unique(void, return_index=True)
-    return np.asarray(columns[np.sort(first)])
+    return np.asarray(columns[first_distinct_rows(keyed)])
 
 
 def _leaf_weight_bits(
@@ -522,8 +519,7 @@ def _leaf_weight_bits(
             for j in range(k):
                 kept[k] &= ~((bits[k] == bits[j]).all(axis=1) & varying[j])
     seen = np.sum(kept, axis=0)
-    constant = leaves[seen == 0, 0] if leaves.shape[1] else leaves[:, :0].ravel()
-    const_adders = sum(_constant_product(x, int(c))[0] for c in constant)
+    const_adders = sum(_constant_product(x, int(c))[0] for c in leaves[seen == 0, 0])
     counts = np.bincount(seen, minlength=w_type.bits + 1)
     return tuple(int(c) for c in counts), const_adders
 

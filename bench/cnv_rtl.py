@@ -56,6 +56,9 @@ def main() -> None:
     p.add_argument("--point", choices=("finn", "max-fps"), default="finn")
     p.add_argument("--synth", action="store_true", help="also Yosys synth_xilinx (xc7z020)")
     p.add_argument("--ecp5", action="store_true", help="also Yosys + nextpnr on LFE5U-85F")
+    p.add_argument(
+        "--seeds", type=int, default=3, help="ECP5: placement seeds to try (from 1; default 3)"
+    )
     args = p.parse_args()
 
     t0 = time.perf_counter()
@@ -115,18 +118,20 @@ def main() -> None:
             fits = all(u.used <= u.available for u in utilisation(r, dev))
             print(f"| fits {dev.name} (Yosys) | {fits} ({synth.seconds:.0f} s) | - |")
         if args.ecp5:
-            ecp5_run(design, out_dir)
+            ecp5_run(design, out_dir, seeds=args.seeds)
     if not exact:
         raise SystemExit("RTL outputs differ from the reference")
 
 
-def ecp5_run(design: Design, out_dir: Path, target_mhz: float = 125.0) -> None:
-    """Yosys synth_ecp5 + nextpnr-ecp5 (timing-driven at ``target_mhz``) on LFE5U-85F."""
+def ecp5_run(design: Design, out_dir: Path, target_mhz: float = 125.0, seeds: int = 3) -> None:
+    """Yosys synth_ecp5 + nextpnr-ecp5 (timing-driven at ``target_mhz``, up to ``seeds``
+    placements until one meets it) on LFE5U-85F."""
     dev = device("lfe5u-85f")
     predicted = design_fmax(design, dev)
     impl = implement_build(
-        out_dir, dev, per_stage=False, bitstream=True, clock_mhz=target_mhz, register_io=True
-    )
+        out_dir, dev, per_stage=False, bitstream=True, clock_mhz=target_mhz, register_io=True,
+        seeds=seeds,
+    )  # fmt: skip
     assert impl.pnr is not None
     r = impl.synth.resources
     print(f"| LFE5U-85F, Yosys synth_ecp5 | {r.lut:,} LUT4, {r.ff:,} FF, {r.bram} DP16KD | - |")
@@ -136,7 +141,11 @@ def ecp5_run(design: Design, out_dir: Path, target_mhz: float = 125.0) -> None:
             f"({predicted.critical.stage}, {predicted.critical.kind.value}) | - |"
         )
     path = impl.pnr.critical_path
-    print(f"| Fmax, nextpnr-ecp5 (target {target_mhz:g} MHz) | {impl.pnr.fmax_mhz:.1f} MHz | - |")
+    tried = ", ".join(f"seed {s}: {f:.1f}" for s, f in impl.pnr.tried)
+    print(
+        f"| Fmax, nextpnr-ecp5 (target {target_mhz:g} MHz) | {impl.pnr.fmax_mhz:.1f} MHz "
+        f"(seed {impl.pnr.seed}; tried {tried}) | - |"
+    )
     print(f"| critical path | {path.summary() if path else '-'} | - |")
 
 

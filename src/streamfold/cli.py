@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 3, 130, 141
+MAX_SEEDS = 64  # synth --seeds: placements of one netlist
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -183,6 +184,7 @@ def _synth(args: argparse.Namespace) -> int:
     if args.clock_mhz is not None:
         validate.clock_mhz("synth: --clock-mhz", args.clock_mhz)
     validate.seed("synth: --seed", args.seed)
+    validate.integer("synth: --seeds", args.seeds, 1, MAX_SEEDS)
     impl = implement_build(
         Path(args.build_dir),
         dev,
@@ -192,6 +194,7 @@ def _synth(args: argparse.Namespace) -> int:
         clock_mhz=args.clock_mhz,
         register_io=args.register_io,
         seed=args.seed,
+        seeds=args.seeds,
     )
     print(implementation_report(impl))
     return 0

@@ -256,6 +256,13 @@ def _hardware_parsers(sub: _Sub) -> None:
         "from seed to seed",
     )
     synth.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="ECP5: place with up to N seeds from --seed, one per core at a time, until one "
+        "meets the clock; keep the fastest (default 1)",
+    )
+    synth.add_argument(
         "--register-io",
         action="store_true",
         help="ECP5: both streams through registered pin-wrapper stages, so that no path of "

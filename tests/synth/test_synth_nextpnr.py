@@ -18,7 +18,7 @@ from streamfold.cli import main
 from streamfold.cost.devices import device
 from streamfold.errors import ResourceError, StreamfoldError
 from streamfold.synth.implement import implement_build
-from streamfold.synth.nextpnr import place_and_route, read_report
+from streamfold.synth.nextpnr import place_and_route, place_and_route_seeds, read_report
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).with_name("data")
@@ -68,6 +68,66 @@ def test_synth_refuses_a_bad_clock_in_one_line(
     assert main(["synth", str(tmp_path), "--device", "lfe5u-25f", "--clock-mhz", "-5"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "synth: --clock-mhz" in err and "-5" in err
+
+
+def test_seed_sweep_refuses_repeated_or_no_seeds(tmp_path: Path) -> None:
+    for seeds in ([], [1, 2, 1]):
+        with pytest.raises(StreamfoldError, match=r"^place and route: seeds must be distinct"):
+            place_and_route_seeds(tmp_path / "netlist.json", device("lfe5u-25f"), seeds)
+
+
+def test_cli_synth_refuses_a_bad_seed_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synth", str(tmp_path), "--target", "lfe5u-25f", "--seeds", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "synth: --seeds: must be an integer in 1..64, not 0" in err
+
+
+def _small_netlist(workdir: Path) -> Path:
+    """A block-RAM matrix unit (64 x 16, PE 2 / SIMD 8) through Yosys synth_ecp5."""
+    from streamfold.cost.devices import Family
+    from streamfold.hw.block import MemStyle, NodeFolding
+    from streamfold.hw.mvau.params import MvauParams
+    from streamfold.hw.mvau.rtl import instance
+    from streamfold.ir.dtypes import BIPOLAR, narrowest
+    from streamfold.ir.intervals import dot_interval
+    from streamfold.ir.ops import IntArray
+    from streamfold.synth.yosys import synthesize
+
+    rng = np.random.default_rng(5)
+    weight = rng.choice([-1, 1], (16, 64))
+    lo, hi = dot_interval(weight, BIPOLAR.min, BIPOLAR.max)
+    params = MvauParams(64, 16, BIPOLAR, BIPOLAR, narrowest(lo, hi), BIPOLAR, IntArray(weight),
+                        IntArray(rng.integers(-4, 4, (16, 1))))  # fmt: skip
+    inst = instance(params, NodeFolding(2, 8, MemStyle.BLOCK), "m")
+    got = synthesize(inst.module, inst.sources, family=Family.ECP5, workdir=workdir,
+                     parameters=inst.parameters, memories=inst.memories, netlist=True)  # fmt: skip
+    assert got.netlist is not None
+    return got.netlist
+
+
+@pytest.mark.synth
+def test_seed_sweep_places_each_seed_apart_and_keeps_the_fastest(tmp_path: Path) -> None:
+    """Three seeds, two at a time, at a clock none can meet: every seed is placed in its own
+    folder, and the fastest one's report is the result's, beside the netlist. At a clock the
+    first meets, one at a time, the sweep stops there."""
+    netlist = _small_netlist(tmp_path)
+    dev = device("lfe5u-25f")
+    pnr = place_and_route_seeds(netlist, dev, [3, 1, 2], target_mhz=2000, workers=2)
+    assert [s for s, _ in pnr.tried] == [3, 1, 2]  # two batches: [3, 1], then [2]
+    for seed, fmax in pnr.tried:
+        assert read_report(tmp_path / f"seed{seed}" / "report.json").fmax_mhz == fmax
+    best_seed, best = max(pnr.tried, key=lambda t: t[1])
+    assert (pnr.seed, pnr.fmax_mhz) == (best_seed, best)
+    assert pnr.report_path == tmp_path / "report.json"
+    assert read_report(pnr.report_path).fmax_mhz == best < 2000
+    assert pnr.bram_output_ffs > 0  # moved once, in the netlist every seed copies
+    assert (tmp_path / "top.config").is_file()
+
+    again = place_and_route_seeds(netlist, dev, [7, 8], target_mhz=10, workers=1)
+    assert [s for s, _ in again.tried] == [7] and again.seed == 7 and again.fmax_mhz >= 10
+    assert not (tmp_path / "seed8").exists()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from streamfold.errors import ToolError
 from streamfold.hw.pinwrap import SOURCES as PINWRAP_SOURCES
 from streamfold.synth import pinwrap
 from streamfold.synth.nextpnr import TIMEOUT_S as PNR_TIMEOUT_S
-from streamfold.synth.nextpnr import PnrResult, place_and_route
+from streamfold.synth.nextpnr import PnrResult, place_and_route_seeds
 from streamfold.synth.resources import check_fits, utilisation
 from streamfold.synth.yosys import SynthResult, build_workdir, synthesize_build
 
@@ -52,6 +52,7 @@ def implement_build(
     pnr_timeout_s: float = PNR_TIMEOUT_S,
     register_io: bool = False,
     seed: int = 1,
+    seeds: int = 1,
 ) -> Implementation:
     """Yosys for ``dev``'s family (with ``per_stage``, a second, hierarchical run for each
     stage's resources); ResourceError when the netlist does not fit ``dev``; then, for ECP5,
@@ -62,7 +63,8 @@ def implement_build(
     ``pnr_timeout_s``: nextpnr's ``quick`` mode and time limit (``place_and_route``).
     ``register_io`` (ECP5): both streams through the pin wrapper's registered stages, so that
     no path of the design runs through a pin (``synth.pinwrap``). ``seed``: nextpnr's
-    placement seed."""
+    placement seed; ``seeds`` > 1 places with seeds ``seed`` .. ``seed + seeds - 1``, in
+    parallel, until one meets the clock, and keeps the fastest (``place_and_route_seeds``)."""
     clock = dev.clock_mhz if clock_mhz is None else clock_mhz
     ecp5 = dev.family is Family.ECP5
     if bitstream and not ecp5:
@@ -88,9 +90,9 @@ def implement_build(
     if ecp5:
         assert synth.netlist is not None
         with progress.phase(f"nextpnr-ecp5: place and route on {dev.name}"):
-            pnr = place_and_route(
-                synth.netlist, dev, bitstream=bitstream, target_mhz=clock, quick=quick_pnr,
-                timeout_s=pnr_timeout_s, seed=seed,
+            pnr = place_and_route_seeds(
+                synth.netlist, dev, range(seed, seed + seeds), bitstream=bitstream,
+                target_mhz=clock, quick=quick_pnr, timeout_s=pnr_timeout_s,
             )  # fmt: skip
     impl = Implementation(dev, synth, pnr, clock, _predicted_interval(build_dir), plan)
     (synth.log_path.parent / RESULT).write_text(json.dumps(to_json(impl), indent=2) + "\n")
@@ -128,6 +130,8 @@ def to_json(impl: Implementation) -> dict[str, Any]:
         "instances": {name: res.to_json() for name, res in synth.instances},
         "fmax_mhz": None if impl.pnr is None else impl.pnr.fmax_mhz,
         "bram_output_ffs": None if impl.pnr is None else impl.pnr.bram_output_ffs,
+        "seed": None if impl.pnr is None else impl.pnr.seed,
+        "seeds_tried": None if impl.pnr is None else [list(t) for t in impl.pnr.tried],
         "pinwrap": _pinwrap_json(impl.pinwrap),
         "clock_mhz": impl.clock_mhz,
         "cycles_per_frame": impl.cycles_per_frame,
@@ -161,6 +165,9 @@ def implementation_report(impl: Implementation) -> str:
             f"nextpnr-ecp5 {pnr.seconds:.1f} s: Fmax {pnr.fmax_mhz:.1f} MHz "
             f"(target {pnr.target_mhz:g} MHz), report {pnr.report_path}",
         ]
+        if len(pnr.tried) > 1:
+            tried = ", ".join(f"seed {s}: {f:.1f} MHz" for s, f in pnr.tried)
+            rows.append(f"placement seeds tried: {tried}; kept seed {pnr.seed}")
         if impl.pinwrap is not None and impl.pinwrap.wraps:
             p = impl.pinwrap
             rows.append(

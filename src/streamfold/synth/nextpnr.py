@@ -11,8 +11,11 @@ every port (nextpnr refuses the design otherwise).
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +107,8 @@ class PnrResult:
     bitstream: Path | None
     seconds: float
     bram_output_ffs: int = 0  # flip-flops moved into block RAM output registers
+    seed: int = 1  # the placement seed of this result
+    tried: tuple[tuple[int, float], ...] = ()  # (seed, Fmax MHz) of every placement tried
 
 
 def place_and_route(
@@ -171,6 +176,89 @@ def place_and_route(
         bit,
         seconds,
         moved,
+        seed,
+        ((seed, report.fmax_mhz),),
+    )
+
+
+def place_and_route_seeds(
+    netlist: Path,
+    dev: Device,
+    seeds: Sequence[int],
+    *,
+    target_mhz: float | None = None,
+    bitstream: bool = False,
+    timeout_s: float = TIMEOUT_S,
+    lpf: Path | None = None,
+    quick: bool = False,
+    workers: int | None = None,
+) -> PnrResult:
+    """A placement seed sweep: ``place_and_route`` once per seed, keeping the fastest.
+
+    The achieved Fmax of a design that fills much of the device moves by 5-10 % with the
+    seed alone (CNV on LFE5U-85F: 118.5, 126.6 and 126.9 MHz with seeds 1-3 of one netlist),
+    because its critical paths are mostly routing. Each seed is placed in its own folder
+    ``seed<N>`` beside the netlist, up to ``workers`` at a time (default: one per core;
+    nextpnr-ecp5 is single-threaded), in the order given; the sweep ends after the first
+    batch in which a seed meets the target. The best placement's report, log and text
+    configuration are copied beside the netlist (``place_and_route``'s files) and packed
+    there with ``bitstream``; its result lists every seed tried (``tried``) and ``seconds``
+    sums all runs. One seed is plain ``place_and_route``."""
+    order = list(dict.fromkeys(seeds))
+    if not order or len(order) != len(seeds):
+        raise StreamfoldError(
+            f"place and route: seeds must be distinct and at least one, not {list(seeds)}"
+        )
+    if len(order) == 1:
+        return place_and_route(
+            netlist, dev, target_mhz=target_mhz, seed=order[0], bitstream=bitstream,
+            timeout_s=timeout_s, lpf=lpf, quick=quick,
+        )  # fmt: skip
+    if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
+        known = ", ".join(_SIZE_FLAG)
+        raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
+    netlist = Path(netlist).resolve()
+    workdir = netlist.parent
+    target = target_mhz or dev.clock_mhz
+    for stale in (REPORT, CONFIG, BITSTREAM, LOG):
+        (workdir / stale).unlink(missing_ok=True)
+    moved = absorb_output_registers(netlist) if netlist.is_file() else 0
+
+    def one(seed: int) -> PnrResult:
+        folder = workdir / f"seed{seed}"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(netlist, folder / netlist.name)
+        return place_and_route(
+            folder / netlist.name, dev, target_mhz=target, seed=seed, timeout_s=timeout_s,
+            lpf=lpf, quick=quick, bram_output_registers=False,
+        )  # fmt: skip
+
+    batch = max(1, workers or os.cpu_count() or 1)
+    done: list[PnrResult] = []
+    with ThreadPoolExecutor(max_workers=batch) as pool:
+        for start in range(0, len(order), batch):
+            done += pool.map(one, order[start : start + batch])
+            if any(r.fmax_mhz >= target for r in done):
+                break
+    best = max(done, key=lambda r: r.fmax_mhz)  # the first of equals: the earlier seed
+    for name in (REPORT, CONFIG, LOG):
+        shutil.copyfile(best.report_path.parent / name, workdir / name)
+    seconds = sum(r.seconds for r in done)
+    bit = None
+    if bitstream:
+        packed = run_tool(
+            find_ecppack(), ["--compress", CONFIG, BITSTREAM], cwd=workdir, timeout_s=timeout_s
+        )
+        seconds += packed.seconds
+        bit = workdir / BITSTREAM
+    return replace(
+        best,
+        report_path=workdir / REPORT,
+        log_path=workdir / LOG,
+        bitstream=bit,
+        seconds=seconds,
+        bram_output_ffs=moved,
+        tried=tuple((r.seed, r.fmax_mhz) for r in done),
     )
 
 

@@ -180,6 +180,8 @@ def test_predict_and_synth_errors(acc: Accelerator, x: torch.Tensor) -> None:
         graph_only.predict(np.full((1, *SHAPE), 256))
     with pytest.raises(StreamfoldError, match=r"^synth: the design must be built first"):
         graph_only.synth()
+    with pytest.raises(StreamfoldError, match=r"^synth: seeds: must be an integer in 1\.\.64"):
+        graph_only.synth(seeds=0)
     with pytest.raises(StreamfoldError, match=r"^report: the design must be built first"):
         graph_only.report()
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from streamfold import validate
 from streamfold.codegen.top import Design, stitch
 from streamfold.cost.design_cost import DesignEstimate, estimate_design
 from streamfold.cost.devices import Device, device
@@ -201,22 +202,30 @@ class Accelerator:
         dsp: bool = False,
         bitstream: bool = False,
         clock_mhz: float | None = None,
+        register_io: bool = False,
+        seed: int = 1,
+        seeds: int = 1,
     ) -> Implementation:
         """``streamfold synth`` on ``build_dir`` (call ``build`` first): Yosys for ``target``
         (default: the compile device), checked to fit; for ECP5 also nextpnr (Fmax) and with
         ``bitstream`` ecppack. Returns the Implementation (``.synth.resources``,
         ``.pnr.fmax_mhz``); ``streamfold.synth.implement.implementation_report`` prints it.
-        ``clock_mhz`` (default: the device's) is nextpnr's target and the frames/s clock."""
+        ``clock_mhz`` (default: the device's) is nextpnr's target and the frames/s clock;
+        ``register_io``, ``seed`` and ``seeds`` (ECP5) as ``synth --register-io --seed
+        --seeds``: registered pin stages, the placement seed, and a sweep of that many."""
         from streamfold.synth.implement import implement_build
 
+        validate.seed("synth: seed", seed)
+        validate.seeds("synth: seeds", seeds)
         if self.build_dir is None:
             raise StreamfoldError(
                 "synth: the design must be built first (call .build(dir)), and is not"
             )
         dev = self.device if target is None else device(target)
         return implement_build(
-            self.build_dir, dev, bitstream=bitstream, dsp=dsp, clock_mhz=clock_mhz
-        )
+            self.build_dir, dev, bitstream=bitstream, dsp=dsp, clock_mhz=clock_mhz,
+            register_io=register_io, seed=seed, seeds=seeds,
+        )  # fmt: skip
 
     def report(self) -> Path:
         """Write ``report.html`` and ``report.json`` into ``build_dir`` (call ``build``

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE = 1, 3, 130, 141
-MAX_SEEDS = 64  # synth --seeds: placements of one netlist
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -184,7 +183,7 @@ def _synth(args: argparse.Namespace) -> int:
     if args.clock_mhz is not None:
         validate.clock_mhz("synth: --clock-mhz", args.clock_mhz)
     validate.seed("synth: --seed", args.seed)
-    validate.integer("synth: --seeds", args.seeds, 1, MAX_SEEDS)
+    validate.seeds("synth: --seeds", args.seeds)
     impl = implement_build(
         Path(args.build_dir),
         dev,

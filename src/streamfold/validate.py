@@ -16,6 +16,7 @@ from streamfold.errors import StreamfoldError
 # Bounds that no sensible run reaches and that keep every run bounded in time and memory.
 MAX_CLOCK_MHZ = 2000.0  # far above any FPGA fabric clock
 MAX_SEED = (1 << 32) - 1  # NumPy, PyTorch and Verilator's +verilator+seed all take it
+MAX_SEEDS = 64  # synth --seeds: placements of one netlist
 MAX_FRAMES = 1_000_000
 MAX_EPOCHS = 10_000
 MAX_STALL = 0.9
@@ -62,6 +63,11 @@ def lut_cap(where: str, value: object) -> float:
 
 def seed(where: str, value: object) -> int:
     return integer(where, value, 0, MAX_SEED)
+
+
+def seeds(where: str, value: object) -> int:
+    """A count of placement seeds to sweep (``synth --seeds``)."""
+    return integer(where, value, 1, MAX_SEEDS)
 
 
 def output_file(where: str, path: Path) -> Path:

@@ -111,7 +111,7 @@ def _small_netlist(workdir: Path) -> Path:
 def test_seed_sweep_places_each_seed_apart_and_keeps_the_fastest(tmp_path: Path) -> None:
     """Three seeds, two at a time, at a clock none can meet: every seed is placed in its own
     folder, and the fastest one's report is the result's, beside the netlist. At a clock the
-    first meets, one at a time, the sweep stops there."""
+    first meets, one at a time, the sweep stops there (and packs that placement)."""
     netlist = _small_netlist(tmp_path)
     dev = device("lfe5u-25f")
     pnr = place_and_route_seeds(netlist, dev, [3, 1, 2], target_mhz=2000, workers=2)
@@ -125,9 +125,10 @@ def test_seed_sweep_places_each_seed_apart_and_keeps_the_fastest(tmp_path: Path)
     assert pnr.bram_output_ffs > 0  # moved once, in the netlist every seed copies
     assert (tmp_path / "top.config").is_file()
 
-    again = place_and_route_seeds(netlist, dev, [7, 8], target_mhz=10, workers=1)
+    again = place_and_route_seeds(netlist, dev, [7, 8], target_mhz=10, workers=1, bitstream=True)
     assert [s for s, _ in again.tried] == [7] and again.seed == 7 and again.fmax_mhz >= 10
     assert not (tmp_path / "seed8").exists()
+    assert again.bitstream == tmp_path / "top.bit" and again.bitstream.stat().st_size > 10_000
 
 
 @pytest.fixture(scope="module")

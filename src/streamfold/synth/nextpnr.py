@@ -156,15 +156,8 @@ def place_and_route(
     else:
         args.append("--lpf-allow-unconstrained")
     run = run_tool(find_nextpnr_ecp5(), args, cwd=workdir, log=Path(LOG), timeout_s=timeout_s)
-    seconds = run.seconds
     report = read_report(workdir / REPORT)
-    bit = None
-    if bitstream:
-        packed = run_tool(
-            find_ecppack(), ["--compress", CONFIG, BITSTREAM], cwd=workdir, timeout_s=timeout_s
-        )
-        seconds += packed.seconds
-        bit = workdir / BITSTREAM
+    bit, packing = _pack(workdir, timeout_s) if bitstream else (None, 0.0)
     return PnrResult(
         dev.name,
         report.fmax_mhz,
@@ -174,7 +167,7 @@ def place_and_route(
         workdir / REPORT,
         workdir / LOG,
         bit,
-        seconds,
+        run.seconds + packing,
         moved,
         seed,
         ((seed, report.fmax_mhz),),
@@ -243,23 +236,24 @@ def place_and_route_seeds(
     best = max(done, key=lambda r: r.fmax_mhz)  # the first of equals: the earlier seed
     for name in (REPORT, CONFIG, LOG):
         shutil.copyfile(best.report_path.parent / name, workdir / name)
-    seconds = sum(r.seconds for r in done)
-    bit = None
-    if bitstream:
-        packed = run_tool(
-            find_ecppack(), ["--compress", CONFIG, BITSTREAM], cwd=workdir, timeout_s=timeout_s
-        )
-        seconds += packed.seconds
-        bit = workdir / BITSTREAM
+    bit, packing = _pack(workdir, timeout_s) if bitstream else (None, 0.0)
     return replace(
         best,
         report_path=workdir / REPORT,
         log_path=workdir / LOG,
         bitstream=bit,
-        seconds=seconds,
+        seconds=sum(r.seconds for r in done) + packing,
         bram_output_ffs=moved,
         tried=tuple((r.seed, r.fmax_mhz) for r in done),
     )
+
+
+def _pack(workdir: Path, timeout_s: float) -> tuple[Path, float]:
+    """``ecppack`` the text configuration in ``workdir``: the bitstream and the seconds taken."""
+    packed = run_tool(
+        find_ecppack(), ["--compress", CONFIG, BITSTREAM], cwd=workdir, timeout_s=timeout_s
+    )
+    return workdir / BITSTREAM, packed.seconds
 
 
 def _load_report(path: Path) -> dict[str, Any]:

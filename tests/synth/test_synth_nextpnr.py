@@ -74,6 +74,10 @@ def test_seed_sweep_refuses_repeated_or_no_seeds(tmp_path: Path) -> None:
     for seeds in ([], [1, 2, 1]):
         with pytest.raises(StreamfoldError, match=r"^place and route: seeds must be distinct"):
             place_and_route_seeds(tmp_path / "netlist.json", device("lfe5u-25f"), seeds)
+    with pytest.raises(StreamfoldError, match=r"netlist\.json must be a synth_ecp5 JSON netlist"):
+        place_and_route_seeds(tmp_path / "netlist.json", device("lfe5u-25f"), [1, 2])
+    with pytest.raises(StreamfoldError, match=r"^place and route: device must be one of"):
+        place_and_route_seeds(tmp_path / "netlist.json", device("xc7z020"), [1, 2])
 
 
 def test_cli_synth_refuses_a_bad_seed_count(

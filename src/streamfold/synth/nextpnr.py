@@ -132,9 +132,7 @@ def place_and_route(
 
     ``bram_output_registers``: first move the flip-flops that register a block RAM's read into
     its output register (``synth.bram_outreg``; the netlist is rewritten in place)."""
-    if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
-        known = ", ".join(_SIZE_FLAG)
-        raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
+    _check_device(dev)
     workdir = Path(netlist).resolve().parent
     target = target_mhz or dev.clock_mhz
     for stale in (REPORT, CONFIG, BITSTREAM, LOG):
@@ -207,15 +205,17 @@ def place_and_route_seeds(
             netlist, dev, target_mhz=target_mhz, seed=order[0], bitstream=bitstream,
             timeout_s=timeout_s, lpf=lpf, quick=quick,
         )  # fmt: skip
-    if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
-        known = ", ".join(_SIZE_FLAG)
-        raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
+    _check_device(dev)
     netlist = Path(netlist).resolve()
+    if not netlist.is_file():
+        raise ToolError(
+            f"place and route: {netlist} must be a synth_ecp5 JSON netlist, and is missing"
+        )
     workdir = netlist.parent
     target = target_mhz or dev.clock_mhz
     for stale in (REPORT, CONFIG, BITSTREAM, LOG):
         (workdir / stale).unlink(missing_ok=True)
-    moved = absorb_output_registers(netlist) if netlist.is_file() else 0
+    moved = absorb_output_registers(netlist)
 
     def one(seed: int) -> PnrResult:
         folder = workdir / f"seed{seed}"
@@ -246,6 +246,12 @@ def place_and_route_seeds(
         bram_output_ffs=moved,
         tried=tuple((r.seed, r.fmax_mhz) for r in done),
     )
+
+
+def _check_device(dev: Device) -> None:
+    if dev.family is not Family.ECP5 or dev.name not in _SIZE_FLAG:
+        known = ", ".join(_SIZE_FLAG)
+        raise StreamfoldError(f"place and route: device must be one of {known}, not {dev.name}")
 
 
 def _pack(workdir: Path, timeout_s: float) -> tuple[Path, float]:

@@ -8,19 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from streamfold.cost.devices import Family, device
-from streamfold.hw.block import MemStyle, NodeFolding
-from streamfold.hw.mvau.params import MvauParams
-from streamfold.hw.mvau.rtl import instance as mvau_instance
-from streamfold.ir.dtypes import BIPOLAR, narrowest
-from streamfold.ir.intervals import dot_interval
-from streamfold.ir.ops import IntArray
+from streamfold.cost.devices import device
 from streamfold.synth.bram_outreg import absorb_in_module, absorb_output_registers, read_ports
 from streamfold.synth.nextpnr import place_and_route
-from streamfold.synth.yosys import synthesize
 
 CLK, OTHER_CLK, CE = 2, 3, 4
 
@@ -133,26 +125,11 @@ def test_a_36_bit_pseudo_dual_port_ram_is_one_read_port_on_clock_b() -> None:
     assert m["cells"]["ram"]["connections"]["OCEA"] == m["cells"]["ram"]["connections"]["OCEB"]
 
 
-def _block_mvau(tmp_path: Path) -> tuple[Path, int]:
-    """A bipolar MVAU (256 x 64, PE 4, SIMD 16) with its weights in block RAM (256 words of
-    64 bits: four DP16KD), synthesised for ECP5 with its netlist; returns it and the weight
-    word's width."""
-    rng = np.random.default_rng(3)
-    weight = rng.choice([-1, 1], (64, 256))
-    lo, hi = dot_interval(weight, BIPOLAR.min, BIPOLAR.max)
-    thresholds = rng.integers(-8, 8, (64, 1))
-    params = MvauParams(256, 64, BIPOLAR, BIPOLAR, narrowest(lo, hi), BIPOLAR,
-                        IntArray(weight), IntArray(thresholds))  # fmt: skip
-    inst = mvau_instance(params, NodeFolding(4, 16, MemStyle.BLOCK), "m")
-    got = synthesize(inst.module, inst.sources, family=Family.ECP5, workdir=tmp_path,
-                     parameters=inst.parameters, memories=inst.memories, netlist=True)  # fmt: skip
-    assert got.netlist is not None and dict(got.cells).get("DP16KD") == 4
-    return got.netlist, 4 * 16
-
-
 @pytest.mark.synth
-def test_synth_ecp5_weight_reads_move_into_their_output_registers(tmp_path: Path) -> None:
-    netlist, width = _block_mvau(tmp_path)
+def test_synth_ecp5_weight_reads_move_into_their_output_registers(
+    block_mvau_netlist: tuple[Path, int],
+) -> None:
+    netlist, width = block_mvau_netlist
     assert absorb_output_registers(netlist) >= width  # every weight bit's operand register
     rams = [c for m in json.loads(netlist.read_text())["modules"].values()
             for c in m.get("cells", {}).values() if c["type"] == "DP16KD"]  # fmt: skip
@@ -165,12 +142,14 @@ def test_synth_ecp5_weight_reads_move_into_their_output_registers(tmp_path: Path
 
 
 @pytest.mark.synth
-def test_absorbed_design_places_with_registered_block_ram_outputs(tmp_path: Path) -> None:
+def test_absorbed_design_places_with_registered_block_ram_outputs(
+    block_mvau_netlist: tuple[Path, int],
+) -> None:
     """nextpnr-ecp5 times a DP16KD by its REGMODE. Without the pass this design's critical
     path is a weight read, DOB5 -> the operand register, 5.83 ns of unregistered
     clock-to-output, 140.8 MHz on LFE5U-25F; with it, 169.1 MHz, the adder tree's root into
     the threshold compare (2026-12-05)."""
-    netlist, width = _block_mvau(tmp_path)
+    netlist, width = block_mvau_netlist
     pnr = place_and_route(netlist, device("lfe5u-25f"), timeout_s=1800)
     assert pnr.bram_output_ffs >= width
     path = pnr.critical_path

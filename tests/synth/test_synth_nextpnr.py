@@ -88,35 +88,14 @@ def test_cli_synth_refuses_a_bad_seed_count(
     assert err.count("\n") == 1 and "synth: --seeds: must be an integer in 1..64, not 0" in err
 
 
-def _small_netlist(workdir: Path) -> Path:
-    """A block-RAM matrix unit (64 x 16, PE 2 / SIMD 8) through Yosys synth_ecp5."""
-    from streamfold.cost.devices import Family
-    from streamfold.hw.block import MemStyle, NodeFolding
-    from streamfold.hw.mvau.params import MvauParams
-    from streamfold.hw.mvau.rtl import instance
-    from streamfold.ir.dtypes import BIPOLAR, narrowest
-    from streamfold.ir.intervals import dot_interval
-    from streamfold.ir.ops import IntArray
-    from streamfold.synth.yosys import synthesize
-
-    rng = np.random.default_rng(5)
-    weight = rng.choice([-1, 1], (16, 64))
-    lo, hi = dot_interval(weight, BIPOLAR.min, BIPOLAR.max)
-    params = MvauParams(64, 16, BIPOLAR, BIPOLAR, narrowest(lo, hi), BIPOLAR, IntArray(weight),
-                        IntArray(rng.integers(-4, 4, (16, 1))))  # fmt: skip
-    inst = instance(params, NodeFolding(2, 8, MemStyle.BLOCK), "m")
-    got = synthesize(inst.module, inst.sources, family=Family.ECP5, workdir=workdir,
-                     parameters=inst.parameters, memories=inst.memories, netlist=True)  # fmt: skip
-    assert got.netlist is not None
-    return got.netlist
-
-
 @pytest.mark.synth
-def test_seed_sweep_places_each_seed_apart_and_keeps_the_fastest(tmp_path: Path) -> None:
+def test_seed_sweep_places_each_seed_apart_and_keeps_the_fastest(
+    tmp_path: Path, block_mvau_netlist: tuple[Path, int]
+) -> None:
     """Three seeds, two at a time, at a clock none can meet: every seed is placed in its own
     folder, and the fastest one's report is the result's, beside the netlist. At a clock the
     first meets, one at a time, the sweep stops there (and packs that placement)."""
-    netlist = _small_netlist(tmp_path)
+    netlist, _ = block_mvau_netlist  # in tmp_path
     dev = device("lfe5u-25f")
     pnr = place_and_route_seeds(netlist, dev, [3, 1, 2], target_mhz=2000, workers=2)
     assert [s for s, _ in pnr.tried] == [3, 1, 2]  # two batches: [3, 1], then [2]
